@@ -1,0 +1,132 @@
+"""The app factory: config -> services -> authlib wiring -> blueprints -> headers and errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from .config import Config
+from .services import Services, build_services, with_dev_secrets
+from .sessions import StoreSessionInterface
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
+PROTOCOL_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready")
+log = logging.getLogger("idp")
+
+# TLS is enforced by ISSUER (https in production) and terminated by the proxy in
+# front of us; authlib must not refuse the plain-HTTP hop behind that proxy.
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+
+
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    if services is None:
+        config = with_dev_secrets(config or Config.from_env())
+        services = build_services(config)
+    config = services.config
+
+    app = Flask(__name__, template_folder=TEMPLATES, static_folder=os.path.join(TEMPLATES, "static"))
+    app.config.update(
+        SECRET_KEY=config.session_secret,
+        MAX_CONTENT_LENGTH=64 * 1024,  # every legitimate request here is small
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session that holds it
+        WTF_CSRF_SSL_STRICT=False,  # SameSite=Lax and the token itself cover it; the proxy may hide the scheme
+        PREFERRED_URL_SCHEME="https" if config.cookie_secure else "http",
+    )
+    app.extensions["idp"] = services
+    app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,
+                                                  config.cookie_secure)
+
+    from .oauth.blueprint import bp as oauth_bp
+    from .oauth.server import build_server
+    from .ops import bp as ops_bp
+    from .web import bp as web_bp
+
+    app.extensions["idp_oauth"] = build_server(app, services)
+    csrf = CSRFProtect(app)
+    csrf.exempt(oauth_bp)  # OAuth requests authenticate clients instead; they carry no browser session
+    app.register_blueprint(oauth_bp)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(ops_bp)
+
+    install_headers(app, config)
+    install_error_handlers(app)
+    services.keys.ensure_signing_key()
+    return app
+
+
+def install_headers(app: Flask, config: Config) -> None:
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(12)
+
+    @app.context_processor
+    def _template_globals():
+        return {"csp_nonce": g.get("csp_nonce", "")}
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            headers.setdefault("X-Frame-Options", "DENY")
+            headers.setdefault(
+                "Content-Security-Policy",
+                f"default-src 'none'; script-src 'nonce-{g.get('csp_nonce', '')}'; style-src 'self'; "
+                "img-src 'self' data:; form-action *; frame-ancestors 'none'; base-uri 'none'",
+            )
+            headers.setdefault("Cache-Control", "no-store")
+        if config.cookie_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith(PROTOCOL_PREFIXES)
+
+
+def install_error_handlers(app: Flask) -> None:
+    def respond(status: int, error: str, description: str):
+        if wants_json():
+            response = jsonify(error=error, error_description=description)
+            response.status_code = status
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        return render_template("error.html", error=error, description=description), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return respond(400, "invalid_request", "The form expired or was not sent by this site. Please try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.response is not None:  # authlib's ready-made OAuth error responses
+            return exc.response
+        names = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+        return respond(exc.code or 500, names.get(exc.code, "invalid_request"), exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if is_dependency_failure(exc):
+            log.warning("dependency unavailable: %s", type(exc).__name__)
+            return respond(503, "temporarily_unavailable", "The service is briefly unavailable. Try again.")
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(500, "server_error", "An unexpected error occurred.")
+
+
+def is_dependency_failure(exc: Exception) -> bool:
+    if isinstance(exc, (OperationalError, PoolTimeout)):
+        return True
+    try:
+        import redis
+
+        return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
+    except ImportError:  # pragma: no cover
+        return False

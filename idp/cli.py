@@ -1,0 +1,250 @@
+"""The `idp` command: demo, serve, db, users, clients, keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import os
+import sys
+
+import click
+
+from .config import Config, ConfigError
+
+
+def load_config(**overrides) -> Config:
+    try:
+        return Config.from_env(**overrides)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def load_services(config: Config | None = None):
+    from .services import build_services, with_dev_secrets
+
+    return build_services(with_dev_secrets(config or load_config()))
+
+
+@click.group()
+def main():
+    """OpenID Connect identity provider."""
+
+
+# -- running -----------------------------------------------------------------
+def run_gunicorn(config: Config, bind: str, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from .app import create_app
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread" if threads > 1 else "sync",
+                "graceful_timeout": 30,
+                "timeout": 30,
+                "keepalive": 5,
+                "accesslog": None,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app(config)
+
+    Server().run()
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default: 2 x CPUs + 1)")
+@click.option("--threads", type=int, default=4)
+def serve(workers, threads):
+    """Production server (gunicorn) on PostgreSQL and Redis; refuses unsafe configuration."""
+    production = os.environ.get("IDP_ENV", "production").lower() == "production"
+    config = load_config(production=production)
+    if production:
+        try:
+            config.validate()
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
+    from .services import with_dev_secrets
+
+    config = with_dev_secrets(config)
+    if not config.uses_redis and (workers or 1) > 1:
+        raise click.ClickException("REDIS_URL: the in-process store needs --workers 1")
+    workers = workers or (2 * multiprocessing.cpu_count() + 1 if config.uses_redis else 1)
+    try:
+        load_services(config).keys.ensure_signing_key()
+    except Exception as exc:  # a missing schema or an unreadable key: one clear line, no traceback
+        raise click.ClickException(f"cannot start: {exc} (did you run `idp db upgrade`?)") from None
+    run_gunicorn(config, f"0.0.0.0:{config.port}", workers, threads)
+
+
+@main.command()
+def demo():
+    """The embedded default: SQLite + in-process store on 127.0.0.1, seeded with a demo user and client."""
+    from .migrate import upgrade
+    from .services import local_secret
+
+    config = load_config(production=False)
+    if config.uses_redis:
+        config = dataclasses.replace(config, redis_url=None)
+    upgrade(config.database_url)
+    svc = load_services(config)
+    password = local_secret("demo-user-password", "keys")[:20]
+    user = svc.users.by_email("demo@example.com")
+    if user is None:
+        from .security import hash_password
+
+        svc.users.create("demo@example.com", hash_password(password), "Demo User", email_verified=True)
+    redirect_uri = "http://127.0.0.1:8080/callback"
+    if svc.clients.get("demo-client") is None:
+        client, secret = svc.clients.create("Demo application", [redirect_uri], client_id="demo-client")
+        secret_path = os.path.join("keys", "demo-client-secret")
+        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
+    with open(os.path.join("keys", "demo-client-secret")) as handle:
+        secret = handle.read().strip()
+    svc.db.dispose()
+    click.echo(
+        f"""
+  Identity provider (embedded default: SQLite + in-process store, one process only)
+  issuer         {config.issuer}
+  discovery      {config.issuer}/.well-known/openid-configuration
+  demo user      demo@example.com / {password}
+  demo client    client_id=demo-client client_secret={secret}
+                 redirect_uri={redirect_uri}
+  try            {config.issuer}/authorize?response_type=code&client_id=demo-client&scope=openid%20profile%20email&redirect_uri={redirect_uri}&state=xyz
+"""
+    )
+    run_gunicorn(config, f"127.0.0.1:{config.port}", workers=1, threads=8)
+
+
+# -- database ----------------------------------------------------------------
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply Alembic migrations to DATABASE_URL."""
+    from .migrate import upgrade
+
+    upgrade(load_config().database_url)
+    click.echo("database is up to date")
+
+
+# -- users -------------------------------------------------------------------
+@main.group()
+def users():
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="prefer --password-stdin: arguments show in process lists")
+@click.option("--password-stdin", is_flag=True)
+@click.option("--name", default=None)
+@click.option("--verified/--unverified", default=True)
+def users_create(email, password, password_stdin, name, verified):
+    from .security import hash_password
+    from .store.repos import Conflict
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise click.UsageError("give --password-stdin or --password")
+    if "@" not in email or len(email) > 320:
+        raise click.UsageError("--email must be an email address")
+    try:
+        user = load_services().users.create(email, hash_password(password), name, email_verified=verified)
+    except Conflict as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created user {user.id} <{user.email}>")
+
+
+@users.command("list")
+def users_list():
+    for user in load_services().users.list():
+        state = "disabled" if user.disabled else "active"
+        click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
+
+
+# -- clients -----------------------------------------------------------------
+@main.group()
+def clients():
+    """Manage OAuth clients (relying parties and resource servers)."""
+
+
+@clients.command("create")
+@click.option("--name", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True)
+@click.option("--public", is_flag=True, help="no secret; PKCE required (native and browser apps)")
+@click.option("--grant-type", "grant_types", multiple=True,
+              type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]))
+@click.option("--scope", default="openid profile email offline_access")
+@click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]),
+              default="client_secret_basic")
+@click.option("--trusted", is_flag=True, help="first-party app: skip the consent page")
+@click.option("--json", "as_json", is_flag=True)
+def clients_create(name, redirect_uris, public, grant_types, scope, auth_method, trusted, as_json):
+    from urllib.parse import urlparse
+
+    for uri in redirect_uris:
+        parsed = urlparse(uri)
+        if not parsed.scheme or parsed.fragment or (parsed.scheme == "http" and parsed.hostname not in (
+                "127.0.0.1", "localhost", "::1")):
+            raise click.UsageError(f"--redirect-uri {uri}: absolute, no fragment, https except loopback")
+    grant_types = list(grant_types) or None
+    if public and grant_types and "client_credentials" in grant_types:
+        raise click.UsageError("a public client cannot use client_credentials")
+    if (grant_types is None or "authorization_code" in grant_types) and not redirect_uris and (
+            grant_types or public):
+        raise click.UsageError("authorization_code needs at least one --redirect-uri")
+    client, secret = load_services().clients.create(
+        name, list(redirect_uris), public=public, grant_types=grant_types, scope=scope,
+        trusted=trusted, auth_method=auth_method)
+    data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
+            "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
+            "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    click.echo(f"client_id      {client.client_id}")
+    if secret:
+        click.echo(f"client_secret  {secret}   (shown once: store it now)")
+
+
+@clients.command("list")
+def clients_list():
+    for client in load_services().clients.list():
+        click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
+                   f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
+
+
+@clients.command("delete")
+@click.argument("client_id")
+def clients_delete(client_id):
+    if not load_services().clients.delete(client_id):
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(f"deleted {client_id}")
+
+
+# -- keys --------------------------------------------------------------------
+@main.group()
+def keys():
+    """Signing keys."""
+
+
+@keys.command("list")
+def keys_list():
+    for key in load_services().keys.list_keys():
+        click.echo(f"{key.kid}  {key.alg}  {key.state}  created={key.created_at:%Y-%m-%d %H:%M}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""One typed configuration object, read from 12-factor environment variables.
+
+Names are the ones operators of the service this IdP replaces already use
+(DATABASE_URL, REDIS_URL, JWT_ACCESS_EXPIRES, ...) plus ISSUER, SESSION_SECRET
+and KEY_ENCRYPTION_KEY.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from urllib.parse import urlparse
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or unsafe; the message names the variable."""
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(name: str, value: str) -> int:
+    """'15m', '7d', '3600' (seconds) -> seconds."""
+    match = _DURATION.match(value or "")
+    if not match:
+        raise ConfigError(f"{name}: cannot read duration {value!r} (use e.g. 900, 15m, 7d)")
+    return max(1, int(int(match.group(1)) * _UNIT_SECONDS[match.group(2)]))
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {value!r}")
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    issuer: str = "http://127.0.0.1:3001"
+    port: int = 3001
+    production: bool = False
+    database_url: str = "sqlite:///data/idp.sqlite"
+    redis_url: str | None = None  # None: the in-process store (embedded default)
+    redis_prefix: str = "idp:"
+    session_secret: str = ""
+    key_encryption_key: str = ""
+    log_level: str = "INFO"
+    frontend_url: str = ""
+    cors_origin: str = ""
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 7 * 86400
+    id_token_ttl: int = 3600
+    code_ttl: int = 60
+    session_ttl: int = 8 * 3600
+    interaction_ttl: int = 30 * 60
+    client_cache_ttl: int = 10
+    max_login_attempts: int = 5
+    account_lock_time_ms: int = 900_000
+    rate_limit_window_ms: int = 900_000
+    rate_limit_max_requests: int = 100
+    enable_audit_logs: bool = True
+    metrics_enabled: bool = True
+    db_pool_size: int = 5
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.issuer.startswith("https://")
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
+        env = dict(os.environ if env is None else env)
+        port = _int("PORT", env.get("PORT", "3001"))
+        values = dict(
+            issuer=env.get("ISSUER", f"http://127.0.0.1:{port}").rstrip("/"),
+            port=port,
+            production=env.get("IDP_ENV", "development").lower() == "production",
+            database_url=env.get("DATABASE_URL", cls.database_url),
+            redis_url=env.get("REDIS_URL") or None,
+            redis_prefix=env.get("REDIS_KEY_PREFIX", cls.redis_prefix),
+            session_secret=env.get("SESSION_SECRET", ""),
+            key_encryption_key=env.get("KEY_ENCRYPTION_KEY", ""),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            frontend_url=env.get("FRONTEND_URL", ""),
+            cors_origin=env.get("CORS_ORIGIN", ""),
+            access_token_ttl=parse_duration("JWT_ACCESS_EXPIRES", env.get("JWT_ACCESS_EXPIRES", "15m")),
+            refresh_token_ttl=parse_duration("JWT_REFRESH_EXPIRES", env.get("JWT_REFRESH_EXPIRES", "7d")),
+            id_token_ttl=parse_duration("ID_TOKEN_EXPIRES", env.get("ID_TOKEN_EXPIRES", "1h")),
+            session_ttl=parse_duration("SESSION_EXPIRES", env.get("SESSION_EXPIRES", "8h")),
+            max_login_attempts=_int("MAX_LOGIN_ATTEMPTS", env.get("MAX_LOGIN_ATTEMPTS", "5")),
+            account_lock_time_ms=_int("ACCOUNT_LOCK_TIME_MS", env.get("ACCOUNT_LOCK_TIME_MS", "900000")),
+            rate_limit_window_ms=_int("RATE_LIMIT_WINDOW_MS", env.get("RATE_LIMIT_WINDOW_MS", "900000")),
+            rate_limit_max_requests=_int("RATE_LIMIT_MAX_REQUESTS", env.get("RATE_LIMIT_MAX_REQUESTS", "100")),
+            enable_audit_logs=_bool("ENABLE_AUDIT_LOGS", env.get("ENABLE_AUDIT_LOGS", "true")),
+            metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
+            db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
+        )
+        values.update(overrides)
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Refuse unsafe settings; in production refuse missing or weak secrets."""
+        parsed = urlparse(self.issuer)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ConfigError(f"ISSUER: {self.issuer!r} is not an absolute http(s) URL without query or fragment")
+        if not self.production:
+            return
+        if parsed.scheme != "https" and not is_loopback_url(self.issuer):
+            raise ConfigError("ISSUER: must be https in production (OpenID Connect Discovery 1.0 section 3)")
+        for name, value in (("SESSION_SECRET", self.session_secret), ("KEY_ENCRYPTION_KEY", self.key_encryption_key)):
+            if len(value) < 32 or len(set(value)) < 10:
+                raise ConfigError(f"{name}: missing or weak (need at least 32 random characters)")
+        if not self.redis_url:
+            raise ConfigError("REDIS_URL: required in production (sessions and codes are shared by replicas)")
+        if self.database_url.startswith("sqlite"):
+            raise ConfigError("DATABASE_URL: production needs PostgreSQL, not SQLite")

@@ -1,0 +1,1 @@
+"""The protocol surface: authlib wiring, grants and endpoints."""

@@ -1,0 +1,21 @@
+"""Routes of the protocol surface. Forms here are OAuth requests, not CSRF-protected pages."""
+
+from flask import Blueprint
+
+from .endpoints.authorize import authorize
+from .endpoints.discovery import discovery
+from .endpoints.introspection import introspect, revoke
+from .endpoints.jwks import jwks
+from .endpoints.token import token
+from .endpoints.userinfo import userinfo
+
+bp = Blueprint("oauth", __name__)
+bp.add_url_rule("/.well-known/openid-configuration", view_func=discovery, methods=["GET"])
+bp.add_url_rule("/.well-known/oauth-authorization-server", view_func=discovery, methods=["GET"],
+                endpoint="oauth_metadata")
+bp.add_url_rule("/jwks.json", view_func=jwks, methods=["GET"])
+bp.add_url_rule("/authorize", view_func=authorize, methods=["GET", "POST"])
+bp.add_url_rule("/token", view_func=token, methods=["POST"])
+bp.add_url_rule("/userinfo", view_func=userinfo, methods=["GET", "POST"])
+bp.add_url_rule("/introspect", view_func=introspect, methods=["POST"])
+bp.add_url_rule("/revoke", view_func=revoke, methods=["POST"])

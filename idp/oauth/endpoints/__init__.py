@@ -1,0 +1,1 @@
+"""One module per protocol endpoint; each body lists the protocol's steps in order."""

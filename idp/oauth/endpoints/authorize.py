@@ -1,0 +1,145 @@
+"""The authorization endpoint (RFC 6749 4.1.1, OpenID Connect Core 3.1.2).
+
+1. the request: fresh from the relying party, or resumed after login or consent;
+2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE;
+   errors before the redirect URI is trusted show an error page, never a redirect;
+3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint;
+   otherwise prompt=none -> login_required, else the login page;
+4. consent: remembered per user, client and scopes; prompt=consent asks again;
+   otherwise prompt=none -> consent_required, else the consent page;
+5. the code, by redirect (query) or form_post, with iss (RFC 9207).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import redirect, render_template, request, session, url_for
+
+from ... import interactions
+from ...context import oauth_server, services
+from ...keys import InvalidJWT
+from ..response_modes import authorization_response
+from ..server import StoredAuthorizationRequest
+
+SINGLE_VALUE_LIMIT = 2048
+
+
+def authorize():
+    svc = services()
+    server = oauth_server()
+
+    # 1. The request.
+    interaction_id = request.args.get("interaction")
+    if interaction_id:
+        interaction = interactions.load(interaction_id)
+        if interaction is None:
+            return error_page("expired_request", "This sign-in request has expired. Start again from the application.")
+        oauth_request = StoredAuthorizationRequest(f"{svc.config.issuer}/authorize", interaction["params"])
+    else:
+        if any(len(v) > SINGLE_VALUE_LIMIT for v in request.values.values()):
+            return error_page("invalid_request", "A parameter of the request is too long.")
+        interaction = None
+        oauth_request = server.create_oauth2_request(None)
+    params = dict(oauth_request.payload.data.items())
+
+    # 2. Validation by authlib.
+    user = current_user()
+    try:
+        grant = server.get_consent_grant(oauth_request, end_user=user)
+    except OAuth2Error as error:
+        return error_response(error, params)
+
+    prompts = set(params.get("prompt", "").split())
+    client = grant.request.client
+    if params.get("max_age") is not None and not params["max_age"].isdigit():
+        return error_response(InvalidRequestError("max_age must be a non-negative integer",
+                                                  redirect_uri=grant.redirect_uri), params)
+
+    # 3. Authentication.
+    if not is_authenticated_enough(user, params, prompts, interaction):
+        if "none" in prompts:
+            return error_response(LoginRequiredError(redirect_uri=grant.redirect_uri), params)
+        interaction_id = interaction_id or interactions.create(params)
+        query = {"interaction": interaction_id}
+        if params.get("login_hint"):
+            query["login_hint"] = params["login_hint"]
+        return redirect(url_for("web.login") + "?" + urlencode(query))
+
+    # 4. Consent.
+    scopes = set(grant.request.scope.split())
+    decision = interaction.get("consent") if interaction and interaction.get("consent_user") == user.id else None
+    if decision == "denied":
+        interactions.finish(interaction_id)
+        return error_response(AccessDeniedError(redirect_uri=grant.redirect_uri), params)
+    if decision != "granted" and not client.trusted:
+        asked_again = "consent" in prompts
+        if asked_again or not svc.consents.covers(user.id, client.client_id, scopes):
+            if "none" in prompts:
+                return error_response(ConsentRequiredError(redirect_uri=grant.redirect_uri), params)
+            interaction_id = interaction_id or interactions.create(params)
+            return redirect(url_for("web.consent", interaction=interaction_id))
+
+    # 5. The code.
+    if interaction_id:
+        interactions.finish(interaction_id)
+    oauth_request.interaction = {
+        "auth_time": session.get("auth_time"),
+        "amr": session.get("amr"),
+        "sid": session.get("sid"),
+    }
+    return server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+
+
+def current_user():
+    user_id = session.get("uid")
+    if not user_id:
+        return None
+    user = services().users.by_id(user_id)
+    return None if user is None or user.disabled else user
+
+
+def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict | None) -> bool:
+    if user is None:
+        return False
+    auth_time = int(session.get("auth_time") or 0)
+    # Authentication that happened during this very interaction satisfies prompt=login and max_age.
+    fresh = interaction is not None and auth_time >= interaction["created"]
+    if "login" in prompts and not fresh:
+        return False
+    max_age = params.get("max_age")
+    if max_age is not None and not fresh and time.time() - auth_time > int(max_age):
+        return False
+    hint = params.get("id_token_hint")
+    if hint and hint_subject(hint) != user.id:
+        return False
+    return True
+
+
+def hint_subject(id_token_hint: str) -> str | None:
+    """The sub of an ID token we issued; expiry does not matter for a hint (OIDC Core 3.1.2.1)."""
+    try:
+        claims = services().keys.verify(id_token_hint)
+    except InvalidJWT:
+        return None
+    return claims.get("sub") if claims.get("iss") == services().config.issuer else None
+
+
+def error_response(error: OAuth2Error, params: dict):
+    """Redirect the error to the client only when its redirect URI was validated (RFC 6749 4.1.2.1)."""
+    if not error.redirect_uri:
+        return error_page(error.error, error.description or "The application sent an invalid request.")
+    fields = [("error", error.error)]
+    if error.description:
+        fields.append(("error_description", error.description))
+    if params.get("state"):
+        fields.append(("state", params["state"]))
+    fields.append(("iss", services().config.issuer))
+    return oauth_server().handle_response(*authorization_response(error.redirect_uri, fields, params.get("response_mode")))
+
+
+def error_page(code: str, description: str, status: int = 400):
+    return render_template("error.html", error=code, description=description), status

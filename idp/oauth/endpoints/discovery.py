@@ -1,0 +1,64 @@
+"""Provider metadata: OpenID Connect Discovery 1.0 section 3 and RFC 8414 section 2.
+
+Built once per process from what is really wired (truthful metadata), served
+as pre-serialized bytes with an ETag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from flask import Response, request
+
+from ...context import services
+from ..server import SCOPES_SUPPORTED
+
+_cache: dict[str, tuple[bytes, str]] = {}
+
+
+def metadata(issuer: str) -> dict:
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks.json",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "scopes_supported": SCOPES_SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
+                             "amr", "name", "updated_at", "email", "email_verified"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "prompt_values_supported": ["none", "login", "consent"],
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+def _document(issuer: str) -> tuple[bytes, str]:
+    if issuer not in _cache:
+        data = metadata(issuer)
+        AuthorizationServerMetadata(data).validate()
+        body = json.dumps(data, indent=None, separators=(",", ":")).encode()
+        _cache[issuer] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    return _cache[issuer]
+
+
+def discovery():
+    body, etag = _document(services().config.issuer)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(body, content_type="application/json", headers=headers)

@@ -1,0 +1,7 @@
+"""One module per grant type; each stays thin and calls idp.tokens."""
+
+from .authorization_code import AuthorizationCodeGrant
+from .client_credentials import ClientCredentialsGrant
+from .refresh_token import RefreshTokenGrant
+
+__all__ = ["AuthorizationCodeGrant", "ClientCredentialsGrant", "RefreshTokenGrant"]

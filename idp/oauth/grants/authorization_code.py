@@ -1,0 +1,146 @@
+"""authorization_code (RFC 6749 4.1) with PKCE (RFC 7636, S256 only) and OpenID Connect.
+
+Codes live in the ephemeral store under their hash, are taken atomically on
+redemption (one time), and a reused code revokes what it issued (RFC 6749 4.1.2).
+"""
+
+from __future__ import annotations
+
+import time
+
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, grants
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core.grants import OpenIDCode
+
+from ...tokens import AuthorizationCode, new_grant_id
+from ...context import services
+from ..response_modes import RESPONSE_MODES, authorization_response
+from .base import IssuesTokens
+
+class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
+    def save_authorization_code(self, code, request):
+        data = request.payload.data
+        interaction = request.interaction  # set by the authorize endpoint
+        services().tokens.save_code(
+            code,
+            AuthorizationCode(
+                client_id=request.client.client_id,
+                redirect_uri=data.get("redirect_uri"),
+                scope=request.scope,
+                user_id=request.user.id,
+                auth_time=interaction["auth_time"],
+                grant_id=new_grant_id(),
+                nonce=data.get("nonce"),
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+                amr=interaction.get("amr"),
+                sid=interaction.get("sid"),
+            ),
+        )
+
+    def query_authorization_code(self, code, client):
+        return services().tokens.redeem_code(code, client.client_id)
+
+    def delete_authorization_code(self, authorization_code):
+        """Nothing to do: redeem_code already took the code out of the store."""
+
+    def authenticate_user(self, authorization_code):
+        user = services().users.by_id(authorization_code.user_id)
+        return None if user is None or user.disabled else user
+
+    def token_context(self):
+        code = self.request.authorization_code
+        return {"grant_id": code.grant_id, "auth_time": code.auth_time}
+
+    def create_authorization_response(self, redirect_uri, grant_user):
+        """RFC 6749 4.1.2, with response_mode and iss (RFC 9207) added to authlib's version."""
+        if not grant_user:
+            raise AccessDeniedError(redirect_uri=redirect_uri)
+        self.request.user = grant_user
+        code = self.generate_authorization_code()
+        self.save_authorization_code(code, self.request)
+        data = self.request.payload.data
+        fields = [("code", code)]
+        if data.get("state"):
+            fields.append(("state", data["state"]))
+        fields.append(("iss", services().config.issuer))
+        return authorization_response(redirect_uri, fields, data.get("response_mode"))
+
+
+def validate_response_mode(grant, redirect_uri):
+    mode = grant.request.payload.data.get("response_mode")
+    if mode and mode not in RESPONSE_MODES:
+        raise InvalidRequestError(f"Unsupported response_mode '{mode}'.", redirect_uri=redirect_uri)
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE with S256 only; required for public clients (RFC 9700 2.1.1)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def __init__(self):
+        super().__init__(required=True)
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if data.get("code_challenge") and not data.get("code_challenge_method"):
+            # RFC 7636 4.3 makes a missing method mean "plain", which we refuse.
+            raise InvalidRequestError("code_challenge_method must be S256", redirect_uri=redirect_uri)
+        if grant.request.client.is_public and not data.get("code_challenge"):
+            raise InvalidRequestError("Public clients must use PKCE (code_challenge with S256)",
+                                      redirect_uri=redirect_uri)
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+def user_claims(user, scope: str) -> UserInfo:
+    """Claims the granted scopes allow (OpenID Connect Core 5.4)."""
+    scopes = set((scope or "").split())
+    info = UserInfo(sub=user.id)
+    if "profile" in scopes:
+        info["name"] = user.name or ""
+        info["updated_at"] = user.updated_at
+    if "email" in scopes:
+        info["email"] = user.email
+        info["email_verified"] = bool(user.email_verified)
+    return info
+
+
+class IdToken(OpenIDCode):
+    """The ID token: RS256 from the current key, with kid, azp and sid."""
+
+    def __init__(self):
+        super().__init__(require_nonce=False)
+
+    def exists_nonce(self, nonce, request):
+        # Nonce replay is the RP's check (OIDC Core 3.1.3.7 step 11); codes are one-time here.
+        return False
+
+    def resolve_client_private_key(self, client):
+        return services().keys.signing_key()[1]
+
+    def get_client_algorithm(self, client):
+        return "RS256"
+
+    def get_encode_header(self, client):
+        return {"alg": "RS256", "kid": services().keys.signing_key()[0], "typ": "JWT"}
+
+    def get_client_claims(self, client):
+        now = int(time.time())
+        config = services().config
+        return {"iss": config.issuer, "aud": [client.client_id], "azp": client.client_id,
+                "iat": now, "exp": now + config.id_token_ttl}
+
+    def get_authorization_code_claims(self, authorization_code):
+        claims = super().get_authorization_code_claims(authorization_code)
+        if authorization_code.sid:
+            claims["sid"] = authorization_code.sid
+        return claims
+
+    def generate_user_info(self, user, scope):
+        return user_claims(user, scope)
+
+    def __call__(self, grant):
+        super().__call__(grant)
+        grant.register_hook("after_validate_authorization_request_payload", validate_response_mode)

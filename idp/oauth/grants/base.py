@@ -1,0 +1,34 @@
+"""What every grant shares: the client authentication methods and token issuance."""
+
+from __future__ import annotations
+
+from ...context import services
+
+
+class IssuesTokens:
+    """Replaces authlib's generic generator: our tokens need the grant's context
+    (grant id, auth_time), which only the grant knows."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def token_context(self) -> dict:
+        """grant_id, auth_time and user_id of the grant being redeemed (none for client_credentials)."""
+        return {}
+
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):
+        client = self.request.client
+        context = self.token_context()
+        wants_refresh = (
+            include_refresh_token
+            and client.check_grant_type("refresh_token")
+            and "offline_access" in (scope or "").split()
+        )
+        return services().tokens.bearer_response(
+            client.client_id,
+            user.id if user else client.client_id,
+            scope or "",
+            user_id=user.id if user else None,
+            grant_id=context.get("grant_id"),
+            auth_time=context.get("auth_time"),
+            include_refresh_token=wants_refresh,
+        )

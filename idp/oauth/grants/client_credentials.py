@@ -1,0 +1,10 @@
+"""client_credentials (RFC 6749 4.4): a confidential client acting for itself."""
+
+from authlib.oauth2.rfc6749 import grants
+
+from .base import IssuesTokens
+
+
+class ClientCredentialsGrant(IssuesTokens, grants.ClientCredentialsGrant):
+    # Public clients cannot use this grant (RFC 6749 4.4: confidential clients only).
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]

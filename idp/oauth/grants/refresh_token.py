@@ -1,0 +1,41 @@
+"""refresh_token (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14.2).
+
+Every use returns a new refresh token and consumes the old one atomically; a
+consumed token presented again revokes the whole family, because either the
+client or an attacker holds a stolen copy.
+"""
+
+from authlib.oauth2.rfc6749 import InvalidGrantError, grants
+
+from ...context import services
+from .base import IssuesTokens
+
+
+class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        grant = services().tokens.find_refresh(refresh_token)
+        if grant is None or grant.revoked or grant.is_expired():
+            return None
+        if grant.rotated:
+            services().tokens.revoke_grant(grant.family_id)  # reuse: the family is compromised
+            return None
+        return grant
+
+    def authenticate_user(self, refresh_token):
+        user = services().users.by_id(refresh_token.user_id)
+        return None if user is None or user.disabled else user
+
+    def token_context(self):
+        grant = self.request.refresh_token
+        return {"grant_id": grant.family_id, "auth_time": grant.auth_time}
+
+    def issue_token(self, user, refresh_token):
+        # Consume before issuing, so two concurrent uses cannot both succeed.
+        if not services().tokens.consume_refresh(refresh_token):
+            raise InvalidGrantError("The refresh token was already used; its grant is revoked.")
+        return super().issue_token(user, refresh_token)
+
+    def revoke_old_credential(self, refresh_token):
+        """Already consumed in issue_token."""

@@ -1,0 +1,80 @@
+"""authlib wiring, in one place: the authorization server, its grants and endpoints,
+and the resource protector that guards userinfo."""
+
+from __future__ import annotations
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from flask import request as flask_request
+
+from .endpoints.introspect import IntrospectionEndpoint
+from .endpoints.revoke import RevocationEndpoint
+from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
+from .grants.authorization_code import IdToken, S256CodeChallenge
+
+SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
+
+
+class StoredAuthorizationRequest(OAuth2Request):
+    """An authorization request rebuilt from parameters kept across login and consent."""
+
+    def __init__(self, uri: str, params: dict):
+        super().__init__("GET", uri, headers={})
+        self.payload = BasicOAuth2Payload(params)
+
+    @property
+    def args(self):
+        return self.payload.data
+
+    @property
+    def form(self):
+        return {}
+
+
+class IdPAuthorizationServer(AuthorizationServer):
+    def create_oauth2_request(self, request):
+        if isinstance(request, OAuth2Request):
+            return request
+        return FlaskOAuth2Request(flask_request)
+
+    def handle_response(self, status_code, payload, headers):
+        response = super().handle_response(status_code, payload, headers)
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+class JWTAccessTokenValidator(BearerTokenValidator):
+    def __init__(self, tokens):
+        super().__init__()
+        self.tokens = tokens
+
+    def authenticate_token(self, token_string):
+        return self.tokens.validate_access_token(token_string)
+
+
+class BearerProtector(ResourceProtector):
+    def parse_request_authorization(self, request):
+        """Also accept the form-encoded body parameter (RFC 6750 2.2), for POST userinfo."""
+        if not request.headers.get("Authorization") and flask_request.method == "POST":
+            value = flask_request.form.get("access_token")
+            if value:
+                return self.get_token_validator("bearer"), value
+        return super().parse_request_authorization(request)
+
+
+def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector]:
+    server = IdPAuthorizationServer()
+    server.init_app(app, query_client=services.clients.get, save_token=lambda token, request: None)
+    server.scopes_supported = SCOPES_SUPPORTED
+    server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
+    server.register_grant(RefreshTokenGrant)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_endpoint(IntrospectionEndpoint)
+    server.register_endpoint(RevocationEndpoint)
+    protector = BearerProtector()
+    protector.register_token_validator(JWTAccessTokenValidator(services.tokens))
+    return server, protector

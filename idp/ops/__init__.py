@@ -1,0 +1,31 @@
+"""Operations surface: liveness and readiness."""
+
+from flask import Blueprint, jsonify
+
+from ..context import services
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/health")
+def health():
+    """Liveness: the process answers; no dependency is checked (a DB blip must not restart pods)."""
+    return jsonify(status="ok")
+
+
+@bp.get("/ready")
+def ready():
+    """Readiness: PostgreSQL (or SQLite) and Redis (or the in-process store) answer; 503 names what failed."""
+    svc = services()
+    checks = {}
+    for name, ping in (("database", svc.db.ping), ("redis", svc.store.ping)):
+        try:
+            ping()
+            checks[name] = "ok"
+        except Exception as exc:  # any failure of a dependency is "not ready", with its reason
+            checks[name] = f"down: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values())
+    response = jsonify(status="ok" if ok else "unavailable", checks=checks)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,74 @@
+"""The services an app instance uses, built once from the config."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+
+from .config import Config
+from .keys import KeyManager
+from .store.db import Database
+from .store.ephemeral import EphemeralStore, make_store
+from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
+from .tokens import TokenService
+
+
+@dataclasses.dataclass
+class Services:
+    config: Config
+    db: Database
+    store: EphemeralStore
+    users: Users
+    clients: Clients
+    consents: Consents
+    refresh_tokens: RefreshTokens
+    revocations: Revocations
+    keys: KeyManager
+    tokens: TokenService
+
+
+def local_secret(name: str, keys_dir: str) -> str:
+    """Development only: a random secret kept in keys/ (git-ignored) so restarts keep sessions and keys."""
+    path = os.path.join(keys_dir, name)
+    if os.path.exists(path):
+        with open(path) as handle:
+            return handle.read().strip()
+    os.makedirs(keys_dir, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def with_dev_secrets(config: Config, keys_dir: str = "keys") -> Config:
+    """Fill missing secrets outside production (production refuses to start without them)."""
+    if config.production:
+        return config
+    updates = {}
+    if not config.session_secret:
+        updates["session_secret"] = local_secret("dev-session-secret", keys_dir)
+    if not config.key_encryption_key:
+        updates["key_encryption_key"] = local_secret("dev-key-encryption-key", keys_dir)
+    return dataclasses.replace(config, **updates) if updates else config
+
+
+def build_services(config: Config) -> Services:
+    db = Database(config.database_url, config.db_pool_size)
+    store = make_store(config.redis_url, config.redis_prefix)
+    refresh_tokens = RefreshTokens(db)
+    revocations = Revocations(db)
+    keys = KeyManager(db, config.key_encryption_key, jwks_max_age=300)
+    return Services(
+        config=config,
+        db=db,
+        store=store,
+        users=Users(db),
+        clients=Clients(db, config.client_cache_ttl),
+        consents=Consents(db),
+        refresh_tokens=refresh_tokens,
+        revocations=revocations,
+        keys=keys,
+        tokens=TokenService(config, keys, store, refresh_tokens, revocations),
+    )

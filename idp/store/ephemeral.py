@@ -1,0 +1,149 @@
+"""Short-lived shared state: Redis in production, an in-process store for the embedded default.
+
+Both expose the same small interface; every key carries a TTL and the
+deployment's prefix, so several deployments (or test runs) can share a Redis.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+
+class EphemeralStore(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def mget(self, keys: list[str]) -> list[str | None]: ...
+    def set(self, key: str, value: str, ttl: int) -> None: ...
+    def add(self, key: str, value: str, ttl: int) -> bool:
+        """Set only if absent; True when this call created the key."""
+    def take(self, key: str) -> str | None:
+        """Get and delete in one atomic step: the basis of one-time codes."""
+    def delete(self, *keys: str) -> None: ...
+    def incr(self, key: str, ttl: int) -> int: ...
+    def ping(self) -> None: ...
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        # Short timeouts: an outage must turn into a fast 503, never a hang.
+        self._redis = redis.Redis.from_url(
+            url,
+            socket_timeout=1.0,
+            socket_connect_timeout=1.0,
+            health_check_interval=30,
+            decode_responses=True,
+        )
+        self._prefix = prefix
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    def get(self, key):
+        return self._redis.get(self._k(key))
+
+    def mget(self, keys):
+        if not keys:
+            return []
+        return self._redis.mget([self._k(k) for k in keys])
+
+    def set(self, key, value, ttl):
+        self._redis.set(self._k(key), value, ex=max(1, int(ttl)))
+
+    def add(self, key, value, ttl):
+        return bool(self._redis.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
+
+    def take(self, key):
+        return self._redis.getdel(self._k(key))
+
+    def delete(self, *keys):
+        if keys:
+            self._redis.delete(*[self._k(k) for k in keys])
+
+    def incr(self, key, ttl):
+        pipe = self._redis.pipeline()
+        pipe.incr(self._k(key))
+        pipe.expire(self._k(key), max(1, int(ttl)), nx=True)
+        return int(pipe.execute()[0])
+
+    def ping(self):
+        self._redis.ping()
+
+    def flush_prefix(self) -> None:
+        """Delete every key of this deployment (tests, and `idp` maintenance)."""
+        for key in self._redis.scan_iter(match=self._prefix + "*", count=500):
+            self._redis.delete(key)
+
+
+class MemoryStore:
+    """The embedded default's store: one process only (it says so at start)."""
+
+    def __init__(self):
+        self._data: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._ops = 0
+
+    def _live(self, key: str) -> str | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        if item[1] <= time.monotonic():
+            del self._data[key]
+            return None
+        return item[0]
+
+    def _sweep(self) -> None:
+        self._ops += 1
+        if self._ops % 1000 == 0:
+            now = time.monotonic()
+            for key in [k for k, (_, exp) in self._data.items() if exp <= now]:
+                del self._data[key]
+
+    def get(self, key):
+        with self._lock:
+            return self._live(key)
+
+    def mget(self, keys):
+        with self._lock:
+            return [self._live(k) for k in keys]
+
+    def set(self, key, value, ttl):
+        with self._lock:
+            self._sweep()
+            self._data[key] = (value, time.monotonic() + ttl)
+
+    def add(self, key, value, ttl):
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._sweep()
+            self._data[key] = (value, time.monotonic() + ttl)
+            return True
+
+    def take(self, key):
+        with self._lock:
+            value = self._live(key)
+            self._data.pop(key, None)
+            return value
+
+    def delete(self, *keys):
+        with self._lock:
+            for key in keys:
+                self._data.pop(key, None)
+
+    def incr(self, key, ttl):
+        with self._lock:
+            current = self._live(key)
+            expires = self._data[key][1] if current is not None else time.monotonic() + ttl
+            value = int(current or 0) + 1
+            self._data[key] = (str(value), expires)
+            return value
+
+    def ping(self):
+        return None
+
+
+def make_store(redis_url: str | None, prefix: str) -> EphemeralStore:
+    return RedisStore(redis_url, prefix) if redis_url else MemoryStore()

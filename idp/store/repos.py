@@ -1,0 +1,365 @@
+"""Small repositories over the durable store; the only code that writes SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+import time
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..security import check_client_secret, hash_client_secret, random_token, token_hash
+from .db import Database
+from .models import Client, Consent, RefreshToken, Revocation, User, new_id, utcnow
+
+
+class Conflict(Exception):
+    """A unique value (email, client_id) already exists."""
+
+
+# -- users -------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class UserView:
+    id: str
+    email: str
+    email_verified: bool
+    name: str | None
+    password_hash: str | None
+    disabled: bool
+    updated_at: int
+
+    def get_user_id(self):
+        return self.id
+
+
+def _user_view(row: User) -> UserView:
+    return UserView(
+        id=row.id,
+        email=row.email,
+        email_verified=row.email_verified,
+        name=row.name,
+        password_hash=row.password_hash,
+        disabled=row.disabled,
+        updated_at=int(row.updated_at.replace(tzinfo=dt.timezone.utc).timestamp()),
+    )
+
+
+class Users:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False) -> UserView:
+        email = email.strip().lower()
+        try:
+            with self.db.session() as session:
+                row = User(email=email, password_hash=password_hash, name=name, email_verified=email_verified)
+                session.add(row)
+                session.flush()
+                return _user_view(row)
+        except IntegrityError:
+            raise Conflict(f"a user with email {email} exists") from None
+
+    def by_id(self, user_id: str) -> UserView | None:
+        with self.db.session() as session:
+            row = session.get(User, user_id)
+            return _user_view(row) if row else None
+
+    def by_email(self, email: str) -> UserView | None:
+        with self.db.session() as session:
+            row = session.scalar(select(User).where(User.email == email.strip().lower()))
+            return _user_view(row) if row else None
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+    def list(self) -> list[UserView]:
+        with self.db.session() as session:
+            return [_user_view(r) for r in session.scalars(select(User).order_by(User.created_at)).all()]
+
+    def set_disabled(self, user_id: str, disabled: bool) -> bool:
+        with self.db.session() as session:
+            return session.execute(update(User).where(User.id == user_id).values(disabled=disabled)).rowcount == 1
+
+
+# -- clients -----------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class OAuthClient:
+    """An immutable snapshot of a client row implementing authlib's ClientMixin."""
+
+    client_id: str
+    name: str
+    redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    response_types: tuple[str, ...]
+    scope: str
+    token_endpoint_auth_method: str
+    trusted: bool
+    secret_hash: str | None
+    secret_salt: str | None
+    client_metadata: dict
+
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"
+
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        # RFC 6749 3.1.2.3: only when exactly one is registered may it be omitted.
+        return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
+
+    def get_allowed_scope(self, scope):
+        if not scope:
+            return self.scope
+        allowed = set(self.scope.split())
+        return " ".join(s for s in scope.split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri):
+        # Exact string comparison (RFC 9700 2.1): no prefix, no pattern.
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret):
+        return check_client_secret(client_secret, self.secret_salt, self.secret_hash)
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        return method == self.token_endpoint_auth_method
+
+    def check_response_type(self, response_type):
+        return response_type in self.response_types
+
+    def check_grant_type(self, grant_type):
+        return grant_type in self.grant_types
+
+
+def _client_view(row: Client) -> OAuthClient:
+    return OAuthClient(
+        client_id=row.client_id,
+        name=row.name,
+        redirect_uris=tuple(row.redirect_uris or ()),
+        grant_types=tuple(row.grant_types or ()),
+        response_types=tuple(row.response_types or ()),
+        scope=row.scope,
+        token_endpoint_auth_method=row.token_endpoint_auth_method,
+        trusted=row.trusted,
+        secret_hash=row.secret_hash,
+        secret_salt=row.secret_salt,
+        client_metadata=dict(row.metadata_ or {}),
+    )
+
+
+class Clients:
+    """Clients with a short in-process cache: the token endpoint must not query per request."""
+
+    def __init__(self, db: Database, cache_ttl: float = 10.0):
+        self.db = db
+        self.cache_ttl = cache_ttl
+        self._cache: dict[str, tuple[OAuthClient | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, client_id: str | None) -> OAuthClient | None:
+        if not client_id or len(client_id) > 64:
+            return None
+        hit = self._cache.get(client_id)
+        now = time.monotonic()
+        if hit and hit[1] > now:
+            return hit[0]
+        with self.db.session() as session:
+            row = session.get(Client, client_id)
+            view = _client_view(row) if row else None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[client_id] = (view, now + self.cache_ttl)
+        return view
+
+    def create(
+        self,
+        name: str,
+        redirect_uris: list[str],
+        public: bool = False,
+        grant_types: list[str] | None = None,
+        scope: str = "openid profile email offline_access",
+        trusted: bool = False,
+        client_id: str | None = None,
+        auth_method: str | None = None,
+    ) -> tuple[OAuthClient, str | None]:
+        """Create a client; returns it and the plaintext secret, shown once."""
+        grant_types = grant_types or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
+        secret = None if public else random_token(32)
+        salt = None if public else random_token(16)
+        row = Client(
+            client_id=client_id or random_token(18),
+            name=name,
+            redirect_uris=list(redirect_uris),
+            grant_types=list(grant_types),
+            response_types=["code"] if "authorization_code" in grant_types else [],
+            scope=scope,
+            token_endpoint_auth_method="none" if public else (auth_method or "client_secret_basic"),
+            trusted=trusted,
+            secret_salt=salt,
+            secret_hash=hash_client_secret(secret, salt) if secret else None,
+            metadata_={},
+        )
+        try:
+            with self.db.session() as session:
+                session.add(row)
+        except IntegrityError:
+            raise Conflict(f"client {row.client_id} exists") from None
+        self._cache.pop(row.client_id, None)
+        return _client_view(row), secret
+
+    def list(self) -> list[OAuthClient]:
+        with self.db.session() as session:
+            return [_client_view(r) for r in session.scalars(select(Client).order_by(Client.created_at)).all()]
+
+    def delete(self, client_id: str) -> bool:
+        with self.db.session() as session:
+            row = session.get(Client, client_id)
+            if row is None:
+                return False
+            session.delete(row)
+        self._cache.pop(client_id, None)
+        return True
+
+
+# -- consents ----------------------------------------------------------------
+class Consents:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def covers(self, user_id: str, client_id: str, scopes: set[str]) -> bool:
+        with self.db.session() as session:
+            row = session.get(Consent, (user_id, client_id))
+            return row is not None and scopes.issubset(set(row.scopes))
+
+    def grant(self, user_id: str, client_id: str, scopes: set[str]) -> None:
+        with self.db.session() as session:
+            row = session.get(Consent, (user_id, client_id))
+            if row is None:
+                session.add(Consent(user_id=user_id, client_id=client_id, scopes=sorted(scopes)))
+            else:
+                row.scopes = sorted(set(row.scopes) | scopes)
+
+
+# -- refresh tokens ----------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class RefreshGrant:
+    token_hash: str
+    family_id: str
+    client_id: str
+    user_id: str
+    scope: str
+    auth_time: int
+    expires_at: dt.datetime
+    rotated: bool
+    revoked: bool
+
+    def check_client(self, client):
+        return client.client_id == self.client_id
+
+    def get_scope(self):
+        return self.scope
+
+    def is_expired(self):
+        return self.expires_at <= utcnow()
+
+    def is_revoked(self):
+        return self.revoked or self.rotated
+
+
+def _grant_view(row: RefreshToken) -> RefreshGrant:
+    return RefreshGrant(
+        token_hash=row.token_hash,
+        family_id=row.family_id,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        scope=row.scope,
+        auth_time=row.auth_time,
+        expires_at=row.expires_at,
+        rotated=row.rotated_at is not None,
+        revoked=row.revoked_at is not None,
+    )
+
+
+class RefreshTokens:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int):
+        with self.db.session() as session:
+            session.add(
+                RefreshToken(
+                    token_hash=token_hash(value),
+                    family_id=family_id,
+                    client_id=client_id,
+                    user_id=user_id,
+                    scope=scope,
+                    auth_time=auth_time,
+                    expires_at=utcnow() + dt.timedelta(seconds=ttl),
+                )
+            )
+
+    def find(self, value: str) -> RefreshGrant | None:
+        with self.db.session() as session:
+            row = session.get(RefreshToken, token_hash(value))
+            return _grant_view(row) if row else None
+
+    def mark_rotated(self, grant: RefreshGrant) -> bool:
+        """Atomically consume a refresh token: True for exactly one concurrent caller."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(RefreshToken)
+                .where(
+                    RefreshToken.token_hash == grant.token_hash,
+                    RefreshToken.rotated_at.is_(None),
+                    RefreshToken.revoked_at.is_(None),
+                )
+                .values(rotated_at=utcnow())
+            )
+            return result.rowcount == 1
+
+    def revoke_family(self, family_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+
+
+# -- revocations -------------------------------------------------------------
+class Revocations:
+    """Durable list of revoked access-token jtis and grant ids (the cache lives in Redis)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def add(self, ident: str, kind: str, expires_at: dt.datetime) -> None:
+        with self.db.session() as session:
+            if session.get(Revocation, ident) is None:
+                session.add(Revocation(id=ident, kind=kind, expires_at=expires_at))
+
+    def active(self) -> list[Revocation]:
+        with self.db.session() as session:
+            return list(session.scalars(select(Revocation).where(Revocation.expires_at > utcnow())).all())
+
+    def purge_expired(self) -> int:
+        from sqlalchemy import delete
+
+        with self.db.session() as session:
+            return session.execute(delete(Revocation).where(Revocation.expires_at <= utcnow())).rowcount
+
+
+def count_users(db: Database) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+__all__ = [
+    "Clients", "Conflict", "Consents", "OAuthClient", "RefreshGrant", "RefreshTokens",
+    "Revocations", "UserView", "Users", "count_users", "new_id",
+]

@@ -1,0 +1,222 @@
+"""Token issuance and validation: JWT access tokens (RFC 9068), refresh-token
+families (RFC 9700 4.14), authorization codes and revocation.
+
+authlib runs the protocol; this module holds what our tokens are and how
+they are stored, so grants and endpoints stay thin.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+
+from .config import Config
+from .keys import InvalidJWT, KeyManager
+from .security import random_token, token_hash
+from .store.ephemeral import EphemeralStore
+from .store.models import new_id, utcnow
+from .store.repos import RefreshGrant, RefreshTokens, Revocations
+
+ACCESS_TOKEN_TYP = "at+jwt"
+REVOCATIONS_LOADED = "rev:loaded"
+
+
+@dataclasses.dataclass
+class AuthorizationCode:
+    """What a code stands for; kept in the ephemeral store under the code's hash."""
+
+    client_id: str
+    redirect_uri: str | None
+    scope: str
+    user_id: str
+    auth_time: int
+    grant_id: str
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    acr: str | None = None
+    amr: list | None = None
+    sid: str | None = None
+
+    # authlib's AuthorizationCodeMixin
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return self.acr
+
+    def get_amr(self):
+        return self.amr
+
+
+@dataclasses.dataclass
+class AccessToken:
+    """A validated access token, as userinfo and introspection see it."""
+
+    claims: dict
+    revoked: bool = False
+
+    @property
+    def scope(self) -> str:
+        return self.claims.get("scope", "")
+
+    def get_scope(self):
+        return self.scope
+
+    def check_client(self, client):
+        return client.client_id == self.claims.get("client_id")
+
+    def is_expired(self):
+        return self.claims.get("exp", 0) <= time.time()
+
+    def is_revoked(self):
+        return self.revoked
+
+
+class TokenService:
+    def __init__(self, config: Config, keys: KeyManager, store: EphemeralStore,
+                 refresh_tokens: RefreshTokens, revocations: Revocations):
+        self.config = config
+        self.keys = keys
+        self.store = store
+        self.refresh_tokens = refresh_tokens
+        self.revocations = revocations
+        self.audience = config.issuer
+
+    # -- authorization codes ------------------------------------------------
+    def save_code(self, code: str, data: AuthorizationCode) -> None:
+        self.store.set("code:" + token_hash(code), json.dumps(dataclasses.asdict(data)), self.config.code_ttl)
+
+    def redeem_code(self, code: str, client_id: str) -> AuthorizationCode | None:
+        """Take the code (atomic, one time). A second redemption revokes what the first issued.
+
+        RFC 6749 4.1.2: "If an authorization code is used more than once, the
+        authorization server MUST deny the request and SHOULD revoke (when
+        possible) all tokens previously issued based on that authorization code."
+        """
+        key = token_hash(code)
+        raw = self.store.take("code:" + key)
+        if raw is None:
+            used = self.store.get("code-used:" + key)
+            if used:
+                self.revoke_grant(used)
+            return None
+        data = AuthorizationCode(**json.loads(raw))
+        # Remember the redemption for as long as what it issues can live.
+        self.store.set("code-used:" + key, data.grant_id, max(self.config.access_token_ttl, self.config.code_ttl))
+        if data.client_id != client_id:
+            self.revoke_grant(data.grant_id)
+            return None
+        return data
+
+    # -- issuance -----------------------------------------------------------
+    def access_token(self, client_id: str, subject: str, scope: str, grant_id: str | None = None,
+                     auth_time: int | None = None, ttl: int | None = None) -> tuple[str, int]:
+        now = int(time.time())
+        ttl = ttl or self.config.access_token_ttl
+        claims = {
+            "iss": self.config.issuer,
+            "sub": subject,
+            "aud": self.audience,
+            "client_id": client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": random_token(16),
+            "scope": scope,
+        }
+        if auth_time:
+            claims["auth_time"] = auth_time
+        if grant_id:
+            claims["gid"] = grant_id  # lets revoking a grant reach its access tokens
+        return self.keys.sign(claims, typ=ACCESS_TOKEN_TYP), ttl
+
+    def refresh_token(self, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int) -> str:
+        value = random_token(32)
+        self.refresh_tokens.issue(value, family_id, client_id, user_id, scope, auth_time, self.config.refresh_token_ttl)
+        return value
+
+    def bearer_response(self, client_id: str, subject: str, scope: str, *, user_id: str | None = None,
+                        grant_id: str | None = None, auth_time: int | None = None,
+                        include_refresh_token: bool = False) -> dict:
+        access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time)
+        token = {"token_type": "Bearer", "access_token": access, "expires_in": ttl, "scope": scope}
+        if include_refresh_token and user_id and grant_id:
+            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()))
+        return token
+
+    # -- refresh rotation ---------------------------------------------------
+    def find_refresh(self, value: str) -> RefreshGrant | None:
+        return self.refresh_tokens.find(value)
+
+    def consume_refresh(self, grant: RefreshGrant) -> bool:
+        """Rotate: True once. A rotated token presented again revokes its whole family."""
+        if grant.revoked:
+            return False
+        if grant.rotated or not self.refresh_tokens.mark_rotated(grant):
+            self.revoke_grant(grant.family_id)
+            return False
+        return True
+
+    # -- revocation ---------------------------------------------------------
+    def revoke_grant(self, grant_id: str) -> None:
+        """Revoke every refresh token of a family and every access token it issued."""
+        self.refresh_tokens.revoke_family(grant_id)
+        self._revoke("gid", grant_id, self.config.access_token_ttl)
+
+    def revoke_access_token(self, claims: dict) -> None:
+        remaining = int(claims.get("exp", 0) - time.time())
+        if remaining > 0 and claims.get("jti"):
+            self._revoke("jti", claims["jti"], remaining)
+
+    def _revoke(self, kind: str, ident: str, ttl: int) -> None:
+        # Durable first (survives a Redis loss), then the shared cache every replica reads.
+        self.revocations.add(f"{kind}:{ident}", kind, utcnow() + dt.timedelta(seconds=ttl + 60))
+        self.store.set(f"rev:{kind}:{ident}", "1", ttl + 60)
+
+    def _warm_revocations(self) -> None:
+        now = utcnow()
+        for row in self.revocations.active():
+            self.store.set("rev:" + row.id, "1", int((row.expires_at - now).total_seconds()) + 1)
+        self.store.set(REVOCATIONS_LOADED, "1", 6 * 3600)
+
+    def is_revoked(self, claims: dict) -> bool:
+        keys = [REVOCATIONS_LOADED, "rev:jti:" + str(claims.get("jti"))]
+        if claims.get("gid"):
+            keys.append("rev:gid:" + str(claims["gid"]))
+        values = self.store.mget(keys)
+        if values[0] is None:  # the cache was lost or never filled: rebuild it from the durable list
+            self._warm_revocations()
+            values = self.store.mget(keys)
+        return any(values[1:])
+
+    # -- validation ---------------------------------------------------------
+    def validate_access_token(self, value: str) -> AccessToken | None:
+        """Signature, typ, issuer and expiry; None when any fails. Revocation is reported, not hidden."""
+        if not value or value.count(".") != 2 or len(value) > 8192:
+            return None
+        try:
+            claims = self.keys.verify(value, typ=ACCESS_TOKEN_TYP)
+        except InvalidJWT:
+            return None
+        if claims.get("iss") != self.config.issuer or not isinstance(claims.get("exp"), int):
+            return None
+        token = AccessToken(claims)
+        if token.is_expired():
+            return None
+        token.revoked = self.is_revoked(claims)
+        return token
+
+
+def new_grant_id() -> str:
+    return new_id()

@@ -1,0 +1,47 @@
+"""The consent page: which application asks for which scopes; the answer is kept for this user."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+
+from .. import interactions
+from ..context import services
+from . import bp
+from .forms import ConsentForm
+
+SCOPE_DESCRIPTIONS = {
+    "openid": "Sign you in with your account",
+    "profile": "See your name",
+    "email": "See your email address",
+    "offline_access": "Keep access while you are away",
+}
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def consent():
+    form = ConsentForm()
+    interaction_id = request.values.get("interaction", "")
+    interaction = interactions.load(interaction_id)
+    user_id = session.get("uid")
+    if interaction is None or not user_id:
+        return render_template("error.html", error="expired_request",
+                               description="This sign-in request has expired. Start again from the application."), 400
+    params = interaction["params"]
+    client = services().clients.get(params.get("client_id"))
+    if client is None:
+        return render_template("error.html", error="invalid_client", description="Unknown application."), 400
+    scopes = client.get_allowed_scope(params.get("scope")).split()
+
+    if form.validate_on_submit():
+        granted = bool(form.allow.data) and not form.deny.data
+        interaction["consent"] = "granted" if granted else "denied"
+        interaction["consent_user"] = user_id
+        interactions.save(interaction_id, interaction)
+        if granted:
+            services().consents.grant(user_id, client.client_id, set(scopes))
+        return redirect(url_for("oauth.authorize", interaction=interaction_id))
+
+    form.interaction.data = interaction_id
+    described = [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in scopes]
+    status = 400 if request.method == "POST" else 200
+    return render_template("consent.html", form=form, client=client, scopes=described), status

@@ -1,0 +1,21 @@
+"""Forms of the hosted pages; Flask-WTF adds and checks the CSRF token on each."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    interaction = HiddenField()
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ConsentForm(FlaskForm):
+    interaction = HiddenField(validators=[DataRequired()])
+    allow = SubmitField("Allow")
+    deny = SubmitField("Deny")
+
+
+class LogoutForm(FlaskForm):
+    pass
