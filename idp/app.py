@@ -6,7 +6,8 @@ import logging
 import os
 import secrets
 
-from flask import Flask, g, jsonify, render_template, request
+from authlib.oauth2.base import OAuth2Error
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -100,6 +101,12 @@ def install_error_handlers(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
             return response
         return render_template("error.html", error=error, description=description), status
+
+    @app.errorhandler(OAuth2Error)
+    def _oauth(error: OAuth2Error):
+        """An OAuth error that escaped an endpoint: the RFC's JSON (and WWW-Authenticate for bearer errors)."""
+        error.redirect_uri = None  # never redirect from here: only the authorize endpoint may
+        return current_app.extensions["idp_oauth"][0].handle_error_response(None, error)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

@@ -150,7 +150,7 @@ class KeyManager:
             self._current = current
             self._verify_keys = verify
             self._jwks_body = body
-            self._jwks_etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            self._jwks_etag = hashlib.sha256(body).hexdigest()[:32]
             self._fingerprint = fingerprint
 
     # -- use ---------------------------------------------------------------

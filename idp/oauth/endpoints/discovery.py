@@ -10,10 +10,10 @@ import hashlib
 import json
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
-from flask import Response, request
 
 from ...context import services
 from ..server import SCOPES_SUPPORTED
+from .cacheable import cacheable
 
 _cache: dict[str, tuple[bytes, str]] = {}
 
@@ -52,13 +52,10 @@ def _document(issuer: str) -> tuple[bytes, str]:
         data = metadata(issuer)
         AuthorizationServerMetadata(data).validate()
         body = json.dumps(data, indent=None, separators=(",", ":")).encode()
-        _cache[issuer] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        _cache[issuer] = (body, hashlib.sha256(body).hexdigest()[:32])
     return _cache[issuer]
 
 
 def discovery():
     body, etag = _document(services().config.issuer)
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
-    if etag in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(body, content_type="application/json", headers=headers)
+    return cacheable(body, etag, 3600, "application/json")

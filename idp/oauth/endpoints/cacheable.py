@@ -1,0 +1,10 @@
+"""Pre-serialized documents with a strong ETag: 304 on If-None-Match (RFC 9110 13.1.2)."""
+
+from flask import Response, request
+
+
+def cacheable(body: bytes, etag: str, max_age: int, content_type: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response.make_conditional(request)
