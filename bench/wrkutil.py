@@ -81,7 +81,7 @@ def proc_cpu_seconds(pid: int) -> float:
 def run_wrk(url: str, connections: int, duration: float, *, core: int = 1, script: str | None = None,
             script_args: list[str] | None = None, server_pid: int | None = None) -> dict:
     """wrk pinned to one core, one thread, --latency; returns the parsed figures (+ CPU use of both sides)."""
-    cmd = ["taskset", "-c", str(core), wrk_binary(), "-t1", f"-c{connections}", f"-d{duration}s",
+    cmd = ["taskset", "-c", str(core), wrk_binary(), "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s",
            "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", script]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import interactions
+from .. import audit, interactions
 from ..context import services
 from . import bp
 from .forms import ConsentForm
@@ -37,6 +37,8 @@ def consent():
         interaction["consent"] = "granted" if granted else "denied"
         interaction["consent_user"] = user_id
         interactions.save(interaction_id, interaction)
+        audit.record("consent.granted" if granted else "consent.denied", user_id=user_id,
+                     client_id=client.client_id, scope=" ".join(scopes))
         if granted:
             services().consents.grant(user_id, client.client_id, set(scopes))
         return redirect(url_for("oauth.authorize", interaction=interaction_id))

@@ -6,7 +6,7 @@ import time
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import interactions
+from .. import audit, interactions
 from ..context import services
 from ..security import hash_password, password_needs_rehash, random_token, verify_password
 from . import bp
@@ -45,7 +45,9 @@ def authenticate(email: str, password: str):
     # verify_password runs argon2 even for unknown accounts, so timing reveals nothing.
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or user.disabled:
+        audit.record("login.failed", user_id=user.id if user else None)
         return None
+    audit.record("login.succeeded", user_id=user.id)
     if password_needs_rehash(user.password_hash):
         svc.users.set_password_hash(user.id, hash_password(password))
     return user
