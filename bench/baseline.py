@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wrkutil import BENCH_DIR, free_port, run_wrk, wait_http  # noqa: E402
+from wrkutil import BENCH_DIR, child_pids, free_port, run_wrk, wait_http  # noqa: E402
 
 SERVER_CORE, LOADGEN_CORE = 0, 1
 
@@ -79,8 +79,10 @@ def bare_flask_rps(duration: float = 10.0, connections: int = 32, worker_class: 
     try:
         url = f"http://127.0.0.1:{port}/json"
         wait_http(url, proc, timeout=20)
+        workers = child_pids(proc.pid)
         run_wrk(url, connections, 1, core=LOADGEN_CORE)  # warm-up, discarded
-        result = run_wrk(url, connections, duration, core=LOADGEN_CORE)
+        result = run_wrk(url, connections, duration, core=LOADGEN_CORE,
+                         server_pid=workers[0] if len(workers) == 1 else None)
         result.pop("raw", None)
         result.update(worker_class=worker_class, threads=threads, server_core=SERVER_CORE, loadgen_core=LOADGEN_CORE)
         return result

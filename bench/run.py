@@ -318,7 +318,7 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float) -> 
         verdict = verdicts[name]
         for connections, r in by_conn.items():
             rate = r.get("flows_per_s", r["rps"])
-            errors = r.get("errors", r["non2xx"])
+            errors = r["errors"] if "errors" in r else r["non2xx"]
             sockerr = sum(r["socket_errors"].values()) if "socket_errors" in r else 0
             xsign = f"{r['ratio_to_rs256']:.3f}" if "ratio_to_rs256" in r else "-"
             if connections == 32:
@@ -404,7 +404,7 @@ def main() -> int:
             json.dump(report, handle, indent=2)
         print(f"\nwrote {os.path.relpath(os.path.join(RESULTS_DIR, 'latest.json'), ROOT)}", file=sys.stderr)
         status = 0
-    except (Watchdog, KeyboardInterrupt) as exc:
+    except (Watchdog, KeyboardInterrupt, SystemExit) as exc:
         print(f"aborted: {exc or type(exc).__name__}", file=sys.stderr)
     except Exception as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)

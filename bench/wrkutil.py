@@ -78,6 +78,89 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def cpu_busy_jiffies() -> dict[str, tuple[int, int]]:
+    """Per core: (busy, total) jiffies since boot, from /proc/stat."""
+    cores = {}
+    with open("/proc/stat") as handle:
+        for line in handle:
+            if line.startswith("cpu") and line[3].isdigit():
+                name, *values = line.split()
+                values = list(map(int, values))
+                cores[name] = (sum(values) - values[3] - values[4], sum(values))  # minus idle, iowait
+    return cores
+
+
+def busy_percent(before: dict, after: dict) -> dict[str, float]:
+    return {core: round(100 * (after[core][0] - before[core][0]) / max(1, after[core][1] - before[core][1]), 1)
+            for core in after if core in before}
+
+
+def child_pids(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as handle:
+                        if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                            children.append(int(entry))
+                except OSError:
+                    pass
+        return children
+
+
+class Meter:
+    """CPU accounting around one measurement: the server worker, the load generator (children we waited
+    for), and both cores, so a run disturbed by other processes on the machine shows as `other`."""
+
+    def __init__(self, server_pid: int | None):
+        self.server_pid = server_pid
+
+    def __enter__(self):
+        self.children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.server = proc_cpu_seconds(self.server_pid) if self.server_pid else 0.0
+        self.cores = cpu_busy_jiffies()
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.monotonic() - self.started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        gen = (after.ru_utime - self.children.ru_utime) + (after.ru_stime - self.children.ru_stime)
+        self.loadgen_cpu_pct = round(100 * gen / self.wall, 1)
+        self.server_cpu_pct = (round(100 * (proc_cpu_seconds(self.server_pid) - self.server) / self.wall, 1)
+                               if self.server_pid else None)
+        self.core_busy_pct = busy_percent(self.cores, cpu_busy_jiffies())
+        self.other_cpu_pct = round(max(0.0, sum(self.core_busy_pct.values()) - self.loadgen_cpu_pct
+                                       - (self.server_cpu_pct or 0.0)), 1)
+        return False
+
+    def figures(self) -> dict:
+        figures = {"loadgen_cpu_pct": self.loadgen_cpu_pct, "core_busy_pct": self.core_busy_pct,
+                   "other_cpu_pct": self.other_cpu_pct}
+        if self.server_pid:
+            figures["server_cpu_pct"] = self.server_cpu_pct
+        return figures
+
+
+def wait_until_quiet(max_wait: float, threshold_pct: float = 25.0, log=print) -> float:
+    """Wait (bounded) until both cores together are less than threshold_pct busy over 2 s; returns that figure."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        before = cpu_busy_jiffies()
+        time.sleep(2)
+        busy = sum(busy_percent(before, cpu_busy_jiffies()).values())
+        if busy < threshold_pct or time.monotonic() >= deadline:
+            if busy >= threshold_pct:
+                log(f"  warning: the machine is busy ({busy:.0f}% of the cores used by other processes); "
+                    "figures will be low and noisy")
+            return round(busy, 1)
+        log(f"  machine busy ({busy:.0f}% CPU used by other processes), waiting ...")
+
+
 def run_wrk(url: str, connections: int, duration: float, *, core: int = 1, script: str | None = None,
             script_args: list[str] | None = None, server_pid: int | None = None) -> dict:
     """wrk pinned to one core, one thread, --latency; returns the parsed figures (+ CPU use of both sides)."""
@@ -88,19 +171,14 @@ def run_wrk(url: str, connections: int, duration: float, *, core: int = 1, scrip
     cmd.append(url)
     if script_args:
         cmd += ["--", *script_args]
-    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_before = proc_cpu_seconds(server_pid) if server_pid else None
-    started = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30)
-    wall = time.monotonic() - started
-    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with Meter(server_pid) as meter:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30)
     if proc.returncode != 0:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
     result = parse_wrk(proc.stdout)
     result["connections"] = connections
-    gen_cpu = (after_children.ru_utime - before_children.ru_utime) + (after_children.ru_stime - before_children.ru_stime)
-    result["loadgen_cpu_pct"] = round(100 * gen_cpu / wall, 1)
-    if server_pid:
-        result["server_cpu_pct"] = round(100 * (proc_cpu_seconds(server_pid) - server_before) / wall, 1)
+    result.update(meter.figures())
+    if server_pid and result["rps"]:
+        result["server_cpu_ms_per_req"] = round(10 * meter.server_cpu_pct / result["rps"], 3)
     result["raw"] = proc.stdout
     return result

@@ -190,8 +190,10 @@ def clients():
 @click.option("--auth-method", type=click.Choice(["client_secret_basic", "client_secret_post"]),
               default="client_secret_basic")
 @click.option("--trusted", is_flag=True, help="first-party app: skip the consent page")
+@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
+              help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
 @click.option("--json", "as_json", is_flag=True)
-def clients_create(name, redirect_uris, public, grant_types, scope, auth_method, trusted, as_json):
+def clients_create(name, redirect_uris, public, grant_types, scope, auth_method, trusted, id_token_alg, as_json):
     from urllib.parse import urlparse
 
     for uri in redirect_uris:
@@ -207,7 +209,8 @@ def clients_create(name, redirect_uris, public, grant_types, scope, auth_method,
         raise click.UsageError("authorization_code needs at least one --redirect-uri")
     client, secret = load_services().clients.create(
         name, list(redirect_uris), public=public, grant_types=grant_types, scope=scope,
-        trusted=trusted, auth_method=auth_method)
+        trusted=trusted, auth_method=auth_method,
+        metadata={"id_token_signed_response_alg": id_token_alg} if id_token_alg else None)
     data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
             "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
             "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}
@@ -237,13 +240,107 @@ def clients_delete(client_id):
 # -- keys --------------------------------------------------------------------
 @main.group()
 def keys():
-    """Signing keys."""
+    """Signing keys: list, rotate, retire, revoke, import, export, rewrap."""
+
+
+def key_manager():
+    manager = load_services().keys
+    try:
+        manager.reload(force=True)
+    except Exception as exc:  # e.g. KeyDecryptionError: one line, no traceback
+        raise click.ClickException(str(exc)) from None
+    return manager
+
+
+def _when(value) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "-"
 
 
 @keys.command("list")
 def keys_list():
-    for key in load_services().keys.list_keys():
-        click.echo(f"{key.kid}  {key.alg}  {key.state}  created={key.created_at:%Y-%m-%d %H:%M}")
+    """kid, alg, state, created, promoted, retires."""
+    click.echo(f"{'kid':44}  {'alg':5}  {'state':7}  {'created':16}  {'promoted':16}  retires")
+    for key in key_manager().list_keys():
+        click.echo(f"{key.kid:44}  {key.alg:5}  {key.state:7}  {_when(key.created_at):16}  "
+                   f"{_when(key.promoted_at):16}  {_when(key.retire_until)}")
+
+
+@keys.command("rotate")
+@click.option("--alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default="RS256")
+@click.option("--if-current", default=None, help="rotate only if this kid still signs (safe to run twice)")
+@click.option("--force", is_flag=True, help="promote a next key younger than the JWKS cache lifetime")
+def keys_rotate(alg, if_current, force):
+    """Promote next -> current, retire current, publish a new next.
+
+    Rotates the key that signs when the command starts: two concurrent runs rotate once."""
+    manager = key_manager()
+    if if_current is None:
+        try:
+            if_current = manager.signing_key(alg)[0]
+        except RuntimeError:
+            if_current = None
+    from .keys import RotationTooEarly
+
+    try:
+        kid = manager.rotate(alg, expected_current=if_current, force=force)
+    except RotationTooEarly as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{alg} now signs with {kid}" if kid else f"not rotated: {if_current} no longer signs")
+
+
+@keys.command("retire")
+@click.argument("kid")
+def keys_retire(kid):
+    """Emergency: stop signing with KID now; keep publishing it until its tokens expire."""
+    if not key_manager().retire(kid):
+        raise click.ClickException(f"no live key {kid}")
+    click.echo(f"retired {kid}")
+
+
+@keys.command("revoke")
+@click.argument("kid")
+def keys_revoke(kid):
+    """Compromise: remove KID from the JWKS at once; every token it signed stops verifying."""
+    if not key_manager().revoke(kid):
+        raise click.ClickException(f"no live key {kid}")
+    click.echo(f"revoked {kid}")
+
+
+@keys.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def keys_import(path):
+    """Import a private key (PEM or JWK file) as the next key; it signs from the next rotation."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data.lstrip().startswith(b"{"):
+        data = json.loads(data)
+    try:
+        kid = key_manager().import_private_key(data)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"imported {kid} as next")
+
+
+@keys.command("export")
+@click.argument("kid")
+@click.option("--private", is_flag=True, help="include the private key (handle the output as a secret)")
+def keys_export(kid, private):
+    """Print KID as a JWK (public by default)."""
+    try:
+        click.echo(json.dumps(key_manager().export(kid, private=private)))
+    except KeyError:
+        raise click.ClickException(f"no key {kid}") from None
+
+
+@keys.command("rewrap")
+@click.option("--new-key-stdin", is_flag=True, required=True, help="read the new KEY_ENCRYPTION_KEY from stdin")
+def keys_rewrap(new_key_stdin):
+    """Re-encrypt every private key under a new KEY_ENCRYPTION_KEY (then deploy the new value)."""
+    new = sys.stdin.readline().strip()
+    if len(new) < 32:
+        raise click.ClickException("KEY_ENCRYPTION_KEY: the new key needs at least 32 random characters")
+    count = key_manager().rewrap(new)
+    click.echo(f"re-encrypted {count} keys; set KEY_ENCRYPTION_KEY to the new value on every replica")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,14 @@ def _int(name: str, value: str) -> int:
         raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
 
 
+def _algs(value: str) -> tuple:
+    algs = tuple(a.strip() for a in value.split(",") if a.strip())
+    unknown = [a for a in algs if a not in ("RS256", "ES256", "EdDSA")]
+    if unknown or "RS256" not in algs:
+        raise ConfigError(f"KEY_ALGORITHMS: {value!r} (RS256 is required; ES256 and EdDSA may be added)")
+    return algs
+
+
 def is_loopback_url(url: str) -> bool:
     host = urlparse(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
@@ -77,10 +85,20 @@ class Config:
     enable_audit_logs: bool = True
     metrics_enabled: bool = True
     db_pool_size: int = 5
+    signing_algs: tuple = ("RS256",)
+    rsa_bits: int = 2048
+    key_rotation_interval: int = 30 * 86400
+    key_cache_seconds: float = 5.0
+    jwks_max_age: int = 300
 
     @property
     def cookie_secure(self) -> bool:
         return self.issuer.startswith("https://")
+
+    @property
+    def longest_token_ttl(self) -> int:
+        """What a retired key must outlive: every JWT it signed (refresh tokens are opaque)."""
+        return max(self.access_token_ttl, self.id_token_ttl)
 
     @property
     def uses_redis(self) -> bool:
@@ -113,6 +131,9 @@ class Config:
             enable_audit_logs=_bool("ENABLE_AUDIT_LOGS", env.get("ENABLE_AUDIT_LOGS", "true")),
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
+            signing_algs=_algs(env.get("KEY_ALGORITHMS", "RS256")),
+            rsa_bits=_int("KEY_RSA_BITS", env.get("KEY_RSA_BITS", "2048")),
+            key_rotation_interval=parse_duration("KEY_ROTATION_INTERVAL", env.get("KEY_ROTATION_INTERVAL", "30d")),
         )
         values.update(overrides)
         config = cls(**values)
@@ -124,6 +145,10 @@ class Config:
         parsed = urlparse(self.issuer)
         if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
             raise ConfigError(f"ISSUER: {self.issuer!r} is not an absolute http(s) URL without query or fragment")
+        if self.rsa_bits not in (2048, 3072, 4096):
+            raise ConfigError("KEY_RSA_BITS: must be 2048, 3072 or 4096")
+        if self.key_rotation_interval <= self.longest_token_ttl + self.jwks_max_age:
+            raise ConfigError("KEY_ROTATION_INTERVAL: must outlast the longest token plus the JWKS cache lifetime")
         if not self.production:
             return
         if parsed.scheme != "https" and not is_loopback_url(self.issuer):

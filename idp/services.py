@@ -59,7 +59,9 @@ def build_services(config: Config) -> Services:
     store = make_store(config.redis_url, config.redis_prefix)
     refresh_tokens = RefreshTokens(db)
     revocations = Revocations(db)
-    keys = KeyManager(db, config.key_encryption_key, jwks_max_age=300)
+    keys = KeyManager(db, config.key_encryption_key, algs=config.signing_algs, rsa_bits=config.rsa_bits,
+                      rotation_interval=config.key_rotation_interval, longest_token_ttl=config.longest_token_ttl,
+                      jwks_max_age=config.jwks_max_age, cache_seconds=config.key_cache_seconds)
     return Services(
         config=config,
         db=db,

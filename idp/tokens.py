@@ -21,6 +21,7 @@ from .store.repos import RefreshGrant, RefreshTokens, Revocations
 
 ACCESS_TOKEN_TYP = "at+jwt"
 REVOCATIONS_LOADED = "rev:loaded"
+KEYS_VERSION = "keys:version"
 
 
 @dataclasses.dataclass
@@ -93,6 +94,15 @@ class TokenService:
         self.refresh_tokens = refresh_tokens
         self.revocations = revocations
         self.audience = config.issuer
+        self._keys_signal: str | None = None
+        keys.on_change = self._publish_keys_version
+
+    def _publish_keys_version(self, version: str) -> None:
+        """Tell every replica at once that the key set changed (a revoked key must stop verifying now)."""
+        try:
+            self.store.set(KEYS_VERSION, version, 30 * 86400)
+        except Exception:  # Redis down: replicas still see the change within KEY_CACHE_SECONDS
+            pass
 
     # -- authorization codes ------------------------------------------------
     def save_code(self, code: str, data: AuthorizationCode) -> None:
@@ -190,15 +200,16 @@ class TokenService:
             self.store.set("rev:" + row.id, "1", int((row.expires_at - now).total_seconds()) + 1)
         self.store.set(REVOCATIONS_LOADED, "1", 6 * 3600)
 
-    def is_revoked(self, claims: dict) -> bool:
-        keys = [REVOCATIONS_LOADED, "rev:jti:" + str(claims.get("jti"))]
+    def revocation_state(self, claims: dict) -> tuple[bool, str | None]:
+        """(revoked?, the key-set version every replica last published), in one round trip."""
+        keys = [REVOCATIONS_LOADED, KEYS_VERSION, "rev:jti:" + str(claims.get("jti"))]
         if claims.get("gid"):
             keys.append("rev:gid:" + str(claims["gid"]))
         values = self.store.mget(keys)
         if values[0] is None:  # the cache was lost or never filled: rebuild it from the durable list
             self._warm_revocations()
             values = self.store.mget(keys)
-        return any(values[1:])
+        return any(values[2:]), values[1]
 
     # -- validation ---------------------------------------------------------
     def validate_access_token(self, value: str) -> AccessToken | None:
@@ -214,7 +225,15 @@ class TokenService:
         token = AccessToken(claims)
         if token.is_expired():
             return None
-        token.revoked = self.is_revoked(claims)
+        token.revoked, keys_version = self.revocation_state(claims)
+        if keys_version and keys_version != self._keys_signal:
+            # Another replica changed the key set (e.g. revoked a key): reload before trusting the signature.
+            self._keys_signal = keys_version
+            self.keys.reload(force=True)
+            try:
+                self.keys.verify(value, typ=ACCESS_TOKEN_TYP)
+            except InvalidJWT:
+                return None
         return token
 
 

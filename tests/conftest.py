@@ -65,43 +65,57 @@ def _pg_database():
     return url, drop
 
 
-def start_idp(backend: str, tmp_path_factory) -> tuple[LiveIdP, callable]:
+def serve(config_for_port) -> tuple[LiveIdP, callable]:
+    """Start a live server on a free port; config_for_port(port) gives its config."""
+    server = make_server("127.0.0.1", 0, app=None, threaded=True)
+    config = config_for_port(server.server_port)
+    services = build_services(config)
+    app = create_app(services=services)
+    server.app = app
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def stop():
+        server.shutdown()
+        services.db.dispose()
+
+    backend = "postgres" if config.redis_url else "embedded"
+    return LiveIdP(backend, f"http://127.0.0.1:{server.server_port}", services, app), stop
+
+
+def start_idp(backend: str, tmp_path_factory, **overrides) -> tuple[LiveIdP, callable]:
     cleanups = []
     if backend == "postgres":
         database_url, drop = _pg_database()
         cleanups.append(drop)
-        redis_url, prefix = REDIS_URL, f"idptest:{RUN_ID}:"
+        redis_url, prefix = REDIS_URL, f"idptest:{RUN_ID}:{uuid.uuid4().hex[:6]}:"
     else:
         database_url = "sqlite:///" + str(tmp_path_factory.mktemp("embedded") / "idp.sqlite")
         redis_url, prefix = None, "idp:"
     upgrade(database_url)
-    server = make_server("127.0.0.1", 0, app=None, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    config = Config(
-        issuer=url,
-        port=server.server_port,
-        database_url=database_url,
-        redis_url=redis_url,
-        redis_prefix=prefix,
-        session_secret=secrets.token_urlsafe(32),
-        key_encryption_key=secrets.token_urlsafe(32),
-        client_cache_ttl=0,
-    )
-    services = build_services(config)
-    app = create_app(services=services)
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    secrets_ = dict(session_secret=secrets.token_urlsafe(32), key_encryption_key=secrets.token_urlsafe(32))
+
+    def config_for_port(port):
+        values = dict(issuer=f"http://127.0.0.1:{port}", port=port, database_url=database_url,
+                      redis_url=redis_url, redis_prefix=prefix, client_cache_ttl=0, key_cache_seconds=1.0,
+                      **secrets_)
+        values.update(overrides)
+        return Config(**values)
+
+    live, stop_server = serve(config_for_port)
 
     def stop():
-        server.shutdown()
+        stop_server()
         if redis_url:
-            services.store.flush_prefix()
-        services.db.dispose()
+            live.services.store.flush_prefix()
         for cleanup in cleanups:
             cleanup()
 
-    return LiveIdP(backend, url, services, app), stop
+    return live, stop
+
+
+def start_replica(live: LiveIdP) -> tuple[LiveIdP, callable]:
+    """A second instance on the same database and Redis, behind the same issuer (as replicas are)."""
+    return serve(lambda port: dataclasses.replace(live.services.config, port=port))
 
 
 @pytest.fixture(scope="session", params=["postgres", "embedded"])

@@ -186,6 +186,7 @@ class Clients:
         trusted: bool = False,
         client_id: str | None = None,
         auth_method: str | None = None,
+        metadata: dict | None = None,
     ) -> tuple[OAuthClient, str | None]:
         """Create a client; returns it and the plaintext secret, shown once."""
         grant_types = grant_types or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
@@ -202,7 +203,7 @@ class Clients:
             trusted=trusted,
             secret_salt=salt,
             secret_hash=hash_client_secret(secret, salt) if secret else None,
-            metadata_={},
+            metadata_=dict(metadata or {}),
         )
         try:
             with self.db.session() as session:

@@ -15,10 +15,10 @@ from ...context import services
 from ..server import SCOPES_SUPPORTED
 from .cacheable import cacheable
 
-_cache: dict[str, tuple[bytes, str]] = {}
+_cache: dict[tuple, tuple[bytes, str]] = {}
 
 
-def metadata(issuer: str) -> dict:
+def metadata(issuer: str, signing_algs: list[str]) -> dict:
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
@@ -32,7 +32,7 @@ def metadata(issuer: str) -> dict:
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": signing_algs,  # exactly the algorithms with a live key
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -47,15 +47,17 @@ def metadata(issuer: str) -> dict:
     }
 
 
-def _document(issuer: str) -> tuple[bytes, str]:
-    if issuer not in _cache:
-        data = metadata(issuer)
+def _document(issuer: str, signing_algs: list[str]) -> tuple[bytes, str]:
+    key = (issuer, tuple(signing_algs))
+    if key not in _cache:
+        data = metadata(issuer, signing_algs)
         AuthorizationServerMetadata(data).validate()
         body = json.dumps(data, indent=None, separators=(",", ":")).encode()
-        _cache[issuer] = (body, hashlib.sha256(body).hexdigest()[:32])
-    return _cache[issuer]
+        _cache[key] = (body, hashlib.sha256(body).hexdigest()[:32])
+    return _cache[key]
 
 
 def discovery():
-    body, etag = _document(services().config.issuer)
+    svc = services()
+    body, etag = _document(svc.config.issuer, svc.keys.signing_algs())
     return cacheable(body, etag, 3600, "application/json")

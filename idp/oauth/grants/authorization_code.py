@@ -12,6 +12,7 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, grant
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
+from flask import g
 
 from ...tokens import AuthorizationCode, new_grant_id
 from ...context import services
@@ -117,14 +118,18 @@ class IdToken(OpenIDCode):
         # Nonce replay is the RP's check (OIDC Core 3.1.3.7 step 11); codes are one-time here.
         return False
 
-    def resolve_client_private_key(self, client):
-        return services().keys.signing_key()[1]
-
     def get_client_algorithm(self, client):
-        return "RS256"
+        """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
+        wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
+        return wanted if wanted in services().keys.signing_algs() else "RS256"
 
     def get_encode_header(self, client):
-        return {"alg": "RS256", "kid": services().keys.signing_key()[0], "typ": "JWT"}
+        alg = self.get_client_algorithm(client)
+        g.id_token_key = services().keys.signing_key(alg)  # header and signature from one key, even mid-rotation
+        return {"alg": alg, "kid": g.id_token_key[0], "typ": "JWT"}
+
+    def resolve_client_private_key(self, client):
+        return g.id_token_key[1]
 
     def get_client_claims(self, client):
         now = int(time.time())
