@@ -85,8 +85,10 @@ def cpu_busy_jiffies() -> dict[str, tuple[int, int]]:
         for line in handle:
             if line.startswith("cpu") and line[3].isdigit():
                 name, *values = line.split()
-                values = list(map(int, values))
-                cores[name] = (sum(values) - values[3] - values[4], sum(values))  # minus idle, iowait
+                values = list(map(int, values))[:8]  # user nice system idle iowait irq softirq steal
+                # busy = processes (user, nice, system) + steal (other virtual machines); interrupt time is
+                # left out because it is no process's and loopback traffic alone produces a lot of it
+                cores[name] = (values[0] + values[1] + values[2] + values[7], sum(values))
     return cores
 
 

@@ -9,13 +9,14 @@ import secrets
 from authlib.oauth2.base import OAuth2Error
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
 from .services import Services, build_services, with_dev_secrets
 from .sessions import StoreSessionInterface
+from .tokens import is_store_outage
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 PROTOCOL_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready")
@@ -66,6 +67,9 @@ def install_headers(app: Flask, config: Config) -> None:
     @app.before_request
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(12)
+        error = request.environ.get("idp.session_error")
+        if error is not None and not wants_json() and request.path != "/health":
+            raise error  # the session store is down: a page that needs the session answers 503
 
     @app.context_processor
     def _template_globals():
@@ -98,9 +102,12 @@ def install_error_handlers(app: Flask) -> None:
         if wants_json():
             response = jsonify(error=error, error_description=description)
             response.status_code = status
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        return render_template("error.html", error=error, description=description), status
+        else:
+            response = app.make_response((render_template("error.html", error=error, description=description), status))
+        response.headers["Cache-Control"] = "no-store"
+        if status == 503:
+            response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(OAuth2Error)
     def _oauth(error: OAuth2Error):
@@ -129,11 +136,7 @@ def install_error_handlers(app: Flask) -> None:
 
 
 def is_dependency_failure(exc: Exception) -> bool:
-    if isinstance(exc, (OperationalError, PoolTimeout)):
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, (OperationalError,
+                                                                                       InterfaceError))):
         return True
-    try:
-        import redis
-
-        return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
-    except ImportError:  # pragma: no cover
-        return False
+    return isinstance(exc, PoolTimeout) or is_store_outage(exc)

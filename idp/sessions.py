@@ -55,7 +55,12 @@ class StoreSessionInterface(SessionInterface):
             except BadSignature:
                 sid = None
             if sid:
-                raw = self.store.get("sess:" + sid)
+                try:
+                    raw = self.store.get("sess:" + sid)
+                except Exception as exc:
+                    # Raising here would bypass Flask's error handlers; the app re-raises it in before_request.
+                    request.environ["idp.session_error"] = exc
+                    return StoreSession()
                 if raw:
                     return StoreSession(json.loads(raw), sid)
         return StoreSession()

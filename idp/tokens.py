@@ -205,10 +205,16 @@ class TokenService:
         keys = [REVOCATIONS_LOADED, KEYS_VERSION, "rev:jti:" + str(claims.get("jti"))]
         if claims.get("gid"):
             keys.append("rev:gid:" + str(claims["gid"]))
-        values = self.store.mget(keys)
-        if values[0] is None:  # the cache was lost or never filled: rebuild it from the durable list
-            self._warm_revocations()
+        try:
             values = self.store.mget(keys)
+            if values[0] is None:  # the cache was lost or never filled: rebuild it from the durable list
+                self._warm_revocations()
+                values = self.store.mget(keys)
+        except Exception as exc:
+            if not is_store_outage(exc):
+                raise
+            # Redis is down: the durable list answers (slower, but a revoked token stays revoked).
+            return self.revocations.any_active([k.removeprefix("rev:") for k in keys[2:]]), None
         return any(values[2:]), values[1]
 
     # -- validation ---------------------------------------------------------
@@ -235,6 +241,14 @@ class TokenService:
             except InvalidJWT:
                 return None
         return token
+
+
+def is_store_outage(exc: Exception) -> bool:
+    try:
+        import redis
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
 
 
 def new_grant_id() -> str:

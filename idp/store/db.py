@@ -44,9 +44,9 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_timeout=5,
+        pool_timeout=2,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=5000"},
+        connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"},
     )
 
 

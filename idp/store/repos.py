@@ -340,9 +340,19 @@ class Revocations:
         self.db = db
 
     def add(self, ident: str, kind: str, expires_at: dt.datetime) -> None:
+        """Idempotent: concurrent revocations of one grant (a replayed refresh token) all succeed."""
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        statement = insert(Revocation).values(id=ident, kind=kind, expires_at=expires_at, created_at=utcnow())
         with self.db.session() as session:
-            if session.get(Revocation, ident) is None:
-                session.add(Revocation(id=ident, kind=kind, expires_at=expires_at))
+            session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+
+    def any_active(self, idents: list[str]) -> bool:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(Revocation).where(
+                Revocation.id.in_(idents), Revocation.expires_at > utcnow())) > 0
 
     def active(self) -> list[Revocation]:
         with self.db.session() as session:
