@@ -63,7 +63,8 @@ def run_gunicorn(config: Config, bind: str, workers: int, threads: int) -> None:
 def serve(workers, threads):
     """Production server (gunicorn) on PostgreSQL and Redis; refuses unsafe configuration."""
     production = os.environ.get("IDP_ENV", "production").lower() == "production"
-    config = load_config(production=production)
+    overrides = {} if "DB_POOL_SIZE" in os.environ else {"db_pool_size": threads + 1}  # one per thread, + /ready
+    config = load_config(production=production, **overrides)
     if production:
         try:
             config.validate()

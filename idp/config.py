@@ -90,6 +90,7 @@ class Config:
     key_rotation_interval: int = 30 * 86400
     key_cache_seconds: float = 5.0
     jwks_max_age: int = 300
+    drain_file: str = "/tmp/idp-draining"
 
     @property
     def cookie_secure(self) -> bool:
@@ -131,6 +132,7 @@ class Config:
             enable_audit_logs=_bool("ENABLE_AUDIT_LOGS", env.get("ENABLE_AUDIT_LOGS", "true")),
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
+            drain_file=env.get("DRAIN_FILE", cls.drain_file),
             signing_algs=_algs(env.get("KEY_ALGORITHMS", "RS256")),
             rsa_bits=_int("KEY_RSA_BITS", env.get("KEY_RSA_BITS", "2048")),
             key_rotation_interval=parse_duration("KEY_ROTATION_INTERVAL", env.get("KEY_ROTATION_INTERVAL", "30d")),

@@ -78,3 +78,19 @@ def test_health_and_ready(idp):
     ready = requests.get(idp.endpoint("/ready"), timeout=5)
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_ready_turns_503_while_draining_but_requests_are_still_served(idp, tmp_path):
+    import dataclasses
+
+    drain = tmp_path / "draining"
+    original = idp.services.config
+    idp.services.config = dataclasses.replace(original, drain_file=str(drain))
+    try:
+        assert requests.get(idp.endpoint("/ready"), timeout=5).status_code == 200
+        drain.touch()
+        response = requests.get(idp.endpoint("/ready"), timeout=5)
+        assert response.status_code == 503 and response.json()["status"] == "draining"
+        assert requests.get(idp.endpoint("/jwks.json"), timeout=5).status_code == 200
+    finally:
+        idp.services.config = original

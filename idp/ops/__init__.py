@@ -1,5 +1,7 @@
 """Operations surface: liveness and readiness."""
 
+import os
+
 from flask import Blueprint, jsonify
 
 from ..context import services
@@ -15,8 +17,16 @@ def health():
 
 @bp.get("/ready")
 def ready():
-    """Readiness: PostgreSQL (or SQLite) and Redis (or the in-process store) answer; 503 names what failed."""
+    """Readiness: PostgreSQL (or SQLite) and Redis (or the in-process store) answer; 503 names what failed.
+
+    While DRAIN_FILE exists (a Kubernetes preStop hook creates it before SIGTERM) readiness
+    fails first, so the load balancer stops sending new requests while this pod still serves.
+    """
     svc = services()
+    if os.path.exists(svc.config.drain_file):
+        response = jsonify(status="draining", checks={})
+        response.status_code = 503
+        return response
     checks = {}
     for name, ping in (("database", svc.db.ping), ("redis", svc.store.ping)):
         try:
