@@ -289,22 +289,24 @@ def keys_rotate(alg, if_current, force):
     click.echo(f"{alg} now signs with {kid}" if kid else f"not rotated: {if_current} no longer signs")
 
 
+def _end_key(kid: str, action: str) -> None:
+    if not getattr(key_manager(), action)(kid):
+        raise click.ClickException(f"no live key {kid}")
+    click.echo(f"{action}d {kid}")
+
+
 @keys.command("retire")
 @click.argument("kid")
 def keys_retire(kid):
     """Emergency: stop signing with KID now; keep publishing it until its tokens expire."""
-    if not key_manager().retire(kid):
-        raise click.ClickException(f"no live key {kid}")
-    click.echo(f"retired {kid}")
+    _end_key(kid, "retire")
 
 
 @keys.command("revoke")
 @click.argument("kid")
 def keys_revoke(kid):
     """Compromise: remove KID from the JWKS at once; every token it signed stops verifying."""
-    if not key_manager().revoke(kid):
-        raise click.ClickException(f"no live key {kid}")
-    click.echo(f"revoked {kid}")
+    _end_key(kid, "revoke")
 
 
 @keys.command("import")

@@ -170,30 +170,32 @@ def test_redis_and_postgres_outages_fail_fast_recover_and_lose_nothing(tmp_path)
         deployment.close()
 
 
-def test_concurrent_redemption_of_one_code_succeeds_once_rfc6749_4_1_2(idp, browser, client, user):
+def fresh_code(idp, browser, client, user) -> tuple[OAuth2Session, str, str]:
     rp = OAuth2Session(client.client_id, client.client_metadata["secret"], scope="openid offline_access",
                        redirect_uri=REDIRECT_URI, code_challenge_method="S256")
     verifier = generate_token(48)
     url, _ = rp.create_authorization_url(idp.endpoint("/authorize"), code_verifier=verifier)
-    code = callback_params(browser.authorize(url, user.email))["code"]
+    return rp, callback_params(browser.authorize(url, user.email))["code"], verifier
+
+
+def racing_token_requests(idp, client, data, n=8) -> list[int]:
+    auth = (client.client_id, client.client_metadata["secret"])
+    return sorted(race(n, lambda: requests.post(idp.endpoint("/token"), data=data, auth=auth,
+                                                timeout=10).status_code))
+
+
+def test_concurrent_redemption_of_one_code_succeeds_once_rfc6749_4_1_2(idp, browser, client, user):
+    _, code, verifier = fresh_code(idp, browser, client, user)
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
             "code_verifier": verifier}
-    statuses = race(8, lambda: requests.post(idp.endpoint("/token"), data=data, timeout=10,
-                                             auth=(client.client_id, client.client_metadata["secret"])).status_code)
-    assert sorted(statuses) == [200] + [400] * 7
+    assert racing_token_requests(idp, client, data) == [200] + [400] * 7
 
 
 def test_concurrent_use_of_one_refresh_token_succeeds_once_rfc9700_4_14_2(idp, browser, client, user):
-    rp = OAuth2Session(client.client_id, client.client_metadata["secret"], scope="openid offline_access",
-                       redirect_uri=REDIRECT_URI, code_challenge_method="S256")
-    verifier = generate_token(48)
-    url, _ = rp.create_authorization_url(idp.endpoint("/authorize"), code_verifier=verifier)
-    code = callback_params(browser.authorize(url, user.email))["code"]
+    rp, code, verifier = fresh_code(idp, browser, client, user)
     token = rp.fetch_token(idp.endpoint("/token"), code=code, code_verifier=verifier)
     data = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
-    statuses = race(8, lambda: requests.post(idp.endpoint("/token"), data=data, timeout=10,
-                                             auth=(client.client_id, client.client_metadata["secret"])).status_code)
-    assert sorted(statuses) == [200] + [400] * 7
+    assert racing_token_requests(idp, client, data) == [200] + [400] * 7
 
 
 def test_concurrent_creation_of_one_email_creates_one_user(idp):
