@@ -25,6 +25,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +38,8 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER_CORE, LOADGEN_CORE = 0, 1
 CONNECTIONS = (32, 8)
+THREADS = 2  # gunicorn threads of the one worker (--threads)
+KEY_CACHE_WAIT = 6  # seconds: longer than the default KEY_CACHE_SECONDS
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 USER_EMAIL, USER_PASSWORD = "bench@example.com", "bench-" + secrets.token_urlsafe(12)
 
@@ -45,6 +49,7 @@ TARGETS = {  # name: (minimum rate at 32 connections, max p99 ms at 8 connection
     "discovery": (2000, None, 0),
     "jwks": (2000, None, 0),
     "token_cc": (700, 25.0, 1),
+    "token_cc_3keys": (700, None, 1),  # issue 3: unchanged (within noise) with 3 published keys
     "introspect": (1500, 25.0, 0),
     "code_flow": (250, None, 2),  # flows/s; a flow signs an access token and an ID token
 }
@@ -119,7 +124,7 @@ class Environment:
         os.makedirs(RESULTS_DIR, exist_ok=True)
         self.server_log = open(os.path.join(RESULTS_DIR, "server.log"), "w")
         self.server = subprocess.Popen(
-            ["taskset", "-c", str(SERVER_CORE), self.idp, "serve", "--workers", "1", "--threads", "8"],
+            ["taskset", "-c", str(SERVER_CORE), self.idp, "serve", "--workers", "1", "--threads", str(THREADS)],
             env=self.env, cwd=ROOT, stdout=self.server_log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_http(self.url + "/.well-known/openid-configuration", self.server, timeout=45)
 
@@ -267,6 +272,24 @@ def http_scenarios(env: Environment, clients: dict, duration: float, worker: int
     return results
 
 
+def token_with_more_keys(env: Environment, clients: dict, duration: float, worker: int, quiet_wait: float) -> dict:
+    """Issue 3: signing cost must not depend on how many keys the JWKS publishes (rotate -> 3 keys)."""
+    env.cli("keys", "rotate", "--force")
+    published = len(json.loads(urllib.request.urlopen(env.url + "/jwks.json", timeout=5).read())["keys"])
+    cc = clients["cc"]
+    auth = basic(cc["client_id"], cc["client_secret"])
+    url, body = env.url + "/token", "grant_type=client_credentials"
+    script = {"script": os.path.join(BENCH_DIR, "post.lua"), "script_args": [body, auth]}
+    time.sleep(KEY_CACHE_WAIT)  # the worker re-reads the key table within KEY_CACHE_SECONDS
+    run_wrk(url, 8, 1, core=LOADGEN_CORE, **script)
+    result = measure_quietly(lambda: run_wrk(url, 32, duration, core=LOADGEN_CORE, server_pid=worker, **script),
+                             quiet_wait, "token_cc with more keys")
+    result.pop("raw", None)
+    result["published_keys"] = published
+    print(f"  token_cc   c=32  {result['rps']:>9.1f} req/s with {published} published keys", file=sys.stderr, flush=True)
+    return {32: result}
+
+
 def code_flow(env: Environment, clients: dict, duration: float, worker: int, quiet_wait: float) -> dict:
     rp = clients["rp"]
     results = {}
@@ -380,10 +403,13 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the IdP's hot endpoints (see bench/README.md).")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads of the one worker (default 2)")
     parser.add_argument("--baseline-duration", type=float, default=10.0, help="bare Flask wrk seconds (default 10)")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="wait at most this long for the machine to be idle before measuring (default 60)")
     args = parser.parse_args()
+    global THREADS
+    THREADS = args.threads
     if args.duration < 2 or args.duration > 120:
         parser.error("--duration must be between 2 and 120 seconds")
     if (os.cpu_count() or 1) < 2:
@@ -426,6 +452,7 @@ def main() -> int:
         idle_before_idp = wait_until_quiet(args.quiet_wait, log=log)
         print(f"server up (worker pid {worker}, RSS {rss_start['VmRSS']:.1f} MiB)", file=sys.stderr, flush=True)
         results = http_scenarios(env, clients, args.duration, worker, args.quiet_wait)
+        results["token_cc_3keys"] = token_with_more_keys(env, clients, args.duration, worker, args.quiet_wait)
         hwm_before_logins = vm_status(worker)["VmHWM"]  # the code flow logs in (argon2id: 64 MiB per verification)
         results["code_flow"] = code_flow(env, clients, args.duration, worker, args.quiet_wait)
         memory = vm_status(worker)
@@ -440,7 +467,7 @@ def main() -> int:
                         "kernel": platform.release()},
             "background_cpu_pct_before": {"baseline": idle_before, "idp": idle_before_idp},
             "settings": {"duration_s": args.duration, "connections": list(CONNECTIONS),
-                         "server": "taskset -c 0 idp serve --workers 1 --threads 8 (gthread)",
+                         "server": f"taskset -c 0 idp serve --workers 1 --threads {THREADS} (gthread)",
                          "loadgen": "taskset -c 1 wrk -t1 --latency / bench/codeflow.py"},
             "baseline": baseline,
             "worker_memory_mb": {"start_rss": round(rss_start["VmRSS"], 1), "start_hwm": round(rss_start["VmHWM"], 1),

@@ -150,17 +150,21 @@ class Meter:
 
 def wait_until_quiet(max_wait: float, threshold_pct: float = 25.0, log=print) -> float:
     """Wait (bounded) until both cores together are less than threshold_pct busy over 2 s; returns that figure."""
-    deadline = time.monotonic() + max_wait
+    started = time.monotonic()
+    deadline = started + max_wait
     while True:
         before = cpu_busy_jiffies()
         time.sleep(2)
         busy = sum(busy_percent(before, cpu_busy_jiffies()).values())
         if busy < threshold_pct or time.monotonic() >= deadline:
             if busy >= threshold_pct:
-                log(f"  warning: the machine is busy ({busy:.0f}% of the cores used by other processes); "
+                log(f"  warning: the machine is still busy ({busy:.0f}% of the cores used by other processes); "
                     "figures will be low and noisy")
+            elif time.monotonic() - started > 3:
+                log(f"  quiet after {time.monotonic() - started:.0f} s")
             return round(busy, 1)
-        log(f"  machine busy ({busy:.0f}% CPU used by other processes), waiting ...")
+        if time.monotonic() - started < 3:
+            log(f"  machine busy ({busy:.0f}% CPU used by other processes), waiting up to {max_wait:.0f} s ...")
 
 
 def run_wrk(url: str, connections: int, duration: float, *, core: int = 1, script: str | None = None,

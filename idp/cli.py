@@ -59,7 +59,8 @@ def run_gunicorn(config: Config, bind: str, workers: int, threads: int) -> None:
 
 @main.command()
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default: 2 x CPUs + 1)")
-@click.option("--threads", type=int, default=4)
+@click.option("--threads", type=int, default=2,
+              help="per worker; few, because Python threads share one core's GIL (more workers scale instead)")
 def serve(workers, threads):
     """Production server (gunicorn) on PostgreSQL and Redis; refuses unsafe configuration."""
     production = os.environ.get("IDP_ENV", "production").lower() == "production"
@@ -121,7 +122,7 @@ def demo():
   try            {config.issuer}/authorize?response_type=code&client_id=demo-client&scope=openid%20profile%20email&redirect_uri={redirect_uri}&state=xyz
 """
     )
-    run_gunicorn(config, f"127.0.0.1:{config.port}", workers=1, threads=8)
+    run_gunicorn(config, f"127.0.0.1:{config.port}", workers=1, threads=4)
 
 
 # -- database ----------------------------------------------------------------
