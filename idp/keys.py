@@ -288,7 +288,7 @@ class KeyManager:
 
     # -- reading (every request) ---------------------------------------------
     def _table_version(self) -> str:
-        with self._db.session() as session:
+        with self._db.read() as session:
             rows = session.execute(select(SigningKey.kid, SigningKey.state, SigningKey.retire_until)).all()
         now = utcnow()
         live = sorted((kid, state) for kid, state, until in rows

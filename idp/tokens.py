@@ -114,17 +114,17 @@ class TokenService:
         RFC 6749 4.1.2: "If an authorization code is used more than once, the
         authorization server MUST deny the request and SHOULD revoke (when
         possible) all tokens previously issued based on that authorization code."
+        The grant id is derived from the code's hash, so the redemption marker needs
+        no value and taking the code plus leaving the marker is one round trip.
         """
         key = token_hash(code)
-        raw = self.store.take("code:" + key)
+        raw = self.store.take_and_mark("code:" + key, "code-used:" + key,
+                                       max(self.config.access_token_ttl, self.config.code_ttl))
         if raw is None:
-            used = self.store.get("code-used:" + key)
-            if used:
-                self.revoke_grant(used)
+            if self.store.get("code-used:" + key):
+                self.revoke_grant(grant_id_of(key))
             return None
         data = AuthorizationCode(**json.loads(raw))
-        # Remember the redemption for as long as what it issues can live.
-        self.store.set("code-used:" + key, data.grant_id, max(self.config.access_token_ttl, self.config.code_ttl))
         if data.client_id != client_id:
             self.revoke_grant(data.grant_id)
             return None
@@ -251,5 +251,6 @@ def is_store_outage(exc: Exception) -> bool:
     return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
 
 
-def new_grant_id() -> str:
-    return new_id()
+def grant_id_of(code_hash: str) -> str:
+    """The grant a code starts: named after the code's hash (not reversible to the code)."""
+    return "g-" + code_hash[:34]

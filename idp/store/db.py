@@ -20,13 +20,13 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
+def make_engine(url: str, pool_size: int = 5, **options) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -47,6 +47,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         pool_timeout=2,
         pool_recycle=1800,
         connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"},
+        **options,
     )
 
 
@@ -54,6 +55,10 @@ class Database:
     def __init__(self, url: str, pool_size: int = 5):
         self.engine = make_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Hot-path reads use a pool of autocommit connections: a single SELECT needs no BEGIN/COMMIT,
+        # and a separate pool avoids switching (and resetting) the isolation level on every checkout.
+        self.read_engine = make_engine(url, pool_size, isolation_level="AUTOCOMMIT")
+        self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,9 +75,16 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (autocommit): for single SELECTs that need no transaction."""
+        with self._reads() as session:
+            yield session
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

@@ -19,6 +19,8 @@ class EphemeralStore(Protocol):
         """Set only if absent; True when this call created the key."""
     def take(self, key: str) -> str | None:
         """Get and delete in one atomic step: the basis of one-time codes."""
+    def take_and_mark(self, key: str, marker: str, ttl: int) -> str | None:
+        """take(key) and leave marker behind (ttl), atomically, in one round trip."""
     def delete(self, *keys: str) -> None: ...
     def incr(self, key: str, ttl: int) -> int: ...
     def ping(self) -> None: ...
@@ -57,6 +59,12 @@ class RedisStore:
 
     def take(self, key):
         return self._redis.getdel(self._k(key))
+
+    def take_and_mark(self, key, marker, ttl):
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.getdel(self._k(key))
+        pipe.set(self._k(marker), "1", ex=max(1, int(ttl)))
+        return pipe.execute()[0]
 
     def delete(self, *keys):
         if keys:
@@ -126,6 +134,13 @@ class MemoryStore:
         with self._lock:
             value = self._live(key)
             self._data.pop(key, None)
+            return value
+
+    def take_and_mark(self, key, marker, ttl):
+        with self._lock:
+            value = self._live(key)
+            self._data.pop(key, None)
+            self._data[marker] = ("1", time.monotonic() + ttl)
             return value
 
     def delete(self, *keys):

@@ -62,12 +62,12 @@ class Users:
             raise Conflict(f"a user with email {email} exists") from None
 
     def by_id(self, user_id: str) -> UserView | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.get(User, user_id)
             return _user_view(row) if row else None
 
     def by_email(self, email: str) -> UserView | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.scalar(select(User).where(User.email == email.strip().lower()))
             return _user_view(row) if row else None
 
@@ -167,7 +167,7 @@ class Clients:
         now = time.monotonic()
         if hit and hit[1] > now:
             return hit[0]
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.get(Client, client_id)
             view = _client_view(row) if row else None
         with self._lock:
@@ -233,7 +233,7 @@ class Consents:
         self.db = db
 
     def covers(self, user_id: str, client_id: str, scopes: set[str]) -> bool:
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.get(Consent, (user_id, client_id))
             return row is not None and scopes.issubset(set(row.scopes))
 
@@ -305,7 +305,7 @@ class RefreshTokens:
             )
 
     def find(self, value: str) -> RefreshGrant | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             row = session.get(RefreshToken, token_hash(value))
             return _grant_view(row) if row else None
 
@@ -350,7 +350,7 @@ class Revocations:
             session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
 
     def any_active(self, idents: list[str]) -> bool:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(Revocation).where(
                 Revocation.id.in_(idents), Revocation.expires_at > utcnow())) > 0
 

@@ -14,7 +14,8 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import g
 
-from ...tokens import AuthorizationCode, new_grant_id
+from ...security import token_hash
+from ...tokens import AuthorizationCode, grant_id_of
 from ...context import services
 from ..response_modes import RESPONSE_MODES, authorization_response
 from .base import IssuesTokens
@@ -31,7 +32,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 scope=request.scope,
                 user_id=request.user.id,
                 auth_time=interaction["auth_time"],
-                grant_id=new_grant_id(),
+                grant_id=grant_id_of(token_hash(code)),
                 nonce=data.get("nonce"),
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
