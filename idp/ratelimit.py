@@ -1,0 +1,66 @@
+"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset and /token.
+
+RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, counted in Redis (REDIS_URL, under the
+deployment's key prefix) so every replica enforces one budget; the embedded default counts
+in process memory. A refused request gets 429 with Retry-After.
+
+Behind a proxy the app must see the client's address (request.remote_addr), or every
+client shares the proxy's budget.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_limiter import Limiter
+
+from .config import Config
+from .security import token_hash
+
+# endpoint -> whether the form carries the account's email (then a per-account limit applies too)
+LIMITED_ENDPOINTS = {
+    "web.login": True,
+    "web.login_mfa": False,
+    "web.register": True,
+    "web.forgot_password": True,
+    "web.reset_password": False,
+    "oauth.token": False,
+}
+TOO_MANY = "Too many attempts. Please wait a moment and try again."
+
+
+def client_ip() -> str:
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def account_key() -> str:
+    return "account:" + token_hash((request.form.get("email") or "").strip().lower())[:32]
+
+
+def install(app: Flask, config: Config) -> Limiter:
+    if config.redis_url:
+        storage_uri = config.redis_url
+        options = {"key_prefix": config.redis_prefix + "ratelimit", "socket_timeout": 1.0,
+                   "socket_connect_timeout": 1.0}
+    else:
+        storage_uri, options = "memory://", {}
+    limiter = Limiter(key_func=client_ip, app=app, storage_uri=storage_uri, storage_options=options,
+                      headers_enabled=True, retry_after="delta-seconds")
+    window = max(1, config.rate_limit_window_ms // 1000)
+    rule = f"{max(1, config.rate_limit_max_requests)} per {window} second"
+    for endpoint, has_email in LIMITED_ENDPOINTS.items():
+        view = app.view_functions[endpoint]
+        view = limiter.limit(rule, methods=["POST"])(view)
+        if has_email:
+            view = limiter.limit(rule, methods=["POST"], key_func=account_key,
+                                 exempt_when=lambda: not request.form.get("email"))(view)
+        app.view_functions[endpoint] = view
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        if request.path.startswith("/token"):
+            response = jsonify(error="too_many_requests", error_description=TOO_MANY)
+            response.headers["Cache-Control"] = "no-store"
+            return response, 429
+        return render_template("error.html", error="too_many_requests", description=TOO_MANY), 429
+
+    return limiter
