@@ -10,8 +10,10 @@ client shares the proxy's budget.
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
-from flask_limiter import Limiter
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
 
 from .config import Config
 from .security import token_hash
@@ -43,8 +45,10 @@ def install(app: Flask, config: Config) -> Limiter:
                    "socket_connect_timeout": 1.0}
     else:
         storage_uri, options = "memory://", {}
+    # headers_enabled would stamp the window's Retry-After on every response of these
+    # endpoints (even a 200, even the lockout's own 429): we set it on our 429 only.
     limiter = Limiter(key_func=client_ip, app=app, storage_uri=storage_uri, storage_options=options,
-                      headers_enabled=True, retry_after="delta-seconds")
+                      headers_enabled=False)
     window = max(1, config.rate_limit_window_ms // 1000)
     rule = f"{max(1, config.rate_limit_max_requests)} per {window} second"
     for endpoint, has_email in LIMITED_ENDPOINTS.items():
@@ -55,12 +59,17 @@ def install(app: Flask, config: Config) -> Limiter:
                                  exempt_when=lambda: not request.form.get("email"))(view)
         app.view_functions[endpoint] = view
 
-    @app.errorhandler(429)
+    @app.errorhandler(RateLimitExceeded)
     def _too_many(exc):
+        breached = limiter.current_limit
+        retry_after = str(max(1, int(breached.reset_at - time.time())) if breached else 1)
         if request.path.startswith("/token"):
             response = jsonify(error="too_many_requests", error_description=TOO_MANY)
             response.headers["Cache-Control"] = "no-store"
-            return response, 429
-        return render_template("error.html", error="too_many_requests", description=TOO_MANY), 429
+        else:
+            response = make_response(render_template("error.html", error="too_many_requests", description=TOO_MANY))
+        response.status_code = 429
+        response.headers["Retry-After"] = retry_after
+        return response
 
     return limiter
