@@ -12,6 +12,7 @@ import email.policy
 import os
 import re
 import secrets
+import shutil
 import socket
 import threading
 import time
@@ -280,3 +281,40 @@ def callback_params(response: requests.Response) -> dict:
 @pytest.fixture
 def browser(idp):
     return Browser(idp)
+
+
+# -- a real browser ------------------------------------------------------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTEFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artefacts")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here)."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot as test-artefacts/screenshots/<name>.png (git-ignored), to look at."""
+    folder = os.path.join(ARTEFACTS, "screenshots")
+    os.makedirs(folder, exist_ok=True)
+
+    def take(page, name: str) -> str:
+        path = os.path.join(folder, f"{name}.png")
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take

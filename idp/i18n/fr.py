@@ -14,9 +14,11 @@ FR: dict[str, str] = {
     "New here?": "Nouveau ici ?",
     "Create an account": "Créer un compte",
     "Incorrect email or password.": "Adresse e-mail ou mot de passe incorrect.",
-    "Too many failed attempts. Sign-in is paused for %(minutes)s minutes: try again later, or reset your password.":
-        "Trop de tentatives échouées. La connexion est suspendue pendant %(minutes)s minutes : réessayez plus tard "
+    "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password.":
+        "Trop de tentatives échouées. La connexion est suspendue pendant %(duration)s : réessayez plus tard "
         "ou réinitialisez votre mot de passe.",
+    "%(n)s min": "%(n)s min",
+    "%(n)s s": "%(n)s s",
     "Confirm your email address first: we have sent you a new link.":
         "Confirmez d’abord votre adresse e-mail : nous vous avons envoyé un nouveau lien.",
     "Too many attempts. Please wait a moment and try again.":
@@ -40,7 +42,6 @@ FR: dict[str, str] = {
         "Au moins 12 caractères. Quelques mots sans rapport entre eux font très bien l’affaire.",
     "Create account": "Créer le compte",
     "Already have an account?": "Vous avez déjà un compte ?",
-    "Please correct the highlighted field.": "Veuillez corriger le champ signalé.",
     "Enter your name.": "Saisissez votre nom.",
     "Enter an email address like name@example.com.": "Saisissez une adresse e-mail comme nom@exemple.fr.",
     "Enter a password.": "Saisissez un mot de passe.",
@@ -213,8 +214,8 @@ FR: dict[str, str] = {
     "If this was you, there is nothing to do. If not, change your password and review where you are signed in:":
         "Si c’était vous, il n’y a rien à faire. Sinon, changez votre mot de passe et vérifiez où vous êtes connecté :",
     "Sign-in to your %(brand)s account was paused": "La connexion à votre compte %(brand)s est suspendue",
-    "After %(count)s failed attempts, sign-in to your account is paused for %(minutes)s minutes.":
-        "Après %(count)s tentatives échouées, la connexion à votre compte est suspendue pendant %(minutes)s minutes.",
+    "After %(count)s failed attempts, sign-in to your account is paused for %(duration)s.":
+        "Après %(count)s tentatives échouées, la connexion à votre compte est suspendue pendant %(duration)s.",
     "If this was not you, someone may be guessing your password. You can choose a new one here:":
         "Si ce n’était pas vous, quelqu’un essaie peut-être de deviner votre mot de passe. Vous pouvez en choisir "
         "un nouveau ici :",

@@ -19,7 +19,7 @@ from . import bp
 from .forms import LoginForm
 
 GENERIC_ERROR = "Incorrect email or password."
-LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(minutes)s minutes: try again later, or reset your password."
+LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
 UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new link."
 
 
@@ -52,7 +52,7 @@ def login():
             audit.record("login.locked", user_id=user.id if user else None, seconds=lock)
             if user is not None:
                 svc.accounts.notify(user, "account_locked", count=svc.lockout.max_attempts,
-                                    minutes=math.ceil(lock / 60))
+                                    duration=duration(lock))
             return locked_response(page, lock)
         return page(_(GENERIC_ERROR), 401)
 
@@ -71,8 +71,12 @@ def login():
     return authn.after_sign_in(interaction_id)
 
 
+def duration(seconds: int) -> str:
+    return _("%(n)s min", n=math.ceil(seconds / 60)) if seconds >= 120 else _("%(n)s s", n=seconds)
+
+
 def locked_response(page, seconds: int):
-    body, _status = page(_(LOCKED_ERROR, minutes=max(1, math.ceil(seconds / 60))), 429)
+    body, _status = page(_(LOCKED_ERROR, duration=duration(seconds)), 429)
     return body, 429, {"Retry-After": str(seconds)}
 
 

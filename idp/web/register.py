@@ -44,9 +44,7 @@ def register():
     elif request.method == "POST":
         errors = {name: _(FIELD_ERRORS[name]) for name in form.errors if name in FIELD_ERRORS}
     status = 400 if request.method == "POST" else 200
-    error = _("Please correct the highlighted field.") if errors else None
-    return render_template("register.html", form=form, errors=errors, error=error,
-                           client=client_of(interaction)), status
+    return render_template("register.html", form=form, errors=errors, client=client_of(interaction)), status
 
 
 def check_your_email(email: str):
