@@ -21,8 +21,8 @@ on every exit path. The rate limits are raised for the run (all load comes from 
 from __future__ import annotations
 
 import argparse
-import collections
 import base64
+import collections
 import hashlib
 import json
 import os

@@ -156,7 +156,8 @@ class Config:
             raise ConfigError(f"ISSUER: {self.issuer!r} is not an absolute http(s) URL without query or fragment")
         if not _HEX_COLOR.match(self.brand_primary_color):
             # It is written into /brand.css: anything but a colour could inject CSS.
-            raise ConfigError(f"BRAND_PRIMARY_COLOR: expected a hex colour like #2457d6, got {self.brand_primary_color!r}")
+            raise ConfigError(
+                f"BRAND_PRIMARY_COLOR: expected a hex colour like #2457d6, got {self.brand_primary_color!r}")
         if self.brand_logo_url and not (self.brand_logo_url.startswith("/") and not self.brand_logo_url.startswith("//")
                                         or urlparse(self.brand_logo_url).scheme in ("https", "http")):
             raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL or a path starting with /")

@@ -4,6 +4,10 @@ RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, counted in Redis (REDIS_URL, u
 deployment's key prefix) so every replica enforces one budget; the embedded default counts
 in process memory. A refused request gets 429 with Retry-After.
 
+Sign-up and reset requests count every POST (each may send an email). Sign-in and /token
+count only refused requests: guessing is what they must slow down, while an office behind
+one address signing in all morning, or a busy relying party redeeming codes, must not be.
+
 Behind a proxy the app must see the client's address (request.remote_addr), or every
 client shares the proxy's budget.
 """
@@ -18,14 +22,14 @@ from flask_limiter import Limiter, RateLimitExceeded
 from .config import Config
 from .security import token_hash
 
-# endpoint -> whether the form carries the account's email (then a per-account limit applies too)
+# endpoint -> (the form carries the account's email: a per-account limit too, only failures count)
 LIMITED_ENDPOINTS = {
-    "web.login": True,
-    "web.login_mfa": False,
-    "web.register": True,
-    "web.forgot_password": True,
-    "web.reset_password": False,
-    "oauth.token": False,
+    "web.login": (True, True),
+    "web.login_mfa": (False, True),
+    "web.register": (True, False),
+    "web.forgot_password": (True, False),
+    "web.reset_password": (False, False),
+    "oauth.token": (False, True),
 }
 TOO_MANY = "Too many attempts. Please wait a moment and try again."
 
@@ -36,6 +40,10 @@ def client_ip() -> str:
 
 def account_key() -> str:
     return "account:" + token_hash((request.form.get("email") or "").strip().lower())[:32]
+
+
+def refused(response) -> bool:
+    return response.status_code >= 400
 
 
 def install(app: Flask, config: Config) -> Limiter:
@@ -51,11 +59,12 @@ def install(app: Flask, config: Config) -> Limiter:
                       headers_enabled=False)
     window = max(1, config.rate_limit_window_ms // 1000)
     rule = f"{max(1, config.rate_limit_max_requests)} per {window} second"
-    for endpoint, has_email in LIMITED_ENDPOINTS.items():
+    for endpoint, (has_email, failures_only) in LIMITED_ENDPOINTS.items():
+        deduct_when = refused if failures_only else None
         view = app.view_functions[endpoint]
-        view = limiter.limit(rule, methods=["POST"])(view)
+        view = limiter.limit(rule, methods=["POST"], deduct_when=deduct_when)(view)
         if has_email:
-            view = limiter.limit(rule, methods=["POST"], key_func=account_key,
+            view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
                                  exempt_when=lambda: not request.form.get("email"))(view)
         app.view_functions[endpoint] = view
 

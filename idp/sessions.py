@@ -122,7 +122,7 @@ class UserSessions:
         sids = sorted(self.store.smembers(index_key(user_id)))
         values = self.store.mget(["sess:" + sid for sid in sids])
         live, dead = {}, []
-        for sid, raw in zip(sids, values):
+        for sid, raw in zip(sids, values, strict=True):
             data = json.loads(raw) if raw else None
             if data and data.get("uid") == user_id:
                 live[sid] = data

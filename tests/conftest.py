@@ -67,7 +67,8 @@ class Mailbox:
                         return message
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"no mail to {to} about {subject!r}; got {[m['Subject'] for m in self.messages]}")
+                    subjects = [m["Subject"] for m in self.messages]
+                    raise AssertionError(f"no mail to {to} about {subject!r}; got {subjects}")
                 self._cond.wait(left)
 
     def to(self, address: str) -> list[email.message.EmailMessage]:

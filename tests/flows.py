@@ -22,7 +22,8 @@ def submit(browser: Browser, path: str, page_or_path=None, **fields):
     return browser.go(browser.idp.endpoint(path), "POST", data)
 
 
-def sign_up(browser: Browser, email: str, password: str = PASSWORD, name: str = "Grace Hopper", start: str = "/register"):
+def sign_up(browser: Browser, email: str, password: str = PASSWORD, name: str = "Grace Hopper",
+            start: str = "/register"):
     return submit(browser, "/register", start, name=name, email=email, password=password)
 
 

@@ -79,6 +79,12 @@ def test_password_login_costs_exactly_one_password_hash(idp, monkeypatch):
     assert calls == ["verify"]
 
 
+def test_argon2id_uses_the_owasp_parameters():
+    from idp.security import hash_password
+
+    assert hash_password("x" * 12).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory, mailbox):
     """Two app instances on one PostgreSQL database and one Redis prefix, with a small request budget."""
@@ -90,14 +96,14 @@ def replicas(tmp_path_factory, mailbox):
     stop_first()
 
 
-def test_failures_on_two_replicas_add_up_to_one_lock(idp):
-    if idp.backend != "postgres":
-        pytest.skip("replicas share Redis; the embedded default is one process by design")
-    second, stop = start_replica(idp)
+def test_failures_on_two_replicas_add_up_to_one_lock(tmp_path_factory, mailbox):
+    first, stop_first = start_idp("postgres", tmp_path_factory, mailbox)
+    second, stop_second = start_replica(first)
     try:
-        check_shared_lock(idp, second)
+        check_shared_lock(first, second)
     finally:
-        stop()
+        stop_second()
+        stop_first()
 
 
 def check_shared_lock(first, second):
@@ -147,5 +153,21 @@ def test_embedded_default_limits_in_process_memory(tmp_path_factory):
     try:
         codes = [submit(Browser(live), "/forgot-password", email="a@example.com").status_code for _ in range(3)]
         assert codes == [200, 200, 429]
+    finally:
+        stop()
+
+
+def test_only_refused_token_requests_spend_the_budget(tmp_path_factory):
+    """A busy relying party is not throttled; a client-secret guesser is."""
+    live, stop = start_idp("embedded", tmp_path_factory, rate_limit_max_requests=2)
+    try:
+        client, secret = live.create_client(grant_types=["client_credentials"], redirect_uris=[])
+
+        def token(password):
+            return requests.post(live.endpoint("/token"), auth=(client.client_id, password), timeout=5,
+                                 data={"grant_type": "client_credentials"}).status_code
+
+        assert [token(secret) for _ in range(5)] == [200] * 5
+        assert [token("guess") for _ in range(3)] == [401, 401, 429]
     finally:
         stop()

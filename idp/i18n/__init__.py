@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
+
 from .fr import FR
 
 LANGUAGES = {"en": "English", "fr": "Français"}

@@ -7,6 +7,16 @@ from flask import Blueprint
 bp = Blueprint("web", __name__)
 
 from . import (  # noqa: E402,F401  (routes register on import)
-    account, account_mfa, account_password, brand, consent, forgot_password, login, login_mfa, logout, register,
-    reset_password, verify_email,
+    account,
+    account_mfa,
+    account_password,
+    brand,
+    consent,
+    forgot_password,
+    login,
+    login_mfa,
+    logout,
+    register,
+    reset_password,
+    verify_email,
 )

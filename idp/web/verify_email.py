@@ -3,7 +3,7 @@ scanner that prefetches links cannot use it up before the person does."""
 
 from __future__ import annotations
 
-from flask import request, render_template, url_for
+from flask import render_template, request, url_for
 
 from .. import interactions
 from ..context import services
