@@ -150,6 +150,10 @@ def test_totp_enrolment_then_sign_in_with_the_code(idp, page, client, screenshot
     assert page.locator(".codes li").count() == 10
     screenshot(page, "14-recovery-codes")
     page.get_by_role("link", name="I have saved them").click()
+    page.get_by_role("link", name="Manage").click()
+    assert "Recovery codes left: 10" in page.content()
+    screenshot(page, "20-mfa-manage")
+    page.get_by_role("link", name="Your account").click()
     page.get_by_role("button", name="Sign out").first.click()
 
     rp = RelyingParty(idp, client, page, acr_values=ACR_MFA)
@@ -199,3 +203,8 @@ def test_account_page_and_error_page_in_a_browser(idp, page, screenshot):
     screenshot(page, "18-change-password-error")
     page.goto(idp.endpoint("/authorize?interaction=expired"))
     screenshot(page, "19-error")
+    page.goto(idp.endpoint("/logout"))
+    screenshot(page, "21-logout")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Welcome").wait_for()
+    screenshot(page, "22-home-signed-out")
