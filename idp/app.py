@@ -45,6 +45,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,
                                                   config.cookie_secure)
 
+    from . import i18n, ratelimit
     from .oauth.blueprint import bp as oauth_bp
     from .oauth.server import build_server
     from .ops import bp as ops_bp
@@ -59,7 +60,12 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
     install_headers(app, config)
     install_error_handlers(app)
+    i18n.install(app, config.cookie_secure)
+    ratelimit.install(app, config)
     services.keys.ensure_signing_key()
+    if not config.smtp_host:
+        log.warning("SMTP_HOST is not set: verification and reset emails wait in the outbox (idp mail status)")
+    services.mailer.start()
     return app
 
 
@@ -71,9 +77,15 @@ def install_headers(app: Flask, config: Config) -> None:
         if error is not None and not wants_json() and request.path != "/health":
             raise error  # the session store is down: a page that needs the session answers 503
 
+    brand = {"name": config.brand_name, "logo_url": config.brand_logo_url,
+             "registration": config.allow_registration}
+
     @app.context_processor
     def _template_globals():
-        return {"csp_nonce": g.get("csp_nonce", "")}
+        return {"csp_nonce": g.get("csp_nonce", ""), "brand": brand}
+
+    # The brand's logo may live on another origin (BRAND_LOGO_URL): allow exactly that one.
+    img_src = "img-src 'self' data:" + (f" {config.logo_origin}" if config.logo_origin else "")
 
     @app.after_request
     def _security_headers(response):
@@ -85,7 +97,7 @@ def install_headers(app: Flask, config: Config) -> None:
             headers.setdefault(
                 "Content-Security-Policy",
                 f"default-src 'none'; script-src 'nonce-{g.get('csp_nonce', '')}'; style-src 'self'; "
-                "img-src 'self' data:; form-action *; frame-ancestors 'none'; base-uri 'none'",
+                f"{img_src}; form-action *; frame-ancestors 'none'; base-uri 'none'",
             )
             headers.setdefault("Cache-Control", "no-store")
         if config.cookie_secure:
@@ -123,7 +135,7 @@ def install_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):
         if exc.response is not None:  # authlib's ready-made OAuth error responses
             return exc.response
-        names = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+        names = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large", 429: "too_many_requests"}
         return respond(exc.code or 500, names.get(exc.code, "invalid_request"), exc.description or "")
 
     @app.errorhandler(Exception)

@@ -1,4 +1,4 @@
-"""The `idp` command: demo, serve, db, users, clients, keys."""
+"""The `idp` command: demo, serve, db, users, clients, mail, keys."""
 
 from __future__ import annotations
 
@@ -237,6 +237,31 @@ def clients_delete(client_id):
     if not load_services().clients.delete(client_id):
         raise click.ClickException(f"no client {client_id}")
     click.echo(f"deleted {client_id}")
+
+
+# -- mail --------------------------------------------------------------------
+@main.group()
+def mail():
+    """The outbox of verification, reset and notice emails (see idp/mail.py)."""
+
+
+@mail.command("status")
+def mail_status():
+    """Count messages by state: pending (being retried), sent, failed (given up)."""
+    counts = load_services().mailer.outbox.counts()
+    for state in ("pending", "sent", "failed"):
+        click.echo(f"{state:8} {counts.get(state, 0)}")
+
+
+@mail.command("retry")
+def mail_retry():
+    """Try every pending message now (after fixing SMTP_*), without waiting for its backoff."""
+    svc = load_services()
+    sent = svc.mailer.deliver_due(ignore_backoff=True)
+    counts = svc.mailer.outbox.counts()
+    click.echo(f"sent {sent}; still pending {counts.get('pending', 0)}; failed {counts.get('failed', 0)}")
+    if counts.get("pending", 0):
+        raise SystemExit(1)
 
 
 # -- keys --------------------------------------------------------------------

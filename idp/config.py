@@ -18,6 +18,7 @@ class ConfigError(Exception):
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
+_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 
@@ -91,6 +92,19 @@ class Config:
     key_cache_seconds: float = 5.0
     jwks_max_age: int = 300
     drain_file: str = "/tmp/idp-draining"
+    # Hosted account pages (issue 4)
+    allow_registration: bool = True
+    brand_name: str = "Identity"
+    brand_logo_url: str = ""
+    brand_primary_color: str = "#2457d6"
+    smtp_host: str = ""  # empty: mail stays in the outbox (see idp/mail.py)
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_pass: str = ""
+    smtp_timeout: float = 5.0
+    email_from: str = "no-reply@localhost"
+    email_verification_ttl: int = 24 * 3600
+    password_reset_ttl: int = 3600
 
     @property
     def cookie_secure(self) -> bool:
@@ -100,6 +114,12 @@ class Config:
     def longest_token_ttl(self) -> int:
         """What a retired key must outlive: every JWT it signed (refresh tokens are opaque)."""
         return max(self.access_token_ttl, self.id_token_ttl)
+
+    @property
+    def logo_origin(self) -> str | None:
+        """The origin the CSP must allow for images when the logo is hosted elsewhere."""
+        parsed = urlparse(self.brand_logo_url)
+        return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme in ("http", "https") else None
 
     @property
     def uses_redis(self) -> bool:
@@ -136,6 +156,16 @@ class Config:
             signing_algs=_algs(env.get("KEY_ALGORITHMS", "RS256")),
             rsa_bits=_int("KEY_RSA_BITS", env.get("KEY_RSA_BITS", "2048")),
             key_rotation_interval=parse_duration("KEY_ROTATION_INTERVAL", env.get("KEY_ROTATION_INTERVAL", "30d")),
+            allow_registration=_bool("ALLOW_REGISTRATION", env.get("ALLOW_REGISTRATION", "true")),
+            brand_name=env.get("BRAND_NAME", cls.brand_name).strip() or cls.brand_name,
+            brand_logo_url=env.get("BRAND_LOGO_URL", "").strip(),
+            brand_primary_color=env.get("BRAND_PRIMARY_COLOR", cls.brand_primary_color).strip(),
+            smtp_host=env.get("SMTP_HOST", "").strip(),
+            smtp_port=_int("SMTP_PORT", env.get("SMTP_PORT", "587")),
+            smtp_user=env.get("SMTP_USER", ""),
+            smtp_pass=env.get("SMTP_PASS", ""),
+            smtp_timeout=parse_duration("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT", "5s")),
+            email_from=env.get("EMAIL_FROM", cls.email_from).strip(),
         )
         values.update(overrides)
         config = cls(**values)
@@ -151,6 +181,15 @@ class Config:
             raise ConfigError("KEY_RSA_BITS: must be 2048, 3072 or 4096")
         if self.key_rotation_interval <= self.longest_token_ttl + self.jwks_max_age:
             raise ConfigError("KEY_ROTATION_INTERVAL: must outlast the longest token plus the JWKS cache lifetime")
+        if not _HEX_COLOR.match(self.brand_primary_color):
+            # It is written into /brand.css: anything but a colour could inject CSS.
+            raise ConfigError(
+                f"BRAND_PRIMARY_COLOR: expected a hex colour like #2457d6, got {self.brand_primary_color!r}")
+        if self.brand_logo_url and not (self.brand_logo_url.startswith("/") and not self.brand_logo_url.startswith("//")
+                                        or urlparse(self.brand_logo_url).scheme in ("https", "http")):
+            raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL or a path starting with /")
+        if "@" not in self.email_from or any(c in self.email_from for c in "\r\n"):
+            raise ConfigError(f"EMAIL_FROM: expected an email address, got {self.email_from!r}")
         if not self.production:
             return
         if parsed.scheme != "https" and not is_loopback_url(self.issuer):

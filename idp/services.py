@@ -6,8 +6,14 @@ import dataclasses
 import os
 import secrets
 
+from .accounts import Accounts
 from .config import Config
 from .keys import KeyManager
+from .lockout import Lockout
+from .mail import Mailer
+from .mfa import Mfa
+from .sessions import UserSessions
+from .store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
 from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
@@ -26,6 +32,12 @@ class Services:
     revocations: Revocations
     keys: KeyManager
     tokens: TokenService
+    # hosted account pages
+    sessions: UserSessions
+    lockout: Lockout
+    mailer: Mailer
+    mfa: Mfa
+    accounts: Accounts
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -62,15 +74,25 @@ def build_services(config: Config) -> Services:
     keys = KeyManager(db, config.key_encryption_key, algs=config.signing_algs, rsa_bits=config.rsa_bits,
                       rotation_interval=config.key_rotation_interval, longest_token_ttl=config.longest_token_ttl,
                       jwks_max_age=config.jwks_max_age, cache_seconds=config.key_cache_seconds)
+    users = Users(db)
+    tokens = TokenService(config, keys, store, refresh_tokens, revocations)
+    sessions = UserSessions(store)
+    lockout = Lockout(store, config.max_login_attempts, config.account_lock_time_ms)
+    mailer = Mailer(config, Outbox(db))
     return Services(
         config=config,
         db=db,
         store=store,
-        users=Users(db),
+        users=users,
         clients=Clients(db, config.client_cache_ttl),
         consents=Consents(db),
         refresh_tokens=refresh_tokens,
         revocations=revocations,
         keys=keys,
-        tokens=TokenService(config, keys, store, refresh_tokens, revocations),
+        tokens=tokens,
+        sessions=sessions,
+        lockout=lockout,
+        mailer=mailer,
+        mfa=Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name),
+        accounts=Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout),
     )

@@ -7,6 +7,7 @@ ended server-side, so we plug a SessionInterface in (Flask's documented hook).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -14,9 +15,17 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
-from .security import random_token
+from .security import random_token, token_hash
 
 COOKIE_NAME = "idp_session"
+
+
+def index_key(user_id: str) -> str:
+    """The set of a user's session ids: what a password reset or "sign out everywhere" ends.
+
+    It may still name sessions that expired on their own; readers drop those.
+    """
+    return "user-sessions:" + user_id
 
 
 class StoreSession(CallbackDict, SessionMixin):
@@ -26,6 +35,7 @@ class StoreSession(CallbackDict, SessionMixin):
 
         super().__init__(initial, on_update)
         self.sid = sid
+        self.opened_uid = (initial or {}).get("uid")
         self.new = sid is None
         self.modified = False
         self.rotate = False
@@ -70,15 +80,17 @@ class StoreSessionInterface(SessionInterface):
             return
         if not session:
             if session.sid:
-                self.store.delete("sess:" + session.sid)
+                self._forget(session)
                 response.delete_cookie(COOKIE_NAME, path="/", secure=self.secure, httponly=True, samesite="Lax")
             return
         if session.sid and session.rotate:
-            self.store.delete("sess:" + session.sid)
+            self._forget(session)
         if not session.sid or session.rotate:
             session.sid = random_token(32)
         session.setdefault("created", int(time.time()))
         self.store.set("sess:" + session.sid, json.dumps(dict(session)), self.ttl)
+        if session.get("uid"):
+            self.store.sadd(index_key(session["uid"]), session.sid, self.ttl)
         response.set_cookie(
             COOKIE_NAME,
             self.signer.sign(session.sid).decode(),
@@ -89,3 +101,62 @@ class StoreSessionInterface(SessionInterface):
             samesite="Lax",
         )
         response.vary.add("Cookie")
+
+    def _forget(self, session: StoreSession) -> None:
+        self.store.delete("sess:" + session.sid)
+        if session.opened_uid:
+            self.store.srem(index_key(session.opened_uid), session.sid)
+
+
+@dataclasses.dataclass(frozen=True)
+class ActiveSession:
+    handle: str  # a hash of the id: the page never shows a session id (it is the cookie's secret)
+    created: int
+    user_agent: str
+    ip: str
+    current: bool
+
+
+class UserSessions:
+    """A user's browser sessions, found through their index: list them, end one, end all."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def _live(self, user_id: str) -> dict[str, dict]:
+        sids = sorted(self.store.smembers(index_key(user_id)))
+        values = self.store.mget(["sess:" + sid for sid in sids])
+        live, dead = {}, []
+        for sid, raw in zip(sids, values, strict=True):
+            data = json.loads(raw) if raw else None
+            if data and data.get("uid") == user_id:
+                live[sid] = data
+            else:
+                dead.append(sid)
+        if dead:
+            self.store.srem(index_key(user_id), *dead)
+        return live
+
+    def list(self, user_id: str, current_sid: str | None = None) -> list[ActiveSession]:
+        sessions = [ActiveSession(handle=token_hash(sid)[:32], created=int(data.get("created") or 0),
+                                  user_agent=data.get("ua", ""), ip=data.get("ip", ""), current=sid == current_sid)
+                    for sid, data in self._live(user_id).items()]
+        return sorted(sessions, key=lambda s: (not s.current, -s.created))
+
+    def end(self, user_id: str, handle: str) -> bool:
+        for sid in self._live(user_id):
+            if token_hash(sid)[:32] == handle:
+                self._end(user_id, [sid])
+                return True
+        return False
+
+    def end_all(self, user_id: str, keep_sid: str | None = None) -> int:
+        """End every session of the user (but keep_sid): after a password reset or change."""
+        sids = [sid for sid in self._live(user_id) if sid != keep_sid]
+        self._end(user_id, sids)
+        return len(sids)
+
+    def _end(self, user_id: str, sids: list[str]) -> None:
+        if sids:
+            self.store.delete(*["sess:" + sid for sid in sids])
+            self.store.srem(index_key(user_id), *sids)

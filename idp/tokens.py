@@ -184,6 +184,13 @@ class TokenService:
         self.refresh_tokens.revoke_family(grant_id)
         self._revoke("gid", grant_id, self.config.access_token_ttl)
 
+    def revoke_user_grants(self, user_id: str) -> int:
+        """Revoke every refresh-token family of a user (and their access tokens): a password reset."""
+        families = self.refresh_tokens.active_families(user_id)
+        for family_id in families:
+            self.revoke_grant(family_id)
+        return len(families)
+
     def revoke_access_token(self, claims: dict) -> None:
         remaining = int(claims.get("exp", 0) - time.time())
         if remaining > 0 and claims.get("jti"):

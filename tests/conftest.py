@@ -7,10 +7,15 @@ Every test that takes `idp` runs against both.
 from __future__ import annotations
 
 import dataclasses
+import email
+import email.policy
 import os
 import re
 import secrets
+import shutil
+import socket
 import threading
+import time
 import uuid
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -30,6 +35,65 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
+LOCK_TIME_MS = 2000  # a short ACCOUNT_LOCK_TIME_MS, so the lockout tests can wait it out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) in this process; tests read what the IdP sent."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self._cond = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._cond:
+            self.messages.append(message)
+            self._cond.notify_all()
+        return "250 OK"
+
+    def wait_for(self, to: str, subject: str = "", timeout: float = 10.0) -> email.message.EmailMessage:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for message in self.messages:
+                    if message["To"] == to and subject.lower() in str(message["Subject"]).lower():
+                        return message
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    subjects = [m["Subject"] for m in self.messages]
+                    raise AssertionError(f"no mail to {to} about {subject!r}; got {subjects}")
+                self._cond.wait(left)
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        with self._cond:
+            return [m for m in self.messages if m["To"] == address]
+
+
+def mail_link(message, path: str) -> str:
+    """The first link in a message's body whose path starts with path."""
+    body = message.get_content()
+    match = re.search(r"https?://\S+" + re.escape(path) + r"\S*", body)
+    assert match, body
+    return match.group(0)
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
 
 
 @dataclasses.dataclass
@@ -65,24 +129,7 @@ def _pg_database():
     return url, drop
 
 
-def serve(config_for_port) -> tuple[LiveIdP, callable]:
-    """Start a live server on a free port; config_for_port(port) gives its config."""
-    server = make_server("127.0.0.1", 0, app=None, threaded=True)
-    config = config_for_port(server.server_port)
-    services = build_services(config)
-    app = create_app(services=services)
-    server.app = app
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    def stop():
-        server.shutdown()
-        services.db.dispose()
-
-    backend = "postgres" if config.redis_url else "embedded"
-    return LiveIdP(backend, f"http://127.0.0.1:{server.server_port}", services, app), stop
-
-
-def start_idp(backend: str, tmp_path_factory, **overrides) -> tuple[LiveIdP, callable]:
+def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, **overrides) -> tuple[LiveIdP, callable]:
     cleanups = []
     if backend == "postgres":
         database_url, drop = _pg_database()
@@ -92,16 +139,28 @@ def start_idp(backend: str, tmp_path_factory, **overrides) -> tuple[LiveIdP, cal
         database_url = "sqlite:///" + str(tmp_path_factory.mktemp("embedded") / "idp.sqlite")
         redis_url, prefix = None, "idp:"
     upgrade(database_url)
-    secrets_ = dict(session_secret=secrets.token_urlsafe(32), key_encryption_key=secrets.token_urlsafe(32))
-
-    def config_for_port(port):
-        values = dict(issuer=f"http://127.0.0.1:{port}", port=port, database_url=database_url,
-                      redis_url=redis_url, redis_prefix=prefix, client_cache_ttl=0, key_cache_seconds=1.0,
-                      **secrets_)
-        values.update(overrides)
-        return Config(**values)
-
-    live, stop_server = serve(config_for_port)
+    port = free_port()
+    settings = dict(
+        issuer=f"http://127.0.0.1:{port}",
+        port=port,
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_prefix=prefix,
+        session_secret=secrets.token_urlsafe(32),
+        key_encryption_key=secrets.token_urlsafe(32),
+        client_cache_ttl=0,
+        key_cache_seconds=1.0,
+        account_lock_time_ms=LOCK_TIME_MS,
+        rate_limit_max_requests=100_000,  # the rate-limit tests start their own instances with a small budget
+        smtp_host="127.0.0.1" if mailbox else "",
+        smtp_port=mailbox_port(mailbox),
+        smtp_timeout=2.0,
+        email_from="idp@example.com",
+    )
+    settings.update(overrides)
+    config = Config(**settings)
+    config.validate()
+    live, stop_server = serve(config)
 
     def stop():
         stop_server()
@@ -113,14 +172,34 @@ def start_idp(backend: str, tmp_path_factory, **overrides) -> tuple[LiveIdP, cal
     return live, stop
 
 
+def serve(config: Config) -> tuple[LiveIdP, callable]:
+    """One app instance (a replica) on its own port, over the config's database and Redis prefix."""
+    server = make_server("127.0.0.1", config.port, app=None, threaded=True)
+    services = build_services(config)
+    server.app = create_app(services=services)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        services.db.dispose()
+
+    return LiveIdP("postgres" if config.redis_url else "embedded", f"http://127.0.0.1:{server.server_port}",
+                   services, server.app), stop
+
+
 def start_replica(live: LiveIdP) -> tuple[LiveIdP, callable]:
-    """A second instance on the same database and Redis, behind the same issuer (as replicas are)."""
-    return serve(lambda port: dataclasses.replace(live.services.config, port=port))
+    """A second instance of a running IdP: same issuer, database, Redis and secrets; another port."""
+    return serve(dataclasses.replace(live.services.config, port=free_port()))
+
+
+def mailbox_port(mailbox: Mailbox | None) -> int:
+    return mailbox.port if mailbox else 587
 
 
 @pytest.fixture(scope="session", params=["postgres", "embedded"])
-def idp(request, tmp_path_factory):
-    live, stop = start_idp(request.param, tmp_path_factory)
+def idp(request, tmp_path_factory, mailbox):
+    live, stop = start_idp(request.param, tmp_path_factory, mailbox)
     yield live
     stop()
 
@@ -204,3 +283,40 @@ def callback_params(response: requests.Response) -> dict:
 @pytest.fixture
 def browser(idp):
     return Browser(idp)
+
+
+# -- a real browser ------------------------------------------------------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTEFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artefacts")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here)."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot as test-artefacts/screenshots/<name>.png (git-ignored), to look at."""
+    folder = os.path.join(ARTEFACTS, "screenshots")
+    os.makedirs(folder, exist_ok=True)
+
+    def take(page, name: str) -> str:
+        path = os.path.join(folder, f"{name}.png")
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take

@@ -3,35 +3,13 @@ and consents; the relying party's callback receives a code that redeems for toke
 
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
 from .conftest import PASSWORD, REDIRECT_URI
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_user_signs_in_and_consents_in_a_real_browser(idp, chromium, client, user, tmp_path):

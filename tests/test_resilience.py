@@ -45,7 +45,8 @@ class Deployment:
         self.service, self.service_secret = self.services.clients.create(
             "svc", [], grant_types=["client_credentials"], scope="api")
         self.rp, self.rp_secret = self.services.clients.create("rp", [REDIRECT_URI], trusted=True)
-        self.user = self.services.users.create(f"u-{uuid.uuid4().hex[:6]}@example.com", hash_password(PASSWORD))
+        self.user = self.services.users.create(f"u-{uuid.uuid4().hex[:6]}@example.com", hash_password(PASSWORD),
+                                               email_verified=True)
 
     def close(self):
         self.services.db.dispose()

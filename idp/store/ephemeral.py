@@ -23,6 +23,10 @@ class EphemeralStore(Protocol):
         """take(key) and leave marker behind (ttl), atomically, in one round trip."""
     def delete(self, *keys: str) -> None: ...
     def incr(self, key: str, ttl: int) -> int: ...
+    def sadd(self, key: str, member: str, ttl: int) -> None:
+        """Add to a set and (re)start its TTL: indexes such as a user's sessions."""
+    def smembers(self, key: str) -> set[str]: ...
+    def srem(self, key: str, *members: str) -> None: ...
     def ping(self) -> None: ...
 
 
@@ -75,6 +79,19 @@ class RedisStore:
         pipe.incr(self._k(key))
         pipe.expire(self._k(key), max(1, int(ttl)), nx=True)
         return int(pipe.execute()[0])
+
+    def sadd(self, key, member, ttl):
+        pipe = self._redis.pipeline()
+        pipe.sadd(self._k(key), member)
+        pipe.expire(self._k(key), max(1, int(ttl)))
+        pipe.execute()
+
+    def smembers(self, key):
+        return set(self._redis.smembers(self._k(key)))
+
+    def srem(self, key, *members):
+        if members:
+            self._redis.srem(self._k(key), *members)
 
     def ping(self):
         self._redis.ping()
@@ -155,6 +172,22 @@ class MemoryStore:
             value = int(current or 0) + 1
             self._data[key] = (str(value), expires)
             return value
+
+    def sadd(self, key, member, ttl):
+        with self._lock:
+            members = set(self._live(key) or ())
+            members.add(member)
+            self._data[key] = (frozenset(members), time.monotonic() + ttl)
+
+    def smembers(self, key):
+        with self._lock:
+            return set(self._live(key) or ())
+
+    def srem(self, key, *members):
+        with self._lock:
+            current = self._live(key)
+            if current is not None:
+                self._data[key] = (frozenset(set(current) - set(members)), self._data[key][1])
 
     def ping(self):
         return None

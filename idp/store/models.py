@@ -104,3 +104,62 @@ class SigningKey(Base):
 
 
 Index("ix_signing_keys_state", SigningKey.state)
+
+
+# -- hosted account pages (issue 4) -------------------------------------------
+class AccountToken(Base):
+    """A single-use emailed link (email verification, password reset), kept only as its SHA-256."""
+
+    __tablename__ = "account_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)  # "verify_email" | "reset_password"
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class TotpCredential(Base):
+    """A confirmed TOTP secret (encrypted under KEY_ENCRYPTION_KEY) and the last time step used (no replay)."""
+
+    __tablename__ = "totp_credentials"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class RecoveryCode(Base):
+    """One MFA recovery code, as a salted SHA-256 (OWASP ASVS 2.6.2); used once."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    salt: Mapped[str] = mapped_column(String(32), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class OutboxMessage(Base):
+    """An email to send; retried until sent or given up, never dropped silently (see idp/mail.py).
+
+    The body can hold a link token, so it is erased as soon as the message is sent or given up.
+    """
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recipient: Mapped[str] = mapped_column(String(320), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", nullable=False)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    give_up_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+Index("ix_mail_outbox_due", OutboxMessage.status, OutboxMessage.next_attempt_at)

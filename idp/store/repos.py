@@ -75,6 +75,10 @@ class Users:
         with self.db.session() as session:
             session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
 
+    def set_email_verified(self, user_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(User).where(User.id == user_id).values(email_verified=True))
+
     def list(self) -> list[UserView]:
         with self.db.session() as session:
             return [_user_view(r) for r in session.scalars(select(User).order_by(User.created_at)).all()]
@@ -322,6 +326,14 @@ class RefreshTokens:
                 .values(rotated_at=utcnow())
             )
             return result.rowcount == 1
+
+    def active_families(self, user_id: str) -> list[str]:
+        """Families of a user that still hold a usable refresh token."""
+        with self.db.session() as session:
+            return list(session.scalars(
+                select(RefreshToken.family_id).distinct()
+                .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
+                       RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow())).all())
 
     def revoke_family(self, family_id: str) -> None:
         with self.db.session() as session:

@@ -1,7 +1,22 @@
-"""Hosted pages: login, consent, logout and a minimal account page."""
+"""Hosted pages, one module per page: sign-in (login, login_mfa), consent, logout, sign-up
+(register, verify_email), password reset (forgot_password, reset_password), the account
+pages (account, account_password, account_mfa) and the brand stylesheet."""
 
 from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import consent, login, logout  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    account,
+    account_mfa,
+    account_password,
+    brand,
+    consent,
+    forgot_password,
+    login,
+    login_mfa,
+    logout,
+    register,
+    reset_password,
+    verify_email,
+)

@@ -46,4 +46,5 @@ def consent():
     form.interaction.data = interaction_id
     described = [(s, SCOPE_DESCRIPTIONS.get(s, s)) for s in scopes]
     status = 400 if request.method == "POST" else 200
-    return render_template("consent.html", form=form, client=client, scopes=described), status
+    user = services().users.by_id(user_id)
+    return render_template("consent.html", form=form, client=client, scopes=described, user=user), status

@@ -1,8 +1,14 @@
-"""Forms of the hosted pages; Flask-WTF adds and checks the CSRF token on each."""
+"""Forms of the hosted pages; Flask-WTF adds and checks the CSRF token on each.
+
+Labels and errors are rendered by templates/_fields.html in the page's language; the
+validators here only bound sizes. Policy checks (passwords) live in idp/passwords.py.
+"""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Regexp
+
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class LoginForm(FlaskForm):
@@ -19,3 +25,49 @@ class ConsentForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     pass
+
+
+class RegisterForm(FlaskForm):
+    interaction = HiddenField()
+    name = StringField("Full name", validators=[DataRequired(), Length(max=255)])
+    email = EmailField("Email", validators=[DataRequired(), EMAIL, Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class SecondFactorForm(FlaskForm):
+    interaction = HiddenField()
+    code = StringField("Code", validators=[DataRequired(), Length(max=32)])
+
+
+class TokenForm(FlaskForm):
+    """A page opened by an emailed link: the link's token rides in a hidden field to the POST."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=128)])
+    interaction = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+
+
+class ResetPasswordForm(TokenForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Re-authentication before a sensitive change (OWASP ASVS 3.7.1)."""
+
+    password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+
+
+class EnrolTotpForm(ConfirmPasswordForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=32)])
+
+
+class EndSessionForm(FlaskForm):
+    handle = HiddenField()

@@ -1,18 +1,26 @@
-"""The login page: email and password, one generic error, a new session id on success."""
+"""The login page: email and password, one generic error, a lock after repeated failures.
+
+Exactly one password hash per attempt (argon2 runs for unknown emails too, so timing
+reveals nothing), none while the account is locked. Then, if the account has a second
+factor, the code page (login_mfa.py); otherwise the session starts here.
+"""
 
 from __future__ import annotations
 
-import time
+import math
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import audit, interactions
+from .. import audit, authn, interactions
 from ..context import services
-from ..security import hash_password, password_needs_rehash, random_token, verify_password
+from ..i18n import gettext as _
+from ..security import hash_password, password_needs_rehash, verify_password
 from . import bp
 from .forms import LoginForm
 
 GENERIC_ERROR = "Incorrect email or password."
+LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
+UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new link."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,42 +32,57 @@ def login():
     interaction_id = form.interaction.data or None
     interaction = interactions.load(interaction_id) if interaction_id else None
     if interaction_id and interaction is None:
-        return render_template("error.html", error="expired_request",
-                               description="This sign-in request has expired. Start again from the application."), 400
+        return expired_request()
 
-    if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
-            start_session(user)
-            if interaction_id:
-                return redirect(url_for("oauth.authorize", interaction=interaction_id))
-            return redirect(url_for("web.home"))
-        return render_template("login.html", form=form, error=GENERIC_ERROR, client=client_of(interaction)), 401
-    status = 400 if request.method == "POST" else 200
-    return render_template("login.html", form=form, error=None, client=client_of(interaction)), status
+    def page(error=None, status=200):
+        return render_template("login.html", form=form, error=error, client=client_of(interaction)), status
 
+    if not form.validate_on_submit():
+        return page(status=400 if request.method == "POST" else 200)
 
-def authenticate(email: str, password: str):
     svc = services()
+    email = form.email.data
+    if locked := svc.lockout.locked_for(email):
+        audit.record("login.refused_locked")
+        return locked_response(page, locked)
     user = svc.users.by_email(email)
-    # verify_password runs argon2 even for unknown accounts, so timing reveals nothing.
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or user.disabled:
+    if not verify_password(user.password_hash if user else None, form.password.data) or user.disabled:
         audit.record("login.failed", user_id=user.id if user else None)
-        return None
-    audit.record("login.succeeded", user_id=user.id)
-    if password_needs_rehash(user.password_hash):
-        svc.users.set_password_hash(user.id, hash_password(password))
-    return user
+        if lock := svc.lockout.failure(email):
+            audit.record("login.locked", user_id=user.id if user else None, seconds=lock)
+            if user is not None:
+                svc.accounts.notify(user, "account_locked", count=svc.lockout.max_attempts,
+                                    duration=duration(lock))
+            return locked_response(page, lock)
+        return page(_(GENERIC_ERROR), 401)
+
+    svc.lockout.success(email)
+    if not user.email_verified:
+        audit.record("login.refused_unverified", user_id=user.id)
+        if svc.store.add(f"verify-resent:{user.id}", "1", 60):  # at most one new link a minute
+            svc.accounts.send_verification(user, interaction_id)
+        return page(_(UNVERIFIED_ERROR), 403)
+    if password_needs_rehash(user.password_hash):  # parameters changed since: upgrade once, now
+        svc.users.set_password_hash(user.id, hash_password(form.password.data))
+    if svc.mfa.is_enrolled(user.id):
+        authn.begin_second_factor(user)
+        return redirect(url_for("web.login_mfa", interaction=interaction_id))
+    authn.start_session(user, ["pwd"])
+    return authn.after_sign_in(interaction_id)
 
 
-def start_session(user) -> None:
-    session.clear()
-    session.regenerate()
-    session["uid"] = user.id
-    session["auth_time"] = int(time.time())
-    session["amr"] = ["pwd"]
-    session["sid"] = random_token(16)  # the OIDC session id (sid claim), not the cookie's id
+def duration(seconds: int) -> str:
+    return _("%(n)s min", n=math.ceil(seconds / 60)) if seconds >= 120 else _("%(n)s s", n=seconds)
+
+
+def locked_response(page, seconds: int):
+    body, _status = page(_(LOCKED_ERROR, duration=duration(seconds)), 429)
+    return body, 429, {"Retry-After": str(seconds)}
+
+
+def expired_request():
+    return render_template("error.html", error="expired_request",
+                           description="This sign-in request has expired. Start again from the application."), 400
 
 
 def client_of(interaction):

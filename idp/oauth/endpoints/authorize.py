@@ -3,8 +3,10 @@
 1. the request: fresh from the relying party, or resumed after login or consent;
 2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE;
    errors before the redirect URI is trusted show an error page, never a redirect;
-3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint;
-   otherwise prompt=none -> login_required, else the login page;
+3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint,
+   with a second factor when acr_values asks for it and the account has one;
+   otherwise prompt=none -> login_required, else the login page; acr_values asking for a
+   second factor the account does not have -> unmet_authentication_requirements;
 4. consent: remembered per user, client and scopes; prompt=consent asks again;
    otherwise prompt=none -> consent_required, else the consent page;
 5. the code, by redirect (query) or form_post, with iss (RFC 9207).
@@ -23,6 +25,7 @@ from flask import redirect, render_template, request, session, url_for
 from ... import interactions
 from ...context import oauth_server, services
 from ...keys import InvalidJWT
+from ...mfa import ACR_MFA
 from ..response_modes import authorization_response
 from ..server import StoredAuthorizationRequest
 
@@ -69,6 +72,9 @@ def authorize():
         if params.get("login_hint"):
             query["login_hint"] = params["login_hint"]
         return redirect(url_for("web.login") + "?" + urlencode(query))
+    if wants_mfa(params) and session.get("acr") != ACR_MFA:
+        # Signed in with a password only, and the account has no second factor to ask for.
+        return error_response(UnmetAuthenticationRequirements(redirect_uri=grant.redirect_uri), params)
 
     # 4. Consent.
     scopes = set(grant.request.scope.split())
@@ -90,6 +96,7 @@ def authorize():
     oauth_request.interaction = {
         "auth_time": session.get("auth_time"),
         "amr": session.get("amr"),
+        "acr": session.get("acr"),
         "sid": session.get("sid"),
     }
     return server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
@@ -125,7 +132,21 @@ def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict 
     hint = params.get("id_token_hint")
     if hint and hint_subject(hint) != user.id:
         return False
+    if wants_mfa(params) and session.get("acr") != ACR_MFA and services().mfa.is_enrolled(user.id):
+        return False  # step up: sign in again, this time with the second factor
     return True
+
+
+def wants_mfa(params: dict) -> bool:
+    """acr_values (OIDC Core 3.1.2.1) naming our multi-factor class: we treat it as a requirement."""
+    return ACR_MFA in (params.get("acr_values") or "").split()
+
+
+class UnmetAuthenticationRequirements(OAuth2Error):
+    """OpenID Connect Core Unmet Authentication Requirements 1.0."""
+
+    error = "unmet_authentication_requirements"
+    description = "The account has no second factor, which this application requires."
 
 
 def hint_subject(id_token_hint: str) -> str | None:

@@ -12,6 +12,7 @@ import json
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from ...context import services
+from ...mfa import ACR_VALUES_SUPPORTED
 from ..server import SCOPES_SUPPORTED
 from .cacheable import cacheable
 
@@ -38,7 +39,8 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
-                             "amr", "name", "updated_at", "email", "email_verified"],
+                             "acr", "amr", "name", "updated_at", "email", "email_verified"],
+        "acr_values_supported": ACR_VALUES_SUPPORTED,
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

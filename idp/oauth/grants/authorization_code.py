@@ -37,6 +37,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
                 amr=interaction.get("amr"),
+                acr=interaction.get("acr"),
                 sid=interaction.get("sid"),
             ),
         )

@@ -1,0 +1,62 @@
+"""French and English for the hosted pages and emails: a tiny catalogue, no build step.
+
+The English text is the message id; idp/i18n/fr.py maps it to French (a test checks that
+every message used by a template or page has its translation). The language comes from
+`?lang=` (which also sets a cookie: the switch in every page's footer), then that cookie,
+then Accept-Language, then English.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, g, has_request_context, request
+
+from .fr import FR
+
+LANGUAGES = {"en": "English", "fr": "Français"}
+CATALOGUES = {"en": {}, "fr": FR}
+COOKIE = "idp_lang"
+DEFAULT = "en"
+
+
+def current_locale() -> str:
+    return g.get("locale", DEFAULT) if has_request_context() else DEFAULT
+
+
+def gettext(message: str, **values) -> str:
+    """The message in the current language; %(name)s placeholders are filled from values."""
+    text = CATALOGUES[current_locale()].get(message, message)
+    return text % values if values else text
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang") or request.cookies.get(COOKIE)
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
+
+
+def switch_links() -> list[tuple[str, str, str]]:
+    """(code, label, url) for each language: this same page, in that language."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return [(code, label, request.path + "?" + urlencode({**args, "lang": code})) for code, label in LANGUAGES.items()]
+
+
+def install(app: Flask, secure_cookie: bool) -> None:
+    @app.before_request
+    def _locale():
+        g.locale = select_locale()
+
+    @app.after_request
+    def _remember(response):
+        asked = request.args.get("lang")
+        if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+            response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True,
+                                secure=secure_cookie)
+        response.vary.add("Accept-Language")
+        return response
+
+    @app.context_processor
+    def _i18n_globals():
+        return {"_": gettext, "locale": current_locale(), "languages": switch_links() if has_request_context() else []}

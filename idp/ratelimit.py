@@ -1,0 +1,87 @@
+"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset and /token.
+
+RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, counted in Redis (REDIS_URL, under the
+deployment's key prefix) so every replica enforces one budget; the embedded default counts
+in process memory. A refused request gets 429 with Retry-After.
+
+Sign-up and reset requests count every POST (each may send an email). Sign-in and /token
+count only refused requests: guessing is what they must slow down, while an office behind
+one address signing in all morning, or a busy relying party redeeming codes, must not be.
+
+Behind a proxy the app must see the client's address (request.remote_addr), or every
+client shares the proxy's budget.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
+
+from .config import Config
+from .security import token_hash
+
+# endpoint -> (the form carries the account's email: a per-account limit too, only failures count)
+LIMITED_ENDPOINTS = {
+    "web.login": (True, True),
+    "web.login_mfa": (False, True),
+    "web.register": (True, False),
+    "web.forgot_password": (True, False),
+    "web.reset_password": (False, False),
+    "oauth.token": (False, True),
+}
+TOO_MANY = "Too many attempts. Please wait a moment and try again."
+
+
+def client_ip() -> str:
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def account_key() -> str:
+    return "account:" + token_hash((request.form.get("email") or "").strip().lower())[:32]
+
+
+def refused(response) -> bool:
+    return response.status_code >= 400
+
+
+def install(app: Flask, config: Config) -> Limiter:
+    if config.redis_url:
+        storage_uri = config.redis_url
+        options = {"key_prefix": config.redis_prefix + "ratelimit", "socket_timeout": 1.0,
+                   "socket_connect_timeout": 1.0}
+    else:
+        storage_uri, options = "memory://", {}
+    # headers_enabled would stamp the window's Retry-After on every response of these
+    # endpoints (even a 200, even the lockout's own 429): we set it on our 429 only.
+    # While Redis is down the limits fall back to per-process counters and a storage error
+    # never fails the request (issue 9): limiting degrades, sign-in does not.
+    limiter = Limiter(key_func=client_ip, app=app, storage_uri=storage_uri, storage_options=options,
+                      headers_enabled=False, in_memory_fallback_enabled=bool(config.redis_url),
+                      swallow_errors=True)
+    window = max(1, config.rate_limit_window_ms // 1000)
+    rule = f"{max(1, config.rate_limit_max_requests)} per {window} second"
+    for endpoint, (has_email, failures_only) in LIMITED_ENDPOINTS.items():
+        deduct_when = refused if failures_only else None
+        view = app.view_functions[endpoint]
+        view = limiter.limit(rule, methods=["POST"], deduct_when=deduct_when)(view)
+        if has_email:
+            view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
+                                 exempt_when=lambda: not request.form.get("email"))(view)
+        app.view_functions[endpoint] = view
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc):
+        breached = limiter.current_limit
+        retry_after = str(max(1, int(breached.reset_at - time.time())) if breached else 1)
+        if request.path.startswith("/token"):
+            response = jsonify(error="too_many_requests", error_description=TOO_MANY)
+            response.headers["Cache-Control"] = "no-store"
+        else:
+            response = make_response(render_template("error.html", error="too_many_requests", description=TOO_MANY))
+        response.status_code = 429
+        response.headers["Retry-After"] = retry_after
+        return response
+
+    return limiter

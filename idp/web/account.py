@@ -1,0 +1,87 @@
+"""The account page: who you are, security settings, where you are signed in (end one or
+all others), and upstream identities linked to this account.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import redirect, render_template, request, session, url_for
+
+from .. import audit
+from ..context import services
+from ..i18n import gettext as _
+from . import bp
+from .forms import EndSessionForm, LogoutForm
+
+
+def signed_in_user():
+    """The signed-in, enabled user, or None (then the page redirects to sign-in)."""
+    user_id = session.get("uid")
+    user = services().users.by_id(user_id) if user_id else None
+    return user if user is not None and not user.disabled else None
+
+
+def to_login():
+    return redirect(url_for("web.login"))
+
+
+def describe_browser(user_agent: str) -> str:
+    """"Firefox on Linux": enough to recognise one's own devices (no UA database needed)."""
+    browsers = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+                ("Safari/", "Safari"))
+    systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+               ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+    browser = next((name for mark, name in browsers if mark in user_agent), None)
+    system = next((name for mark, name in systems if mark in user_agent), None)
+    if browser and system:
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or _("Unknown browser")
+
+
+def since(timestamp: int) -> str:
+    minutes = max(0, int(time.time() - timestamp) // 60)
+    if minutes < 1:
+        return _("just now")
+    if minutes < 60:
+        return _("%(n)s min ago", n=minutes)
+    if minutes < 48 * 60:
+        return _("%(n)s h ago", n=minutes // 60)
+    return _("%(n)s days ago", n=minutes // 1440)
+
+
+@bp.get("/account")
+def account():
+    user = signed_in_user()
+    if user is None:
+        return to_login()
+    svc = services()
+    sessions = [dict(handle=s.handle, current=s.current, ip=s.ip, device=describe_browser(s.user_agent),
+                     when=since(s.created))
+                for s in svc.sessions.list(user.id, getattr(session, "sid", None))]
+    messages = {"password": _("Your password was changed. Your other sessions were signed out."),
+                "ended": _("That session was signed out."),
+                "others": _("You were signed out everywhere else."),
+                "mfa-off": _("Two-step verification is off.")}
+    return render_template("account.html", user=user, sessions=sessions, mfa_enrolled=svc.mfa.is_enrolled(user.id),
+                           linked=[],  # upstream federation (its own issue) adds the identities here
+                           message=messages.get(request.args.get("done", "")),
+                           end_form=EndSessionForm(), logout_form=LogoutForm())
+
+
+@bp.post("/account/sessions/end")
+def account_end_session():
+    user = signed_in_user()
+    if user is None:
+        return to_login()
+    form = EndSessionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("web.account"))
+    sessions = services().sessions
+    if form.handle.data == "others":
+        ended = sessions.end_all(user.id, keep_sid=session.sid)
+        audit.record("session.ended_others", user_id=user.id, count=ended)
+        return redirect(url_for("web.account", done="others"))
+    if sessions.end(user.id, form.handle.data or ""):
+        audit.record("session.ended", user_id=user.id)
+    return redirect(url_for("web.account", done="ended"))

@@ -1,0 +1,55 @@
+"""The second step of sign-in: a TOTP code or a recovery code, after a correct password.
+
+Wrong codes count towards the same lock as wrong passwords (one budget per account).
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from .. import audit, authn, interactions
+from ..context import services
+from ..i18n import gettext as _
+from ..mfa import AMR_MFA
+from . import bp
+from .forms import SecondFactorForm
+from .login import client_of, expired_request, locked_response
+
+WRONG_CODE = "That code is not valid. Check the time on your phone, or use a recovery code."
+
+
+@bp.route("/login/mfa", methods=["GET", "POST"])
+def login_mfa():
+    form = SecondFactorForm()
+    if request.method == "GET":
+        form.interaction.data = request.args.get("interaction", "")
+    interaction_id = form.interaction.data or None
+    interaction = interactions.load(interaction_id) if interaction_id else None
+    if interaction_id and interaction is None:
+        return expired_request()
+    pending = authn.pending_second_factor()
+    if pending is None:  # no password step, or it is more than a few minutes old
+        return redirect(url_for("web.login", interaction=interaction_id))
+
+    def page(error=None, status=200):
+        return render_template("login_mfa.html", form=form, error=error, client=client_of(interaction)), status
+
+    if not form.validate_on_submit():
+        return page(status=400 if request.method == "POST" else 200)
+
+    svc = services()
+    if locked := svc.lockout.locked_for(pending["email"]):
+        return locked_response(page, locked)
+    user = svc.users.by_id(pending["uid"])
+    kind = svc.mfa.verify(user.id, form.code.data) if user and not user.disabled else None
+    if kind is None:
+        audit.record("login.mfa_failed", user_id=pending["uid"])
+        if lock := svc.lockout.failure(pending["email"]):
+            audit.record("login.locked", user_id=pending["uid"], seconds=lock)
+            return locked_response(page, lock)
+        return page(_(WRONG_CODE), 401)
+    svc.lockout.success(user.email)
+    if kind == "recovery":
+        audit.record("mfa.recovery_code_used", user_id=user.id, remaining=svc.mfa.remaining_recovery_codes(user.id))
+    authn.start_session(user, AMR_MFA)
+    return authn.after_sign_in(interaction_id)
