@@ -8,6 +8,7 @@ import secrets
 
 from .config import Config
 from .keys import KeyManager
+from .store.audit_events import AuditEvents
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
 from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
@@ -26,6 +27,7 @@ class Services:
     revocations: Revocations
     keys: KeyManager
     tokens: TokenService
+    audit_events: AuditEvents
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -71,4 +73,5 @@ def build_services(config: Config) -> Services:
         revocations=revocations,
         keys=keys,
         tokens=TokenService(config, keys, store, refresh_tokens, revocations),
+        audit_events=AuditEvents(db),
     )

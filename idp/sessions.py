@@ -17,6 +17,11 @@ from werkzeug.datastructures import CallbackDict
 from .security import random_token
 
 COOKIE_NAME = "idp_session"
+SESSION_INDEX = "sessions"  # signed-in session ids, so active_sessions_total is a count and not a key scan
+
+
+def count_active_sessions(store) -> int:
+    return store.index_count(SESSION_INDEX)
 
 
 class StoreSession(CallbackDict, SessionMixin):
@@ -65,15 +70,17 @@ class StoreSessionInterface(SessionInterface):
             return
         if not session:
             if session.sid:
-                self.store.delete("sess:" + session.sid)
+                self._forget(session.sid)
                 response.delete_cookie(COOKIE_NAME, path="/", secure=self.secure, httponly=True, samesite="Lax")
             return
         if session.sid and session.rotate:
-            self.store.delete("sess:" + session.sid)
+            self._forget(session.sid)
         if not session.sid or session.rotate:
             session.sid = random_token(32)
         session.setdefault("created", int(time.time()))
         self.store.set("sess:" + session.sid, json.dumps(dict(session)), self.ttl)
+        if session.user_id:  # a visit to the login page is not an active session
+            self.store.index_add(SESSION_INDEX, session.sid, self.ttl)
         response.set_cookie(
             COOKIE_NAME,
             self.signer.sign(session.sid).decode(),
@@ -84,3 +91,7 @@ class StoreSessionInterface(SessionInterface):
             samesite="Lax",
         )
         response.vary.add("Cookie")
+
+    def _forget(self, sid: str) -> None:
+        self.store.delete("sess:" + sid)
+        self.store.index_remove(SESSION_INDEX, sid)

@@ -8,6 +8,7 @@ from flask import redirect, render_template, request, session, url_for
 
 from .. import audit, interactions
 from ..context import services
+from ..ops.metrics import LOGIN_FAILED
 from ..security import hash_password, password_needs_rehash, random_token, verify_password
 from . import bp
 from .forms import LoginForm
@@ -45,6 +46,7 @@ def authenticate(email: str, password: str):
     # verify_password runs argon2 even for unknown accounts, so timing reveals nothing.
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or user.disabled:
+        LOGIN_FAILED.inc()
         audit.record("login.failed", user_id=user.id if user else None)
         return None
     audit.record("login.succeeded", user_id=user.id)
