@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import math
 import os
+import shutil
 import tempfile
 
 from idp.config import Config
@@ -33,18 +34,20 @@ def available_cpus() -> int:
     return cpus
 
 
-def prepare_multiprocess_dir() -> str:
-    """A directory for the workers' metric files, emptied of a previous run's files."""
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="idp-metrics-")
+def prepare_multiprocess_dir() -> str | None:
+    """A directory for the workers' metric files, emptied of a previous run's files.
+    Returns the directory when it was created here (and is removed at exit)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    created = None if path else tempfile.mkdtemp(prefix="idp-metrics-")
+    path = path or created
     os.makedirs(path, exist_ok=True)
     for stale in glob.glob(os.path.join(path, "*.db")):
         os.remove(stale)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
-    return path
+    return created
 
 
-if _config.metrics_enabled:
-    prepare_multiprocess_dir()
+_own_multiproc_dir = prepare_multiprocess_dir() if _config.metrics_enabled else None
 configure_logging(_config.log_level)
 
 bind = f"0.0.0.0:{_config.port}"
@@ -90,3 +93,8 @@ def child_exit(server, worker):
         from prometheus_flask_exporter.multiprocess import GunicornPrometheusMetrics
 
         GunicornPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def on_exit(server):
+    if _own_multiproc_dir:
+        shutil.rmtree(_own_multiproc_dir, ignore_errors=True)

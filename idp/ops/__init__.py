@@ -3,7 +3,9 @@
 from flask import Blueprint, jsonify
 
 from ..context import services
+from ..oauth.endpoints.cacheable import cacheable
 from .metrics import dependency_failed
+from .openapi import document
 
 bp = Blueprint("ops", __name__)
 
@@ -35,8 +37,5 @@ def ready():
 
 @bp.get("/openapi.json")
 def openapi():
-    from ..oauth.endpoints.cacheable import cacheable
-    from .openapi import document
-
     body, etag = document(services().config.issuer)
     return cacheable(body, etag, 3600, "application/json")
