@@ -14,6 +14,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
+from .logs import install_request_id
+from .ops.metrics import dependency_failed, install_metrics
+from .ops.proxy import TrustedProxyFix
 from .services import Services, build_services, with_dev_secrets
 from .sessions import StoreSessionInterface
 from .tokens import is_store_outage
@@ -42,6 +45,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         PREFERRED_URL_SCHEME="https" if config.cookie_secure else "http",
     )
     app.extensions["idp"] = services
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, config.trusted_proxies)
     app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,
                                                   config.cookie_secure)
 
@@ -58,6 +62,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(web_bp)
     app.register_blueprint(ops_bp)
 
+    install_request_id(app)
+    install_metrics(app, config)
     install_headers(app, config)
     install_error_handlers(app)
     i18n.install(app, config.cookie_secure)
@@ -140,15 +146,18 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        if is_dependency_failure(exc):
-            log.warning("dependency unavailable: %s", type(exc).__name__)
+        dependency = failed_dependency(exc)
+        if dependency:
+            dependency_failed(dependency)
+            log.warning("%s unavailable: %s", dependency, type(exc).__name__)
             return respond(503, "temporarily_unavailable", "The service is briefly unavailable. Try again.")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return respond(500, "server_error", "An unexpected error occurred.")
 
 
-def is_dependency_failure(exc: Exception) -> bool:
-    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, (OperationalError,
-                                                                                       InterfaceError))):
-        return True
-    return isinstance(exc, PoolTimeout) or is_store_outage(exc)
+def failed_dependency(exc: Exception) -> str | None:
+    """'database' or 'redis' when exc says that dependency could not be reached."""
+    if isinstance(exc, PoolTimeout) or (isinstance(exc, DBAPIError) and (
+            exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)))):
+        return "database"
+    return "redis" if is_store_outage(exc) else None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
-import multiprocessing
 import os
 import sys
 
@@ -32,24 +32,26 @@ def main():
 
 
 # -- running -----------------------------------------------------------------
-def run_gunicorn(config: Config, bind: str, workers: int, threads: int) -> None:
+def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads: int | None = None) -> None:
+    """gunicorn with idp/gunicorn_conf.py, then what the command line says."""
+    import importlib
+
     from gunicorn.app.base import BaseApplication
+
+    settings = importlib.import_module("idp.gunicorn_conf")  # first: it sets up metrics and logging
 
     from .app import create_app
 
     class Server(BaseApplication):
         def load_config(self):
-            for key, value in {
-                "bind": bind,
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread" if threads > 1 else "sync",
-                "graceful_timeout": 30,
-                "timeout": 30,
-                "keepalive": 5,
-                "accesslog": None,
-            }.items():
-                self.cfg.set(key, value)
+            for key, value in vars(settings).items():
+                if key in self.cfg.settings and value is not None:
+                    self.cfg.set(key, value)
+            self.cfg.set("bind", bind)
+            if workers:
+                self.cfg.set("workers", workers)
+            if threads:
+                self.cfg.set("threads", threads)
 
         def load(self):
             return create_app(config)
@@ -58,10 +60,11 @@ def run_gunicorn(config: Config, bind: str, workers: int, threads: int) -> None:
 
 
 @main.command()
-@click.option("--workers", type=int, default=None, help="gunicorn workers (default: 2 x CPUs + 1)")
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY or 2 x CPUs + 1)")
 @click.option("--threads", type=int, default=2,
               help="per worker; few, because Python threads share one core's GIL (more workers scale instead)")
-def serve(workers, threads):
+@click.option("--host", default="0.0.0.0", show_default=True, help="listen address (PORT is the port)")
+def serve(workers, threads, host):
     """Production server (gunicorn) on PostgreSQL and Redis; refuses unsafe configuration."""
     production = os.environ.get("IDP_ENV", "production").lower() == "production"
     overrides = {} if "DB_POOL_SIZE" in os.environ else {"db_pool_size": threads + 1}  # one per thread, + /ready
@@ -74,14 +77,16 @@ def serve(workers, threads):
     from .services import with_dev_secrets
 
     config = with_dev_secrets(config)
-    if not config.uses_redis and (workers or 1) > 1:
-        raise click.ClickException("REDIS_URL: the in-process store needs --workers 1")
-    workers = workers or (2 * multiprocessing.cpu_count() + 1 if config.uses_redis else 1)
+    workers = workers or config.workers or None
+    if not config.uses_redis:
+        if (workers or 1) > 1:
+            raise click.ClickException("REDIS_URL: the in-process store needs --workers 1")
+        workers = 1
     try:
         load_services(config).keys.ensure_signing_key()
     except Exception as exc:  # a missing schema or an unreadable key: one clear line, no traceback
         raise click.ClickException(f"cannot start: {exc} (did you run `idp db upgrade`?)") from None
-    run_gunicorn(config, f"0.0.0.0:{config.port}", workers, threads)
+    run_gunicorn(config, f"{host}:{config.port}", workers, threads)
 
 
 @main.command()
@@ -262,6 +267,55 @@ def mail_retry():
     click.echo(f"sent {sent}; still pending {counts.get('pending', 0)}; failed {counts.get('failed', 0)}")
     if counts.get("pending", 0):
         raise SystemExit(1)
+
+
+# -- audit -------------------------------------------------------------------
+@main.group()
+def audit():
+    """The audit trail (sign-ins, failures, consents)."""
+
+
+def parse_since(value: str | None) -> dt.datetime | None:
+    """An ISO date/time (UTC unless it says otherwise) or an age such as 15m, 24h, 7d."""
+    if not value:
+        return None
+    from .config import parse_duration
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    try:
+        return now - dt.timedelta(seconds=parse_duration("--since", value))
+    except ConfigError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("an ISO date/time (2026-01-31, 2026-01-31T08:00) or an age (15m, 24h, 7d)",
+                                 param_hint="--since") from None
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+@audit.command("list")
+@click.option("--since", help="ISO date/time (UTC) or an age: 15m, 24h, 7d")
+@click.option("--user", help="user id or email")
+@click.option("--action", help="e.g. login.failed")
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def audit_list(since, user, action, limit, as_json):
+    """Audit events, newest first."""
+    svc = load_services()
+    user_id = user
+    if user and "@" in user:
+        found = svc.users.by_email(user)
+        if found is None:
+            raise click.ClickException(f"no user {user}")
+        user_id = found.id
+    for entry in svc.audit_events.list(since=parse_since(since), user_id=user_id, action=action, limit=limit):
+        if as_json:
+            click.echo(json.dumps(entry.as_dict(), sort_keys=True))
+            continue
+        details = " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))
+        click.echo(f"{entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
+                   f"client={entry.client_id or '-'}  ip={entry.ip or '-'}  {details}".rstrip())
 
 
 # -- keys --------------------------------------------------------------------

@@ -8,6 +8,7 @@ and KEY_ENCRYPTION_KEY.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 from urllib.parse import urlparse
@@ -52,6 +53,15 @@ def _algs(value: str) -> tuple:
     if unknown or "RS256" not in algs:
         raise ConfigError(f"KEY_ALGORITHMS: {value!r} (RS256 is required; ES256 and EdDSA may be added)")
     return algs
+def _networks(name: str, value: str) -> tuple[str, ...]:
+    """'10.0.0.0/8, 127.0.0.1' -> normalized networks; '*' trusts every peer (only behind a private network)."""
+    items = tuple(item.strip() for item in value.split(",") if item.strip())
+    if items == ("*",):
+        return items
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def is_loopback_url(url: str) -> bool:
@@ -85,6 +95,10 @@ class Config:
     rate_limit_max_requests: int = 100
     enable_audit_logs: bool = True
     metrics_enabled: bool = True
+    metrics_token: str = ""  # set: /metrics on the main port too, behind this bearer token
+    metrics_port: int = 9464  # gunicorn's master serves every worker's metrics here; 0: off
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # whose X-Forwarded-* headers count
+    workers: int = 0  # gunicorn workers; 0: 2 x CPUs + 1
     db_pool_size: int = 5
     signing_algs: tuple = ("RS256",)
     rsa_bits: int = 2048
@@ -127,7 +141,7 @@ class Config:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
-        env = dict(os.environ if env is None else env)
+        env = os.environ if env is None else env
         port = _int("PORT", env.get("PORT", "3001"))
         values = dict(
             issuer=env.get("ISSUER", f"http://127.0.0.1:{port}").rstrip("/"),
@@ -151,6 +165,10 @@ class Config:
             rate_limit_max_requests=_int("RATE_LIMIT_MAX_REQUESTS", env.get("RATE_LIMIT_MAX_REQUESTS", "100")),
             enable_audit_logs=_bool("ENABLE_AUDIT_LOGS", env.get("ENABLE_AUDIT_LOGS", "true")),
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
+            metrics_token=env.get("METRICS_TOKEN", ""),
+            metrics_port=_int("METRICS_PORT", env.get("METRICS_PORT", "9464")),
+            trusted_proxies=_networks("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
+            workers=_int("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY", "0")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
             signing_algs=_algs(env.get("KEY_ALGORITHMS", "RS256")),
@@ -194,7 +212,10 @@ class Config:
             return
         if parsed.scheme != "https" and not is_loopback_url(self.issuer):
             raise ConfigError("ISSUER: must be https in production (OpenID Connect Discovery 1.0 section 3)")
-        for name, value in (("SESSION_SECRET", self.session_secret), ("KEY_ENCRYPTION_KEY", self.key_encryption_key)):
+        secrets = [("SESSION_SECRET", self.session_secret), ("KEY_ENCRYPTION_KEY", self.key_encryption_key)]
+        if self.metrics_token:  # optional, but when set it guards the metrics: no weak token
+            secrets.append(("METRICS_TOKEN", self.metrics_token))
+        for name, value in secrets:
             if len(value) < 32 or len(set(value)) < 10:
                 raise ConfigError(f"{name}: missing or weak (need at least 32 random characters)")
         if not self.redis_url:

@@ -14,6 +14,7 @@ from .mail import Mailer
 from .mfa import Mfa
 from .sessions import UserSessions
 from .store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
+from .store.audit_events import AuditEvents
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
 from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
@@ -38,6 +39,7 @@ class Services:
     mailer: Mailer
     mfa: Mfa
     accounts: Accounts
+    audit_events: AuditEvents
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -95,4 +97,5 @@ def build_services(config: Config) -> Services:
         mailer=mailer,
         mfa=Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name),
         accounts=Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout),
+        audit_events=AuditEvents(db),
     )

@@ -18,6 +18,11 @@ from werkzeug.datastructures import CallbackDict
 from .security import random_token, token_hash
 
 COOKIE_NAME = "idp_session"
+SESSION_INDEX = "sessions"  # signed-in session ids, so active_sessions_total is a count and not a key scan
+
+
+def count_active_sessions(store) -> int:
+    return store.index_count(SESSION_INDEX)
 
 
 def index_key(user_id: str) -> str:
@@ -91,6 +96,7 @@ class StoreSessionInterface(SessionInterface):
         self.store.set("sess:" + session.sid, json.dumps(dict(session)), self.ttl)
         if session.get("uid"):
             self.store.sadd(index_key(session["uid"]), session.sid, self.ttl)
+            self.store.index_add(SESSION_INDEX, session.sid, self.ttl)  # counted for metrics
         response.set_cookie(
             COOKIE_NAME,
             self.signer.sign(session.sid).decode(),
@@ -104,6 +110,7 @@ class StoreSessionInterface(SessionInterface):
 
     def _forget(self, session: StoreSession) -> None:
         self.store.delete("sess:" + session.sid)
+        self.store.index_remove(SESSION_INDEX, session.sid)
         if session.opened_uid:
             self.store.srem(index_key(session.opened_uid), session.sid)
 
@@ -160,3 +167,4 @@ class UserSessions:
         if sids:
             self.store.delete(*["sess:" + sid for sid in sids])
             self.store.srem(index_key(user_id), *sids)
+            self.store.index_remove(SESSION_INDEX, *sids)

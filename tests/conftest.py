@@ -2,10 +2,16 @@
 and key prefix per run), one on the embedded default (SQLite + in-process store).
 
 Every test that takes `idp` runs against both.
+
+The whole run's logs (this process's, configured as in production, and those of the
+server subprocesses the tests start) go to one file, and every secret the servers saw
+or issued is remembered: tests/test_zz_run_log.py, ordered last, checks that the file
+holds none of them.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import email
 import email.policy
@@ -14,6 +20,8 @@ import re
 import secrets
 import shutil
 import socket
+import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -22,10 +30,12 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import psycopg
 import pytest
 import requests
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from idp.app import create_app
 from idp.config import Config
+from idp.logs import configure_logging
 from idp.migrate import upgrade
 from idp.security import hash_password
 from idp.services import build_services
@@ -36,6 +46,29 @@ RUN_ID = uuid.uuid4().hex[:10]
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 LOCK_TIME_MS = 2000  # a short ACCOUNT_LOCK_TIME_MS, so the lockout tests can wait it out
+RUN_LOG = os.path.join(tempfile.mkdtemp(prefix="idp-test-run-"), "run.log")
+SECRETS_SEEN: set[str] = {PASSWORD}  # every secret, token and code of this run (>= 8 chars)
+SECRET_FIELDS = {"password", "client_secret", "code", "access_token", "refresh_token", "id_token", "token",
+                 "id_token_hint", "code_verifier"}
+
+
+def remember_secret(*values) -> None:
+    SECRETS_SEEN.update(v for v in values if isinstance(v, str) and len(v) >= 8)
+
+
+def append_to_run_log(text: str) -> None:
+    """What a server subprocess printed joins the run's log, for the final secrets scan."""
+    with open(RUN_LOG, "a") as handle:
+        handle.write(text)
+
+
+def pytest_configure(config):
+    configure_logging("INFO", stream=open(RUN_LOG, "a", buffering=1))
+
+
+def pytest_collection_modifyitems(items):
+    """The run-log scan goes last, after every other test has logged what it does."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_zz_run_log.py"))
 
 
 def free_port() -> int:
@@ -94,6 +127,28 @@ def mailbox():
     controller.start()
     yield box
     controller.stop()
+def harvest_secrets(app) -> None:
+    """Test-only: remember the secrets each request carried and each response issued."""
+    from flask import request
+
+    @app.after_request
+    def _harvest(response):
+        try:
+            remember_secret(*(v for k, v in request.values.items() if k in SECRET_FIELDS))
+        except HTTPException:  # the body the app refused (413) is not read here either
+            pass
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            remember_secret(auth[7:])
+        elif auth.startswith("Basic "):
+            remember_secret(base64.b64decode(auth[6:] + "==").decode(errors="ignore").partition(":")[2])
+        if response.is_json and not response.direct_passthrough:
+            body = response.get_json(silent=True)
+            if isinstance(body, dict):
+                remember_secret(*(v for k, v in body.items() if k in SECRET_FIELDS))
+        location = response.headers.get("Location", "")
+        remember_secret(*(v[0] for k, v in parse_qs(urlsplit(location).query).items() if k in SECRET_FIELDS))
+        return response
 
 
 @dataclasses.dataclass
@@ -113,11 +168,20 @@ class LiveIdP:
     def create_client(self, **kwargs):
         kwargs.setdefault("redirect_uris", [REDIRECT_URI])
         kwargs.setdefault("name", "Test RP")
-        return self.services.clients.create(**kwargs)
+        client, secret = self.services.clients.create(**kwargs)
+        remember_secret(secret)
+        return client, secret
+
+    def scrape(self) -> str:
+        """This server's /metrics, with its bearer token."""
+        token = self.services.config.metrics_token
+        response = requests.get(self.url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert response.status_code == 200, response.text
+        return response.text
 
 
-def _pg_database():
-    name = f"idp_test_{RUN_ID}"
+def pg_database(suffix: str = ""):
+    name = f"idp_test_{RUN_ID}{suffix}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
@@ -132,7 +196,7 @@ def _pg_database():
 def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, **overrides) -> tuple[LiveIdP, callable]:
     cleanups = []
     if backend == "postgres":
-        database_url, drop = _pg_database()
+        database_url, drop = pg_database()
         cleanups.append(drop)
         redis_url, prefix = REDIS_URL, f"idptest:{RUN_ID}:{uuid.uuid4().hex[:6]}:"
     else:
@@ -148,6 +212,7 @@ def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, **
         redis_prefix=prefix,
         session_secret=secrets.token_urlsafe(32),
         key_encryption_key=secrets.token_urlsafe(32),
+        metrics_token=secrets.token_urlsafe(32),
         client_cache_ttl=0,
         key_cache_seconds=1.0,
         account_lock_time_ms=LOCK_TIME_MS,
@@ -175,8 +240,11 @@ def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, **
 def serve(config: Config) -> tuple[LiveIdP, callable]:
     """One app instance (a replica) on its own port, over the config's database and Redis prefix."""
     server = make_server("127.0.0.1", config.port, app=None, threaded=True)
+    remember_secret(config.session_secret, config.key_encryption_key, config.metrics_token)
     services = build_services(config)
-    server.app = create_app(services=services)
+    app = create_app(services=services)
+    harvest_secrets(app)
+    server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 

@@ -171,7 +171,8 @@ def test_turning_mfa_off_needs_the_password_and_is_audited(idp, enrolled, caplog
     caplog.set_level("INFO", logger="idp.audit")
     done = submit(browser, "/account/mfa", page, password=PASSWORD, action="disable")
     assert "Two-step verification is off" in done.text and not idp.services.mfa.is_enrolled(user.id)
-    assert any(r.msg == "mfa.disabled" and r.audit["user_id"] == user.id for r in caplog.records)
+    assert any(r.msg == "mfa.disabled" and r.user_id == user.id for r in caplog.records)
+    assert idp.services.audit_events.list(since=None, user_id=user.id, action="mfa.disabled", limit=5)
 
 
 def test_totp_secret_is_encrypted_at_rest(idp, enrolled):

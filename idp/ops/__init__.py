@@ -1,10 +1,13 @@
-"""Operations surface: liveness and readiness."""
+"""Operations surface: liveness, readiness and the OpenAPI description (metrics: idp/ops/metrics.py)."""
 
 import os
 
 from flask import Blueprint, jsonify
 
 from ..context import services
+from ..oauth.endpoints.cacheable import cacheable
+from .metrics import dependency_failed
+from .openapi import document
 
 bp = Blueprint("ops", __name__)
 
@@ -34,8 +37,15 @@ def ready():
             checks[name] = "ok"
         except Exception as exc:  # any failure of a dependency is "not ready", with its reason
             checks[name] = f"down: {type(exc).__name__}"
+            dependency_failed(name)
     ok = all(v == "ok" for v in checks.values())
     response = jsonify(status="ok" if ok else "unavailable", checks=checks)
     response.status_code = 200 if ok else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/openapi.json")
+def openapi():
+    body, etag = document(services().config.issuer)
+    return cacheable(body, etag, 3600, "application/json")

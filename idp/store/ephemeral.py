@@ -27,6 +27,11 @@ class EphemeralStore(Protocol):
         """Add to a set and (re)start its TTL: indexes such as a user's sessions."""
     def smembers(self, key: str) -> set[str]: ...
     def srem(self, key: str, *members: str) -> None: ...
+    def index_add(self, index: str, member: str, ttl: int) -> None:
+        """Remember member in a set for ttl seconds (what can be counted without scanning keys)."""
+    def index_remove(self, index: str, *members: str) -> None: ...
+    def index_count(self, index: str) -> int:
+        """Members whose ttl has not passed."""
     def ping(self) -> None: ...
 
 
@@ -92,6 +97,22 @@ class RedisStore:
     def srem(self, key, *members):
         if members:
             self._redis.srem(self._k(key), *members)
+    def index_add(self, index, member, ttl):
+        # A sorted set scored by expiry: counting is ZCARD after dropping the expired, not a SCAN.
+        pipe = self._redis.pipeline()
+        pipe.zadd(self._k(index), {member: time.time() + ttl})
+        pipe.expire(self._k(index), max(1, int(ttl)))
+        pipe.execute()
+
+    def index_remove(self, index, *members):
+        if members:
+            self._redis.zrem(self._k(index), *members)
+
+    def index_count(self, index):
+        pipe = self._redis.pipeline()
+        pipe.zremrangebyscore(self._k(index), "-inf", time.time())
+        pipe.zcard(self._k(index))
+        return int(pipe.execute()[1])
 
     def ping(self):
         self._redis.ping()
@@ -107,6 +128,7 @@ class MemoryStore:
 
     def __init__(self):
         self._data: dict[str, tuple[str, float]] = {}
+        self._indexes: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
         self._ops = 0
 
@@ -188,6 +210,21 @@ class MemoryStore:
             current = self._live(key)
             if current is not None:
                 self._data[key] = (frozenset(set(current) - set(members)), self._data[key][1])
+    def index_add(self, index, member, ttl):
+        with self._lock:
+            self._indexes.setdefault(index, {})[member] = time.monotonic() + ttl
+
+    def index_remove(self, index, *members):
+        with self._lock:
+            for member in members:
+                self._indexes.get(index, {}).pop(member, None)
+
+    def index_count(self, index):
+        now = time.monotonic()
+        with self._lock:
+            live = {m: exp for m, exp in self._indexes.get(index, {}).items() if exp > now}
+            self._indexes[index] = live
+            return len(live)
 
     def ping(self):
         return None

@@ -163,3 +163,19 @@ class OutboxMessage(Base):
 
 
 Index("ix_mail_outbox_due", OutboxMessage.status, OutboxMessage.next_attempt_at)
+class AuditEvent(Base):
+    """A security-relevant event (sign-in, failure, consent, revocation); never a secret in details."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+
+
+Index("ix_audit_events_occurred_at", AuditEvent.occurred_at)
+Index("ix_audit_events_user_id_occurred_at", AuditEvent.user_id, AuditEvent.occurred_at)

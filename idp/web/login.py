@@ -14,6 +14,7 @@ from flask import redirect, render_template, request, session, url_for
 from .. import audit, authn, interactions
 from ..context import services
 from ..i18n import gettext as _
+from ..ops.metrics import LOGIN_FAILED
 from ..security import hash_password, password_needs_rehash, verify_password
 from . import bp
 from .forms import LoginForm
@@ -47,6 +48,7 @@ def login():
         return locked_response(page, locked)
     user = svc.users.by_email(email)
     if not verify_password(user.password_hash if user else None, form.password.data) or user.disabled:
+        LOGIN_FAILED.inc()
         audit.record("login.failed", user_id=user.id if user else None)
         if lock := svc.lockout.failure(email):
             audit.record("login.locked", user_id=user.id if user else None, seconds=lock)

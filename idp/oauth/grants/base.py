@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...context import services
+from ...ops.metrics import TOKENS_ISSUED
 
 
 class IssuesTokens:
@@ -23,7 +24,7 @@ class IssuesTokens:
             and client.check_grant_type("refresh_token")
             and "offline_access" in (scope or "").split()
         )
-        return services().tokens.bearer_response(
+        token = services().tokens.bearer_response(
             client.client_id,
             user.id if user else client.client_id,
             scope or "",
@@ -32,3 +33,5 @@ class IssuesTokens:
             auth_time=context.get("auth_time"),
             include_refresh_token=wants_refresh,
         )
+        TOKENS_ISSUED.labels(self.GRANT_TYPE).inc()
+        return token

@@ -1,0 +1,100 @@
+"""gunicorn settings for `idp serve` (also usable as `gunicorn -c python:idp.gunicorn_conf 'idp.app:create_app()'`).
+
+Workers from the CPUs this container may use (cgroup quota, not the host's count),
+gthread, a graceful timeout shorter than Kubernetes' 30 s grace period, JSON access
+logs, forwarded headers trusted only from TRUSTED_PROXIES, and Prometheus in
+multiprocess mode: PROMETHEUS_MULTIPROC_DIR is set here, before any worker imports
+prometheus_client, and the master serves every worker's metrics on METRICS_PORT.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import shutil
+import tempfile
+
+from idp.config import Config
+from idp.logs import configure_logging
+
+_config = Config.from_env()
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: the cgroup v2 quota when there is one, else the affinity mask."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as handle:
+            quota, period = handle.read().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
+
+def prepare_multiprocess_dir() -> str | None:
+    """A directory for the workers' metric files, emptied of a previous run's files.
+    Returns the directory when it was created here (and is removed at exit)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    created = None if path else tempfile.mkdtemp(prefix="idp-metrics-")
+    path = path or created
+    os.makedirs(path, exist_ok=True)
+    for stale in glob.glob(os.path.join(path, "*.db")):
+        os.remove(stale)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return created
+
+
+_own_multiproc_dir = prepare_multiprocess_dir() if _config.metrics_enabled else None
+configure_logging(_config.log_level)
+
+bind = f"0.0.0.0:{_config.port}"
+workers = _config.workers or 2 * available_cpus() + 1
+worker_class = "gthread"
+threads = 2  # few per worker: Python threads share one core (GIL); more workers scale instead
+timeout = 30
+graceful_timeout = 25  # finish in-flight requests before Kubernetes' SIGKILL (30 s by default)
+keepalive = 5  # above nothing: the proxy keeps connections to us open, we close idle ones
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # heartbeats off a read-only root fs
+# gunicorn 23 takes single addresses here; idp.ops.proxy applies the full TRUSTED_PROXIES list (with networks).
+forwarded_allow_ips = ",".join(n.split("/")[0] for n in _config.trusted_proxies if n == "*" or n.endswith(("/32", "/128")))
+accesslog = "-"
+logger_class = "idp.logs.GunicornLogger"
+loglevel = _config.log_level.lower()
+
+
+def when_ready(server):
+    """The master serves the aggregated metrics of every worker, plus live sessions, on METRICS_PORT
+    (on the host the app binds: 0.0.0.0 in a container, 127.0.0.1 for the demo and the tests)."""
+    if not (_config.metrics_enabled and _config.metrics_port):
+        return
+    from prometheus_client import CollectorRegistry
+    from prometheus_flask_exporter.multiprocess import GunicornPrometheusMetrics
+
+    from idp.ops.metrics import ActiveSessions
+    from idp.store.ephemeral import make_store
+
+    host = server.cfg.bind[0].rsplit(":", 1)[0].strip("[]")
+    registry = CollectorRegistry()
+    registry.register(ActiveSessions(make_store(_config.redis_url, _config.redis_prefix)))
+    try:
+        GunicornPrometheusMetrics(registry=registry).start_http_server(_config.metrics_port, host)
+    except OSError as exc:  # the port is taken: serve the IdP anyway, and say why metrics are missing
+        server.log.error("metrics port %s: %s", _config.metrics_port, exc)
+        return
+    server.log.info("metrics on %s:%s", host, _config.metrics_port)
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges leave the aggregate; its counters stay counted."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_flask_exporter.multiprocess import GunicornPrometheusMetrics
+
+        GunicornPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def on_exit(server):
+    if _own_multiproc_dir:
+        shutil.rmtree(_own_multiproc_dir, ignore_errors=True)
