@@ -91,6 +91,10 @@ class Config:
     key_cache_seconds: float = 5.0
     jwks_max_age: int = 300
     drain_file: str = "/tmp/idp-draining"
+    # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/outbound.py.
+    outbound_allowed_hosts: tuple = ()
+    outbound_timeout: float = 5.0
+    outbound_max_bytes: int = 256 * 1024
 
     @property
     def cookie_secure(self) -> bool:
@@ -133,6 +137,10 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
+            outbound_allowed_hosts=tuple(h.strip().lower() for h in env.get("OUTBOUND_ALLOWED_HOSTS", "").split(",")
+                                         if h.strip()),
+            outbound_timeout=parse_duration("OUTBOUND_TIMEOUT", env.get("OUTBOUND_TIMEOUT", "5s")),
+            outbound_max_bytes=_int("OUTBOUND_MAX_BYTES", env.get("OUTBOUND_MAX_BYTES", str(256 * 1024))),
             signing_algs=_algs(env.get("KEY_ALGORITHMS", "RS256")),
             rsa_bits=_int("KEY_RSA_BITS", env.get("KEY_RSA_BITS", "2048")),
             key_rotation_interval=parse_duration("KEY_ROTATION_INTERVAL", env.get("KEY_ROTATION_INTERVAL", "30d")),

@@ -8,6 +8,7 @@ import secrets
 
 from .config import Config
 from .keys import KeyManager
+from .outbound import Outbound
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
 from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
@@ -26,6 +27,7 @@ class Services:
     revocations: Revocations
     keys: KeyManager
     tokens: TokenService
+    outbound: Outbound
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -73,4 +75,5 @@ def build_services(config: Config) -> Services:
         revocations=revocations,
         keys=keys,
         tokens=TokenService(config, keys, store, refresh_tokens, revocations),
+        outbound=Outbound(config.outbound_allowed_hosts, config.outbound_timeout, config.outbound_max_bytes),
     )

@@ -97,6 +97,7 @@ def start_idp(backend: str, tmp_path_factory, **overrides) -> tuple[LiveIdP, cal
     def config_for_port(port):
         values = dict(issuer=f"http://127.0.0.1:{port}", port=port, database_url=database_url,
                       redis_url=redis_url, redis_prefix=prefix, client_cache_ttl=0, key_cache_seconds=1.0,
+                      outbound_allowed_hosts=("127.0.0.1",),
                       **secrets_)
         values.update(overrides)
         return Config(**values)

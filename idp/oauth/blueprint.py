@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from .endpoints.authorize import authorize
 from .endpoints.discovery import discovery
+from .endpoints.end_session import end_session
 from .endpoints.introspection import introspect, revoke
 from .endpoints.jwks import jwks
 from .endpoints.token import token
@@ -19,3 +20,4 @@ bp.add_url_rule("/token", view_func=token, methods=["POST"])
 bp.add_url_rule("/userinfo", view_func=userinfo, methods=["GET", "POST"])
 bp.add_url_rule("/introspect", view_func=introspect, methods=["POST"])
 bp.add_url_rule("/revoke", view_func=revoke, methods=["POST"])
+bp.add_url_rule("/end_session", view_func=end_session, methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import request as flask_request
 
+from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
 from .endpoints.revoke import RevocationEndpoint
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
@@ -75,6 +76,7 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server.register_grant(ClientCredentialsGrant)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(RevocationEndpoint)
+    server.register_endpoint(EndSessionEndpoint)
     protector = BearerProtector()
     protector.register_token_validator(JWTAccessTokenValidator(services.tokens))
     return server, protector

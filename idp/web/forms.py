@@ -18,4 +18,4 @@ class ConsentForm(FlaskForm):
 
 
 class LogoutForm(FlaskForm):
-    pass
+    logout_request = HiddenField()  # an RP-initiated logout waiting for confirmation

@@ -19,7 +19,7 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import redirect, render_template, request, session, url_for
 
-from ... import interactions
+from ... import interactions, logout
 from ...context import oauth_server, services
 from ...keys import InvalidJWT
 from ..response_modes import authorization_response
@@ -86,6 +86,7 @@ def authorize():
     # 5. The code.
     if interaction_id:
         interactions.finish(interaction_id)
+    logout.remember_client(client.client_id)  # back-channel logout reaches it when this session ends
     oauth_request.interaction = {
         "auth_time": session.get("auth_time"),
         "amr": session.get("amr"),

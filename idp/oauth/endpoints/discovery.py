@@ -27,6 +27,7 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "jwks_uri": f"{issuer}/jwks.json",
         "introspection_endpoint": f"{issuer}/introspect",
         "revocation_endpoint": f"{issuer}/revoke",
+        "end_session_endpoint": f"{issuer}/end_session",
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
@@ -44,6 +45,8 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "request_uri_parameter_supported": False,
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
 
 

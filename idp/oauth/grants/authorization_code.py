@@ -108,6 +108,12 @@ def user_claims(user, scope: str) -> UserInfo:
     return info
 
 
+def id_token_alg(keys, client) -> str:
+    """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
+    wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
+    return wanted if wanted in keys.signing_algs() else "RS256"
+
+
 class IdToken(OpenIDCode):
     """The ID token: RS256 from the current key, with kid, azp and sid."""
 
@@ -119,9 +125,7 @@ class IdToken(OpenIDCode):
         return False
 
     def get_client_algorithm(self, client):
-        """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
-        wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
-        return wanted if wanted in services().keys.signing_algs() else "RS256"
+        return id_token_alg(services().keys, client)
 
     def get_encode_header(self, client):
         alg = self.get_client_algorithm(client)
