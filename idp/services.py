@@ -7,7 +7,7 @@ import os
 import secrets
 
 from .config import Config
-from .keys import KeyManager
+from .keys import KeyManager, KeyWrapper
 from .outbound import Outbound
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
@@ -69,7 +69,7 @@ def build_services(config: Config) -> Services:
         db=db,
         store=store,
         users=Users(db),
-        clients=Clients(db, config.client_cache_ttl),
+        clients=Clients(db, config.client_cache_ttl, KeyWrapper(config.key_encryption_key)),
         consents=Consents(db),
         refresh_tokens=refresh_tokens,
         revocations=revocations,

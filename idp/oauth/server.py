@@ -10,6 +10,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import request as flask_request
 
+from . import client_auth
 from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
 from .endpoints.revoke import RevocationEndpoint
@@ -71,6 +72,7 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server = IdPAuthorizationServer()
     server.init_app(app, query_client=services.clients.get, save_token=lambda token, request: None)
     server.scopes_supported = SCOPES_SUPPORTED
+    client_auth.register(server)
     server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)

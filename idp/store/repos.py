@@ -151,12 +151,21 @@ def _client_view(row: Client) -> OAuthClient:
     )
 
 
-class Clients:
-    """Clients with a short in-process cache: the token endpoint must not query per request."""
+SHARED_SECRET_FIELD = "client_secret_encrypted"
 
-    def __init__(self, db: Database, cache_ttl: float = 10.0):
+
+class Clients:
+    """Clients with a short in-process cache: the token endpoint must not query per request.
+
+    A client_secret_jwt client's secret is the HMAC key of its assertions, so the server
+    needs it in clear: it is kept encrypted under KEY_ENCRYPTION_KEY (secret_wrapper),
+    bound to the client_id, next to the usual hash.
+    """
+
+    def __init__(self, db: Database, cache_ttl: float = 10.0, secret_wrapper=None):
         self.db = db
         self.cache_ttl = cache_ttl
+        self.secret_wrapper = secret_wrapper
         self._cache: dict[str, tuple[OAuthClient | None, float]] = {}
         self._lock = threading.Lock()
 
@@ -190,20 +199,25 @@ class Clients:
     ) -> tuple[OAuthClient, str | None]:
         """Create a client; returns it and the plaintext secret, shown once."""
         grant_types = grant_types or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
-        secret = None if public else random_token(32)
-        salt = None if public else random_token(16)
+        auth_method = "none" if public else (auth_method or "client_secret_basic")
+        secret = None if auth_method in ("none", "private_key_jwt") else random_token(32)
+        salt = random_token(16) if secret else None
+        client_id = client_id or random_token(18)
+        metadata = dict(metadata or {})
+        if auth_method == "client_secret_jwt":
+            metadata[SHARED_SECRET_FIELD] = self._wrap_secret(client_id, secret)
         row = Client(
-            client_id=client_id or random_token(18),
+            client_id=client_id,
             name=name,
             redirect_uris=list(redirect_uris),
             grant_types=list(grant_types),
             response_types=["code"] if "authorization_code" in grant_types else [],
             scope=scope,
-            token_endpoint_auth_method="none" if public else (auth_method or "client_secret_basic"),
+            token_endpoint_auth_method=auth_method,
             trusted=trusted,
             secret_salt=salt,
             secret_hash=hash_client_secret(secret, salt) if secret else None,
-            metadata_=dict(metadata or {}),
+            metadata_=metadata,
         )
         try:
             with self.db.session() as session:
@@ -212,6 +226,21 @@ class Clients:
             raise Conflict(f"client {row.client_id} exists") from None
         self._cache.pop(row.client_id, None)
         return _client_view(row), secret
+
+    def _wrap_secret(self, client_id: str, secret: str) -> str:
+        import base64
+
+        blob = self.secret_wrapper.wrap(secret.encode(), "client:" + client_id)
+        return base64.b64encode(blob).decode()
+
+    def shared_secret(self, client: OAuthClient) -> str | None:
+        """The clear secret of a client_secret_jwt client (its assertions' HMAC key)."""
+        import base64
+
+        blob = client.client_metadata.get(SHARED_SECRET_FIELD)
+        if not blob or self.secret_wrapper is None:
+            return None
+        return self.secret_wrapper.unwrap(base64.b64decode(blob), "client:" + client.client_id).decode()
 
     def list(self) -> list[OAuthClient]:
         with self.db.session() as session:

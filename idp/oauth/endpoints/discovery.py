@@ -12,10 +12,13 @@ import json
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from ...context import services
+from ..client_auth import ASYMMETRIC_ALGS
 from ..server import SCOPES_SUPPORTED
 from .cacheable import cacheable
 
 _cache: dict[tuple, tuple[bytes, str]] = {}
+TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"]
+ASSERTION_ALGS = ASYMMETRIC_ALGS + ["HS256"]
 
 
 def metadata(issuer: str, signing_algs: list[str]) -> dict:
@@ -34,9 +37,12 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": signing_algs,  # exactly the algorithms with a live key
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS[:-1],
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
                              "amr", "name", "updated_at", "email", "email_verified"],

@@ -19,7 +19,7 @@ from .tokens_lookup import find_token
 
 
 class IntrospectionEndpoint(_Base):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"]
 
     def query_token(self, token_string, token_type_hint):
         return find_token(token_string, token_type_hint)

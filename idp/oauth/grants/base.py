@@ -9,7 +9,8 @@ class IssuesTokens:
     """Replaces authlib's generic generator: our tokens need the grant's context
     (grant id, auth_time), which only the grant knows."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt",
+                                   "client_secret_jwt", "none"]
 
     def token_context(self) -> dict:
         """grant_id, auth_time and user_id of the grant being redeemed (none for client_credentials)."""
