@@ -75,6 +75,8 @@ class Config:
     refresh_token_ttl: int = 7 * 86400
     id_token_ttl: int = 3600
     code_ttl: int = 60
+    device_code_ttl: int = 600
+    device_code_attempts: int = 10  # wrong user codes per address per window (RFC 8628 5.1)
     session_ttl: int = 8 * 3600
     interaction_ttl: int = 30 * 60
     client_cache_ttl: int = 10
@@ -129,6 +131,7 @@ class Config:
             refresh_token_ttl=parse_duration("JWT_REFRESH_EXPIRES", env.get("JWT_REFRESH_EXPIRES", "7d")),
             id_token_ttl=parse_duration("ID_TOKEN_EXPIRES", env.get("ID_TOKEN_EXPIRES", "1h")),
             session_ttl=parse_duration("SESSION_EXPIRES", env.get("SESSION_EXPIRES", "8h")),
+            device_code_ttl=parse_duration("DEVICE_CODE_EXPIRES", env.get("DEVICE_CODE_EXPIRES", "10m")),
             max_login_attempts=_int("MAX_LOGIN_ATTEMPTS", env.get("MAX_LOGIN_ATTEMPTS", "5")),
             account_lock_time_ms=_int("ACCOUNT_LOCK_TIME_MS", env.get("ACCOUNT_LOCK_TIME_MS", "900000")),
             rate_limit_window_ms=_int("RATE_LIMIT_WINDOW_MS", env.get("RATE_LIMIT_WINDOW_MS", "900000")),

@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 from .endpoints.authorize import authorize
+from .endpoints.device_authorization import device_authorization
 from .endpoints.discovery import discovery
 from .endpoints.end_session import end_session
 from .endpoints.introspection import introspect, revoke
@@ -21,3 +22,4 @@ bp.add_url_rule("/userinfo", view_func=userinfo, methods=["GET", "POST"])
 bp.add_url_rule("/introspect", view_func=introspect, methods=["POST"])
 bp.add_url_rule("/revoke", view_func=revoke, methods=["POST"])
 bp.add_url_rule("/end_session", view_func=end_session, methods=["GET", "POST"])
+bp.add_url_rule("/device_authorization", view_func=device_authorization, methods=["POST"])

@@ -14,7 +14,8 @@ from . import client_auth
 from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
 from .endpoints.revoke import RevocationEndpoint
-from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
+from .endpoints.device_authorization import DeviceAuthorizationEndpoint
+from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, DeviceCodeGrant, RefreshTokenGrant
 from .grants.authorization_code import IdToken, S256CodeChallenge
 
 SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
@@ -76,9 +77,11 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
+    server.register_grant(DeviceCodeGrant)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(EndSessionEndpoint)
+    server.register_endpoint(DeviceAuthorizationEndpoint)
     protector = BearerProtector()
     protector.register_token_validator(JWTAccessTokenValidator(services.tokens))
     return server, protector

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from . import consent, login, logout  # noqa: E402,F401  (routes register on import)
+from . import consent, device, login, logout  # noqa: E402,F401  (routes register on import)

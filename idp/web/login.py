@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import redirect, render_template, request, session, url_for
@@ -20,6 +21,7 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.interaction.data = request.args.get("interaction", "")
+        form.next.data = safe_next(request.args.get("next", ""))
         form.email.data = request.args.get("login_hint", "")[:320]
     interaction_id = form.interaction.data or None
     interaction = interactions.load(interaction_id) if interaction_id else None
@@ -33,10 +35,19 @@ def login():
             start_session(user)
             if interaction_id:
                 return redirect(url_for("oauth.authorize", interaction=interaction_id))
-            return redirect(url_for("web.home"))
+            return redirect(safe_next(form.next.data) or url_for("web.home"))
         return render_template("login.html", form=form, error=GENERIC_ERROR, client=client_of(interaction)), 401
     status = 400 if request.method == "POST" else 200
     return render_template("login.html", form=form, error=None, client=client_of(interaction)), status
+
+
+NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?")
+
+
+def safe_next(value: str | None) -> str | None:
+    """Where to go after signing in without an authorization request: only the device page
+    (an open redirect otherwise)."""
+    return value if value and NEXT_PAGES.fullmatch(value) else None
 
 
 def authenticate(email: str, password: str):

@@ -31,10 +31,12 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "introspection_endpoint": f"{issuer}/introspect",
         "revocation_endpoint": f"{issuer}/revoke",
         "end_session_endpoint": f"{issuer}/end_session",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
+                                  "urn:ietf:params:oauth:grant-type:device_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": signing_algs,  # exactly the algorithms with a live key
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
