@@ -223,6 +223,20 @@ def clients_create(name, redirect_uris, public, grant_types, scope, auth_method,
         click.echo(f"client_secret  {secret}   (shown once: store it now)")
 
 
+@clients.command("registration-token")
+@click.option("--expires", default="1d", help="lifetime (900, 15m, 1d)")
+@click.option("--uses", type=click.IntRange(1, 10_000), default=1, help="registrations it allows")
+def clients_registration_token(expires, uses):
+    """An initial access token for dynamic client registration (RFC 7591 3, REGISTRATION_MODE=token)."""
+    from .config import parse_duration
+
+    try:
+        ttl = parse_duration("--expires", expires)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(load_services().initial_access_tokens.create(ttl, uses))
+
+
 @clients.command("list")
 def clients_list():
     for client in load_services().clients.list():

@@ -94,6 +94,7 @@ class Config:
     jwks_max_age: int = 300
     drain_file: str = "/tmp/idp-draining"
     # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/outbound.py.
+    registration_mode: str = "token"  # RFC 7591: open | token (an initial access token) | off
     outbound_allowed_hosts: tuple = ()
     outbound_timeout: float = 5.0
     outbound_max_bytes: int = 256 * 1024
@@ -140,6 +141,7 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
+            registration_mode=env.get("REGISTRATION_MODE", "token").strip().lower(),
             outbound_allowed_hosts=tuple(h.strip().lower() for h in env.get("OUTBOUND_ALLOWED_HOSTS", "").split(",")
                                          if h.strip()),
             outbound_timeout=parse_duration("OUTBOUND_TIMEOUT", env.get("OUTBOUND_TIMEOUT", "5s")),
@@ -158,6 +160,8 @@ class Config:
         parsed = urlparse(self.issuer)
         if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
             raise ConfigError(f"ISSUER: {self.issuer!r} is not an absolute http(s) URL without query or fragment")
+        if self.registration_mode not in ("open", "token", "off"):
+            raise ConfigError(f"REGISTRATION_MODE: {self.registration_mode!r} (use open, token or off)")
         if self.rsa_bits not in (2048, 3072, 4096):
             raise ConfigError("KEY_RSA_BITS: must be 2048, 3072 or 4096")
         if self.key_rotation_interval <= self.longest_token_ttl + self.jwks_max_age:

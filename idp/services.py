@@ -11,7 +11,7 @@ from .keys import KeyManager, KeyWrapper
 from .outbound import Outbound
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
-from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
+from .store.repos import Clients, Consents, InitialAccessTokens, RefreshTokens, Revocations, Users
 from .tokens import TokenService
 
 
@@ -28,6 +28,7 @@ class Services:
     keys: KeyManager
     tokens: TokenService
     outbound: Outbound
+    initial_access_tokens: InitialAccessTokens
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -76,4 +77,5 @@ def build_services(config: Config) -> Services:
         keys=keys,
         tokens=TokenService(config, keys, store, refresh_tokens, revocations),
         outbound=Outbound(config.outbound_allowed_hosts, config.outbound_timeout, config.outbound_max_bytes),
+        initial_access_tokens=InitialAccessTokens(db),
     )

@@ -11,14 +11,16 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import request as flask_request
 
 from . import client_auth
+from .scopes import SCOPES_SUPPORTED
 from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
 from .endpoints.revoke import RevocationEndpoint
+from .endpoints.client_configuration import ClientConfigurationEndpoint
 from .endpoints.device_authorization import DeviceAuthorizationEndpoint
+from .endpoints.register import ClientRegistrationEndpoint
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, DeviceCodeGrant, RefreshTokenGrant
 from .grants.authorization_code import IdToken, S256CodeChallenge
 
-SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
 
 
 class StoredAuthorizationRequest(OAuth2Request):
@@ -82,6 +84,8 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(EndSessionEndpoint)
     server.register_endpoint(DeviceAuthorizationEndpoint)
+    server.register_endpoint(ClientRegistrationEndpoint)
+    server.register_endpoint(ClientConfigurationEndpoint)
     protector = BearerProtector()
     protector.register_token_validator(JWTAccessTokenValidator(services.tokens))
     return server, protector

@@ -52,6 +52,18 @@ class Client(Base):
     trusted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # RFC 7592: SHA-256 of the registration access token of a dynamically registered client.
+    registration_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class InitialAccessToken(Base):
+    """RFC 7591 3: what an operator hands out (`idp clients registration-token`) to allow registrations."""
+
+    __tablename__ = "initial_access_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uses_left: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class Consent(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..security import check_client_secret, hash_client_secret, random_token, token_hash
 from .db import Database
-from .models import Client, Consent, RefreshToken, Revocation, User, new_id, utcnow
+from .models import Client, Consent, InitialAccessToken, RefreshToken, Revocation, User, new_id, utcnow
 
 
 class Conflict(Exception):
@@ -100,6 +100,7 @@ class OAuthClient:
     secret_hash: str | None
     secret_salt: str | None
     client_metadata: dict
+    registration_token_hash: str | None = None
 
     @property
     def is_public(self) -> bool:
@@ -148,6 +149,7 @@ def _client_view(row: Client) -> OAuthClient:
         secret_hash=row.secret_hash,
         secret_salt=row.secret_salt,
         client_metadata=dict(row.metadata_ or {}),
+        registration_token_hash=row.registration_token_hash,
     )
 
 
@@ -196,6 +198,7 @@ class Clients:
         client_id: str | None = None,
         auth_method: str | None = None,
         metadata: dict | None = None,
+        registration_token: str | None = None,
     ) -> tuple[OAuthClient, str | None]:
         """Create a client; returns it and the plaintext secret, shown once."""
         grant_types = grant_types or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
@@ -218,6 +221,7 @@ class Clients:
             secret_salt=salt,
             secret_hash=hash_client_secret(secret, salt) if secret else None,
             metadata_=metadata,
+            registration_token_hash=token_hash(registration_token) if registration_token else None,
         )
         try:
             with self.db.session() as session:
@@ -226,6 +230,21 @@ class Clients:
             raise Conflict(f"client {row.client_id} exists") from None
         self._cache.pop(row.client_id, None)
         return _client_view(row), secret
+
+    def update(self, client_id: str, **fields) -> OAuthClient | None:
+        """Replace registered metadata (RFC 7592 2.2); fields are Client columns (metadata as metadata_)."""
+        with self.db.session() as session:
+            row = session.get(Client, client_id)
+            if row is None:
+                return None
+            if SHARED_SECRET_FIELD in (row.metadata_ or {}) and "metadata_" in fields:
+                fields["metadata_"] = {**fields["metadata_"], SHARED_SECRET_FIELD: row.metadata_[SHARED_SECRET_FIELD]}
+            for name, value in fields.items():
+                setattr(row, name, value)
+            session.flush()
+            view = _client_view(row)
+        self._cache.pop(client_id, None)
+        return view
 
     def _wrap_secret(self, client_id: str, secret: str) -> str:
         import base64
@@ -254,6 +273,35 @@ class Clients:
             session.delete(row)
         self._cache.pop(client_id, None)
         return True
+
+
+class InitialAccessTokens:
+    """RFC 7591 3: bearer tokens that allow registering clients; stored as hashes, limited uses and life."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create(self, ttl: int, uses: int = 1) -> str:
+        value = random_token(32)
+        with self.db.session() as session:
+            session.add(InitialAccessToken(token_hash=token_hash(value), uses_left=uses,
+                                           expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+        return value
+
+    def _live(self, value: str):
+        return (InitialAccessToken.token_hash == token_hash(value), InitialAccessToken.uses_left > 0,
+                InitialAccessToken.expires_at > utcnow())
+
+    def valid(self, value: str) -> bool:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(InitialAccessToken).where(*self._live(value))) == 1
+
+    def use(self, value: str) -> bool:
+        """Spend one use, atomically: True for as many concurrent callers as uses were left."""
+        with self.db.session() as session:
+            result = session.execute(update(InitialAccessToken).where(*self._live(value))
+                                     .values(uses_left=InitialAccessToken.uses_left - 1))
+            return result.rowcount == 1
 
 
 # -- consents ----------------------------------------------------------------
@@ -400,6 +448,6 @@ def count_users(db: Database) -> int:
 
 
 __all__ = [
-    "Clients", "Conflict", "Consents", "OAuthClient", "RefreshGrant", "RefreshTokens",
+    "Clients", "Conflict", "Consents", "InitialAccessTokens", "OAuthClient", "RefreshGrant", "RefreshTokens",
     "Revocations", "UserView", "Users", "count_users", "new_id",
 ]

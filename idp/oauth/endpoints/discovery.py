@@ -13,7 +13,7 @@ from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from ...context import services
 from ..client_auth import ASYMMETRIC_ALGS
-from ..server import SCOPES_SUPPORTED
+from ..scopes import SCOPES_SUPPORTED
 from .cacheable import cacheable
 
 _cache: dict[tuple, tuple[bytes, str]] = {}
@@ -21,8 +21,9 @@ TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_
 ASSERTION_ALGS = ASYMMETRIC_ALGS + ["HS256"]
 
 
-def metadata(issuer: str, signing_algs: list[str]) -> dict:
-    return {
+def metadata(config, signing_algs: list[str]) -> dict:
+    issuer = config.issuer
+    data = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
@@ -56,12 +57,20 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
     }
+    if config.registration_mode != "off":
+        data["registration_endpoint"] = f"{issuer}/register"
+    return data
 
 
-def _document(issuer: str, signing_algs: list[str]) -> tuple[bytes, str]:
-    key = (issuer, tuple(signing_algs))
+def current_metadata() -> dict:
+    svc = services()
+    return metadata(svc.config, svc.keys.signing_algs())
+
+
+def _document(config, signing_algs: list[str]) -> tuple[bytes, str]:
+    key = (config, tuple(signing_algs))
     if key not in _cache:
-        data = metadata(issuer, signing_algs)
+        data = metadata(config, signing_algs)
         AuthorizationServerMetadata(data).validate()
         body = json.dumps(data, indent=None, separators=(",", ":")).encode()
         _cache[key] = (body, hashlib.sha256(body).hexdigest()[:32])
@@ -70,5 +79,5 @@ def _document(issuer: str, signing_algs: list[str]) -> tuple[bytes, str]:
 
 def discovery():
     svc = services()
-    body, etag = _document(svc.config.issuer, svc.keys.signing_algs())
+    body, etag = _document(svc.config, svc.keys.signing_algs())
     return cacheable(body, etag, 3600, "application/json")

@@ -1,0 +1,31 @@
+"""flows (issue 8): dynamic client registration
+
+Revision ID: 0004
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0004'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('registration_token_hash', sa.String(length=64), nullable=True))
+    op.create_table('initial_access_tokens',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('uses_left', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('token_hash')
+    )
+
+
+def downgrade():
+    op.drop_table('initial_access_tokens')
+    with op.batch_alter_table('clients', schema=None) as batch_op:
+        batch_op.drop_column('registration_token_hash')
