@@ -94,6 +94,8 @@ class Config:
     jwks_max_age: int = 300
     drain_file: str = "/tmp/idp-draining"
     # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/outbound.py.
+    par_ttl: int = 60  # RFC 9126 2.2: a pushed request_uri's life
+    require_par: bool = False  # RFC 9126 5: every client must push its authorization requests
     registration_mode: str = "token"  # RFC 7591: open | token (an initial access token) | off
     outbound_allowed_hosts: tuple = ()
     outbound_timeout: float = 5.0
@@ -141,6 +143,8 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
+            par_ttl=parse_duration("PAR_EXPIRES", env.get("PAR_EXPIRES", "60s")),
+            require_par=_bool("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", env.get("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", "false")),
             registration_mode=env.get("REGISTRATION_MODE", "token").strip().lower(),
             outbound_allowed_hosts=tuple(h.strip().lower() for h in env.get("OUTBOUND_ALLOWED_HOSTS", "").split(",")
                                          if h.strip()),

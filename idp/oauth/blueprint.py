@@ -9,6 +9,7 @@ from .endpoints.discovery import discovery
 from .endpoints.end_session import end_session
 from .endpoints.introspection import introspect, revoke
 from .endpoints.jwks import jwks
+from .endpoints.par import pushed_authorization_request
 from .endpoints.register import register
 from .endpoints.token import token
 from .endpoints.userinfo import userinfo
@@ -26,4 +27,5 @@ bp.add_url_rule("/revoke", view_func=revoke, methods=["POST"])
 bp.add_url_rule("/end_session", view_func=end_session, methods=["GET", "POST"])
 bp.add_url_rule("/device_authorization", view_func=device_authorization, methods=["POST"])
 bp.add_url_rule("/register", view_func=register, methods=["POST"])
+bp.add_url_rule("/par", view_func=pushed_authorization_request, methods=["POST"])
 bp.add_url_rule("/register/<client_id>", view_func=client_configuration, methods=["GET", "PUT", "DELETE"])

@@ -164,6 +164,6 @@ class ClientSecretJWT(_ClientAssertion):
 JWT_AUTH_METHODS = ["private_key_jwt", "client_secret_jwt"]
 
 
-def register(server) -> None:
-    server.register_client_auth_method("private_key_jwt", PrivateKeyJWT(ClientKeys()))
+def register(server, client_keys: ClientKeys) -> None:
+    server.register_client_auth_method("private_key_jwt", PrivateKeyJWT(client_keys))
     server.register_client_auth_method("client_secret_jwt", ClientSecretJWT())

@@ -40,7 +40,8 @@ REDIRECT_GRANTS = ("authorization_code",)
 class FlowClaims(BaseClaims):
     """Metadata of the flows in idp/ that authlib has no claim class for."""
 
-    REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required"]
+    REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required",
+                         "require_pushed_authorization_requests"]
 
     def validate(self, now=None, leeway=0):
         super().validate(now, leeway)

@@ -11,6 +11,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import request as flask_request
 
 from . import client_auth
+from .jar import SignedRequestObject
 from .scopes import SCOPES_SUPPORTED
 from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
@@ -75,7 +76,9 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server = IdPAuthorizationServer()
     server.init_app(app, query_client=services.clients.get, save_token=lambda token, request: None)
     server.scopes_supported = SCOPES_SUPPORTED
-    client_auth.register(server)
+    client_keys = client_auth.ClientKeys()
+    client_auth.register(server, client_keys)
+    server.jar = SignedRequestObject(client_keys)  # called by the authorize and PAR endpoints (see jar.py)
     server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)

@@ -1,6 +1,8 @@
 """The authorization endpoint (RFC 6749 4.1.1, OpenID Connect Core 3.1.2).
 
-1. the request: fresh from the relying party, or resumed after login or consent;
+1. the request: fresh from the relying party — a pushed request_uri (RFC 9126) or a signed
+   request object (RFC 9101) stands for its parameters; PAR required for the client or the
+   server -> error page — or resumed after login or consent;
 2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE;
    errors before the redirect URI is trusted show an error page, never a redirect;
 3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint;
@@ -24,8 +26,10 @@ from ...context import oauth_server, services
 from ...keys import InvalidJWT
 from ..response_modes import authorization_response
 from ..server import StoredAuthorizationRequest
+from .par import take_pushed
 
 SINGLE_VALUE_LIMIT = 2048
+LIMITS = {"request": 16384, "claims": 8192}
 
 
 def authorize():
@@ -40,10 +44,13 @@ def authorize():
             return error_page("expired_request", "This sign-in request has expired. Start again from the application.")
         oauth_request = StoredAuthorizationRequest(f"{svc.config.issuer}/authorize", interaction["params"])
     else:
-        if any(len(v) > SINGLE_VALUE_LIMIT for v in request.values.values()):
+        if any(len(v) > LIMITS.get(k, SINGLE_VALUE_LIMIT) for k, v in request.values.items()):
             return error_page("invalid_request", "A parameter of the request is too long.")
         interaction = None
-        oauth_request = server.create_oauth2_request(None)
+        try:
+            oauth_request = expanded_request(server, server.create_oauth2_request(None))
+        except OAuth2Error as error:  # the redirect URI is not known to be valid yet: never redirect
+            return error_page(error.error, error.description or "The request object is invalid.")
     params = dict(oauth_request.payload.data.items())
 
     # 2. Validation by authlib.
@@ -55,6 +62,8 @@ def authorize():
 
     prompts = set(params.get("prompt", "").split())
     client = grant.request.client
+    if interaction is None and must_push(client) and not getattr(oauth_request, "pushed", False):
+        return error_page("invalid_request", "This application must use pushed authorization requests (RFC 9126 5).")
     if params.get("max_age") is not None and not params["max_age"].isdigit():
         return error_response(InvalidRequestError("max_age must be a non-negative integer",
                                                   redirect_uri=grant.redirect_uri), params)
@@ -93,6 +102,27 @@ def authorize():
         "sid": session.get("sid"),
     }
     return server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+
+
+def expanded_request(server, oauth_request):
+    """A PAR request_uri (RFC 9126 4) or a signed request object (RFC 9101) -> the plain
+    request it stands for; other requests unchanged. The result is what waits across login."""
+    data = oauth_request.payload.data
+    issuer = services().config.issuer
+    if "request_uri" in data:
+        if "request" in data:
+            raise InvalidRequestError("request and request_uri are mutually exclusive (RFC 9101 5).")
+        expanded = StoredAuthorizationRequest(f"{issuer}/authorize", take_pushed(data["request_uri"],
+                                                                                 data.get("client_id")))
+        expanded.pushed = True
+        return expanded
+    params = server.jar.parameters(server, oauth_request)
+    return oauth_request if params is None else StoredAuthorizationRequest(f"{issuer}/authorize", params)
+
+
+def must_push(client) -> bool:
+    """require_pushed_authorization_requests, for the whole server or this client (RFC 9126 5, 6)."""
+    return services().config.require_par or bool(client.client_metadata.get("require_pushed_authorization_requests"))
 
 
 def current_user():

@@ -50,8 +50,11 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
                              "amr", "name", "updated_at", "email", "email_verified"],
         "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": False,  # no fetching from RPs; PAR's request_uri works (RFC 9126)
+        "request_object_signing_alg_values_supported": ASYMMETRIC_ALGS,
+        "pushed_authorization_request_endpoint": f"{issuer}/par",
+        "require_pushed_authorization_requests": config.require_par,
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
         "backchannel_logout_supported": True,
