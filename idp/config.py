@@ -94,6 +94,8 @@ class Config:
     jwks_max_age: int = 300
     drain_file: str = "/tmp/idp-draining"
     # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/outbound.py.
+    dpop_iat_window: int = 60  # RFC 9449 11.1: how old a DPoP proof may be
+    dpop_require_nonce: bool = False  # RFC 9449 8, 9: server-provided nonces in every proof
     par_ttl: int = 60  # RFC 9126 2.2: a pushed request_uri's life
     require_par: bool = False  # RFC 9126 5: every client must push its authorization requests
     registration_mode: str = "token"  # RFC 7591: open | token (an initial access token) | off
@@ -143,6 +145,8 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
+            dpop_iat_window=parse_duration("DPOP_IAT_WINDOW", env.get("DPOP_IAT_WINDOW", "60s")),
+            dpop_require_nonce=_bool("DPOP_REQUIRE_NONCE", env.get("DPOP_REQUIRE_NONCE", "false")),
             par_ttl=parse_duration("PAR_EXPIRES", env.get("PAR_EXPIRES", "60s")),
             require_par=_bool("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", env.get("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", "false")),
             registration_mode=env.get("REGISTRATION_MODE", "token").strip().lower(),

@@ -41,7 +41,7 @@ class FlowClaims(BaseClaims):
     """Metadata of the flows in idp/ that authlib has no claim class for."""
 
     REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required",
-                         "require_pushed_authorization_requests"]
+                         "require_pushed_authorization_requests", "dpop_bound_access_tokens"]
 
     def validate(self, now=None, leeway=0):
         super().validate(now, leeway)

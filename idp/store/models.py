@@ -88,6 +88,8 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # RFC 9449 5: a public client's refresh token is bound to its DPoP key (thumbprint).
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
 
 class Revocation(Base):

@@ -335,6 +335,7 @@ class RefreshGrant:
     expires_at: dt.datetime
     rotated: bool
     revoked: bool
+    dpop_jkt: str | None = None
 
     def check_client(self, client):
         return client.client_id == self.client_id
@@ -360,6 +361,7 @@ def _grant_view(row: RefreshToken) -> RefreshGrant:
         expires_at=row.expires_at,
         rotated=row.rotated_at is not None,
         revoked=row.revoked_at is not None,
+        dpop_jkt=row.dpop_jkt,
     )
 
 
@@ -367,7 +369,8 @@ class RefreshTokens:
     def __init__(self, db: Database):
         self.db = db
 
-    def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int):
+    def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int,
+              dpop_jkt: str | None = None):
         with self.db.session() as session:
             session.add(
                 RefreshToken(
@@ -378,6 +381,7 @@ class RefreshTokens:
                     scope=scope,
                     auth_time=auth_time,
                     expires_at=utcnow() + dt.timedelta(seconds=ttl),
+                    dpop_jkt=dpop_jkt,
                 )
             )
 

@@ -1,4 +1,4 @@
-"""flows (issue 8): dynamic client registration
+"""flows (issue 8): dynamic client registration, DPoP-bound refresh tokens
 
 Revision ID: 0004
 Revises: 0001
@@ -16,6 +16,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.add_column(sa.Column('registration_token_hash', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('dpop_jkt', sa.String(length=64), nullable=True))
     op.create_table('initial_access_tokens',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('uses_left', sa.Integer(), nullable=False),
@@ -27,5 +29,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('initial_access_tokens')
+    with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
+        batch_op.drop_column('dpop_jkt')
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.drop_column('registration_token_hash')

@@ -13,6 +13,7 @@ from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from ...context import services
 from ..client_auth import ASYMMETRIC_ALGS
+from ..dpop import DPOP_ALGS
 from ..scopes import SCOPES_SUPPORTED
 from .cacheable import cacheable
 
@@ -54,6 +55,7 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "request_uri_parameter_supported": False,  # no fetching from RPs; PAR's request_uri works (RFC 9126)
         "request_object_signing_alg_values_supported": ASYMMETRIC_ALGS,
         "pushed_authorization_request_endpoint": f"{issuer}/par",
+        "dpop_signing_alg_values_supported": DPOP_ALGS,
         "require_pushed_authorization_requests": config.require_par,
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,

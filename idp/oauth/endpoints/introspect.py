@@ -42,8 +42,9 @@ class IntrospectionEndpoint(_Base):
                 "exp": int(token.expires_at.replace(tzinfo=dt.timezone.utc).timestamp()),
             }
         claims = token.claims
-        payload = {"active": True, "token_type": "Bearer"}
-        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time"):
+        # RFC 9449 6.2: a bound token says so, and to which key, for the resource server to check the proof
+        payload = {"active": True, "token_type": "DPoP" if claims.get("cnf") else "Bearer"}
+        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf"):
             if name in claims:
                 payload[name] = claims[name]
         return payload
