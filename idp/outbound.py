@@ -104,7 +104,7 @@ class Outbound:
         finally:
             conn.close()
 
-    def get_json(self, url: str) -> dict:
+    def get_json(self, url: str, expect: type = dict):
         import json
 
         response = self.request("GET", url, headers={"Accept": "application/json"})
@@ -114,8 +114,8 @@ class Outbound:
             data = json.loads(response.body)
         except ValueError:
             raise OutboundError("not JSON") from None
-        if not isinstance(data, dict):
-            raise OutboundError("not a JSON object")
+        if not isinstance(data, expect):
+            raise OutboundError(f"not a JSON {expect.__name__}")
         return data
 
     def post_form(self, url: str, fields: dict) -> OutboundResponse:

@@ -11,7 +11,7 @@ from .keys import KeyManager, KeyWrapper
 from .outbound import Outbound
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
-from .store.repos import Clients, Consents, InitialAccessTokens, RefreshTokens, Revocations, Users
+from .store.repos import Clients, Consents, InitialAccessTokens, PairwiseSubjects, RefreshTokens, Revocations, Users
 from .tokens import TokenService
 
 
@@ -29,6 +29,7 @@ class Services:
     tokens: TokenService
     outbound: Outbound
     initial_access_tokens: InitialAccessTokens
+    pairwise: PairwiseSubjects
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -78,4 +79,5 @@ def build_services(config: Config) -> Services:
         tokens=TokenService(config, keys, store, refresh_tokens, revocations),
         outbound=Outbound(config.outbound_allowed_hosts, config.outbound_timeout, config.outbound_max_bytes),
         initial_access_tokens=InitialAccessTokens(db),
+        pairwise=PairwiseSubjects(db),
     )

@@ -10,6 +10,7 @@ here adds what they leave to the server:
   authentication method; `jwks` xor `jwks_uri`, public keys only; private_key_jwt needs one;
 * URLs the server itself calls (jwks_uri, backchannel_logout_uri, sector_identifier_uri):
   https except loopback (the outbound guard checks addresses again at call time);
+* pairwise clients: one sector (a sector_identifier_uri listing the redirect URIs, or one host);
 * features we do not implement (encryption, signed userinfo, request_uris) are refused,
   not silently ignored.
 """
@@ -72,7 +73,7 @@ def check_server_called_uri(name: str, uri) -> None:
         raise InvalidClientMetadataError(f"{name} must be an https URL (http only on loopback)")
 
 
-def validate(data: dict, server_metadata: dict) -> dict:
+def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
     """The registered metadata, or InvalidRedirectURIError / InvalidClientMetadataError (RFC 7591 3.2.2)."""
     if not isinstance(data, dict):
         raise InvalidClientMetadataError("the body must be a JSON object")
@@ -95,7 +96,32 @@ def validate(data: dict, server_metadata: dict) -> dict:
         except (ValueError, TypeError) as error:
             raise InvalidClientMetadataError(str(error)) from None
         metadata.update(claims.get_registered_claims())
-    return apply_policy(metadata)
+    metadata = apply_policy(metadata)
+    if metadata.get("subject_type") == "pairwise":
+        check_sector(metadata, outbound)
+    return metadata
+
+
+def check_sector(metadata: dict, outbound) -> None:
+    """OIDC Core 8.1 / Registration 5: a pairwise client's sector is the host of its
+    sector_identifier_uri, whose JSON array must list every redirect URI; without one,
+    all redirect URIs must share one host."""
+    uri = metadata.get("sector_identifier_uri")
+    redirect_uris = metadata.get("redirect_uris") or []
+    if not uri:
+        if len({urlsplit(u).hostname for u in redirect_uris}) > 1:
+            raise InvalidClientMetadataError("redirect URIs on several hosts need a sector_identifier_uri")
+        return
+    if outbound is None:
+        raise InvalidClientMetadataError("sector_identifier_uri cannot be checked here")
+    from ..outbound import OutboundError
+
+    try:
+        listed = outbound.get_json(uri, expect=list)
+    except OutboundError as exc:
+        raise InvalidClientMetadataError(f"sector_identifier_uri could not be read: {exc}") from None
+    if not set(redirect_uris) <= set(listed):
+        raise InvalidClientMetadataError("sector_identifier_uri does not list every redirect URI")
 
 
 def apply_policy(metadata: dict) -> dict:

@@ -56,6 +56,23 @@ class Client(Base):
     registration_token_hash: Mapped[str | None] = mapped_column(String(64))
 
 
+class PairwiseSubject(Base):
+    """OIDC Core 8.1: the pairwise sub a sector sees for a user, so userinfo can find the user again."""
+
+    __tablename__ = "pairwise_subjects"
+    sector: Mapped[str] = mapped_column(String(255), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+class Setting(Base):
+    """Values the server generates once and keeps (the pairwise subject salt)."""
+
+    __tablename__ = "idp_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class InitialAccessToken(Base):
     """RFC 7591 3: what an operator hands out (`idp clients registration-token`) to allow registrations."""
 

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..security import check_client_secret, hash_client_secret, random_token, token_hash
 from .db import Database
-from .models import Client, Consent, InitialAccessToken, RefreshToken, Revocation, User, new_id, utcnow
+from .models import (Client, Consent, InitialAccessToken, PairwiseSubject, RefreshToken, Revocation, Setting, User,
+                     new_id, utcnow)
 
 
 class Conflict(Exception):
@@ -304,6 +305,46 @@ class InitialAccessTokens:
             return result.rowcount == 1
 
 
+class PairwiseSubjects:
+    """Pairwise subjects (OIDC Core 8.1): the salt is generated once and kept in the database,
+    so every replica and every restart computes the same sub; issued subs are remembered so
+    userinfo can map one back to its user."""
+
+    SALT = "pairwise_salt"
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._salt: str | None = None
+        self._known: set[tuple[str, str]] = set()
+
+    def _insert(self, model, **values):
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        with self.db.session() as session:
+            session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+    def salt(self) -> str:
+        if self._salt is None:
+            self._insert(Setting, name=self.SALT, value=random_token(32))  # the first replica's value wins
+            with self.db.session() as session:
+                self._salt = session.get(Setting, self.SALT).value
+        return self._salt
+
+    def remember(self, sector: str, subject: str, user_id: str) -> None:
+        if (sector, subject) not in self._known:
+            self._insert(PairwiseSubject, sector=sector, subject=subject, user_id=user_id)
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known.add((sector, subject))
+
+    def user_id(self, sector: str, subject: str) -> str | None:
+        with self.db.session() as session:
+            row = session.get(PairwiseSubject, (sector, subject))
+            return row.user_id if row else None
+
+
 # -- consents ----------------------------------------------------------------
 class Consents:
     def __init__(self, db: Database):
@@ -452,6 +493,6 @@ def count_users(db: Database) -> int:
 
 
 __all__ = [
-    "Clients", "Conflict", "Consents", "InitialAccessTokens", "OAuthClient", "RefreshGrant", "RefreshTokens",
+    "Clients", "Conflict", "Consents", "InitialAccessTokens", "PairwiseSubjects", "OAuthClient", "RefreshGrant", "RefreshTokens",
     "Revocations", "UserView", "Users", "count_users", "new_id",
 ]

@@ -2,8 +2,10 @@
 
 1. the request: fresh from the relying party — a pushed request_uri (RFC 9126) or a signed
    request object (RFC 9101) stands for its parameters; PAR required for the client or the
-   server -> error page — or resumed after login or consent;
-2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE;
+   server -> error page — or resumed after login or consent; claims asked for in `claims`
+   bring in their scopes (OIDC Core 5.5, oauth/claims.py);
+2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE; then the
+   claims parameter's syntax and an essential acr we cannot meet;
    errors before the redirect URI is trusted show an error page, never a redirect;
 3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint;
    otherwise prompt=none -> login_required, else the login page;
@@ -26,6 +28,8 @@ from ...context import oauth_server, services
 from ...keys import InvalidJWT
 from ..response_modes import authorization_response
 from ..server import StoredAuthorizationRequest
+from ...subjects import subject_for
+from ..claims import check_acr, parse_claims_request, scopes_for_claims
 from .par import take_pushed
 
 SINGLE_VALUE_LIMIT = 2048
@@ -48,7 +52,7 @@ def authorize():
             return error_page("invalid_request", "A parameter of the request is too long.")
         interaction = None
         try:
-            oauth_request = expanded_request(server, server.create_oauth2_request(None))
+            oauth_request = with_claimed_scopes(expanded_request(server, server.create_oauth2_request(None)))
         except OAuth2Error as error:  # the redirect URI is not known to be valid yet: never redirect
             return error_page(error.error, error.description or "The request object is invalid.")
     params = dict(oauth_request.payload.data.items())
@@ -67,9 +71,14 @@ def authorize():
     if params.get("max_age") is not None and not params["max_age"].isdigit():
         return error_response(InvalidRequestError("max_age must be a non-negative integer",
                                                   redirect_uri=grant.redirect_uri), params)
+    try:
+        check_acr(parse_claims_request(params.get("claims")))
+    except OAuth2Error as error:
+        error.redirect_uri = grant.redirect_uri
+        return error_response(error, params)
 
     # 3. Authentication.
-    if not is_authenticated_enough(user, params, prompts, interaction):
+    if not is_authenticated_enough(user, params, prompts, interaction, client):
         if "none" in prompts:
             return error_response(LoginRequiredError(redirect_uri=grant.redirect_uri), params)
         interaction_id = interaction_id or interactions.create(params)
@@ -120,6 +129,24 @@ def expanded_request(server, oauth_request):
     return oauth_request if params is None else StoredAuthorizationRequest(f"{issuer}/authorize", params)
 
 
+def with_claimed_scopes(oauth_request):
+    """Claims asked for in the claims parameter bring in the scopes that hold them (see
+    oauth/claims.py); a malformed parameter is left for step 2 to refuse by redirect."""
+    data = oauth_request.payload.data
+    try:
+        extra = scopes_for_claims(parse_claims_request(data.get("claims")))
+    except OAuth2Error:
+        return oauth_request
+    scopes = (data.get("scope") or "").split()
+    missing = [s for s in sorted(extra) if s not in scopes]
+    if not missing:
+        return oauth_request
+    params = {**dict(data.items()), "scope": " ".join(scopes + missing)}
+    expanded = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
+    expanded.pushed = getattr(oauth_request, "pushed", False)
+    return expanded
+
+
 def must_push(client) -> bool:
     """require_pushed_authorization_requests, for the whole server or this client (RFC 9126 5, 6)."""
     return services().config.require_par or bool(client.client_metadata.get("require_pushed_authorization_requests"))
@@ -133,7 +160,7 @@ def current_user():
     return None if user is None or user.disabled else user
 
 
-def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict | None) -> bool:
+def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict | None, client) -> bool:
     if user is None:
         return False
     auth_time = int(session.get("auth_time") or 0)
@@ -145,7 +172,7 @@ def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict 
     if max_age is not None and not fresh and time.time() - auth_time > int(max_age):
         return False
     hint = params.get("id_token_hint")
-    if hint and hint_subject(hint) != user.id:
+    if hint and hint_subject(hint) != subject_for(services(), client, user.id):
         return False
     return True
 

@@ -69,7 +69,7 @@ class ClientConfigurationEndpoint(_Base):
         return current_metadata()
 
     def extract_client_metadata(self, request):
-        return client_metadata.validate(request.payload.data, self.get_server_metadata())
+        return client_metadata.validate(request.payload.data, self.get_server_metadata(), services().outbound)
 
     def update_client(self, client, metadata, request):
         if metadata["token_endpoint_auth_method"] != client.token_endpoint_auth_method:

@@ -12,6 +12,7 @@ import json
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from ...context import services
+from ..claims import ACR_PASSWORD, CLAIMS_SUPPORTED
 from ..client_auth import ASYMMETRIC_ALGS
 from ..dpop import DPOP_ALGS
 from ..scopes import SCOPES_SUPPORTED
@@ -39,7 +40,8 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
                                   "urn:ietf:params:oauth:grant-type:device_code"],
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
+        "acr_values_supported": [ACR_PASSWORD],
         "id_token_signing_alg_values_supported": signing_algs,  # exactly the algorithms with a live key
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
@@ -48,9 +50,8 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
-                             "amr", "name", "updated_at", "email", "email_verified"],
-        "claims_parameter_supported": False,
+        "claims_supported": CLAIMS_SUPPORTED,
+        "claims_parameter_supported": True,
         "request_parameter_supported": True,
         "request_uri_parameter_supported": False,  # no fetching from RPs; PAR's request_uri works (RFC 9126)
         "request_object_signing_alg_values_supported": ASYMMETRIC_ALGS,

@@ -15,6 +15,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Base
 
 from ...store.repos import RefreshGrant
 from ...context import services
+from ...subjects import subject_for
 from .tokens_lookup import find_token
 
 
@@ -36,7 +37,7 @@ class IntrospectionEndpoint(_Base):
                 "active": True,
                 "token_type": "refresh_token",
                 "client_id": token.client_id,
-                "sub": token.user_id,
+                "sub": subject_for(services(), services().clients.get(token.client_id), token.user_id),
                 "scope": token.scope,
                 "iss": issuer,
                 "exp": int(token.expires_at.replace(tzinfo=dt.timezone.utc).timestamp()),

@@ -44,7 +44,7 @@ class ClientRegistrationEndpoint(_Base):
         return current_metadata()
 
     def extract_client_metadata(self, request):
-        return client_metadata.validate(request.payload.data, self.get_server_metadata())
+        return client_metadata.validate(request.payload.data, self.get_server_metadata(), services().outbound)
 
     def generate_client_info(self, request):
         return {}  # the store makes the id and secret: see save_client

@@ -10,12 +10,13 @@ import time
 
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import g
 
 from ...tokens import AuthorizationCode, new_grant_id
 from ...context import services
+from ...subjects import subject_for
+from ..claims import ACR_PASSWORD, user_claims
 from ..response_modes import RESPONSE_MODES, authorization_response
 from .base import IssuesTokens
 
@@ -36,6 +37,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
                 amr=interaction.get("amr"),
+                acr=ACR_PASSWORD,
                 sid=interaction.get("sid"),
             ),
         )
@@ -95,19 +97,6 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-def user_claims(user, scope: str) -> UserInfo:
-    """Claims the granted scopes allow (OpenID Connect Core 5.4)."""
-    scopes = set((scope or "").split())
-    info = UserInfo(sub=user.id)
-    if "profile" in scopes:
-        info["name"] = user.name or ""
-        info["updated_at"] = user.updated_at
-    if "email" in scopes:
-        info["email"] = user.email
-        info["email_verified"] = bool(user.email_verified)
-    return info
-
-
 def id_token_alg(keys, client) -> str:
     """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
     wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
@@ -147,8 +136,12 @@ class IdToken(OpenIDCode):
             claims["sid"] = authorization_code.sid
         return claims
 
+    def encode_id_token(self, token, request):
+        g.id_token_client = request.client  # generate_user_info needs it for the client's sub
+        return super().encode_id_token(token, request)
+
     def generate_user_info(self, user, scope):
-        return user_claims(user, scope)
+        return user_claims(user, scope, subject_for(services(), g.id_token_client, user.id))
 
     def __call__(self, grant):
         super().__call__(grant)

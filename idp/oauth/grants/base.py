@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from ...context import services
+from ...subjects import subject_for
 from ..dpop import InvalidDPoPProofError
 
 
@@ -37,7 +38,7 @@ class IssuesTokens:
         )
         return services().tokens.bearer_response(
             client.client_id,
-            user.id if user else client.client_id,
+            subject_for(services(), client, user.id) if user else client.client_id,
             scope or "",
             user_id=user.id if user else None,
             grant_id=context.get("grant_id"),
