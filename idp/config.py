@@ -76,7 +76,7 @@ class Config:
     id_token_ttl: int = 3600
     code_ttl: int = 60
     device_code_ttl: int = 600
-    device_code_attempts: int = 10  # wrong user codes per address per window (RFC 8628 5.1)
+    device_code_attempts: int = 10  # wrong user codes per account per window (RFC 8628 5.1)
     session_ttl: int = 8 * 3600
     interaction_ttl: int = 30 * 60
     client_cache_ttl: int = 10

@@ -94,6 +94,11 @@ def test_bad_redirect_uris_are_invalid_redirect_uri_rfc7591_3_2_2(idp, uris):
     {"id_token_encrypted_response_alg": "RSA-OAEP"},
     {"id_token_signed_response_alg": "HS256"},
     {"backchannel_logout_session_required": "yes"},
+    {"scope": 5},
+    {"client_name": ["x"]},
+    {"subject_type": "pairwise", "sector_identifier_uri": 5},
+    {"jwks": "x"},
+    {"grant_types": "authorization_code"},
 ])
 def test_bad_metadata_is_invalid_client_metadata_rfc7591_3_2_2(idp, change):
     token = idp.services.initial_access_tokens.create(600)

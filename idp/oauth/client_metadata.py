@@ -36,6 +36,14 @@ UNSUPPORTED = ("id_token_encrypted_response_alg", "id_token_encrypted_response_e
                "request_object_encryption_enc", "request_uris", "software_statement")
 INTERNAL_FIELDS = (SHARED_SECRET_FIELD, "secret")
 REDIRECT_GRANTS = ("authorization_code",)
+# JSON types of the fields we accept (RFC 7591 2, OIDC Registration 2): checked before anything reads them.
+STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "policy_uri", "jwks_uri", "software_id",
+                 "software_version", "token_endpoint_auth_method", "sector_identifier_uri", "subject_type",
+                 "id_token_signed_response_alg", "token_endpoint_auth_signing_alg", "request_object_signing_alg",
+                 "backchannel_logout_uri", "application_type", "initiate_login_uri")
+STRING_ARRAY_FIELDS = ("grant_types", "response_types", "contacts", "default_acr_values")
+BOOLEAN_FIELDS = ("backchannel_logout_session_required", "require_pushed_authorization_requests",
+                  "dpop_bound_access_tokens", "require_auth_time")
 
 
 class FlowClaims(BaseClaims):
@@ -80,6 +88,7 @@ def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
     for name in UNSUPPORTED:
         if data.get(name):
             raise InvalidClientMetadataError(f"{name} is not supported by this server")
+    check_types(data)
     for name in ("redirect_uris", "post_logout_redirect_uris"):
         if name in data and not isinstance(data[name], list):
             raise InvalidRedirectURIError(f"{name} must be an array")
@@ -93,13 +102,29 @@ def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
             claims.validate()
         except JoseError as error:
             raise InvalidClientMetadataError(error.description or str(error)) from None
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, AttributeError) as error:
             raise InvalidClientMetadataError(str(error)) from None
         metadata.update(claims.get_registered_claims())
     metadata = apply_policy(metadata)
     if metadata.get("subject_type") == "pairwise":
         check_sector(metadata, outbound)
     return metadata
+
+
+def check_types(data: dict) -> None:
+    for name in STRING_FIELDS:
+        if name in data and not isinstance(data[name], str):
+            raise InvalidClientMetadataError(f"{name} must be a string")
+    for name in STRING_ARRAY_FIELDS:
+        if name in data and not (isinstance(data[name], list) and all(isinstance(v, str) for v in data[name])):
+            raise InvalidClientMetadataError(f"{name} must be an array of strings")
+    for name in BOOLEAN_FIELDS:
+        if name in data and not isinstance(data[name], bool):
+            raise InvalidClientMetadataError(f"{name} must be a boolean")
+    if "jwks" in data and not isinstance(data["jwks"], dict):
+        raise InvalidClientMetadataError("jwks must be a JSON Web Key Set object")
+    if "default_max_age" in data and (not isinstance(data["default_max_age"], int) or data["default_max_age"] < 0):
+        raise InvalidClientMetadataError("default_max_age must be a non-negative integer")
 
 
 def check_sector(metadata: dict, outbound) -> None:

@@ -2,7 +2,7 @@
 
 1. the person signs in first (then comes back here, the code from verification_uri_complete kept);
 2. enters the code, or confirms the prefilled one (RFC 8628 3.3.1: a prefilled code is still
-   shown for comparison with the device); wrong codes are counted per address and refused
+   shown for comparison with the device); wrong codes are counted per account and refused
    beyond DEVICE_CODE_ATTEMPTS per window (RFC 8628 5.1, brute force);
 3. sees which application on which device asks for what, always (RFC 8628 5.4: remote
    phishing), and allows or denies; the decision is recorded once and the code stops working.
@@ -43,7 +43,9 @@ def device():
     if not form.validate_on_submit():
         return render_template("device.html", stage="code", form=form, error=None), 400
     svc = services()
-    attempts_key = "devtries:" + (request.remote_addr or "")
+    # Per account (the page needs a signed-in user): behind a proxy every address looks the same,
+    # and a shared counter would let one person lock everyone out.
+    attempts_key = "devtries:" + session["uid"]
     if int(svc.store.get(attempts_key) or 0) >= svc.config.device_code_attempts:
         return render_template("device.html", stage="code", form=form,
                                error="Too many attempts. Wait a few minutes and try again."), 429
