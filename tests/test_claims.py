@@ -119,3 +119,16 @@ def test_outbound_request_to_a_private_address_is_refused(idp, sector_server):
                                   "sector_identifier_uri": f"http://localhost:{port}/sector.json"})
     assert response.status_code == 400 and "non-public" in response.json()["error_description"]
     assert sector_server.gets == []
+
+
+def test_requested_sub_value_is_only_answered_for_that_user_oidc_core_3_1_2_2(idp, browser, client, user):
+    run_code_flow(idp, browser, client, user)  # signed in and consented
+    rp, meta = relying_party(idp, client)
+    someone_else = json.dumps({"id_token": {"sub": {"value": "another-user"}}})
+    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=generate_token(48),
+                                         prompt="none", claims=someone_else)
+    assert callback_params(browser.go(url))["error"] == "login_required"
+    this_user = json.dumps({"id_token": {"sub": {"value": user.id}}})
+    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=generate_token(48),
+                                         prompt="none", claims=this_user)
+    assert callback_params(browser.go(url))["code"]

@@ -8,7 +8,8 @@
 * acr (2, 5.5.1.1): the only authentication here is a password, ACR_PASSWORD. `acr_values`
   are voluntary; an *essential* acr request for other values fails with
   unmet_authentication_requirements (OpenID Connect Core Unmet Authentication Requirements 1.0).
-* `sub` is public or pairwise per client (idp/subjects.py).
+* `sub` is public or pairwise per client (idp/subjects.py); a requested `sub` value (5.5.1)
+  is treated like an id_token_hint: only that user gets a code (3.1.2.2).
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ def check_acr(claims_request: dict) -> None:
     values = wanted.get("values") or ([wanted["value"]] if "value" in wanted else [])
     if wanted.get("essential") and values and ACR_PASSWORD not in values:
         raise UnmetAuthenticationRequirementsError(f"Only {ACR_PASSWORD} authentication is available here.")
+
+
+def requested_subject(claims_request: dict) -> str | None:
+    """A `sub` with a `value` (5.5.1): the request is for that user only."""
+    for member in ("id_token", "userinfo"):
+        wanted = claims_request.get(member, {}).get("sub") or {}
+        if isinstance(wanted.get("value"), str):
+            return wanted["value"]
+    return None
 
 
 def user_claims(user, scope: str, subject: str) -> UserInfo:

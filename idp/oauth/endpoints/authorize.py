@@ -29,7 +29,7 @@ from ...keys import InvalidJWT
 from ..response_modes import authorization_response
 from ..server import StoredAuthorizationRequest
 from ...subjects import subject_for
-from ..claims import check_acr, parse_claims_request, scopes_for_claims
+from ..claims import check_acr, parse_claims_request, requested_subject, scopes_for_claims
 from .par import take_pushed
 
 SINGLE_VALUE_LIMIT = 2048
@@ -171,10 +171,12 @@ def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict 
     max_age = params.get("max_age")
     if max_age is not None and not fresh and time.time() - auth_time > int(max_age):
         return False
+    subject = subject_for(services(), client, user.id)
     hint = params.get("id_token_hint")
-    if hint and hint_subject(hint) != subject_for(services(), client, user.id):
+    if hint and hint_subject(hint) != subject:
         return False
-    return True
+    wanted = requested_subject(parse_claims_request(params.get("claims")))
+    return wanted is None or wanted == subject  # OIDC Core 3.1.2.2: only that user may get a code
 
 
 def hint_subject(id_token_hint: str) -> str | None:
