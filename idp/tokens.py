@@ -40,6 +40,7 @@ class AuthorizationCode:
     acr: str | None = None
     amr: list | None = None
     sid: str | None = None
+    dpop_jkt: str | None = None  # RFC 9449 10: only a proof from this key may redeem the code
 
     # authlib's AuthorizationCodeMixin
     def get_redirect_uri(self):

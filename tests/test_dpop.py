@@ -211,3 +211,44 @@ def test_server_nonce_is_required_when_configured_rfc9449_8(nonce_idp):
     assert again.status_code == 200 and again.json()["token_type"] == "DPoP"
     stale = client_credentials(nonce_idp, (client, secret), proof(nonce_idp, nonce="made-up"))
     assert stale.json()["error"] == "use_dpop_nonce"
+
+
+def _code(idp, browser, client, user, url_extra=None, pushed_with=None):
+    """A code for client; the request carries url_extra, or is pushed with a DPoP proof from pushed_with."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    rp, meta = relying_party(idp, client, "openid")
+    verifier = generate_token(48)
+    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce="n",
+                                         **(url_extra or {}))
+    if pushed_with is not None:
+        params = dict(parse_qsl(urlsplit(url).query))
+        pushed = requests.post(idp.endpoint("/par"), data=params, timeout=5,
+                               headers={"DPoP": proof(idp, path="/par", key=pushed_with)})
+        assert pushed.status_code == 201, pushed.text
+        url = meta["authorization_endpoint"] + "?" + urlencode({"client_id": client.client_id,
+                                                                "request_uri": pushed.json()["request_uri"]})
+    return callback_params(browser.authorize(url, user.email))["code"], verifier
+
+
+def _redeem(idp, client, code, verifier, key):
+    headers = {"DPoP": proof(idp, key=key)} if key else {}
+    return requests.post(idp.endpoint("/token"), headers=headers, timeout=5, data={
+        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+        "redirect_uri": REDIRECT_URI, "client_id": client.client_id})
+
+
+@pytest.mark.parametrize("via", ["dpop_jkt", "par"])
+def test_code_bound_to_a_dpop_key_rfc9449_10(idp, browser, public_client, user, via):
+    other = ECKey.generate_key("P-256", private=True)
+    for key, expected in ((other, 400), (None, 400), (ES256_KEY, 200)):
+        if via == "dpop_jkt":
+            code, verifier = _code(idp, browser, public_client, user, {"dpop_jkt": ES256_KEY.thumbprint()})
+        else:
+            code, verifier = _code(idp, browser, public_client, user, pushed_with=ES256_KEY)
+        response = _redeem(idp, public_client, code, verifier, key)
+        assert response.status_code == expected, response.text
+        if expected == 400:
+            assert response.json()["error"] == "invalid_dpop_proof"
+        else:
+            assert response.json()["token_type"] == "DPoP"

@@ -2,7 +2,8 @@
 
 1. authenticate the client as at the token endpoint (RFC 9126 2; public clients by client_id);
 2. a request_uri in the push is invalid_request (RFC 9126 2.1); a signed `request` object
-   replaces the parameters (RFC 9101, oauth/jar.py);
+   replaces the parameters (RFC 9101, oauth/jar.py); a DPoP proof binds the code to its key
+   (dpop_jkt, RFC 9449 10.1);
 3. validated like an authorization request by authlib (client, redirect URI exactly, response
    type, scope, PKCE); errors are JSON with 400, never redirects (RFC 9126 2.3);
 4. the parameters are kept server-side under a random request_uri for PAR_EXPIRES seconds;
@@ -23,6 +24,8 @@ from authlib.oauth2.rfc9101.errors import InvalidRequestUriError
 from ...context import oauth_server, services
 from ...security import random_token
 from ..client_auth import JWT_AUTH_METHODS
+from ..dpop import InvalidDPoPProofError
+from .token import dpop_key_of_request
 
 URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", *JWT_AUTH_METHODS, "none"]
@@ -43,6 +46,11 @@ def pushed_authorization_request():
         if params.get("client_id", client.client_id) != client.client_id:
             raise InvalidRequestError("client_id does not match the authenticated client.")
         params["client_id"] = client.client_id
+        jkt = dpop_key_of_request()  # RFC 9449 10.1: a DPoP proof here binds the code to its key
+        if jkt:
+            if params.get("dpop_jkt", jkt) != jkt:
+                raise InvalidDPoPProofError("dpop_jkt does not match the DPoP proof's key.")
+            params["dpop_jkt"] = jkt
         # 3. Validation as an authorization request.
         from ..server import StoredAuthorizationRequest  # server.py imports this package
 

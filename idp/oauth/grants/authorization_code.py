@@ -1,4 +1,5 @@
-"""authorization_code (RFC 6749 4.1) with PKCE (RFC 7636, S256 only) and OpenID Connect.
+"""authorization_code (RFC 6749 4.1) with PKCE (RFC 7636, S256 only) and OpenID Connect;
+a code requested with dpop_jkt (or pushed with a DPoP proof) needs a proof from that key (RFC 9449 10).
 
 Codes live in the ephemeral store under their hash, are taken atomically on
 redemption (one time), and a reused code revokes what it issued (RFC 6749 4.1.2).
@@ -6,6 +7,8 @@ redemption (one time), and a reused code revokes what it issued (RFC 6749 4.1.2)
 
 from __future__ import annotations
 
+import hmac
+import re
 import time
 
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, grants
@@ -17,6 +20,7 @@ from ...tokens import AuthorizationCode, new_grant_id
 from ...context import services
 from ...subjects import subject_for
 from ..claims import ACR_PASSWORD, user_claims
+from ..dpop import InvalidDPoPProofError
 from ..response_modes import RESPONSE_MODES, authorization_response
 from .base import IssuesTokens
 
@@ -39,11 +43,16 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 amr=interaction.get("amr"),
                 acr=ACR_PASSWORD,
                 sid=interaction.get("sid"),
+                dpop_jkt=data.get("dpop_jkt"),
             ),
         )
 
     def query_authorization_code(self, code, client):
-        return services().tokens.redeem_code(code, client.client_id)
+        redeemed = services().tokens.redeem_code(code, client.client_id)
+        if redeemed is not None and redeemed.dpop_jkt and not hmac.compare_digest(redeemed.dpop_jkt,
+                                                                                  g.get("dpop_jkt") or ""):
+            raise InvalidDPoPProofError("The code is bound to another DPoP key (RFC 9449 10).")
+        return redeemed
 
     def delete_authorization_code(self, authorization_code):
         """Nothing to do: redeem_code already took the code out of the store."""
@@ -72,9 +81,13 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
 
 
 def validate_response_mode(grant, redirect_uri):
-    mode = grant.request.payload.data.get("response_mode")
+    data = grant.request.payload.data
+    mode = data.get("response_mode")
     if mode and mode not in RESPONSE_MODES:
         raise InvalidRequestError(f"Unsupported response_mode '{mode}'.", redirect_uri=redirect_uri)
+    jkt = data.get("dpop_jkt")
+    if jkt is not None and not re.fullmatch(r"[A-Za-z0-9_-]{43}", jkt):
+        raise InvalidRequestError("dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 10).", redirect_uri=redirect_uri)
 
 
 class S256CodeChallenge(CodeChallenge):
