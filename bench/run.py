@@ -319,6 +319,23 @@ def code_flow(env: Environment, clients: dict, duration: float, worker: int, qui
     return results
 
 
+def token_auth(env: Environment, duration: float) -> dict:
+    """Token requests/s with client_secret_basic, private_key_jwt and DPoP, in one run (bench/token_auth.py)."""
+    registration_token = env.cli("clients", "registration-token", "--uses", "2").strip()
+    cmd = ["taskset", "-c", str(LOADGEN_CORE), sys.executable, os.path.join(BENCH_DIR, "token_auth.py"),
+           "--url", env.url, "--registration-token", registration_token, "--concurrency", "8",
+           "--duration", str(duration)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=4 * duration + 180)
+    if proc.returncode != 0:
+        raise RuntimeError(f"token_auth.py failed: {proc.stderr.strip()[-2000:]}")
+    results = json.loads(proc.stdout)
+    for name, r in results.items():
+        print(f"  token {name:<19} c=8   {r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
+              f"errors {r['errors']}  x{r['vs_client_secret_basic']} of client_secret_basic", file=sys.stderr,
+              flush=True)
+    return results
+
+
 # -- reporting ----------------------------------------------------------------------------------
 def scaled_target(min_rate: float, signs_per_op: int, signs: float, flask: float) -> tuple[float, float]:
     """The reference target moved to this machine: an operation's time on the reference machine is
@@ -418,7 +435,7 @@ def main() -> int:
         sys.exit("needs wrk and taskset on PATH")
 
     measurements = 5 * len(CONNECTIONS)  # each may be repeated once after a bounded wait for a quiet machine
-    budget = (240 + 3 * args.quiet_wait + 2 * (args.baseline_duration + 15)
+    budget = (240 + 4 * args.duration + 180 + 3 * args.quiet_wait + 2 * (args.baseline_duration + 15)
               + measurements * (2 * (args.duration + 8) + min(args.quiet_wait, 30)))
     signal.signal(signal.SIGALRM, _raise_watchdog)
     signal.signal(signal.SIGTERM, _raise_exit)
@@ -453,6 +470,7 @@ def main() -> int:
         print(f"server up (worker pid {worker}, RSS {rss_start['VmRSS']:.1f} MiB)", file=sys.stderr, flush=True)
         results = http_scenarios(env, clients, args.duration, worker, args.quiet_wait)
         results["token_cc_3keys"] = token_with_more_keys(env, clients, args.duration, worker, args.quiet_wait)
+        by_auth_method = token_auth(env, args.duration)
         hwm_before_logins = vm_status(worker)["VmHWM"]  # the code flow logs in (argon2id: 64 MiB per verification)
         results["code_flow"] = code_flow(env, clients, args.duration, worker, args.quiet_wait)
         memory = vm_status(worker)
@@ -460,6 +478,9 @@ def main() -> int:
             raise RuntimeError("the server died during the run")
         verdicts = evaluate(results, baseline, memory["VmHWM"])
         text = table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
+        text += "\n\ntoken requests/s by client authentication (client_credentials, 8 connections, one run):\n" + "\n".join(
+            f"  {name:<20}{r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  errors {r['errors']}  "
+            f"x{r['vs_client_secret_basic']}" for name, r in by_auth_method.items())
         print(text)
         report = {
             "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -474,6 +495,7 @@ def main() -> int:
                                  "end_rss": round(memory["VmRSS"], 1), "peak_hwm": round(memory["VmHWM"], 1),
                                  "hwm_before_code_flow_logins": round(hwm_before_logins, 1)},
             "results": results,
+            "token_by_client_auth": by_auth_method,
             "targets": verdicts,
             "table": text,
         }

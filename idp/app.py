@@ -22,7 +22,8 @@ from .sessions import StoreSessionInterface
 from .tokens import is_store_outage
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
-PROTOCOL_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready")
+PROTOCOL_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready",
+                     "/device_authorization", "/connect/register", "/par")
 log = logging.getLogger("idp")
 
 # TLS is enforced by ISSUER (https in production) and terminated by the proxy in

@@ -45,10 +45,10 @@ def pending_second_factor() -> dict | None:
     return pending if pending and pending.get("until", 0) > time.time() else None
 
 
-def after_sign_in(interaction_id: str | None):
+def after_sign_in(interaction_id: str | None, next_page: str | None = None):
     if interaction_id:
         return redirect(url_for("oauth.authorize", interaction=interaction_id))
-    return redirect(url_for("web.account"))
+    return redirect(next_page or url_for("web.account"))
 
 
 def notice_if_new_device(user) -> None:

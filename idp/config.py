@@ -86,6 +86,8 @@ class Config:
     refresh_token_ttl: int = 7 * 86400
     id_token_ttl: int = 3600
     code_ttl: int = 60
+    device_code_ttl: int = 600
+    device_code_attempts: int = 10  # wrong user codes per account per window (RFC 8628 5.1)
     session_ttl: int = 8 * 3600
     interaction_ttl: int = 30 * 60
     client_cache_ttl: int = 10
@@ -119,6 +121,15 @@ class Config:
     email_from: str = "no-reply@localhost"
     email_verification_ttl: int = 24 * 3600
     password_reset_ttl: int = 3600
+    # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/outbound.py.
+    dpop_iat_window: int = 60  # RFC 9449 11.1: how old a DPoP proof may be
+    dpop_require_nonce: bool = False  # RFC 9449 8, 9: server-provided nonces in every proof
+    par_ttl: int = 60  # RFC 9126 2.2: a pushed request_uri's life
+    require_par: bool = False  # RFC 9126 5: every client must push its authorization requests
+    registration_mode: str = "token"  # RFC 7591: open | token (an initial access token) | off
+    outbound_allowed_hosts: tuple = ()
+    outbound_timeout: float = 5.0
+    outbound_max_bytes: int = 256 * 1024
 
     @property
     def cookie_secure(self) -> bool:
@@ -159,6 +170,7 @@ class Config:
             refresh_token_ttl=parse_duration("JWT_REFRESH_EXPIRES", env.get("JWT_REFRESH_EXPIRES", "7d")),
             id_token_ttl=parse_duration("ID_TOKEN_EXPIRES", env.get("ID_TOKEN_EXPIRES", "1h")),
             session_ttl=parse_duration("SESSION_EXPIRES", env.get("SESSION_EXPIRES", "8h")),
+            device_code_ttl=parse_duration("DEVICE_CODE_EXPIRES", env.get("DEVICE_CODE_EXPIRES", "10m")),
             max_login_attempts=_int("MAX_LOGIN_ATTEMPTS", env.get("MAX_LOGIN_ATTEMPTS", "5")),
             account_lock_time_ms=_int("ACCOUNT_LOCK_TIME_MS", env.get("ACCOUNT_LOCK_TIME_MS", "900000")),
             rate_limit_window_ms=_int("RATE_LIMIT_WINDOW_MS", env.get("RATE_LIMIT_WINDOW_MS", "900000")),
@@ -171,6 +183,15 @@ class Config:
             workers=_int("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY", "0")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
+            dpop_iat_window=parse_duration("DPOP_IAT_WINDOW", env.get("DPOP_IAT_WINDOW", "60s")),
+            dpop_require_nonce=_bool("DPOP_REQUIRE_NONCE", env.get("DPOP_REQUIRE_NONCE", "false")),
+            par_ttl=parse_duration("PAR_EXPIRES", env.get("PAR_EXPIRES", "60s")),
+            require_par=_bool("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", env.get("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", "false")),
+            registration_mode=env.get("REGISTRATION_MODE", "token").strip().lower(),
+            outbound_allowed_hosts=tuple(h.strip().lower() for h in env.get("OUTBOUND_ALLOWED_HOSTS", "").split(",")
+                                         if h.strip()),
+            outbound_timeout=parse_duration("OUTBOUND_TIMEOUT", env.get("OUTBOUND_TIMEOUT", "5s")),
+            outbound_max_bytes=_int("OUTBOUND_MAX_BYTES", env.get("OUTBOUND_MAX_BYTES", str(256 * 1024))),
             signing_algs=_algs(env.get("KEY_ALGORITHMS", "RS256")),
             rsa_bits=_int("KEY_RSA_BITS", env.get("KEY_RSA_BITS", "2048")),
             key_rotation_interval=parse_duration("KEY_ROTATION_INTERVAL", env.get("KEY_ROTATION_INTERVAL", "30d")),
@@ -195,6 +216,8 @@ class Config:
         parsed = urlparse(self.issuer)
         if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
             raise ConfigError(f"ISSUER: {self.issuer!r} is not an absolute http(s) URL without query or fragment")
+        if self.registration_mode not in ("open", "token", "off"):
+            raise ConfigError(f"REGISTRATION_MODE: {self.registration_mode!r} (use open, token or off)")
         if self.rsa_bits not in (2048, 3072, 4096):
             raise ConfigError("KEY_RSA_BITS: must be 2048, 3072 or 4096")
         if self.key_rotation_interval <= self.longest_token_ttl + self.jwks_max_age:

@@ -283,8 +283,23 @@ class KeyManager:
             rows = session.scalars(select(SigningKey)).all()
             for row in rows:
                 row.private_key_encrypted = new.wrap(self._wrapper.unwrap(row.private_key_encrypted, row.kid), row.kid)
+            self._rewrap_client_secrets(session, new)
             return len(rows)
         return self._transaction(work, after_commit=lambda: setattr(self, "_wrapper", new))
+
+    def _rewrap_client_secrets(self, session, new: KeyWrapper) -> None:
+        """client_secret_jwt secrets are encrypted under the same key (store.repos.Clients)."""
+        import base64
+
+        from .store.models import Client
+        from .store.repos import SHARED_SECRET_FIELD
+
+        for client in session.scalars(select(Client)).all():
+            blob = (client.metadata_ or {}).get(SHARED_SECRET_FIELD)
+            if blob:
+                aad = "client:" + client.client_id
+                clear = self._wrapper.unwrap(base64.b64decode(blob), aad)
+                client.metadata_ = {**client.metadata_, SHARED_SECRET_FIELD: base64.b64encode(new.wrap(clear, aad)).decode()}
 
     # -- reading (every request) ---------------------------------------------
     def _table_version(self) -> str:

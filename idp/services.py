@@ -8,16 +8,17 @@ import secrets
 
 from .accounts import Accounts
 from .config import Config
-from .keys import KeyManager
+from .keys import KeyManager, KeyWrapper
 from .lockout import Lockout
 from .mail import Mailer
 from .mfa import Mfa
 from .sessions import UserSessions
 from .store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
 from .store.audit_events import AuditEvents
+from .outbound import Outbound
 from .store.db import Database
 from .store.ephemeral import EphemeralStore, make_store
-from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
+from .store.repos import Clients, Consents, InitialAccessTokens, PairwiseSubjects, RefreshTokens, Revocations, Users
 from .tokens import TokenService
 
 
@@ -40,6 +41,9 @@ class Services:
     mfa: Mfa
     accounts: Accounts
     audit_events: AuditEvents
+    outbound: Outbound
+    initial_access_tokens: InitialAccessTokens
+    pairwise: PairwiseSubjects
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -86,7 +90,7 @@ def build_services(config: Config) -> Services:
         db=db,
         store=store,
         users=users,
-        clients=Clients(db, config.client_cache_ttl),
+        clients=Clients(db, config.client_cache_ttl, KeyWrapper(config.key_encryption_key)),
         consents=Consents(db),
         refresh_tokens=refresh_tokens,
         revocations=revocations,
@@ -98,4 +102,7 @@ def build_services(config: Config) -> Services:
         mfa=Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name),
         accounts=Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout),
         audit_events=AuditEvents(db),
+        outbound=Outbound(config.outbound_allowed_hosts, config.outbound_timeout, config.outbound_max_bytes),
+        initial_access_tokens=InitialAccessTokens(db),
+        pairwise=PairwiseSubjects(db),
     )

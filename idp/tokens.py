@@ -40,6 +40,7 @@ class AuthorizationCode:
     acr: str | None = None
     amr: list | None = None
     sid: str | None = None
+    dpop_jkt: str | None = None  # RFC 9449 10: only a proof from this key may redeem the code
 
     # authlib's AuthorizationCodeMixin
     def get_redirect_uri(self):
@@ -67,6 +68,7 @@ class AccessToken:
 
     claims: dict
     revoked: bool = False
+    raw: str = ""  # the token as presented (a DPoP proof's ath covers it)
 
     @property
     def scope(self) -> str:
@@ -132,7 +134,8 @@ class TokenService:
 
     # -- issuance -----------------------------------------------------------
     def access_token(self, client_id: str, subject: str, scope: str, grant_id: str | None = None,
-                     auth_time: int | None = None, ttl: int | None = None) -> tuple[str, int]:
+                     auth_time: int | None = None, ttl: int | None = None,
+                     dpop_jkt: str | None = None) -> tuple[str, int]:
         now = int(time.time())
         ttl = ttl or self.config.access_token_ttl
         claims = {
@@ -149,20 +152,28 @@ class TokenService:
             claims["auth_time"] = auth_time
         if grant_id:
             claims["gid"] = grant_id  # lets revoking a grant reach its access tokens
+        if dpop_jkt:
+            claims["cnf"] = {"jkt": dpop_jkt}  # RFC 9449 6.1: bound to the DPoP key
         return self.keys.sign(claims, typ=ACCESS_TOKEN_TYP), ttl
 
-    def refresh_token(self, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int) -> str:
+    def refresh_token(self, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int,
+                      dpop_jkt: str | None = None) -> str:
         value = random_token(32)
-        self.refresh_tokens.issue(value, family_id, client_id, user_id, scope, auth_time, self.config.refresh_token_ttl)
+        self.refresh_tokens.issue(value, family_id, client_id, user_id, scope, auth_time, self.config.refresh_token_ttl,
+                                  dpop_jkt)
         return value
 
     def bearer_response(self, client_id: str, subject: str, scope: str, *, user_id: str | None = None,
                         grant_id: str | None = None, auth_time: int | None = None,
-                        include_refresh_token: bool = False) -> dict:
-        access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time)
-        token = {"token_type": "Bearer", "access_token": access, "expires_in": ttl, "scope": scope}
+                        include_refresh_token: bool = False, dpop_jkt: str | None = None,
+                        bind_refresh_token: bool = False) -> dict:
+        """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP)."""
+        access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time, dpop_jkt=dpop_jkt)
+        token = {"token_type": "DPoP" if dpop_jkt else "Bearer", "access_token": access, "expires_in": ttl,
+                 "scope": scope}
         if include_refresh_token and user_id and grant_id:
-            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()))
+            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()),
+                                                        dpop_jkt if bind_refresh_token else None)
         return token
 
     # -- refresh rotation ---------------------------------------------------
@@ -235,7 +246,7 @@ class TokenService:
             return None
         if claims.get("iss") != self.config.issuer or not isinstance(claims.get("exp"), int):
             return None
-        token = AccessToken(claims)
+        token = AccessToken(claims, raw=value)
         if token.is_expired():
             return None
         token.revoked, keys_version = self.revocation_state(claims)
@@ -256,6 +267,11 @@ def is_store_outage(exc: Exception) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
+
+
+def new_grant_id() -> str:
+    """A fresh grant (refresh-token family) id, for grants that start without a code (device)."""
+    return new_id()
 
 
 def grant_id_of(code_hash: str) -> str:

@@ -45,7 +45,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
-LOCK_TIME_MS = 2000  # a short ACCOUNT_LOCK_TIME_MS, so the lockout tests can wait it out
+LOCK_TIME_MS = 5000  # a short ACCOUNT_LOCK_TIME_MS the lockout tests wait out (long enough for 5 slow failures)
 RUN_LOG = os.path.join(tempfile.mkdtemp(prefix="idp-test-run-"), "run.log")
 SECRETS_SEEN: set[str] = {PASSWORD}  # every secret, token and code of this run (>= 8 chars)
 SECRET_FIELDS = {"password", "client_secret", "code", "access_token", "refresh_token", "id_token", "token",
@@ -219,6 +219,7 @@ def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, **
         metrics_token=secrets.token_urlsafe(32),
         client_cache_ttl=0,
         key_cache_seconds=1.0,
+        outbound_allowed_hosts=("127.0.0.1",),
         account_lock_time_ms=LOCK_TIME_MS,
         rate_limit_max_requests=100_000,  # the rate-limit tests start their own instances with a small budget
         smtp_host="127.0.0.1" if mailbox else "",

@@ -113,3 +113,37 @@ def test_wrong_key_encryption_key_is_a_clear_error_at_start(tmp_path):
     second = build_services(Config(database_url=url, key_encryption_key="b" * 40, session_secret="s" * 40))
     with pytest.raises(KeyDecryptionError, match="KEY_ENCRYPTION_KEY"):
         second.keys.ensure_signing_key()
+
+
+def test_clients_create_takes_the_metadata_of_every_flow(cli_env):
+    created = run(["clients", "create", "--name", "Full", "--redirect-uri", "https://app.example/cb",
+                   "--grant-type", "authorization_code", "--grant-type", "urn:ietf:params:oauth:grant-type:device_code",
+                   "--token-endpoint-auth-method", "private_key_jwt", "--jwks-uri", "https://app.example/jwks",
+                   "--post-logout-redirect-uri", "https://app.example/bye",
+                   "--backchannel-logout-uri", "https://app.example/backchannel", "--require-par", "--dpop-bound",
+                   "--subject-type", "pairwise", "--json"], cli_env)
+    assert created.returncode == 0, created.stderr
+    data = json.loads(created.stdout)
+    assert data["client_secret"] is None and data["token_endpoint_auth_method"] == "private_key_jwt"
+    assert "urn:ietf:params:oauth:grant-type:device_code" in data["grant_types"]
+    from idp.store.db import Database
+    from idp.store.repos import Clients
+
+    database = Database(cli_env["DATABASE_URL"])
+    meta = Clients(database, 0).get(data["client_id"]).client_metadata
+    database.dispose()
+    assert meta["jwks_uri"] == "https://app.example/jwks" and meta["post_logout_redirect_uris"] == ["https://app.example/bye"]
+    assert meta["backchannel_logout_uri"] == "https://app.example/backchannel"
+    assert meta["require_pushed_authorization_requests"] is True and meta["dpop_bound_access_tokens"] is True
+    assert meta["subject_type"] == "pairwise"
+
+
+@pytest.mark.parametrize("args", [
+    ["--token-endpoint-auth-method", "private_key_jwt"],  # no keys
+    ["--backchannel-logout-uri", "http://app.example/logout"],  # http off loopback
+    ["--post-logout-redirect-uri", "https://app.example/bye#x"],
+    ["--public", "--grant-type", "client_credentials"],
+])
+def test_clients_create_refuses_inconsistent_metadata(cli_env, args):
+    result = run(["clients", "create", "--name", "Bad", "--redirect-uri", "https://app.example/cb", *args], cli_env)
+    assert result.returncode != 0 and "Error" in result.stderr, result.stdout

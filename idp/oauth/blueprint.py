@@ -3,9 +3,14 @@
 from flask import Blueprint
 
 from .endpoints.authorize import authorize
+from .endpoints.client_configuration import client_configuration
+from .endpoints.device_authorization import device_authorization
 from .endpoints.discovery import discovery
+from .endpoints.end_session import end_session
 from .endpoints.introspection import introspect, revoke
 from .endpoints.jwks import jwks
+from .endpoints.par import pushed_authorization_request
+from .endpoints.register import register
 from .endpoints.token import token
 from .endpoints.userinfo import userinfo
 
@@ -19,3 +24,8 @@ bp.add_url_rule("/token", view_func=token, methods=["POST"])
 bp.add_url_rule("/userinfo", view_func=userinfo, methods=["GET", "POST"])
 bp.add_url_rule("/introspect", view_func=introspect, methods=["POST"])
 bp.add_url_rule("/revoke", view_func=revoke, methods=["POST"])
+bp.add_url_rule("/end_session", view_func=end_session, methods=["GET", "POST"])
+bp.add_url_rule("/device_authorization", view_func=device_authorization, methods=["POST"])
+bp.add_url_rule("/connect/register", view_func=register, methods=["POST"])
+bp.add_url_rule("/par", view_func=pushed_authorization_request, methods=["POST"])
+bp.add_url_rule("/connect/register/<client_id>", view_func=client_configuration, methods=["GET", "PUT", "DELETE"])

@@ -3,19 +3,28 @@ and the resource protector that guards userinfo."""
 
 from __future__ import annotations
 
+import hmac
+
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from flask import request as flask_request
 
+from . import client_auth
+from .dpop import DPoPResourceError, DPoPVerifier, InvalidDPoPProofError, UseDPoPNonceError
+from .jar import SignedRequestObject
+from .scopes import SCOPES_SUPPORTED
+from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
 from .endpoints.revoke import RevocationEndpoint
-from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
+from .endpoints.client_configuration import ClientConfigurationEndpoint
+from .endpoints.device_authorization import DeviceAuthorizationEndpoint
+from .endpoints.register import ClientRegistrationEndpoint
+from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, DeviceCodeGrant, RefreshTokenGrant
 from .grants.authorization_code import IdToken, S256CodeChallenge
 
-SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
 
 
 class StoredAuthorizationRequest(OAuth2Request):
@@ -55,6 +64,43 @@ class JWTAccessTokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
         return self.tokens.validate_access_token(token_string)
 
+    def validate_token(self, token, scopes, request):
+        super().validate_token(token, scopes, request)
+        if token.claims.get("cnf"):
+            # RFC 9449 7.2: a DPoP-bound token sent as a bearer token is refused
+            raise InvalidTokenError(description="This access token is DPoP-bound: use the DPoP scheme with a proof.")
+
+
+class DPoPAccessTokenValidator(JWTAccessTokenValidator):
+    """`Authorization: DPoP <token>` plus a proof of the token's key (RFC 9449 7.1)."""
+
+    TOKEN_TYPE = "dpop"
+
+    def __init__(self, tokens, verifier):
+        super().__init__(tokens)
+        self.verifier = verifier
+
+    def validate_token(self, token, scopes, request):
+        try:
+            BearerTokenValidator.validate_token(self, token, scopes, request)
+        except InvalidTokenError as error:
+            raise DPoPResourceError("invalid_token", error.get_error_description()) from None
+        jkt = (token.claims.get("cnf") or {}).get("jkt")
+        if not jkt:
+            raise DPoPResourceError("invalid_token", "This access token is not DPoP-bound: use the Bearer scheme.")
+        from .endpoints.token import dpop_key_of_request
+
+        try:
+            proof_jkt = dpop_key_of_request(access_token=token.raw)
+        except UseDPoPNonceError as error:
+            raise DPoPResourceError("use_dpop_nonce", error.description, error.nonce) from None
+        except InvalidDPoPProofError as error:
+            raise DPoPResourceError("invalid_dpop_proof", error.description) from None
+        if proof_jkt is None:
+            raise DPoPResourceError("invalid_dpop_proof", "A DPoP proof is required.")
+        if not hmac.compare_digest(proof_jkt, jkt):
+            raise DPoPResourceError("invalid_dpop_proof", "The DPoP proof is from another key than the token's.")
+
 
 class BearerProtector(ResourceProtector):
     def parse_request_authorization(self, request):
@@ -70,11 +116,22 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server = IdPAuthorizationServer()
     server.init_app(app, query_client=services.clients.get, save_token=lambda token, request: None)
     server.scopes_supported = SCOPES_SUPPORTED
+    client_keys = client_auth.ClientKeys()
+    client_auth.register(server, client_keys)
+    server.jar = SignedRequestObject(client_keys)  # called by the authorize and PAR endpoints (see jar.py)
+    config = services.config
+    server.dpop = DPoPVerifier(services.store, config.session_secret, config.dpop_iat_window, config.dpop_require_nonce)
     server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
+    server.register_grant(DeviceCodeGrant)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(RevocationEndpoint)
+    server.register_endpoint(EndSessionEndpoint)
+    server.register_endpoint(DeviceAuthorizationEndpoint)
+    server.register_endpoint(ClientRegistrationEndpoint)
+    server.register_endpoint(ClientConfigurationEndpoint)
     protector = BearerProtector()
     protector.register_token_validator(JWTAccessTokenValidator(services.tokens))
+    protector.register_token_validator(DPoPAccessTokenValidator(services.tokens, server.dpop))
     return server, protector

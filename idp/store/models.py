@@ -52,6 +52,35 @@ class Client(Base):
     trusted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # RFC 7592: SHA-256 of the registration access token of a dynamically registered client.
+    registration_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PairwiseSubject(Base):
+    """OIDC Core 8.1: the pairwise sub a sector sees for a user, so userinfo can find the user again."""
+
+    __tablename__ = "pairwise_subjects"
+    sector: Mapped[str] = mapped_column(String(255), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+class Setting(Base):
+    """Values the server generates once and keeps (the pairwise subject salt)."""
+
+    __tablename__ = "idp_settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class InitialAccessToken(Base):
+    """RFC 7591 3: what an operator hands out (`idp clients registration-token`) to allow registrations."""
+
+    __tablename__ = "initial_access_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uses_left: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class Consent(Base):
@@ -76,6 +105,8 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # RFC 9449 5: a public client's refresh token is bound to its DPoP key (thumbprint).
+    dpop_jkt: Mapped[str | None] = mapped_column(String(64))
 
 
 class Revocation(Base):

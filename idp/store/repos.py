@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..security import check_client_secret, hash_client_secret, random_token, token_hash
 from .db import Database
-from .models import Client, Consent, RefreshToken, Revocation, User, new_id, utcnow
+from .models import (Client, Consent, InitialAccessToken, PairwiseSubject, RefreshToken, Revocation, Setting, User,
+                     new_id, utcnow)
 
 
 class Conflict(Exception):
@@ -104,6 +105,7 @@ class OAuthClient:
     secret_hash: str | None
     secret_salt: str | None
     client_metadata: dict
+    registration_token_hash: str | None = None
 
     @property
     def is_public(self) -> bool:
@@ -152,15 +154,25 @@ def _client_view(row: Client) -> OAuthClient:
         secret_hash=row.secret_hash,
         secret_salt=row.secret_salt,
         client_metadata=dict(row.metadata_ or {}),
+        registration_token_hash=row.registration_token_hash,
     )
 
 
-class Clients:
-    """Clients with a short in-process cache: the token endpoint must not query per request."""
+SHARED_SECRET_FIELD = "client_secret_encrypted"
 
-    def __init__(self, db: Database, cache_ttl: float = 10.0):
+
+class Clients:
+    """Clients with a short in-process cache: the token endpoint must not query per request.
+
+    A client_secret_jwt client's secret is the HMAC key of its assertions, so the server
+    needs it in clear: it is kept encrypted under KEY_ENCRYPTION_KEY (secret_wrapper),
+    bound to the client_id, next to the usual hash.
+    """
+
+    def __init__(self, db: Database, cache_ttl: float = 10.0, secret_wrapper=None):
         self.db = db
         self.cache_ttl = cache_ttl
+        self.secret_wrapper = secret_wrapper
         self._cache: dict[str, tuple[OAuthClient | None, float]] = {}
         self._lock = threading.Lock()
 
@@ -191,23 +203,30 @@ class Clients:
         client_id: str | None = None,
         auth_method: str | None = None,
         metadata: dict | None = None,
+        registration_token: str | None = None,
     ) -> tuple[OAuthClient, str | None]:
         """Create a client; returns it and the plaintext secret, shown once."""
         grant_types = grant_types or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
-        secret = None if public else random_token(32)
-        salt = None if public else random_token(16)
+        auth_method = "none" if public else (auth_method or "client_secret_basic")
+        secret = None if auth_method in ("none", "private_key_jwt") else random_token(32)
+        salt = random_token(16) if secret else None
+        client_id = client_id or random_token(18)
+        metadata = dict(metadata or {})
+        if auth_method == "client_secret_jwt":
+            metadata[SHARED_SECRET_FIELD] = self._wrap_secret(client_id, secret)
         row = Client(
-            client_id=client_id or random_token(18),
+            client_id=client_id,
             name=name,
             redirect_uris=list(redirect_uris),
             grant_types=list(grant_types),
             response_types=["code"] if "authorization_code" in grant_types else [],
             scope=scope,
-            token_endpoint_auth_method="none" if public else (auth_method or "client_secret_basic"),
+            token_endpoint_auth_method=auth_method,
             trusted=trusted,
             secret_salt=salt,
             secret_hash=hash_client_secret(secret, salt) if secret else None,
-            metadata_=dict(metadata or {}),
+            metadata_=metadata,
+            registration_token_hash=token_hash(registration_token) if registration_token else None,
         )
         try:
             with self.db.session() as session:
@@ -216,6 +235,36 @@ class Clients:
             raise Conflict(f"client {row.client_id} exists") from None
         self._cache.pop(row.client_id, None)
         return _client_view(row), secret
+
+    def update(self, client_id: str, **fields) -> OAuthClient | None:
+        """Replace registered metadata (RFC 7592 2.2); fields are Client columns (metadata as metadata_)."""
+        with self.db.session() as session:
+            row = session.get(Client, client_id)
+            if row is None:
+                return None
+            if SHARED_SECRET_FIELD in (row.metadata_ or {}) and "metadata_" in fields:
+                fields["metadata_"] = {**fields["metadata_"], SHARED_SECRET_FIELD: row.metadata_[SHARED_SECRET_FIELD]}
+            for name, value in fields.items():
+                setattr(row, name, value)
+            session.flush()
+            view = _client_view(row)
+        self._cache.pop(client_id, None)
+        return view
+
+    def _wrap_secret(self, client_id: str, secret: str) -> str:
+        import base64
+
+        blob = self.secret_wrapper.wrap(secret.encode(), "client:" + client_id)
+        return base64.b64encode(blob).decode()
+
+    def shared_secret(self, client: OAuthClient) -> str | None:
+        """The clear secret of a client_secret_jwt client (its assertions' HMAC key)."""
+        import base64
+
+        blob = client.client_metadata.get(SHARED_SECRET_FIELD)
+        if not blob or self.secret_wrapper is None:
+            return None
+        return self.secret_wrapper.unwrap(base64.b64decode(blob), "client:" + client.client_id).decode()
 
     def list(self) -> list[OAuthClient]:
         with self.db.session() as session:
@@ -229,6 +278,75 @@ class Clients:
             session.delete(row)
         self._cache.pop(client_id, None)
         return True
+
+
+class InitialAccessTokens:
+    """RFC 7591 3: bearer tokens that allow registering clients; stored as hashes, limited uses and life."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create(self, ttl: int, uses: int = 1) -> str:
+        value = random_token(32)
+        with self.db.session() as session:
+            session.add(InitialAccessToken(token_hash=token_hash(value), uses_left=uses,
+                                           expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+        return value
+
+    def _live(self, value: str):
+        return (InitialAccessToken.token_hash == token_hash(value), InitialAccessToken.uses_left > 0,
+                InitialAccessToken.expires_at > utcnow())
+
+    def valid(self, value: str) -> bool:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(InitialAccessToken).where(*self._live(value))) == 1
+
+    def use(self, value: str) -> bool:
+        """Spend one use, atomically: True for as many concurrent callers as uses were left."""
+        with self.db.session() as session:
+            result = session.execute(update(InitialAccessToken).where(*self._live(value))
+                                     .values(uses_left=InitialAccessToken.uses_left - 1))
+            return result.rowcount == 1
+
+
+class PairwiseSubjects:
+    """Pairwise subjects (OIDC Core 8.1): the salt is generated once and kept in the database,
+    so every replica and every restart computes the same sub; issued subs are remembered so
+    userinfo can map one back to its user."""
+
+    SALT = "pairwise_salt"
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._salt: str | None = None
+        self._known: set[tuple[str, str]] = set()
+
+    def _insert(self, model, **values):
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        with self.db.session() as session:
+            session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+    def salt(self) -> str:
+        if self._salt is None:
+            self._insert(Setting, name=self.SALT, value=random_token(32))  # the first replica's value wins
+            with self.db.session() as session:
+                self._salt = session.get(Setting, self.SALT).value
+        return self._salt
+
+    def remember(self, sector: str, subject: str, user_id: str) -> None:
+        if (sector, subject) not in self._known:
+            self._insert(PairwiseSubject, sector=sector, subject=subject, user_id=user_id)
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known.add((sector, subject))
+
+    def user_id(self, sector: str, subject: str) -> str | None:
+        with self.db.session() as session:
+            row = session.get(PairwiseSubject, (sector, subject))
+            return row.user_id if row else None
 
 
 # -- consents ----------------------------------------------------------------
@@ -262,6 +380,7 @@ class RefreshGrant:
     expires_at: dt.datetime
     rotated: bool
     revoked: bool
+    dpop_jkt: str | None = None
 
     def check_client(self, client):
         return client.client_id == self.client_id
@@ -287,6 +406,7 @@ def _grant_view(row: RefreshToken) -> RefreshGrant:
         expires_at=row.expires_at,
         rotated=row.rotated_at is not None,
         revoked=row.revoked_at is not None,
+        dpop_jkt=row.dpop_jkt,
     )
 
 
@@ -294,7 +414,8 @@ class RefreshTokens:
     def __init__(self, db: Database):
         self.db = db
 
-    def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int):
+    def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int,
+              dpop_jkt: str | None = None):
         with self.db.session() as session:
             session.add(
                 RefreshToken(
@@ -305,6 +426,7 @@ class RefreshTokens:
                     scope=scope,
                     auth_time=auth_time,
                     expires_at=utcnow() + dt.timedelta(seconds=ttl),
+                    dpop_jkt=dpop_jkt,
                 )
             )
 
@@ -383,6 +505,6 @@ def count_users(db: Database) -> int:
 
 
 __all__ = [
-    "Clients", "Conflict", "Consents", "OAuthClient", "RefreshGrant", "RefreshTokens",
+    "Clients", "Conflict", "Consents", "InitialAccessTokens", "PairwiseSubjects", "OAuthClient", "RefreshGrant", "RefreshTokens",
     "Revocations", "UserView", "Users", "count_users", "new_id",
 ]

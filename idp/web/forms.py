@@ -13,6 +13,7 @@ EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 class LoginForm(FlaskForm):
     interaction = HiddenField()
+    next = HiddenField()  # only the device page (see login.safe_next)
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
@@ -24,7 +25,7 @@ class ConsentForm(FlaskForm):
 
 
 class LogoutForm(FlaskForm):
-    pass
+    logout_request = HiddenField()  # an RP-initiated logout waiting for confirmation
 
 
 class RegisterForm(FlaskForm):
@@ -71,3 +72,13 @@ class EnrolTotpForm(ConfirmPasswordForm):
 
 class EndSessionForm(FlaskForm):
     handle = HiddenField()
+
+
+class DeviceCodeForm(FlaskForm):
+    user_code = StringField("Code", validators=[DataRequired(), Length(max=32)])
+
+
+class DeviceConsentForm(FlaskForm):
+    user_code = HiddenField(validators=[DataRequired(), Length(max=32)])
+    allow = SubmitField("Allow")
+    deny = SubmitField("Deny")

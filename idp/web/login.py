@@ -8,6 +8,7 @@ factor, the code page (login_mfa.py); otherwise the session starts here.
 from __future__ import annotations
 
 import math
+import re
 
 from flask import redirect, render_template, request, session, url_for
 
@@ -29,6 +30,7 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.interaction.data = request.args.get("interaction", "")
+        form.next.data = safe_next(request.args.get("next", ""))
         form.email.data = request.args.get("login_hint", "")[:320]
     interaction_id = form.interaction.data or None
     interaction = interactions.load(interaction_id) if interaction_id else None
@@ -70,7 +72,16 @@ def login():
         authn.begin_second_factor(user)
         return redirect(url_for("web.login_mfa", interaction=interaction_id))
     authn.start_session(user, ["pwd"])
-    return authn.after_sign_in(interaction_id)
+    return authn.after_sign_in(interaction_id, safe_next(form.next.data))
+
+
+NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?")
+
+
+def safe_next(value: str | None) -> str | None:
+    """Where to go after signing in without an authorization request: only the device page
+    (an open redirect otherwise)."""
+    return value if value and NEXT_PAGES.fullmatch(value) else None
 
 
 def duration(seconds: int) -> str:

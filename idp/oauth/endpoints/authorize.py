@@ -1,7 +1,11 @@
 """The authorization endpoint (RFC 6749 4.1.1, OpenID Connect Core 3.1.2).
 
-1. the request: fresh from the relying party, or resumed after login or consent;
-2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE;
+1. the request: fresh from the relying party — a pushed request_uri (RFC 9126) or a signed
+   request object (RFC 9101) stands for its parameters; PAR required for the client or the
+   server -> error page — or resumed after login or consent; claims asked for in `claims`
+   bring in their scopes (OIDC Core 5.5, oauth/claims.py);
+2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE; then the
+   claims parameter's syntax and an essential acr we cannot meet;
    errors before the redirect URI is trusted show an error page, never a redirect;
 3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint,
    with a second factor when acr_values asks for it and the account has one;
@@ -22,14 +26,20 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import redirect, render_template, request, session, url_for
 
-from ... import interactions
+from ... import interactions, logout
 from ...context import oauth_server, services
 from ...keys import InvalidJWT
 from ...mfa import ACR_MFA
 from ..response_modes import authorization_response
 from ..server import StoredAuthorizationRequest
+from ...subjects import subject_for
+from ..claims import (
+    UnmetAuthenticationRequirementsError, check_acr, parse_claims_request, requested_subject, scopes_for_claims,
+)
+from .par import take_pushed
 
 SINGLE_VALUE_LIMIT = 2048
+LIMITS = {"request": 16384, "claims": 8192}
 
 
 def authorize():
@@ -44,10 +54,13 @@ def authorize():
             return error_page("expired_request", "This sign-in request has expired. Start again from the application.")
         oauth_request = StoredAuthorizationRequest(f"{svc.config.issuer}/authorize", interaction["params"])
     else:
-        if any(len(v) > SINGLE_VALUE_LIMIT for v in request.values.values()):
+        if any(len(v) > LIMITS.get(k, SINGLE_VALUE_LIMIT) for k, v in request.values.items()):
             return error_page("invalid_request", "A parameter of the request is too long.")
         interaction = None
-        oauth_request = server.create_oauth2_request(None)
+        try:
+            oauth_request = with_claimed_scopes(expanded_request(server, server.create_oauth2_request(None)))
+        except OAuth2Error as error:  # the redirect URI is not known to be valid yet: never redirect
+            return error_page(error.error, error.description or "The request object is invalid.")
     params = dict(oauth_request.payload.data.items())
 
     # 2. Validation by authlib.
@@ -59,12 +72,19 @@ def authorize():
 
     prompts = set(params.get("prompt", "").split())
     client = grant.request.client
+    if interaction is None and must_push(client) and not getattr(oauth_request, "pushed", False):
+        return error_page("invalid_request", "This application must use pushed authorization requests (RFC 9126 5).")
     if params.get("max_age") is not None and not params["max_age"].isdigit():
         return error_response(InvalidRequestError("max_age must be a non-negative integer",
                                                   redirect_uri=grant.redirect_uri), params)
+    try:
+        check_acr(parse_claims_request(params.get("claims")))
+    except OAuth2Error as error:
+        error.redirect_uri = grant.redirect_uri
+        return error_response(error, params)
 
     # 3. Authentication.
-    if not is_authenticated_enough(user, params, prompts, interaction):
+    if not is_authenticated_enough(user, params, prompts, interaction, client):
         if "none" in prompts:
             return error_response(LoginRequiredError(redirect_uri=grant.redirect_uri), params)
         interaction_id = interaction_id or interactions.create(params)
@@ -74,7 +94,9 @@ def authorize():
         return redirect(url_for("web.login") + "?" + urlencode(query))
     if wants_mfa(params) and session.get("acr") != ACR_MFA:
         # Signed in with a password only, and the account has no second factor to ask for.
-        return error_response(UnmetAuthenticationRequirements(redirect_uri=grant.redirect_uri), params)
+        return error_response(UnmetAuthenticationRequirementsError(
+            "The account has no second factor, which this application requires.",
+            redirect_uri=grant.redirect_uri), params)
 
     # 4. Consent.
     scopes = set(grant.request.scope.split())
@@ -93,6 +115,7 @@ def authorize():
     # 5. The code.
     if interaction_id:
         interactions.finish(interaction_id)
+    logout.remember_client(client.client_id)  # back-channel logout reaches it when this session ends
     oauth_request.interaction = {
         "auth_time": session.get("auth_time"),
         "amr": session.get("amr"),
@@ -100,6 +123,46 @@ def authorize():
         "sid": session.get("sid"),
     }
     return server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
+
+
+def expanded_request(server, oauth_request):
+    """A PAR request_uri (RFC 9126 4) or a signed request object (RFC 9101) -> the plain
+    request it stands for; other requests unchanged. The result is what waits across login."""
+    data = oauth_request.payload.data
+    issuer = services().config.issuer
+    if "request_uri" in data:
+        if "request" in data:
+            raise InvalidRequestError("request and request_uri are mutually exclusive (RFC 9101 5).")
+        expanded = StoredAuthorizationRequest(f"{issuer}/authorize", take_pushed(data["request_uri"],
+                                                                                 data.get("client_id")))
+        expanded.pushed = True
+        return expanded
+    params = server.jar.parameters(server, oauth_request)
+    return oauth_request if params is None else StoredAuthorizationRequest(f"{issuer}/authorize", params)
+
+
+def with_claimed_scopes(oauth_request):
+    """Claims asked for in the claims parameter bring in the scopes that hold them (see
+    oauth/claims.py); a malformed parameter is left for step 2 to refuse by redirect."""
+    data = oauth_request.payload.data
+    try:
+        extra = scopes_for_claims(parse_claims_request(data.get("claims")))
+    except OAuth2Error:
+        return oauth_request
+    scopes = (data.get("scope") or "").split()
+    missing = [s for s in sorted(extra) if s not in scopes]
+    if not missing:
+        return oauth_request
+    params = {**dict(data.items()), "scope": " ".join(scopes + missing)}
+    expanded = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
+    expanded.pushed = getattr(oauth_request, "pushed", False)
+    return expanded
+
+
+def must_push(client) -> bool:
+    """require_pushed_authorization_requests, for the whole server or this client (RFC 9126 5, 6)."""
+    return services().config.require_par or bool(client.client_metadata.get("require_pushed_authorization_requests"))
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +181,7 @@ def current_user() -> SessionUser | None:
     return SessionUser(user_id) if user_id else None
 
 
-def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict | None) -> bool:
+def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict | None, client) -> bool:
     if user is None:
         return False
     auth_time = int(session.get("auth_time") or 0)
@@ -129,24 +192,19 @@ def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict 
     max_age = params.get("max_age")
     if max_age is not None and not fresh and time.time() - auth_time > int(max_age):
         return False
+    subject = subject_for(services(), client, user.id)
     hint = params.get("id_token_hint")
-    if hint and hint_subject(hint) != user.id:
+    if hint and hint_subject(hint) != subject:
         return False
     if wants_mfa(params) and session.get("acr") != ACR_MFA and services().mfa.is_enrolled(user.id):
         return False  # step up: sign in again, this time with the second factor
-    return True
+    wanted = requested_subject(parse_claims_request(params.get("claims")))
+    return wanted is None or wanted == subject  # OIDC Core 3.1.2.2: only that user may get a code
 
 
 def wants_mfa(params: dict) -> bool:
     """acr_values (OIDC Core 3.1.2.1) naming our multi-factor class: we treat it as a requirement."""
     return ACR_MFA in (params.get("acr_values") or "").split()
-
-
-class UnmetAuthenticationRequirements(OAuth2Error):
-    """OpenID Connect Core Unmet Authentication Requirements 1.0."""
-
-    error = "unmet_authentication_requirements"
-    description = "The account has no second factor, which this application requires."
 
 
 def hint_subject(id_token_hint: str) -> str | None:

@@ -13,14 +13,20 @@ from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from ...context import services
 from ...mfa import ACR_VALUES_SUPPORTED
-from ..server import SCOPES_SUPPORTED
+from ..claims import CLAIMS_SUPPORTED
+from ..client_auth import ASYMMETRIC_ALGS
+from ..dpop import DPOP_ALGS
+from ..scopes import SCOPES_SUPPORTED
 from .cacheable import cacheable
 
 _cache: dict[tuple, tuple[bytes, str]] = {}
+TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"]
+ASSERTION_ALGS = ASYMMETRIC_ALGS + ["HS256"]
 
 
-def metadata(issuer: str, signing_algs: list[str]) -> dict:
-    return {
+def metadata(config, signing_algs: list[str]) -> dict:
+    issuer = config.issuer
+    data = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
@@ -28,31 +34,50 @@ def metadata(issuer: str, signing_algs: list[str]) -> dict:
         "jwks_uri": f"{issuer}/jwks.json",
         "introspection_endpoint": f"{issuer}/introspect",
         "revocation_endpoint": f"{issuer}/revoke",
+        "end_session_endpoint": f"{issuer}/end_session",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-        "subject_types_supported": ["public"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
+                                  "urn:ietf:params:oauth:grant-type:device_code"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": signing_algs,  # exactly the algorithms with a live key
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS[:-1],
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid",
-                             "acr", "amr", "name", "updated_at", "email", "email_verified"],
+        "claims_supported": CLAIMS_SUPPORTED,
         "acr_values_supported": ACR_VALUES_SUPPORTED,
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": True,
+        "request_parameter_supported": True,
+        "request_uri_parameter_supported": False,  # no fetching from RPs; PAR's request_uri works (RFC 9126)
+        "request_object_signing_alg_values_supported": ASYMMETRIC_ALGS,
+        "pushed_authorization_request_endpoint": f"{issuer}/par",
+        "dpop_signing_alg_values_supported": DPOP_ALGS,
+        "require_pushed_authorization_requests": config.require_par,
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
+    if config.registration_mode != "off":
+        data["registration_endpoint"] = f"{issuer}/connect/register"
+    return data
 
 
-def _document(issuer: str, signing_algs: list[str]) -> tuple[bytes, str]:
-    key = (issuer, tuple(signing_algs))
+def current_metadata() -> dict:
+    svc = services()
+    return metadata(svc.config, svc.keys.signing_algs())
+
+
+def _document(config, signing_algs: list[str]) -> tuple[bytes, str]:
+    key = (config, tuple(signing_algs))
     if key not in _cache:
-        data = metadata(issuer, signing_algs)
+        data = metadata(config, signing_algs)
         AuthorizationServerMetadata(data).validate()
         body = json.dumps(data, indent=None, separators=(",", ":")).encode()
         _cache[key] = (body, hashlib.sha256(body).hexdigest()[:32])
@@ -61,5 +86,5 @@ def _document(issuer: str, signing_algs: list[str]) -> tuple[bytes, str]:
 
 def discovery():
     svc = services()
-    body, etag = _document(svc.config.issuer, svc.keys.signing_algs())
+    body, etag = _document(svc.config, svc.keys.signing_algs())
     return cacheable(body, etag, 3600, "application/json")

@@ -15,11 +15,12 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Base
 
 from ...store.repos import RefreshGrant
 from ...context import services
+from ...subjects import subject_for
 from .tokens_lookup import find_token
 
 
 class IntrospectionEndpoint(_Base):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"]
 
     def query_token(self, token_string, token_type_hint):
         return find_token(token_string, token_type_hint)
@@ -36,14 +37,15 @@ class IntrospectionEndpoint(_Base):
                 "active": True,
                 "token_type": "refresh_token",
                 "client_id": token.client_id,
-                "sub": token.user_id,
+                "sub": subject_for(services(), services().clients.get(token.client_id), token.user_id),
                 "scope": token.scope,
                 "iss": issuer,
                 "exp": int(token.expires_at.replace(tzinfo=dt.timezone.utc).timestamp()),
             }
         claims = token.claims
-        payload = {"active": True, "token_type": "Bearer"}
-        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time"):
+        # RFC 9449 6.2: a bound token says so, and to which key, for the resource server to check the proof
+        payload = {"active": True, "token_type": "DPoP" if claims.get("cnf") else "Bearer"}
+        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf"):
             if name in claims:
                 payload[name] = claims[name]
         return payload

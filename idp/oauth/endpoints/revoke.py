@@ -17,7 +17,8 @@ from .tokens_lookup import find_token
 
 
 class RevocationEndpoint(_Base):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt",
+                           "none"]
 
     def query_token(self, token_string, token_type_hint):
         return find_token(token_string, token_type_hint)

@@ -1,8 +1,31 @@
 """The token endpoint (RFC 6749 section 3.2): authlib picks the grant by grant_type,
-authenticates the client and answers with no-store; each grant lives in oauth/grants/."""
+authenticates the client and answers with no-store; each grant lives in oauth/grants/.
 
-from ...context import oauth_server
+Before that, a DPoP proof (RFC 9449 5), when sent, is checked for this request
+(POST to the token endpoint); its key's thumbprint binds the tokens the grant issues.
+"""
+
+from authlib.oauth2.base import OAuth2Error
+from flask import g, request
+
+from ...context import oauth_server, services
 
 
 def token():
-    return oauth_server().create_token_response()
+    server = oauth_server()
+    try:
+        g.dpop_jkt = dpop_key_of_request()
+    except OAuth2Error as error:
+        return server.handle_error_response(None, error)
+    response = server.create_token_response()
+    if server.dpop.require_nonce:
+        response.headers["DPoP-Nonce"] = server.dpop.current_nonce()
+    return response
+
+
+def dpop_key_of_request(access_token: str | None = None) -> str | None:
+    """The jkt of this request's DPoP proof; None without a DPoP header."""
+    values = request.headers.getlist("DPoP")
+    if not values:
+        return None
+    return oauth_server().dpop.verify(values, request.method, services().config.issuer + request.path, access_token)

@@ -2,7 +2,7 @@
 
 1. the bearer access token from the header or the form body (RFC 6750 2.1, 2.2);
 2. verified: signature, typ at+jwt, issuer, expiry, not revoked; scope includes openid;
-3. the user still exists and is enabled;
+3. the user (behind a pairwise sub, for such clients) still exists and is enabled;
 4. the claims the token's scopes allow.
 """
 
@@ -10,14 +10,18 @@ from authlib.oauth2.rfc6750 import InvalidTokenError
 from flask import jsonify
 
 from ...context import bearer_protector, services
-from ..grants.authorization_code import user_claims
+from ...subjects import user_id_for
+from ..claims import user_claims
 
 
 def userinfo():
+    svc = services()
     token = bearer_protector().acquire_token(["openid"])
-    user = services().users.by_id(token.claims.get("sub"))
+    client = svc.clients.get(token.claims.get("client_id"))
+    user_id = user_id_for(svc, client, token.claims.get("sub")) if client else None
+    user = svc.users.by_id(user_id) if user_id else None
     if user is None or user.disabled:
         bearer_protector().raise_error_response(InvalidTokenError())
-    response = jsonify(dict(user_claims(user, token.scope)))
+    response = jsonify(dict(user_claims(user, token.scope, token.claims["sub"])))
     response.headers["Cache-Control"] = "no-store"
     return response

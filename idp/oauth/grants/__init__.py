@@ -2,6 +2,7 @@
 
 from .authorization_code import AuthorizationCodeGrant
 from .client_credentials import ClientCredentialsGrant
+from .device_code import DeviceCodeGrant
 from .refresh_token import RefreshTokenGrant
 
-__all__ = ["AuthorizationCodeGrant", "ClientCredentialsGrant", "RefreshTokenGrant"]
+__all__ = ["AuthorizationCodeGrant", "ClientCredentialsGrant", "DeviceCodeGrant", "RefreshTokenGrant"]

@@ -1,4 +1,5 @@
-"""authorization_code (RFC 6749 4.1) with PKCE (RFC 7636, S256 only) and OpenID Connect.
+"""authorization_code (RFC 6749 4.1) with PKCE (RFC 7636, S256 only) and OpenID Connect;
+a code requested with dpop_jkt (or pushed with a DPoP proof) needs a proof from that key (RFC 9449 10).
 
 Codes live in the ephemeral store under their hash, are taken atomically on
 redemption (one time), and a reused code revokes what it issued (RFC 6749 4.1.2).
@@ -6,17 +7,21 @@ redemption (one time), and a reused code revokes what it issued (RFC 6749 4.1.2)
 
 from __future__ import annotations
 
+import hmac
+import re
 import time
 
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, grants
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import g
 
 from ...security import token_hash
 from ...tokens import AuthorizationCode, grant_id_of
 from ...context import services
+from ...subjects import subject_for
+from ..claims import user_claims
+from ..dpop import InvalidDPoPProofError
 from ..response_modes import RESPONSE_MODES, authorization_response
 from .base import IssuesTokens
 
@@ -39,11 +44,16 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 amr=interaction.get("amr"),
                 acr=interaction.get("acr"),
                 sid=interaction.get("sid"),
+                dpop_jkt=data.get("dpop_jkt"),
             ),
         )
 
     def query_authorization_code(self, code, client):
-        return services().tokens.redeem_code(code, client.client_id)
+        redeemed = services().tokens.redeem_code(code, client.client_id)
+        if redeemed is not None and redeemed.dpop_jkt and not hmac.compare_digest(redeemed.dpop_jkt,
+                                                                                  g.get("dpop_jkt") or ""):
+            raise InvalidDPoPProofError("The code is bound to another DPoP key (RFC 9449 10).")
+        return redeemed
 
     def delete_authorization_code(self, authorization_code):
         """Nothing to do: redeem_code already took the code out of the store."""
@@ -72,9 +82,13 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
 
 
 def validate_response_mode(grant, redirect_uri):
-    mode = grant.request.payload.data.get("response_mode")
+    data = grant.request.payload.data
+    mode = data.get("response_mode")
     if mode and mode not in RESPONSE_MODES:
         raise InvalidRequestError(f"Unsupported response_mode '{mode}'.", redirect_uri=redirect_uri)
+    jkt = data.get("dpop_jkt")
+    if jkt is not None and not re.fullmatch(r"[A-Za-z0-9_-]{43}", jkt):
+        raise InvalidRequestError("dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 10).", redirect_uri=redirect_uri)
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -97,17 +111,10 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-def user_claims(user, scope: str) -> UserInfo:
-    """Claims the granted scopes allow (OpenID Connect Core 5.4)."""
-    scopes = set((scope or "").split())
-    info = UserInfo(sub=user.id)
-    if "profile" in scopes:
-        info["name"] = user.name or ""
-        info["updated_at"] = user.updated_at
-    if "email" in scopes:
-        info["email"] = user.email
-        info["email_verified"] = bool(user.email_verified)
-    return info
+def id_token_alg(keys, client) -> str:
+    """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
+    wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
+    return wanted if wanted in keys.signing_algs() else "RS256"
 
 
 class IdToken(OpenIDCode):
@@ -121,9 +128,7 @@ class IdToken(OpenIDCode):
         return False
 
     def get_client_algorithm(self, client):
-        """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
-        wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
-        return wanted if wanted in services().keys.signing_algs() else "RS256"
+        return id_token_alg(services().keys, client)
 
     def get_encode_header(self, client):
         alg = self.get_client_algorithm(client)
@@ -145,8 +150,12 @@ class IdToken(OpenIDCode):
             claims["sid"] = authorization_code.sid
         return claims
 
+    def encode_id_token(self, token, request):
+        g.id_token_client = request.client  # generate_user_info needs it for the client's sub
+        return super().encode_id_token(token, request)
+
     def generate_user_info(self, user, scope):
-        return user_claims(user, scope)
+        return user_claims(user, scope, subject_for(services(), g.id_token_client, user.id))
 
     def __call__(self, grant):
         super().__call__(grant)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from flask import g
+
 from ...context import services
 from ...ops.metrics import TOKENS_ISSUED
+from ...subjects import subject_for
+from ..dpop import InvalidDPoPProofError
 
 
 class IssuesTokens:
     """Replaces authlib's generic generator: our tokens need the grant's context
     (grant id, auth_time), which only the grant knows."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt",
+                                   "client_secret_jwt", "none"]
+
+    def authenticate_token_endpoint_client(self):
+        """A client registered with dpop_bound_access_tokens must send a DPoP proof (RFC 9449 5.2);
+        checked with the client, before a code or refresh token is spent."""
+        client = super().authenticate_token_endpoint_client()
+        if client.client_metadata.get("dpop_bound_access_tokens") and not g.get("dpop_jkt"):
+            raise InvalidDPoPProofError("This client's tokens must be DPoP-bound: send a DPoP proof.")
+        return client
 
     def token_context(self) -> dict:
         """grant_id, auth_time and user_id of the grant being redeemed (none for client_credentials)."""
@@ -26,12 +39,14 @@ class IssuesTokens:
         )
         token = services().tokens.bearer_response(
             client.client_id,
-            user.id if user else client.client_id,
+            subject_for(services(), client, user.id) if user else client.client_id,
             scope or "",
             user_id=user.id if user else None,
             grant_id=context.get("grant_id"),
             auth_time=context.get("auth_time"),
             include_refresh_token=wants_refresh,
+            dpop_jkt=g.get("dpop_jkt"),
+            bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
         )
         TOKENS_ISSUED.labels(self.GRANT_TYPE).inc()
         return token

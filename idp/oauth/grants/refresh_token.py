@@ -1,11 +1,15 @@
-"""refresh_token (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14.2).
+"""refresh_token (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14.2), and
+DPoP binding for public clients (RFC 9449 5).
 
 Every use returns a new refresh token and consumes the old one atomically; a
 consumed token presented again revokes the whole family, because either the
 client or an attacker holds a stolen copy.
 """
 
+import hmac
+
 from authlib.oauth2.rfc6749 import InvalidGrantError, grants
+from flask import g
 
 from ...context import services
 from .base import IssuesTokens
@@ -21,6 +25,9 @@ class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
         if grant.rotated:
             services().tokens.revoke_grant(grant.family_id)  # reuse: the family is compromised
             return None
+        if grant.dpop_jkt and not hmac.compare_digest(grant.dpop_jkt, g.get("dpop_jkt") or ""):
+            # RFC 9449 5: a bound refresh token needs a proof from the same key
+            raise InvalidGrantError("The refresh token is bound to another DPoP key.")
         return grant
 
     def authenticate_user(self, refresh_token):

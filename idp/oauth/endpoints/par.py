@@ -1,0 +1,81 @@
+"""Pushed Authorization Requests (RFC 9126). Written by hand: authlib has no PAR endpoint.
+
+1. authenticate the client as at the token endpoint (RFC 9126 2; public clients by client_id);
+2. a request_uri in the push is invalid_request (RFC 9126 2.1); a signed `request` object
+   replaces the parameters (RFC 9101, oauth/jar.py); a DPoP proof binds the code to its key
+   (dpop_jkt, RFC 9449 10.1);
+3. validated like an authorization request by authlib (client, redirect URI exactly, response
+   type, scope, PKCE); errors are JSON with 400, never redirects (RFC 9126 2.3);
+4. the parameters are kept server-side under a random request_uri for PAR_EXPIRES seconds;
+5. 201 {request_uri, expires_in}, no-store (RFC 9126 2.2).
+
+The authorization endpoint takes the pushed request exactly once (take_pushed): a reused or
+expired request_uri is invalid_request_uri.
+"""
+
+from __future__ import annotations
+
+import json
+
+from authlib.consts import default_json_headers
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc9101.errors import InvalidRequestUriError
+
+from ...context import oauth_server, services
+from ...security import random_token
+from ..client_auth import JWT_AUTH_METHODS
+from ..dpop import InvalidDPoPProofError
+from .token import dpop_key_of_request
+
+URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", *JWT_AUTH_METHODS, "none"]
+CLIENT_AUTH_FIELDS = ("client_secret", "client_assertion", "client_assertion_type")
+
+
+def pushed_authorization_request():
+    server = oauth_server()
+    oauth_request = server.create_oauth2_request(None)
+    try:
+        # 1. The client.
+        client = server.authenticate_client(oauth_request, CLIENT_AUTH_METHODS, "pushed_authorization_request")
+        # 2. The parameters.
+        if "request_uri" in oauth_request.payload.data:
+            raise InvalidRequestError("request_uri cannot be pushed (RFC 9126 2.1).")
+        params = server.jar.parameters(server, oauth_request) or {
+            k: v for k, v in oauth_request.payload.data.items() if k not in CLIENT_AUTH_FIELDS}
+        if params.get("client_id", client.client_id) != client.client_id:
+            raise InvalidRequestError("client_id does not match the authenticated client.")
+        params["client_id"] = client.client_id
+        jkt = dpop_key_of_request()  # RFC 9449 10.1: a DPoP proof here binds the code to its key
+        if jkt:
+            if params.get("dpop_jkt", jkt) != jkt:
+                raise InvalidDPoPProofError("dpop_jkt does not match the DPoP proof's key.")
+            params["dpop_jkt"] = jkt
+        # 3. Validation as an authorization request.
+        from ..server import StoredAuthorizationRequest  # server.py imports this package
+
+        stored = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
+        grant = server.get_authorization_grant(stored)
+        grant.validate_no_multiple_request_parameter(stored)
+        grant.validate_authorization_request()  # not the consent checks: prompt=none is for later
+    except OAuth2Error as error:
+        error.redirect_uri = None  # RFC 9126 2.3: the answer goes to the client, not the browser
+        return server.handle_error_response(oauth_request, error)
+    # 4 and 5.
+    ttl = services().config.par_ttl
+    request_uri = URN_PREFIX + random_token(32)
+    services().store.set("par:" + request_uri, json.dumps(params), ttl)
+    return server.handle_response(201, {"request_uri": request_uri, "expires_in": ttl}, default_json_headers)
+
+
+def take_pushed(request_uri: str, client_id: str | None) -> dict:
+    """The pushed parameters, once; the outer client_id must be the pusher's (RFC 9126 4)."""
+    if not request_uri.startswith(URN_PREFIX) or len(request_uri) > 128:
+        raise InvalidRequestUriError(description="Only request_uri values from the PAR endpoint are accepted.")
+    raw = services().store.take("par:" + request_uri)
+    if raw is None:
+        raise InvalidRequestUriError(description="The request_uri is unknown, expired or already used.")
+    params = json.loads(raw)
+    if params.get("client_id") != client_id:
+        raise InvalidRequestUriError(description="The request_uri belongs to another client.")
+    return params

@@ -1,0 +1,61 @@
+"""urn:ietf:params:oauth:grant-type:device_code (RFC 8628 3.4, 3.5).
+
+The device polls with its device code: authorization_pending until the user decides
+on the user-code page, slow_down when it polls faster than the interval (which then
+grows by 5 s), access_denied, expired_token; an approved code is redeemed once
+(an atomic marker), a second redemption is invalid_grant.
+"""
+
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc8628 import AuthorizationPendingError, ExpiredTokenError, SlowDownError
+from authlib.oauth2.rfc8628 import DeviceCodeGrant as _Base
+
+from ...context import services
+from ...device import DeviceStore
+from .base import IssuesTokens
+
+
+class DeviceCodeGrant(IssuesTokens, _Base):
+    def devices(self) -> DeviceStore:
+        return DeviceStore(services().store)
+
+    def validate_token_request(self):
+        try:
+            super().validate_token_request()
+        except InvalidRequestError as error:
+            if self.request.payload.data.get("device_code"):
+                # an unknown device code is a bad grant, not a malformed request (RFC 6749 5.2)
+                raise InvalidGrantError("Unknown or expired device_code.") from error
+            raise
+
+    def query_device_credential(self, device_code):
+        return self.devices().by_device_code(device_code)
+
+    def validate_device_credential(self, credential):
+        devices = self.devices()
+        if credential.is_expired():
+            raise ExpiredTokenError()
+        decision = devices.decision(credential)
+        if decision is None:
+            if devices.polled_too_fast(credential):
+                raise SlowDownError()
+            raise AuthorizationPendingError()
+        if not decision.get("approved"):
+            raise AccessDeniedError()
+        if not devices.redeem(credential):
+            raise InvalidGrantError("The device code was already used.")
+        user = services().users.by_id(decision["user_id"])
+        if user is None or user.disabled:
+            raise InvalidGrantError("The user is no longer active.")
+        self.request.decision = decision
+        return user
+
+    def query_user_grant(self, user_code):
+        """Unused: validate_device_credential reads the decision by device code."""
+
+    def should_slow_down(self, credential):
+        """Unused: see validate_device_credential."""
+
+    def token_context(self):
+        decision = self.request.decision
+        return {"grant_id": decision["grant_id"], "auth_time": decision["auth_time"]}
