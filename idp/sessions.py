@@ -151,20 +151,26 @@ class UserSessions:
         return sorted(sessions, key=lambda s: (not s.current, -s.created))
 
     def end(self, user_id: str, handle: str) -> bool:
-        for sid in self._live(user_id):
+        for sid, data in self._live(user_id).items():
             if token_hash(sid)[:32] == handle:
-                self._end(user_id, [sid])
+                self._end(user_id, {sid: data})
                 return True
         return False
 
     def end_all(self, user_id: str, keep_sid: str | None = None) -> int:
         """End every session of the user (but keep_sid): after a password reset or change."""
-        sids = [sid for sid in self._live(user_id) if sid != keep_sid]
-        self._end(user_id, sids)
-        return len(sids)
+        ended = {sid: data for sid, data in self._live(user_id).items() if sid != keep_sid}
+        self._end(user_id, ended)
+        return len(ended)
 
-    def _end(self, user_id: str, sids: list[str]) -> None:
+    def _end(self, user_id: str, ended: dict[str, dict]) -> None:
+        """Remove the sessions and tell their relying parties (Back-Channel Logout 1.0, 2.7)."""
+        from .logout import end_session_data  # logout needs the app context this module does not
+
+        sids = list(ended)
         if sids:
+            for data in ended.values():
+                end_session_data(data)
             self.store.delete(*["sess:" + sid for sid in sids])
             self.store.srem(index_key(user_id), *sids)
             self.store.index_remove(SESSION_INDEX, *sids)

@@ -186,3 +186,18 @@ def test_logout_token_to_a_private_address_is_refused_by_the_outbound_guard(idp)
                 "ftp://example.com/x", "http://user:pw@example.com/"):
         with pytest.raises(OutboundError):
             guard.check_url(url)
+
+
+def test_ending_a_session_from_the_account_page_notifies_its_relying_parties_backchannel_2_7(
+        idp, logout_client, user, receiver):
+    from .flows import submit
+    from .test_account_page import handles
+
+    phone, laptop = Browser(idp), Browser(idp)
+    run_code_flow(idp, phone, logout_client, user)  # the phone's session gave the RP an ID token
+    laptop.login(laptop.go(idp.endpoint("/login")), user.email)
+    page = laptop.go(idp.endpoint("/account"))
+    submit(laptop, "/account/sessions/end", page, handle="others")
+    assert not signed_in(phone)
+    logouts = receiver.wait_for_logouts(1)
+    assert logouts[0]["status"] == 200

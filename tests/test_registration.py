@@ -116,7 +116,7 @@ def test_a_body_that_is_not_a_json_object_is_400(idp, token, body):
 def test_read_update_delete_with_the_registration_access_token_rfc7592_2(idp, token):
     body = register(idp, WEB_APP, token).json()
     uri, auth = body["registration_client_uri"], {"Authorization": f"Bearer {body['registration_access_token']}"}
-    assert uri == f"{idp.url}/register/{body['client_id']}"
+    assert uri == f"{idp.url}/connect/register/{body['client_id']}"
 
     read = requests.get(uri, headers=auth, timeout=5)
     assert read.status_code == 200 and read.json()["redirect_uris"] == [REDIRECT_URI]

@@ -167,6 +167,7 @@ FR: dict[str, str] = {
     "Keep access while you are away": "Garder l’accès en votre absence",
     # sign-out, home, errors
     "Sign out of %(brand)s on this browser?": "Se déconnecter de %(brand)s sur ce navigateur ?",
+    "%(client)s asks to sign you out.": "%(client)s demande à vous déconnecter.",
     "You are signed out.": "Vous êtes déconnecté.",
     "Welcome": "Bienvenue",
     "One account for every application of %(brand)s.": "Un seul compte pour toutes les applications de %(brand)s.",
