@@ -284,8 +284,17 @@ class KeyManager:
             for row in rows:
                 row.private_key_encrypted = new.wrap(self._wrapper.unwrap(row.private_key_encrypted, row.kid), row.kid)
             self._rewrap_client_secrets(session, new)
+            self._rewrap_totp_secrets(session, new)
             return len(rows)
         return self._transaction(work, after_commit=lambda: setattr(self, "_wrapper", new))
+
+    def _rewrap_totp_secrets(self, session, new: KeyWrapper) -> None:
+        """TOTP secrets are encrypted under the same key (idp/mfa.py), bound to their user."""
+        from .store.models import TotpCredential
+
+        for credential in session.scalars(select(TotpCredential)).all():
+            aad = "totp:" + credential.user_id
+            credential.secret_encrypted = new.wrap(self._wrapper.unwrap(credential.secret_encrypted, aad), aad)
 
     def _rewrap_client_secrets(self, session, new: KeyWrapper) -> None:
         """client_secret_jwt secrets are encrypted under the same key (store.repos.Clients)."""

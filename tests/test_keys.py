@@ -198,12 +198,23 @@ def test_export_import_round_trip(tmp_path, cluster):
 
 
 def test_rewrap_under_a_new_kek(tmp_path):
+    from idp.keys import KeyWrapper
+    from idp.store.models import TotpCredential, User
+
     url = f"sqlite:///{tmp_path}/rewrap.sqlite"
     upgrade(url)
-    manager = KeyManager(Database(url), "old-kek-" * 5, cache_seconds=0)
+    db = Database(url)
+    manager = KeyManager(db, "old-kek-" * 5, cache_seconds=0)
     manager.ensure_signing_keys()
     kid = manager.signing_key()[0]
+    with db.session() as session:  # a second factor's secret is encrypted under the same key
+        session.add(User(id="u1", email="u1@example.com"))
+        session.flush()
+        session.add(TotpCredential(user_id="u1", secret_encrypted=KeyWrapper("old-kek-" * 5).wrap(b"JBSWY3DP", "totp:u1")))
     assert manager.rewrap("new-kek-" * 5) == 2
+    with db.session() as session:
+        blob = session.get(TotpCredential, "u1").secret_encrypted
+    assert KeyWrapper("new-kek-" * 5).unwrap(blob, "totp:u1") == b"JBSWY3DP"
     assert KeyManager(Database(url), "new-kek-" * 5, cache_seconds=0).signing_key()[0] == kid
     with pytest.raises(KeyDecryptionError):
         KeyManager(Database(url), "old-kek-" * 5, cache_seconds=0).signing_key()
