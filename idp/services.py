@@ -16,6 +16,8 @@ from .sessions import UserSessions
 from .store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
 from .store.audit_events import AuditEvents
 from .store.db import Database
+from .federation import Connector, build_connectors
+from .store.federated import FederatedIdentities
 from .store.ephemeral import EphemeralStore, make_store
 from .store.repos import Clients, Consents, RefreshTokens, Revocations, Users
 from .tokens import TokenService
@@ -40,6 +42,9 @@ class Services:
     mfa: Mfa
     accounts: Accounts
     audit_events: AuditEvents
+    # upstream federation
+    federated: FederatedIdentities
+    connectors: dict[str, Connector]
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -98,4 +103,6 @@ def build_services(config: Config) -> Services:
         mfa=Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name),
         accounts=Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout),
         audit_events=AuditEvents(db),
+        federated=FederatedIdentities(db),
+        connectors=build_connectors(config.providers, config.federation_timeout),
     )
