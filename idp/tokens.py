@@ -40,6 +40,7 @@ class AuthorizationCode:
     acr: str | None = None
     amr: list | None = None
     sid: str | None = None
+    idp: str | None = None  # upstream provider of a federated sign-in
 
     # authlib's AuthorizationCodeMixin
     def get_redirect_uri(self):

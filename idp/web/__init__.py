@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401  (routes register on import)
     account_password,
     brand,
     consent,
+    federation,
     forgot_password,
     login,
     login_mfa,

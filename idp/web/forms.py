@@ -71,3 +71,14 @@ class EnrolTotpForm(ConfirmPasswordForm):
 
 class EndSessionForm(FlaskForm):
     handle = HiddenField()
+
+
+class FederatedStartForm(FlaskForm):
+    """The "Sign in with <provider>" button: a POST with the CSRF token and the interaction."""
+
+    interaction = HiddenField(validators=[Length(max=64)])
+
+
+class UnlinkForm(FlaskForm):
+    provider = HiddenField(validators=[DataRequired(), Length(max=32)])
+    subject = HiddenField(validators=[DataRequired(), Length(max=255)])

@@ -39,6 +39,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 amr=interaction.get("amr"),
                 acr=interaction.get("acr"),
                 sid=interaction.get("sid"),
+                idp=interaction.get("idp"),
             ),
         )
 
@@ -143,6 +144,8 @@ class IdToken(OpenIDCode):
         claims = super().get_authorization_code_claims(authorization_code)
         if authorization_code.sid:
             claims["sid"] = authorization_code.sid
+        if authorization_code.idp:  # the upstream provider of a federated sign-in (amr ["fed"])
+            claims["idp"] = authorization_code.idp
         return claims
 
     def generate_user_info(self, user, scope):
