@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import uuid
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -409,3 +409,35 @@ def test_every_federation_message_has_a_french_translation():
                 federation_page.NO_ACCOUNT, federation_page.DISABLED, federation_page.LINK_NOTICE,
                 account_page_module.UNLINK_REFUSED]
     assert [m for m in messages if m not in FR] == []
+
+
+# -- a real browser -------------------------------------------------------------------
+def test_sign_in_with_github_in_a_real_browser(fed, github, rp_client, chromium, screenshot):
+    """Chromium clicks "Sign in with GitHub" on the hosted login page and ends at the relying party."""
+    email = new_email()
+    github.sign_in_as(7000 + free_port(), email, name="Mona Lisa")
+    rp, meta = relying_party(fed, rp_client, "openid email profile")
+    verifier, nonce = generate_token(48), generate_token(16)
+    url, state = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
+
+    context = chromium.new_context(locale="en-US")
+    page = context.new_page()
+    callbacks = []
+    page.route(REDIRECT_URI + "*", lambda route: (callbacks.append(route.request.url),
+                                                  route.fulfill(status=200, body="rp")))
+    try:
+        page.goto(url)
+        assert page.title() == "Sign in"
+        screenshot(page, f"login-with-providers-{fed.backend}")
+        page.get_by_role("button", name="Sign in with GitHub").click()
+        page.wait_for_url(REDIRECT_URI + "*", timeout=10_000)
+    finally:
+        context.close()
+    assert "/login/oauth/authorize" in github.requests and "/user/emails" in github.requests
+
+    params = {k: v[0] for k, v in parse_qs(urlsplit(callbacks[-1]).query).items()}
+    assert params["state"] == state
+    token = rp.fetch_token(meta["token_endpoint"], code=params["code"], code_verifier=verifier)
+    claims = validate_id_token(meta, token["id_token"], rp_client.client_id, nonce).claims
+    assert claims["amr"] == ["fed"] and claims["idp"] == "github"
+    assert rp.get(meta["userinfo_endpoint"]).json()["email"] == email
