@@ -8,10 +8,12 @@ The relying party is authlib's OAuth2Session against the downstream IdP, as in t
 from __future__ import annotations
 
 import dataclasses
+import time
 import types
 import uuid
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import pyotp
 import pytest
 import requests
 from authlib.common.security import generate_token
@@ -297,6 +299,14 @@ def test_upstream_down_shows_an_error_page_and_creates_nothing(fed, github, rp_c
     assert not any(i[1] == str(github.account["id"]) for i in identities(fed))
 
 
+def test_a_failing_token_endpoint_shows_an_error_page_and_creates_nothing(fed, upstream, proxy, rp_client):
+    proxy.mode = "down"
+    person = upstream.create_user(new_email())
+    flow, page = oidc_sign_in(fed, upstream, rp_client, "tampered", person.email)
+    assert page.status_code == 502 and "Tampered is not responding right now" in page.text
+    assert fed.services.users.by_email(person.email) is None
+
+
 @pytest.mark.parametrize("mode", ["wrong_aud", "bad_signature", "wrong_nonce", "expired"])
 def test_a_bad_upstream_id_token_is_refused(fed, upstream, proxy, rp_client, mode):
     proxy.mode = mode
@@ -373,6 +383,54 @@ def test_unlink_only_while_another_way_to_sign_in_remains(fed, upstream, github,
     assert bare.status_code == 400 and len(identities(fed, user_id)) == 1
 
 
+def test_a_signed_in_user_links_another_provider_from_the_account_page(fed, upstream, github, rp_client):
+    github.sign_in_as(8000 + free_port(), new_email())
+    flow = start(fed, rp_client)
+    user_id = finish(flow, click_provider(flow, fed, "github"))["sub"]
+    page = account_page(flow.agent, fed)
+    assert 'aria-label="Link Google"' in page.text and 'aria-label="Link GitHub"' not in page.text
+
+    person = upstream.create_user(new_email())  # another address: linking here is not by email
+    fields = {**hidden_fields(page.text), "link": "1"}
+    done = upstream_login(flow, upstream, flow.agent.post(fed.endpoint("/login/federated/google"), fields),
+                          person.email)
+    assert "now signs you in here too" in done.text
+    assert sorted(i[0] for i in identities(fed, user_id)) == ["github", "google"]
+    page = account_page(flow.agent, fed)
+    assert page.text.count(">Unlink<") == 2  # two ways in: either may go
+
+    again, response = oidc_sign_in(fed, upstream, rp_client, "google", person.email)
+    assert finish(again, response)["sub"] == user_id
+
+    # The same Google account cannot be linked to a second local account.
+    other = Agent()
+    github.sign_in_as(9000 + free_port(), new_email())
+    third = start(fed, rp_client, other)
+    finish(third, click_provider(third, fed, "github"))
+    page = account_page(other, fed)
+    refused = upstream_login(third, upstream, other.post(fed.endpoint("/login/federated/google"),
+                                                         {**hidden_fields(page.text), "link": "1"}), person.email)
+    assert refused.status_code == 409 and "already linked to another account" in refused.text
+
+
+def test_linking_waits_for_the_second_factor_when_the_account_has_one(fed, upstream, rp_client):
+    email = new_email()
+    local = fed.create_user(email)
+    secret = fed.services.mfa.new_secret()
+    assert fed.services.mfa.enrol(local.id, secret, pyotp.TOTP(secret).now())
+    upstream.create_user(email)
+    flow, page = oidc_sign_in(fed, upstream, rp_client, "google", email)
+    fields = hidden_fields(page.text)
+    fields.update(email=email, password=PASSWORD)
+    code_page = flow.agent.post(fed.endpoint("/login"), fields)
+    assert 'name="code"' in code_page.text and identities(fed, local.id) == []
+    fields = hidden_fields(code_page.text)
+    fields.update(code=pyotp.TOTP(secret).at(time.time() + 30))
+    claims = finish(flow, flow.agent.post(fed.endpoint("/login/mfa"), fields))
+    assert claims["sub"] == local.id and claims["amr"] == ["pwd", "otp"]
+    assert [i[0] for i in identities(fed, local.id)] == ["google"]
+
+
 # -- configuration ------------------------------------------------------------------
 def test_providers_are_read_from_the_environment():
     env = {"GOOGLE_CLIENT_ID": "g-id", "GOOGLE_CLIENT_SECRET": "g-secret",
@@ -407,7 +465,7 @@ def test_every_federation_message_has_a_french_translation():
     messages = [federation_page.CANCELLED, federation_page.FAILED, federation_page.UNREACHABLE,
                 federation_page.REJECTED, federation_page.BAD_STATE, federation_page.NO_VERIFIED_EMAIL,
                 federation_page.NO_ACCOUNT, federation_page.DISABLED, federation_page.LINK_NOTICE,
-                account_page_module.UNLINK_REFUSED]
+                federation_page.LINKED_ELSEWHERE, account_page_module.UNLINK_REFUSED]
     assert [m for m in messages if m not in FR] == []
 
 

@@ -152,7 +152,7 @@ class TokenProxy(ThreadServer):
 
     def __init__(self, upstream):
         self.upstream = upstream
-        self.mode = "pass"  # pass | wrong_aud | bad_signature | expired | wrong_nonce
+        self.mode = "pass"  # pass | down | wrong_aud | bad_signature | expired | wrong_nonce
         super().__init__(self.build())
 
     def build(self) -> Flask:
@@ -160,6 +160,8 @@ class TokenProxy(ThreadServer):
 
         @app.post("/token")
         def token():
+            if self.mode == "down":
+                return "upstream busy", 503
             headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
             answer = requests.post(self.upstream.endpoint("/token"), data=request.get_data(), headers=headers,
                                    timeout=5)

@@ -63,9 +63,18 @@ class Connector:
     # -- helpers ---------------------------------------------------------------
     def exchange(self, token_url: str, scope: str, code: str, code_verifier: str, **extra) -> dict:
         session = self.oauth_session(scope)
+
+        def server_failure(response):
+            if response.status_code >= 500:
+                raise UpstreamError(f"the token endpoint answered {response.status_code}")
+            return response
+
+        session.register_compliance_hook("access_token_response", server_failure)
         try:
             token = session.fetch_token(token_url, code=code, code_verifier=code_verifier, timeout=self.timeout,
                                         headers={"Accept": "application/json"}, **extra)
+        except UpstreamError:
+            raise
         except requests.RequestException as exc:
             raise UpstreamError(f"unreachable: {type(exc).__name__}") from None
         except Exception as exc:  # authlib's OAuthError and friends: the provider refused the code

@@ -253,4 +253,11 @@ FR: dict[str, str] = {
     "You cannot unlink your only way to sign in. Set a password or link another account first.":
         "Vous ne pouvez pas dissocier votre seul moyen de connexion. Définissez d’abord un mot de passe ou "
         "associez un autre compte.",
+    "That %(provider)s account is already linked to another account here.":
+        "Ce compte %(provider)s est déjà associé à un autre compte ici.",
+    "The account is linked: it now signs you in here too.":
+        "Le compte est associé : il vous connecte désormais ici aussi.",
+    "Not linked": "Non associé",
+    "Link %(provider)s": "Associer %(provider)s",
+    "Link": "Associer",
 }

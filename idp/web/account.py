@@ -12,7 +12,7 @@ from .. import audit
 from ..context import services
 from ..i18n import gettext as _
 from . import bp
-from .forms import EndSessionForm, LogoutForm, UnlinkForm
+from .forms import EndSessionForm, FederatedStartForm, LogoutForm, UnlinkForm
 
 
 UNLINK_REFUSED = "You cannot unlink your only way to sign in. Set a password or link another account first."
@@ -67,9 +67,11 @@ def account():
                 "others": _("You were signed out everywhere else."),
                 "mfa-off": _("Two-step verification is off."),
                 "unlinked": _("That account is no longer linked."),
+                "linked": _("The account is linked: it now signs you in here too."),
                 "unlink-refused": _(UNLINK_REFUSED)}
     return render_template("account.html", user=user, sessions=sessions, mfa_enrolled=svc.mfa.is_enrolled(user.id),
                            linked=linked_identities(user), unlink_form=UnlinkForm(),
+                           linkable=linkable_providers(user), link_form=FederatedStartForm(),
                            message=messages.get(request.args.get("done", "")),
                            end_form=EndSessionForm(), logout_form=LogoutForm())
 
@@ -83,6 +85,13 @@ def linked_identities(user) -> list[dict]:
                  label=svc.connectors[i.provider].label if i.provider in svc.connectors else i.provider,
                  since=i.created_at.strftime("%Y-%m-%d"))
             for i in identities]
+
+
+def linkable_providers(user) -> list:
+    """Configured providers with no identity linked to this account yet."""
+    svc = services()
+    linked = {i.provider for i in svc.federated.for_user(user.id)}
+    return [c for name, c in svc.connectors.items() if name not in linked]
 
 
 @bp.post("/account/sessions/end")

@@ -46,6 +46,7 @@ NO_VERIFIED_EMAIL = ("Your %(provider)s account has no verified email address, s
                      "here. Verify it at %(provider)s, or sign in another way.")
 NO_ACCOUNT = "No account here matches your %(provider)s account."
 DISABLED = "This account cannot sign in."
+LINKED_ELSEWHERE = "That %(provider)s account is already linked to another account here."
 LINK_NOTICE = ("Your %(provider)s account uses the email address of an existing account. Sign in to that account "
                "with its password to link them; then either way signs you in.")
 
@@ -70,6 +71,9 @@ def federated_start(name: str):
     if not form.validate_on_submit():
         abort(400)
     interaction_id = form.interaction.data or None
+    link_uid = session.get("uid") if form.link.data == "1" else None  # "Link" on the account page
+    if form.link.data == "1" and not link_uid:
+        return redirect(url_for("web.login"))
     if interaction_id and interactions.load(interaction_id) is None:
         return render_template("error.html", error="expired_request",
                                description="This sign-in request has expired. Start again from the application."), 400
@@ -83,7 +87,7 @@ def federated_start(name: str):
     flows = {s: f for s, f in (session.get("fed_flows") or {}).items() if f["until"] > now}
     flows = dict(sorted(flows.items(), key=lambda item: item[1]["until"])[-(MAX_FLOWS - 1):])
     flows[state] = {"provider": name, "nonce": nonce, "verifier": verifier, "interaction": interaction_id,
-                    "until": now + FLOW_TTL}
+                    "link_uid": link_uid, "until": now + FLOW_TTL}
     session["fed_flows"] = flows
     audit.record("federation.started", provider=name)
     return redirect(url)
@@ -119,7 +123,28 @@ def federated_callback(name: str):
         log.warning("federation: %s failed: %s", name, exc)
         audit.record("federation.failed", provider=name, reason=str(exc)[:120])
         return failure(connector, UNREACHABLE, interaction_id, 502, "temporarily_unavailable")
+    if flow.get("link_uid"):
+        return link_to_signed_in_user(connector, upstream, flow["link_uid"])
     return sign_in(connector, upstream, interaction_id)
+
+
+def link_to_signed_in_user(connector, upstream, user_id: str):
+    """The account page's "Link": the person is signed in here and just signed in upstream, so both are theirs."""
+    if session.get("uid") != user_id:
+        return failure(connector, BAD_STATE, None, 400, "invalid_state")
+    svc = services()
+    known = svc.federated.find(upstream.provider, upstream.subject)
+    if known is None:
+        try:
+            svc.federated.link(upstream.provider, upstream.subject, user_id, upstream.email)
+        except Conflict:
+            known = svc.federated.find(upstream.provider, upstream.subject)
+        else:
+            audit.record("federation.linked", user_id=user_id, provider=upstream.provider)
+            return redirect(url_for("web.account", done="linked"))
+    if known is not None and known.user_id != user_id:
+        return failure(connector, LINKED_ELSEWHERE, None, 409, "already_linked")
+    return redirect(url_for("web.account", done="linked"))
 
 
 def sign_in(connector, upstream, interaction_id: str | None):

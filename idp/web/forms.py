@@ -77,6 +77,7 @@ class FederatedStartForm(FlaskForm):
     """The "Sign in with <provider>" button: a POST with the CSRF token and the interaction."""
 
     interaction = HiddenField(validators=[Length(max=64)])
+    link = HiddenField(validators=[Length(max=1)])  # "1": link to the signed-in account (the account page)
 
 
 class UnlinkForm(FlaskForm):
