@@ -311,12 +311,14 @@ class Config:
         if len(names) != len(set(names)):
             raise ConfigError("OIDC_PROVIDERS: two providers have the same name")
         for provider in self.providers:
+            where = f"OIDC_PROVIDERS ({provider.name})" if provider.kind == "oidc" else f"{provider.name.upper()}_*"
             for url in (provider.callback_url, provider.discovery_url, provider.authorize_url, provider.token_url,
-                        provider.api_url):
-                if url and (urlparse(url).scheme not in ("http", "https") or urlparse(url).fragment):
-                    raise ConfigError(f"{provider.name.upper()}: {url!r} is not an absolute http(s) URL")
+                        provider.userinfo_url, provider.jwks_url, provider.api_url):
+                if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname
+                            or urlparse(url).fragment):
+                    raise ConfigError(f"{where}: {url!r} is not an absolute http(s) URL")
                 if url and self.production and urlparse(url).scheme != "https" and not is_loopback_url(url):
-                    raise ConfigError(f"{provider.name.upper()}: {url!r} must be https in production")
+                    raise ConfigError(f"{where}: {url!r} must be https in production")
         if not self.production:
             return
         if parsed.scheme != "https" and not is_loopback_url(self.issuer):

@@ -455,10 +455,22 @@ def test_providers_are_read_from_the_environment():
 
 @pytest.mark.parametrize("value", ["not json", '{"name": "x"}', '[{"name": "acme", "issuer": "https://a.test"}]',
                                    '[{"name": "Bad Name", "client_id": "a", "issuer": "https://a.test"}]',
-                                   '[{"name": "acme", "client_id": "a"}]'])
+                                   '[{"name": "acme", "client_id": "a"}]',
+                                   '[{"name": "acme", "client_id": "a", "issuer": "ftp://sso.acme.test"}]'])
 def test_bad_generic_issuer_lists_are_refused(value):
     with pytest.raises(ConfigError, match="OIDC_PROVIDERS"):
         Config.from_env({"OIDC_PROVIDERS": value})
+
+
+def test_production_wants_https_provider_endpoints():
+    with pytest.raises(ConfigError, match="GITHUB_"):
+        Config.from_env({"GITHUB_CLIENT_ID": "a", "GITHUB_API_URL": "ghe.example.com/api/v3"})
+    production = dict(IDP_ENV="production", ISSUER="https://id.example.com", SESSION_SECRET="s" * 8 + "abcdefghij" * 3,
+                      KEY_ENCRYPTION_KEY="k" * 8 + "abcdefghij" * 3, REDIS_URL="redis://r:6379/0",
+                      DATABASE_URL="postgresql://db/idp", GITHUB_CLIENT_ID="a",
+                      GITHUB_API_URL="http://ghe.example.com/api/v3")
+    with pytest.raises(ConfigError, match="must be https in production"):
+        Config.from_env(production)
 
 
 def test_every_federation_message_has_a_french_translation():
@@ -499,3 +511,25 @@ def test_sign_in_with_github_in_a_real_browser(fed, github, rp_client, chromium,
     claims = validate_id_token(meta, token["id_token"], rp_client.client_id, nonce).claims
     assert claims["amr"] == ["fed"] and claims["idp"] == "github"
     assert rp.get(meta["userinfo_endpoint"]).json()["email"] == email
+
+
+def test_without_registration_no_user_is_created_just_in_time(tmp_path_factory, github):
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    github.redirect_uris.add(f"{issuer}/federation/github/callback")
+    providers = (provider_config({"name": "github", "kind": "github", "client_id": github.client_id,
+                                  "client_secret": github.client_secret, "api_url": github.url,
+                                  "authorize_url": github.url + "/login/oauth/authorize",
+                                  "token_url": github.url + "/login/oauth/access_token"}, issuer),)
+    live, stop = start_idp("embedded", tmp_path_factory, port=port, issuer=issuer, providers=providers,
+                           allow_registration=False)
+    try:
+        email = new_email()
+        github.sign_in_as(10_000 + free_port(), email)
+        agent = Agent()
+        page = agent.get(live.endpoint("/login"))
+        answer = agent.post(live.endpoint("/login/federated/github"), hidden_fields(page.text))
+        assert answer.status_code == 403 and "No account here matches your GitHub account." in answer.text
+        assert live.services.users.by_email(email) is None
+    finally:
+        stop()
