@@ -35,7 +35,7 @@ def start_session(user, amr: list[str], idp: str | None = None) -> None:
     session["ip"] = request.remote_addr or ""
     audit.record("login.succeeded", user_id=user.id, amr=amr, **({"idp": idp} if idp else {}))
     notice_if_new_device(user)
-    if pending_link:
+    if pending_link and "pwd" in amr:  # only a password sign-in to that account proves control of it
         from .federation.linking import complete_pending_link
 
         complete_pending_link(user, pending_link)

@@ -413,6 +413,20 @@ def test_a_signed_in_user_links_another_provider_from_the_account_page(fed, upst
     assert refused.status_code == 409 and "already linked to another account" in refused.text
 
 
+def test_a_pending_link_is_not_completed_by_another_upstream_sign_in(fed, upstream, github, rp_client):
+    email = new_email()
+    local = fed.create_user(email)
+    fed.services.federated.link("github", str(11_000 + free_port()), local.id, email)
+    github.sign_in_as(int(identities(fed, local.id)[0][1]), email)
+    upstream.create_user(email)
+    flow, page = oidc_sign_in(fed, upstream, rp_client, "google", email)
+    assert "link them" in page.text
+    # Signing in to that account through GitHub instead of its password does not link Google.
+    claims = finish(flow, flow.agent.post(fed.endpoint("/login/federated/github"), hidden_fields(page.text)))
+    assert claims["sub"] == local.id and claims["idp"] == "github"
+    assert [i[0] for i in identities(fed, local.id)] == ["github"]
+
+
 def test_linking_waits_for_the_second_factor_when_the_account_has_one(fed, upstream, rp_client):
     email = new_email()
     local = fed.create_user(email)
