@@ -515,6 +515,10 @@ def test_sign_in_with_github_in_a_real_browser(fed, github, rp_client, chromium,
         screenshot(page, f"login-with-providers-{fed.backend}")
         page.get_by_role("button", name="Sign in with GitHub").click()
         page.wait_for_url(REDIRECT_URI + "*", timeout=10_000)
+        page.goto(fed.endpoint("/account"))
+        page.get_by_role("heading", name="Linked accounts").wait_for()
+        assert "Your only way to sign in" in page.content()
+        screenshot(page, f"account-linked-{fed.backend}")
     finally:
         context.close()
     assert "/login/oauth/authorize" in github.requests and "/user/emails" in github.requests
