@@ -19,24 +19,35 @@ DEVICE_COOKIE = "idp_device"
 PENDING_TTL = 300  # seconds to enter the second factor after the password
 
 
-def start_session(user, amr: list[str]) -> None:
+def start_session(user, amr: list[str], idp: str | None = None) -> None:
+    """idp: the upstream provider's name for a federated sign-in (amr ["fed"]; the ID token's idp claim)."""
+    pending_link = session.get("fed_link")
     session.clear()
     session.regenerate()
     session["uid"] = user.id
     session["auth_time"] = int(time.time())
     session["amr"] = amr
-    session["acr"] = ACR_MFA if amr == AMR_MFA else ACR_PASSWORD
+    session["acr"] = None if idp else ACR_MFA if amr == AMR_MFA else ACR_PASSWORD
+    if idp:
+        session["idp"] = idp
     session["sid"] = random_token(16)  # the OIDC session id (sid claim), not the cookie's id
     session["ua"] = request.user_agent.string[:256]
     session["ip"] = request.remote_addr or ""
-    audit.record("login.succeeded", user_id=user.id, amr=amr)
+    audit.record("login.succeeded", user_id=user.id, amr=amr, **({"idp": idp} if idp else {}))
     notice_if_new_device(user)
+    if pending_link and "pwd" in amr:  # only a password sign-in to that account proves control of it
+        from .federation.linking import complete_pending_link
+
+        complete_pending_link(user, pending_link)
 
 
 def begin_second_factor(user) -> None:
     """The password was right and the account has MFA: remember who, for a few minutes only."""
+    pending_link = session.get("fed_link")  # a federated identity waiting to be linked survives this step
     session.clear()
     session.regenerate()
+    if pending_link:
+        session["fed_link"] = pending_link
     session["mfa_pending"] = {"uid": user.id, "email": user.email, "until": int(time.time()) + PENDING_TTL}
 
 

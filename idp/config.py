@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 import os
 import re
 from urllib.parse import urlparse
@@ -67,6 +68,98 @@ def _networks(name: str, value: str) -> tuple[str, ...]:
 def is_loopback_url(url: str) -> bool:
     host = urlparse(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+PROVIDER_KINDS = ("google", "linkedin", "github", "oidc")
+PROVIDER_DEFAULTS = {
+    "google": {"label": "Google", "discovery_url": "https://accounts.google.com/.well-known/openid-configuration"},
+    "linkedin": {"label": "LinkedIn",
+                 "discovery_url": "https://www.linkedin.com/oauth/.well-known/openid-configuration"},
+    "github": {"label": "GitHub", "authorize_url": "https://github.com/login/oauth/authorize",
+               "token_url": "https://github.com/login/oauth/access_token", "api_url": "https://api.github.com"},
+}
+_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderConfig:
+    """One upstream identity provider (issue 5). Endpoints left empty come from discovery or the defaults."""
+
+    name: str  # the URL segment and the `idp` claim: google, github, linkedin or a generic issuer's name
+    kind: str  # google | linkedin | github | oidc
+    label: str
+    client_id: str
+    client_secret: str = dataclasses.field(repr=False, default="")
+    callback_url: str = ""  # exactly what is registered at the provider
+    discovery_url: str = ""  # OIDC kinds
+    authorize_url: str = ""  # overrides discovery (or GitHub's default)
+    token_url: str = ""
+    userinfo_url: str = ""
+    jwks_url: str = ""
+    api_url: str = ""  # GitHub's API base
+    issuer: str = ""  # expected `iss`; empty: the discovery document's
+    scope: str = ""
+    token_auth_method: str = "client_secret_basic"  # or client_secret_post (LinkedIn)
+
+
+def _providers(env, issuer: str) -> tuple[ProviderConfig, ...]:
+    """GOOGLE_*, GITHUB_*, LINKEDIN_* variables, plus generic issuers from OIDC_PROVIDERS (JSON) or its file."""
+    found = []
+    for kind in ("google", "linkedin", "github"):
+        prefix = kind.upper() + "_"
+        client_id = env.get(prefix + "CLIENT_ID", "") or ""
+        keys = (("authorize_url", "token_url", "api_url") if kind == "github" else
+                ("discovery_url", "authorize_url", "token_url", "userinfo_url", "jwks_url"))
+        values = {key: env.get(prefix + key.upper(), "") or "" for key in keys}
+        secret = env.get(prefix + "CLIENT_SECRET", "") or ""
+        callback = env.get(prefix + "CALLBACK_URL", "") or ""
+        if not client_id:
+            continue
+        merged = {**PROVIDER_DEFAULTS[kind], **{k: v for k, v in values.items() if v}}
+        if kind == "linkedin":
+            merged.setdefault("token_auth_method", "client_secret_post")  # LinkedIn reads the secret from the body
+        found.append(dict(name=kind, kind=kind, client_id=client_id, client_secret=secret, callback_url=callback,
+                          **merged))
+    raw = env.get("OIDC_PROVIDERS", "") or ""
+    path = env.get("OIDC_PROVIDERS_FILE", "") or ""
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                raw = handle.read()
+        except OSError as exc:
+            raise ConfigError(f"OIDC_PROVIDERS_FILE: cannot read {path!r}: {exc.strerror}") from None
+    if raw.strip():
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            raise ConfigError("OIDC_PROVIDERS: expected a JSON list of objects") from None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ConfigError("OIDC_PROVIDERS: expected a JSON list of objects")
+        for item in items:
+            found.append(dict(kind="oidc", **item))
+    return tuple(provider_config(item, issuer) for item in found)
+
+
+def provider_config(values: dict, issuer: str) -> ProviderConfig:
+    fields = {f.name for f in dataclasses.fields(ProviderConfig)}
+    unknown = set(values) - fields
+    name = str(values.get("name", ""))
+    where = "OIDC_PROVIDERS" if values.get("kind") == "oidc" else f"{name.upper()}_*"
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
+    if not _PROVIDER_NAME.match(name):
+        raise ConfigError(f"{where}: provider name {name!r} must be lowercase letters, digits or -")
+    values = {k: str(v) for k, v in values.items()}
+    values.setdefault("label", PROVIDER_DEFAULTS.get(name, {}).get("label", name.capitalize()))
+    if not values.get("client_id"):
+        raise ConfigError(f"{where}: client_id is required")
+    if not values.get("callback_url"):
+        values["callback_url"] = f"{issuer}/federation/{name}/callback"
+    if values["kind"] == "oidc" and not (values.get("discovery_url") or values.get("issuer")):
+        raise ConfigError(f"OIDC_PROVIDERS: {name} needs an issuer or a discovery_url")
+    if values["kind"] == "oidc" and not values.get("discovery_url"):
+        values["discovery_url"] = values["issuer"].rstrip("/") + "/.well-known/openid-configuration"
+    return ProviderConfig(**values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +223,9 @@ class Config:
     outbound_allowed_hosts: tuple = ()
     outbound_timeout: float = 5.0
     outbound_max_bytes: int = 256 * 1024
+    # Upstream federation (issue 5)
+    providers: tuple[ProviderConfig, ...] = ()
+    federation_timeout: float = 5.0
 
     @property
     def cookie_secure(self) -> bool:
@@ -205,7 +301,10 @@ class Config:
             smtp_pass=env.get("SMTP_PASS", ""),
             smtp_timeout=parse_duration("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT", "5s")),
             email_from=env.get("EMAIL_FROM", cls.email_from).strip(),
+            federation_timeout=parse_duration("FEDERATION_TIMEOUT", env.get("FEDERATION_TIMEOUT", "5s")),
         )
+        issuer = values["issuer"]
+        values["providers"] = _providers(env, overrides.get("issuer", issuer))
         values.update(overrides)
         config = cls(**values)
         config.validate()
@@ -231,6 +330,18 @@ class Config:
             raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL or a path starting with /")
         if "@" not in self.email_from or any(c in self.email_from for c in "\r\n"):
             raise ConfigError(f"EMAIL_FROM: expected an email address, got {self.email_from!r}")
+        names = [p.name for p in self.providers]
+        if len(names) != len(set(names)):
+            raise ConfigError("OIDC_PROVIDERS: two providers have the same name")
+        for provider in self.providers:
+            where = f"OIDC_PROVIDERS ({provider.name})" if provider.kind == "oidc" else f"{provider.name.upper()}_*"
+            for url in (provider.callback_url, provider.discovery_url, provider.authorize_url, provider.token_url,
+                        provider.userinfo_url, provider.jwks_url, provider.api_url):
+                if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname
+                            or urlparse(url).fragment):
+                    raise ConfigError(f"{where}: {url!r} is not an absolute http(s) URL")
+                if url and self.production and urlparse(url).scheme != "https" and not is_loopback_url(url):
+                    raise ConfigError(f"{where}: {url!r} must be https in production")
         if not self.production:
             return
         if parsed.scheme != "https" and not is_loopback_url(self.issuer):

@@ -17,6 +17,8 @@ from .store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCrede
 from .store.audit_events import AuditEvents
 from .outbound import Outbound
 from .store.db import Database
+from .federation import Connector, build_connectors
+from .store.federated import FederatedIdentities
 from .store.ephemeral import EphemeralStore, make_store
 from .store.repos import Clients, Consents, InitialAccessTokens, PairwiseSubjects, RefreshTokens, Revocations, Users
 from .tokens import TokenService
@@ -44,6 +46,9 @@ class Services:
     outbound: Outbound
     initial_access_tokens: InitialAccessTokens
     pairwise: PairwiseSubjects
+    # upstream federation
+    federated: FederatedIdentities
+    connectors: dict[str, Connector]
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -105,4 +110,6 @@ def build_services(config: Config) -> Services:
         outbound=Outbound(config.outbound_allowed_hosts, config.outbound_timeout, config.outbound_max_bytes),
         initial_access_tokens=InitialAccessTokens(db),
         pairwise=PairwiseSubjects(db),
+        federated=FederatedIdentities(db),
+        connectors=build_connectors(config.providers, config.federation_timeout),
     )

@@ -41,6 +41,7 @@ class AuthorizationCode:
     amr: list | None = None
     sid: str | None = None
     dpop_jkt: str | None = None  # RFC 9449 10: only a proof from this key may redeem the code
+    idp: str | None = None  # upstream provider of a federated sign-in
 
     # authlib's AuthorizationCodeMixin
     def get_redirect_uri(self):

@@ -220,4 +220,45 @@ FR: dict[str, str] = {
     "If this was not you, someone may be guessing your password. You can choose a new one here:":
         "Si ce n’était pas vous, quelqu’un essaie peut-être de deviner votre mot de passe. Vous pouvez en choisir "
         "un nouveau ici :",
+    # upstream federation (issue 5)
+    "or": "ou",
+    "Sign in with %(provider)s": "Se connecter avec %(provider)s",
+    "Sign-in did not finish": "La connexion n’a pas abouti",
+    "Back to sign-in": "Retour à la connexion",
+    "You cancelled signing in with %(provider)s.": "Vous avez annulé la connexion avec %(provider)s.",
+    "%(provider)s could not sign you in. Try again, or use another way to sign in.":
+        "%(provider)s n’a pas pu vous connecter. Réessayez ou choisissez un autre moyen de connexion.",
+    "%(provider)s is not responding right now. Try again in a moment.":
+        "%(provider)s ne répond pas pour le moment. Réessayez dans un instant.",
+    "The answer from %(provider)s could not be verified, so you were not signed in.":
+        "La réponse de %(provider)s n’a pas pu être vérifiée : vous n’avez pas été connecté.",
+    "This sign-in attempt is not valid or was already used. Start again from the sign-in page.":
+        "Cette tentative de connexion n’est pas valide ou a déjà été utilisée. Recommencez depuis la page de "
+        "connexion.",
+    "Your %(provider)s account has no verified email address, so it cannot be used to sign in here. Verify it at "
+    "%(provider)s, or sign in another way.":
+        "Votre compte %(provider)s n’a pas d’adresse e-mail vérifiée : il ne peut pas servir à se connecter ici. "
+        "Vérifiez-la chez %(provider)s ou connectez-vous autrement.",
+    "No account here matches your %(provider)s account.":
+        "Aucun compte ici ne correspond à votre compte %(provider)s.",
+    "This account cannot sign in.": "Ce compte ne peut pas se connecter.",
+    "Your %(provider)s account uses the email address of an existing account. Sign in to that account with its "
+    "password to link them; then either way signs you in.":
+        "Votre compte %(provider)s utilise l’adresse e-mail d’un compte existant. Connectez-vous à ce compte avec "
+        "son mot de passe pour les associer ; ensuite, l’un comme l’autre vous connecte.",
+    "Linked on %(date)s": "Associé le %(date)s",
+    "Unlink %(provider)s": "Dissocier %(provider)s",
+    "Unlink": "Dissocier",
+    "Your only way to sign in": "Votre seul moyen de connexion",
+    "That account is no longer linked.": "Ce compte n’est plus associé.",
+    "You cannot unlink your only way to sign in. Set a password or link another account first.":
+        "Vous ne pouvez pas dissocier votre seul moyen de connexion. Définissez d’abord un mot de passe ou "
+        "associez un autre compte.",
+    "That %(provider)s account is already linked to another account here.":
+        "Ce compte %(provider)s est déjà associé à un autre compte ici.",
+    "The account is linked: it now signs you in here too.":
+        "Le compte est associé : il vous connecte désormais ici aussi.",
+    "Not linked": "Non associé",
+    "Link %(provider)s": "Associer %(provider)s",
+    "Link": "Associer",
 }

@@ -210,3 +210,16 @@ class AuditEvent(Base):
 
 Index("ix_audit_events_occurred_at", AuditEvent.occurred_at)
 Index("ix_audit_events_user_id_occurred_at", AuditEvent.user_id, AuditEvent.occurred_at)
+
+
+# -- upstream federation (issue 5) ---------------------------------------------
+class FederatedIdentity(Base):
+    """An upstream account (provider, its stable subject) linked to one local user."""
+
+    __tablename__ = "federated_identities"
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401  (routes register on import)
     brand,
     consent,
     device,
+    federation,
     forgot_password,
     login,
     login_mfa,

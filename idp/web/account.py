@@ -12,7 +12,10 @@ from .. import audit
 from ..context import services
 from ..i18n import gettext as _
 from . import bp
-from .forms import EndSessionForm, LogoutForm
+from .forms import EndSessionForm, FederatedStartForm, LogoutForm, UnlinkForm
+
+
+UNLINK_REFUSED = "You cannot unlink your only way to sign in. Set a password or link another account first."
 
 
 def signed_in_user():
@@ -62,11 +65,33 @@ def account():
     messages = {"password": _("Your password was changed. Your other sessions were signed out."),
                 "ended": _("That session was signed out."),
                 "others": _("You were signed out everywhere else."),
-                "mfa-off": _("Two-step verification is off.")}
+                "mfa-off": _("Two-step verification is off."),
+                "unlinked": _("That account is no longer linked."),
+                "linked": _("The account is linked: it now signs you in here too."),
+                "unlink-refused": _(UNLINK_REFUSED)}
     return render_template("account.html", user=user, sessions=sessions, mfa_enrolled=svc.mfa.is_enrolled(user.id),
-                           linked=[],  # upstream federation (its own issue) adds the identities here
+                           linked=linked_identities(user), unlink_form=UnlinkForm(),
+                           linkable=linkable_providers(user), link_form=FederatedStartForm(),
                            message=messages.get(request.args.get("done", "")),
                            end_form=EndSessionForm(), logout_form=LogoutForm())
+
+
+def linked_identities(user) -> list[dict]:
+    """Upstream identities linked to the account; each can be removed while another sign-in method remains."""
+    svc = services()
+    identities = svc.federated.for_user(user.id)
+    removable = bool(user.password_hash) or len(identities) > 1
+    return [dict(provider=i.provider, subject=i.subject, email=i.email or "", removable=removable,
+                 label=svc.connectors[i.provider].label if i.provider in svc.connectors else i.provider,
+                 since=i.created_at.strftime("%Y-%m-%d"))
+            for i in identities]
+
+
+def linkable_providers(user) -> list:
+    """Configured providers with no identity linked to this account yet."""
+    svc = services()
+    linked = {i.provider for i in svc.federated.for_user(user.id)}
+    return [c for name, c in svc.connectors.items() if name not in linked]
 
 
 @bp.post("/account/sessions/end")

@@ -82,3 +82,13 @@ class DeviceConsentForm(FlaskForm):
     user_code = HiddenField(validators=[DataRequired(), Length(max=32)])
     allow = SubmitField("Allow")
     deny = SubmitField("Deny")
+class FederatedStartForm(FlaskForm):
+    """The "Sign in with <provider>" button: a POST with the CSRF token and the interaction."""
+
+    interaction = HiddenField(validators=[Length(max=64)])
+    link = HiddenField(validators=[Length(max=1)])  # "1": link to the signed-in account (the account page)
+
+
+class UnlinkForm(FlaskForm):
+    provider = HiddenField(validators=[DataRequired(), Length(max=32)])
+    subject = HiddenField(validators=[DataRequired(), Length(max=255)])

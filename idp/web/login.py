@@ -18,7 +18,7 @@ from ..i18n import gettext as _
 from ..ops.metrics import LOGIN_FAILED
 from ..security import hash_password, password_needs_rehash, verify_password
 from . import bp
-from .forms import LoginForm
+from .forms import FederatedStartForm, LoginForm
 
 GENERIC_ERROR = "Incorrect email or password."
 LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
@@ -38,7 +38,11 @@ def login():
         return expired_request()
 
     def page(error=None, status=200):
-        return render_template("login.html", form=form, error=error, client=client_of(interaction)), status
+        from .federation import login_providers, pending_link_notice
+
+        return render_template("login.html", form=form, error=error, client=client_of(interaction),
+                               providers=login_providers(), link_notice=pending_link_notice(),
+                               federated_form=FederatedStartForm()), status
 
     if not form.validate_on_submit():
         return page(status=400 if request.method == "POST" else 200)

@@ -121,6 +121,7 @@ def authorize():
         "amr": session.get("amr"),
         "acr": session.get("acr"),
         "sid": session.get("sid"),
+        "idp": session.get("idp"),
     }
     return server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
 

@@ -45,6 +45,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 acr=interaction.get("acr"),
                 sid=interaction.get("sid"),
                 dpop_jkt=data.get("dpop_jkt"),
+                idp=interaction.get("idp"),
             ),
         )
 
@@ -148,6 +149,8 @@ class IdToken(OpenIDCode):
         claims = super().get_authorization_code_claims(authorization_code)
         if authorization_code.sid:
             claims["sid"] = authorization_code.sid
+        if authorization_code.idp:  # the upstream provider of a federated sign-in (amr ["fed"])
+            claims["idp"] = authorization_code.idp
         return claims
 
     def encode_id_token(self, token, request):

@@ -1,0 +1,9 @@
+"""LinkedIn: "Sign In with LinkedIn using OpenID Connect" (client secret in the token request's body)."""
+
+from __future__ import annotations
+
+from .oidc import OidcConnector
+
+
+class LinkedInConnector(OidcConnector):
+    default_scope = "openid profile email"
