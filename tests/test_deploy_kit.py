@@ -14,6 +14,7 @@ import glob
 import hashlib
 import http.server
 import json
+import logging
 import os
 import re
 import secrets
@@ -27,8 +28,12 @@ import pytest
 import requests
 import yaml
 
-from .conftest import REDIS_URL, Browser, callback_params, free_port, pg_database, serve, start_replica
+from idp.logs import json_formatter
+
+from . import conftest
+from .conftest import Browser, callback_params, free_port, pg_database, serve, start_replica
 from .test_deploy_manifests import ROOT, k8s, variables_the_app_reads
+from .flows import sign_in
 from .test_keys import client_credentials_token, kid_of
 
 SCRIPTS = sorted(glob.glob(os.path.join(ROOT, "scripts", "*.sh")) + glob.glob(os.path.join(ROOT, "bench", "*.sh")))
@@ -189,6 +194,7 @@ def wait_for(predicate, timeout: float = 15.0) -> bool:
 
 
 def test_health_monitor_alerts_through_the_webhook_when_the_server_stops(idp, webhook, tmp_path):
+    only_postgres(idp)
     replica, stop = start_replica(idp)  # a server of our own to stop
     log = open(tmp_path / "monitor.log", "w+")
     monitor = subprocess.Popen([script("health-monitor.sh"), "--url", replica.url, "--interval", "0.2",
@@ -254,3 +260,328 @@ def test_security_check_fails_on_exposed_secrets_a_vulnerable_dependency_and_pla
         assert line in result.stdout, (line, result.stdout)
     fixed = run([script("security-check.sh"), "--root", str(tree), "--fix", "--skip-audit"], timeout=60)
     assert oct((tree / ".env").stat().st_mode & 0o777) == "0o600" and "fixed:" in fixed.stdout
+
+
+# -- cloud targets -----------------------------------------------------------------
+def k8s_variables() -> tuple[set[str], set[str]]:
+    return set(k8s("ConfigMap", "idp-config")["data"]), set(k8s("Secret", "idp-secrets")["stringData"])
+
+
+def k8s_container() -> dict:
+    return k8s("Deployment")["spec"]["template"]["spec"]["containers"][0]
+
+
+def cloud(name: str):
+    with open(os.path.join(CLOUD, name)) as handle:
+        return json.load(handle) if name.endswith(".json") else yaml.safe_load(handle)
+
+
+def test_the_cloud_targets_are_the_guides_three():
+    assert sorted(os.listdir(CLOUD)) == ["aws-ecs-task-definition.json", "azure-container-instances.yaml",
+                                         "gcp-cloud-run.yaml"]
+
+
+def test_ecs_task_runs_the_image_with_the_kubernetes_variables_and_secrets_manager():
+    task = cloud("aws-ecs-task-definition.json")
+    assert task["requiresCompatibilities"] == ["FARGATE"] and task["networkMode"] == "awsvpc"
+    (container,) = task["containerDefinitions"]
+    config, secret = k8s_variables()
+    plain = {e["name"]: e["value"] for e in container["environment"]}
+    assert set(plain) == config and {s["name"] for s in container["secrets"]} == secret
+    assert all(re.fullmatch(r"arn:aws:secretsmanager:REGION:ACCOUNT_ID:secret:idp/[a-z-]+", s["valueFrom"])
+               for s in container["secrets"])
+    assert plain["IDP_ENV"] == "production" and plain["PORT"] == str(k8s_container()["ports"][0]["containerPort"])
+    assert {p["containerPort"] for p in container["portMappings"]} == {p["containerPort"] for p in k8s_container()["ports"]}
+    assert container["command"] == k8s_container()["command"] and container["image"].endswith(
+        "/idp:" + k8s_container()["image"].rsplit(":", 1)[1])
+    assert container["user"] == "1001:1001" and container["readonlyRootFilesystem"] is True
+    assert [m["containerPath"] for m in container["mountPoints"]] == ["/tmp"]
+    assert "http://127.0.0.1:3001/health" in " ".join(container["healthCheck"]["command"])
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert {"awslogs-group", "awslogs-region", "awslogs-stream-prefix"} <= set(container["logConfiguration"]["options"])
+
+
+def test_cloud_run_service_has_scaling_secret_manager_and_probes():
+    service = cloud("gcp-cloud-run.yaml")
+    assert service["apiVersion"] == "serving.knative.dev/v1" and service["kind"] == "Service"
+    template = service["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    assert int(annotations["autoscaling.knative.dev/minScale"]) >= 1
+    assert int(annotations["autoscaling.knative.dev/maxScale"]) > int(annotations["autoscaling.knative.dev/minScale"])
+    (container,) = template["spec"]["containers"]
+    config, secret = k8s_variables()
+    env = {e["name"]: e for e in container["env"]}
+    # Cloud Run reserves PORT and sets it from containerPort.
+    assert "PORT" not in env and container["ports"][0]["containerPort"] == int(k8s("ConfigMap")["data"]["PORT"])
+    assert set(env) | {"PORT"} == config | secret
+    assert {n for n, e in env.items() if "valueFrom" in e} == secret
+    assert all(env[n]["valueFrom"]["secretKeyRef"]["key"] == "latest" for n in secret)
+    assert container["startupProbe"]["httpGet"]["path"] == "/health"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    for probe in ("startupProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["port"] == container["ports"][0]["containerPort"]
+    assert container["command"] == k8s_container()["command"]
+
+
+def test_azure_container_group_has_the_variables_secure_values_probes_and_user():
+    group = cloud("azure-container-instances.yaml")
+    assert group["type"] == "Microsoft.ContainerInstance/containerGroups" and group["properties"]["osType"] == "Linux"
+    (container,) = group["properties"]["containers"]
+    props = container["properties"]
+    config, secret = k8s_variables()
+    env = {e["name"]: e for e in props["environmentVariables"]}
+    assert set(env) == config | secret
+    assert {n for n, e in env.items() if "secureValue" in e} == secret
+    assert all(env[n]["secureValue"] == "${" + n + "}" for n in secret)  # filled by envsubst, never committed
+    assert props["livenessProbe"]["httpGet"]["path"] == "/health" and props["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert props["livenessProbe"]["httpGet"]["port"] == int(env["PORT"]["value"])
+    assert {p["port"] for p in props["ports"]} == {p["containerPort"] for p in k8s_container()["ports"]}
+    assert props["securityContext"]["runAsUser"] == 1001 and props["securityContext"]["privileged"] is False
+    assert props["command"] == k8s_container()["command"]
+
+
+def test_cloud_targets_configure_a_production_idp_the_app_accepts():
+    """Fill in sample secrets: each platform's environment must pass the production validation."""
+    from idp.config import Config
+
+    samples = {n: secrets.token_urlsafe(32) for n in k8s_variables()[1]}
+    samples.update(DATABASE_URL="postgresql://idp:pw@db:5432/idp", REDIS_URL="redis://:pw@redis:6379/0",
+                   METRICS_TOKEN="", SMTP_USER="", SMTP_PASS="")
+    task_env = {e["name"]: e["value"] for e in cloud("aws-ecs-task-definition.json")["containerDefinitions"][0]["environment"]}
+    run_env = {e["name"]: e.get("value") for e in cloud("gcp-cloud-run.yaml")["spec"]["template"]["spec"]["containers"][0]["env"]}
+    aci_env = {e["name"]: e.get("value") for e in
+               cloud("azure-container-instances.yaml")["properties"]["containers"][0]["properties"]["environmentVariables"]}
+    for env in (task_env, {**run_env, "PORT": "3001"}, aci_env):
+        env = {k: v for k, v in env.items() if v is not None} | samples
+        assert set(env) == variables_the_app_reads()
+        config = Config.from_env(env)
+        config.validate()
+        assert config.production and config.port == 3001
+
+
+# -- Redis -------------------------------------------------------------------------
+@pytest.fixture
+def configured_redis(tmp_path):
+    """deploy/redis/redis.conf as it is, in a real redis-server on a spare loopback port; only the
+    password file's path is rewritten and dir/bind/port given on the command line."""
+    if not REDIS_SERVER:
+        pytest.skip("redis-server is not installed")
+    password = secrets.token_hex(24)
+    (tmp_path / "password.conf").write_text(f"requirepass {password}\n")
+    with open(os.path.join(ROOT, "deploy", "redis", "redis.conf")) as handle:
+        conf = handle.read()
+    assert "include /usr/local/etc/redis/password.conf" in conf
+    (tmp_path / "redis.conf").write_text(conf.replace("/usr/local/etc/redis/password.conf", str(tmp_path / "password.conf")))
+    port = free_port()
+    server = subprocess.Popen([REDIS_SERVER, str(tmp_path / "redis.conf"), "--port", str(port), "--bind", "127.0.0.1",
+                               "--dir", str(tmp_path), "--maxmemory", "64mb"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cli = ["redis-cli", "-h", "127.0.0.1", "-p", str(port), "--no-auth-warning"]
+    try:
+        assert wait_for(lambda: server.poll() is None and run([*cli, "-a", password, "ping"], timeout=5).stdout.strip()
+                        == "PONG", timeout=10), server.stdout.read() if server.poll() is not None else "no PONG"
+        yield port, password, lambda *args: run([*cli, "-a", password, *args], timeout=10).stdout.strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_redis_conf_needs_the_password_disables_dangerous_commands_and_persists(configured_redis):
+    port, password, redis = configured_redis
+    anonymous = run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), "get", "x"], timeout=5).stdout
+    assert "NOAUTH" in anonymous
+    for command in (["flushall"], ["flushdb"], ["keys", "*"], ["config", "get", "*"], ["debug", "sleep", "0"]):
+        assert "unknown command" in redis(*command), command
+    assert "maxmemory_policy:noeviction" in redis("info", "memory")
+    assert "aof_enabled:1" in redis("info", "persistence")
+    assert redis("slowlog", "len").isdigit()
+
+
+def test_the_idp_runs_on_the_configured_redis(idp, configured_redis):
+    only_postgres(idp)
+    port, password, redis = configured_redis
+    config = dataclasses.replace(idp.services.config, port=free_port(),
+                                 redis_url=f"redis://:{password}@127.0.0.1:{port}/0")
+    live, stop = serve(config)
+    try:
+        assert requests.get(live.endpoint("/ready"), timeout=5).status_code == 200
+        service, secret = live.create_client(name="Service", redirect_uris=[], grant_types=["client_credentials"],
+                                             scope="api:read")
+        client_credentials_token(live, service, secret)
+        email = f"redis-{uuid.uuid4().hex[:8]}@example.com"
+        live.create_user(email)
+        browser = Browser(live)
+        assert sign_in(browser, email, "wrong password").status_code in (200, 400, 401)
+        assert sign_in(browser, email).status_code in (200, 302)
+        assert int(redis("dbsize")) > 0  # sessions, counters and markers are in this Redis
+    finally:
+        stop()
+
+
+# -- Logstash ----------------------------------------------------------------------
+def logstash_pipeline() -> dict:
+    with open(os.path.join(ROOT, "deploy", "logstash", "logstash.conf")) as handle:
+        conf = handle.read()
+    return {
+        "source": re.search(r'json\s*\{[^}]*source\s*=>\s*"(\w+)"', conf).group(1),
+        "target": re.search(r'json\s*\{[^}]*target\s*=>\s*"(\w+)"', conf).group(1),
+        "date": re.search(r'date\s*\{\s*match\s*=>\s*\["\[(\w+)\]\[(\w+)\]",\s*"(\w+)"\]', conf).groups(),
+        "conditions": re.findall(r'if \[(\w+)\]\[(\w+)\] == "(\w+)"', conf),
+        "audit": re.search(r'if "(\w+)" in \[(\w+)\]\[(\w+)\]', conf).groups(),
+        "indices": re.findall(r'index\s*=>\s*"([^"]+)"', conf),
+    }
+
+
+def test_logstash_pipeline_parses_the_log_lines_and_audit_events_of_a_real_run(idp):
+    """The pipeline's json/date/conditional steps, replayed on what the live IdP logged."""
+    only_postgres(idp)
+    pipeline = logstash_pipeline()
+    email = f"elk-{uuid.uuid4().hex[:8]}@example.com"
+    user = idp.create_user(email)
+    sign_in(Browser(idp), email, "not the password")
+    sign_in(Browser(idp), email)
+    requests.get(idp.endpoint("/nowhere"), timeout=5)
+    with open(conftest.RUN_LOG) as handle:
+        lines = [line for line in handle if line.startswith("{")]
+    events = []
+    for line in lines[-2000:]:
+        event = {pipeline["source"]: line, pipeline["target"]: json.loads(line)}  # the json filter
+        target, field, fmt = pipeline["date"]
+        assert target == pipeline["target"] and fmt == "ISO8601"
+        stamp = event[target][field]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", stamp), stamp
+        events.append(event[target])
+    ((target, field, error_value),) = [c for c in pipeline["conditions"] if c[0] == pipeline["target"]]
+    levels = {event[field] for event in events}
+    assert levels <= {"debug", "info", "warning", "error", "critical"} and "info" in levels
+    record = logging.LogRecord("idp", logging.ERROR, __file__, 1, "boom", None, None)
+    assert json.loads(json_formatter().format(record))[field] == error_value  # the error tag matches
+    tag, target, field = pipeline["audit"]
+    audit = [event for event in events if tag in (event.get(field) or [])]
+    assert {"login.failed", "login.succeeded"} <= {event["action"] for event in audit if event.get("user_id") == user.id}
+    assert all(event.get("action") and event.get("request_id") for event in audit)
+    assert pipeline["indices"] == ["idp-audit-%{+YYYY.MM.dd}", "idp-%{+YYYY.MM.dd}"]  # by day
+
+
+# -- deploy and update scripts (no Docker engine, cluster or cloud here) -----------
+@pytest.fixture(scope="module")
+def path_without_tools(tmp_path_factory) -> str:
+    """A PATH with every command of this one but docker and kubectl (symlinks in one directory)."""
+    tools = ("docker", "kubectl")
+    bin_dir = tmp_path_factory.mktemp("path")
+    for directory in reversed(os.environ["PATH"].split(os.pathsep)):
+        if not os.path.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            target = os.path.join(directory, name)
+            if name not in tools and os.access(target, os.X_OK) and not os.path.isdir(target):
+                link = bin_dir / name
+                if link.is_symlink():
+                    link.unlink()
+                link.symlink_to(target)
+    return str(bin_dir)
+
+
+@pytest.mark.parametrize("name, tool", [("deploy-docker.sh", "docker"), ("deploy-k8s.sh", "kubectl"),
+                                        ("update.sh", "docker")])
+def test_deploy_scripts_say_which_tool_is_missing(path_without_tools, name, tool):
+    env = {**os.environ, "PATH": path_without_tools, "ISSUER": "https://id.example.com",
+           "IDP_IMAGE": "registry.example.com/idp:0.2.0"}
+    result = run([script(name)], env=env, timeout=30)
+    assert result.returncode == 2 and f"{tool} is not installed" in result.stderr, result.stderr
+
+
+def test_deploy_docker_checks_every_variable_and_the_tls_files_first(path_without_tools):
+    env = {k: v for k, v in os.environ.items() if k not in ("POSTGRES_PASSWORD", "SESSION_SECRET", "KEY_ENCRYPTION_KEY")}
+    env.update(PATH=path_without_tools, ISSUER="http://id.example.com", REDIS_PASSWORD="short")
+    result = run([script("deploy-docker.sh")], env=env, timeout=30)
+    assert result.returncode == 2
+    for problem in ("POSTGRES_PASSWORD is not set", "SESSION_SECRET is not set", "KEY_ENCRYPTION_KEY is not set",
+                    "REDIS_PASSWORD is shorter than 32", "ISSUER must be an https:// URL", "docker is not installed"):
+        assert problem in result.stderr, (problem, result.stderr)
+    assert run([script("deploy-docker.sh"), "--timeout", "soon"], timeout=10).returncode == 2
+    assert run([script("deploy-docker.sh"), "--bogus"], timeout=10).returncode == 2
+
+
+def test_deploy_k8s_and_update_check_their_arguments(path_without_tools):
+    env = {**os.environ, "PATH": path_without_tools}
+    k8s_result = run([script("deploy-k8s.sh"), "--image", "NOT AN IMAGE", "--secret-file",
+                      os.path.join(ROOT, "deploy", "k8s", "secret.template.yaml"), "--timeout", "x"], env=env)
+    assert k8s_result.returncode == 2
+    for problem in ("is not an image reference", "still holds CHANGE_ME", "--timeout must be", "kubectl is not installed"):
+        assert problem in k8s_result.stderr, (problem, k8s_result.stderr)
+    update = run([script("update.sh"), "--target", "nomad"], env={k: v for k, v in env.items()
+                                                                    if k not in ("IDP_IMAGE", "ISSUER")})
+    assert update.returncode == 2
+    for problem in ("which image?", "--target must be docker or k8s", "where to check health?"):
+        assert problem in update.stderr, (problem, update.stderr)
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# Records each call; answers like a healthy cluster; prints what it is asked to apply.
+echo "kubectl $*" >> "$KUBECTL_LOG"
+case "$*" in
+  *"apply -f -"*) cat >> "$KUBECTL_LOG" ;;
+  *"apply -f "*) cat "$(echo "$*" | sed 's/.*apply -f //')" >> "$KUBECTL_LOG" ;;
+  kustomize*) for f in "$2"/namespace.yaml "$2"/configmap.yaml "$2"/migration-job.yaml "$2"/deployment.yaml; do
+                cat "$f"; echo ---; done ;;
+  *"rollout status"*) exit "${ROLLOUT_RC:-0}" ;;
+esac
+exit 0
+"""
+
+
+def fake_kubectl(tmp_path) -> dict:
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
+    (bin_dir / "kubectl").chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "KUBECTL_LOG": str(tmp_path / "kubectl.log")}
+
+
+def test_deploy_k8s_migrates_first_then_applies_the_new_image_and_checks_health(idp, tmp_path):
+    """A stand-in kubectl records the calls: the order and the image are the script's real logic."""
+    only_postgres(idp)
+    env = fake_kubectl(tmp_path)
+    result = run([script("deploy-k8s.sh"), "--image", "registry.example.com/idp:0.2.0", "--health-url", idp.url,
+                  "--timeout", "30"], env=env, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = (tmp_path / "kubectl.log").read_text()
+    calls = [line for line in log.splitlines() if line.startswith("kubectl ")]
+    order = [next(i for i, c in enumerate(calls) if marker in c) for marker in (
+        "version", "get secret idp-secrets", "delete job idp-migrate", "wait --for=condition=complete job/idp-migrate",
+        "kustomize", "rollout status deployment/idp")]
+    assert order == sorted(order), calls
+    assert "image: registry.example.com/idp:0.2.0" in log and "image: registry.example.com/idp:0.1.0" not in log
+    assert result.stdout.count("ok ") == 3  # scripts/health-check.sh against the live IdP
+    assert not any("rollout undo" in c for c in calls)
+
+
+def test_deploy_k8s_rolls_back_a_failed_rollout(tmp_path):
+    env = {**fake_kubectl(tmp_path), "ROLLOUT_RC": "1"}
+    result = run([script("deploy-k8s.sh"), "--health-url", "http://127.0.0.1:1", "--timeout", "5"], env=env, timeout=60)
+    assert result.returncode == 1 and "rolling back" in result.stderr
+    assert "kubectl -n idp rollout undo deployment/idp" in (tmp_path / "kubectl.log").read_text()
+
+
+# -- load tests --------------------------------------------------------------------
+@pytest.mark.skipif(not shutil.which("ab"), reason="ab is not installed (Debian's apache2-utils; .ci/run installs it)")
+def test_ab_wrapper_loads_a_live_idp(idp):
+    only_postgres(idp)
+    service, secret = idp.create_client(name="Bench", redirect_uris=[], grant_types=["client_credentials"],
+                                        scope="api:read")
+    result = run([os.path.join(ROOT, "bench", "ab.sh"), "--url", idp.url, "-n", "20", "-c", "2",
+                  "--client-id", service.client_id, "--client-secret", secret], timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Requests per second") == 4 and "Non-2xx" not in result.stdout
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+def test_wrk_wrapper_loads_a_live_idp_and_checks_its_arguments(idp):
+    only_postgres(idp)
+    result = run([os.path.join(ROOT, "bench", "wrk.sh"), "--url", idp.url, "--duration", "1", "--connections", "2",
+                  "--threads", "1"], timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Requests/sec") == 3 and "Non-2xx" not in result.stdout
+    bad = run([os.path.join(ROOT, "bench", "wrk.sh"), "--url", idp.url, "--duration", "0"], timeout=10)
+    assert bad.returncode == 2
