@@ -11,10 +11,11 @@
 # Needs docker with the compose plugin, and in the environment (or deploy/.env): ISSUER (https),
 # POSTGRES_PASSWORD, REDIS_PASSWORD, SESSION_SECRET, KEY_ENCRYPTION_KEY (openssl rand -hex 32 each;
 # 32 characters at least), and deploy/nginx/ssl/tls.crt and tls.key.
-# Steps: check, build, `up -d --wait` (migrations run once before the IdP starts), then
-# scripts/health-check.sh. On failure it prints the services' state and the IdP's last logs.
+# Steps: check, build, start PostgreSQL and Redis, run the migrations, start the IdP and nginx
+# (waiting for their health checks), then scripts/health-check.sh. On failure it prints the
+# services' state and the IdP's last logs.
 set -euo pipefail
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 compose_file=$here/deploy/compose.yaml
 build=1 health_url="" timeout=300
@@ -80,8 +81,14 @@ if [[ $build -eq 1 ]]; then
   echo "building the image"
   compose build --pull migrate
 fi
-echo "starting (migrations first, then the IdP and nginx)"
-compose up -d --wait --wait-timeout "$timeout" --remove-orphans postgres redis idp nginx
+# Three steps rather than one `up --wait`: compose's --wait can fail when a one-shot service
+# (migrate) exits, whatever its exit code (docker/compose#10596).
+echo "starting PostgreSQL and Redis"
+compose up -d --wait --wait-timeout "$timeout" --remove-orphans postgres redis
+echo "migrations"
+compose run --rm --no-deps migrate
+echo "starting the IdP and nginx"
+compose up -d --wait --wait-timeout "$timeout" --no-deps idp nginx
 echo "health check"
 "$here/scripts/health-check.sh" "${health_url:-$ISSUER}"
 trap - ERR
