@@ -156,7 +156,7 @@ def test_promtool_accepts_the_prometheus_config_and_alert_rules(args):
 
 # -- scripts ---------------------------------------------------------------------
 def test_health_check_script_passes_on_a_live_idp_and_fails_on_a_dead_one(idp):
-    script = os.path.join(DEPLOY, "scripts", "health-check.sh")
+    script = os.path.join(ROOT, "scripts", "health-check.sh")
     ok = subprocess.run(["bash", script, idp.url], capture_output=True, text=True, timeout=30)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.count("ok ") == 3
@@ -170,7 +170,7 @@ def test_backup_script_dumps_postgres_and_redis(idp, tmp_path):
     if idp.backend != "postgres":
         pytest.skip("backs up PostgreSQL and Redis")
     env = {**os.environ, "DATABASE_URL": idp.services.config.database_url, "REDIS_URL": idp.services.config.redis_url}
-    result = subprocess.run(["bash", os.path.join(DEPLOY, "scripts", "backup.sh"), str(tmp_path)], env=env,
+    result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "backup.sh"), str(tmp_path)], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     (archive,) = tmp_path.glob("idp-*.tar.gz")

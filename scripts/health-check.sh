@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Health check of a running IdP: liveness, readiness (which dependency is down) and discovery.
-#   deploy/scripts/health-check.sh [BASE_URL]      (default http://127.0.0.1:3001)
+#   scripts/health-check.sh [BASE_URL]      (default $IDP_URL, else http://127.0.0.1:3001)
 # Exit 0 when everything answers, 1 otherwise; one line per check. Cron- and probe-friendly.
-set -uo pipefail
+set -euo pipefail
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  sed -n '2,4s/^# \{0,1\}//p' "$0"
+  exit 0
+fi
 base=${1:-${IDP_URL:-http://127.0.0.1:3001}}
+base=${base%/}
 status=0
 
 check() {  # name path expected-status

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Update a running IdP to a new image: backup, pull, migrate, rolling restart, health check,
+# and roll back to the previous image when any step after the backup fails.
+#
+#   scripts/update.sh --image IMAGE [--target docker|k8s] [--health-url URL] [--skip-backup]
+#
+#   --image IMAGE     the new image, e.g. registry.example.com/idp:0.2.0 (default $IDP_IMAGE)
+#   --target T        docker: the deploy/compose.yaml deployment (default); k8s: deploy/k8s
+#                     (migration Job, rollout, undo: scripts/deploy-k8s.sh --image IMAGE)
+#   --health-url URL  where to check (default $ISSUER)
+#   --skip-backup     no backup first (not recommended)
+#
+# Backup: scripts/backup.sh when DATABASE_URL reaches the database from here; for compose's own
+# PostgreSQL, pg_dump runs inside its container; into $BACKUP_DIR (default ./backups).
+# docker: the previous image is kept as idp:rollback; a second IdP container starts on the new
+# image, takes traffic once healthy (nginx reloaded), then the old one is removed.
+# Migrations are forward-compatible: a rollback keeps the migrated schema.
+set -euo pipefail
+usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+here=$(cd "$(dirname "$0")/.." && pwd)
+image=${IDP_IMAGE:-} target=docker health_url=${ISSUER:-} backup=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --image) image=${2:?--image needs a value}; shift ;;
+    --target) target=${2:?--target needs a value}; shift ;;
+    --health-url) health_url=${2:?--health-url needs a value}; shift ;;
+    --skip-backup) backup=0 ;;
+    *) echo "update: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+problems=()
+[[ -n "$image" ]] || problems+=("which image? pass --image (or set IDP_IMAGE)")
+[[ "$target" == docker || "$target" == k8s ]] || problems+=("--target must be docker or k8s (got $target)")
+[[ -n "$health_url" || "$target" == k8s ]] || problems+=("where to check health? pass --health-url (or set ISSUER)")
+if [[ "$target" == k8s ]]; then
+  command -v kubectl >/dev/null || problems+=("kubectl is not installed (https://kubernetes.io/docs/tasks/tools/)")
+  [[ $backup -eq 0 || -n "${DATABASE_URL:-}" ]] || problems+=("DATABASE_URL is not set (needed for the backup; or --skip-backup)")
+elif ! command -v docker >/dev/null; then
+  problems+=("docker is not installed (https://docs.docker.com/engine/install/)")
+elif ! docker compose version >/dev/null 2>&1; then
+  problems+=("the docker compose plugin is missing (docker compose version fails)")
+fi
+if [[ ${#problems[@]} -gt 0 ]]; then
+  echo "update: cannot update:" >&2
+  printf '  - %s\n' "${problems[@]}" >&2
+  exit 2
+fi
+
+backup_dir=${BACKUP_DIR:-backups}
+compose() { docker compose -f "$here/deploy/compose.yaml" "$@"; }
+
+if [[ $backup -eq 1 ]]; then
+  echo "== backup"
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    "$here/scripts/backup.sh" "$backup_dir"
+  else
+    mkdir -p "$backup_dir"
+    dump="$backup_dir/idp-pre-update-$(date -u +%Y%m%d-%H%M%S).dump"
+    (umask 077; compose exec -T postgres pg_dump -U idp --format=custom --no-owner idp > "$dump")
+    echo "backup: $dump"
+  fi
+fi
+
+if [[ "$target" == k8s ]]; then
+  echo "== migrate, roll out, health check (scripts/deploy-k8s.sh)"
+  args=(--image "$image")
+  [[ -z "$health_url" ]] || args+=(--health-url "$health_url")
+  exec "$here/scripts/deploy-k8s.sh" "${args[@]}"
+fi
+
+echo "== pull $image"
+previous=$(docker image inspect --format '{{.Id}}' idp:latest 2>/dev/null || true)
+[[ -z "$previous" ]] || docker tag "$previous" idp:rollback
+docker pull "$image"
+docker tag "$image" idp:latest
+
+old=$(compose ps -q idp)
+new=""
+rollback() {
+  echo "update: FAILED ($1); rolling back to the previous image" >&2
+  if [[ -n "$previous" ]]; then
+    docker tag idp:rollback idp:latest
+  fi
+  if [[ -n "$new" && -n "$old" ]]; then
+    docker rm -f "$new" >/dev/null || true  # the old container never stopped
+  else
+    compose up -d --no-deps --force-recreate idp || true
+  fi
+  compose exec -T nginx nginx -s reload || true
+  exit 1
+}
+
+echo "== migrate"
+compose run --rm --no-deps migrate || rollback "migration"
+
+echo "== rolling restart"
+if [[ -n "$old" ]]; then
+  compose up -d --no-deps --no-recreate --scale idp=2 idp || rollback "starting the new container"
+  new=$(compose ps -q idp | grep -v -x -F "$old" | head -n 1 || true)
+  [[ -n "$new" ]] || rollback "no new container"
+  healthy=""
+  for _ in $(seq 1 60); do
+    healthy=$(docker inspect --format '{{.State.Health.Status}}' "$new" 2>/dev/null || true)
+    [[ "$healthy" == healthy || "$healthy" == unhealthy ]] && break
+    sleep 2
+  done
+  [[ "$healthy" == healthy ]] || rollback "the new container is ${healthy:-not running}"
+  compose exec -T nginx nginx -s reload  # nginx resolves idp again: both containers
+  docker stop --time 30 "$old" >/dev/null && docker rm "$old" >/dev/null
+  old=""
+  compose exec -T nginx nginx -s reload  # only the new one
+else
+  compose up -d --no-deps idp || rollback "starting the IdP"
+fi
+
+echo "== health check"
+sleep 2
+"$here/scripts/health-check.sh" "$health_url" || rollback "health check"
+echo "updated to $image (previous image kept as idp:rollback)"
