@@ -346,7 +346,7 @@ def test_cloud_targets_configure_a_production_idp_the_app_accepts():
 
     samples = {n: secrets.token_urlsafe(32) for n in k8s_variables()[1]}
     samples.update(DATABASE_URL="postgresql://idp:pw@db:5432/idp", REDIS_URL="redis://:pw@redis:6379/0",
-                   METRICS_TOKEN="", SMTP_USER="", SMTP_PASS="")
+                   METRICS_TOKEN="", SMTP_USER="", SMTP_PASS="", OIDC_PROVIDERS="")
     task_env = {e["name"]: e["value"] for e in cloud("aws-ecs-task-definition.json")["containerDefinitions"][0]["environment"]}
     run_env = {e["name"]: e.get("value") for e in cloud("gcp-cloud-run.yaml")["spec"]["template"]["spec"]["containers"][0]["env"]}
     aci_env = {e["name"]: e.get("value") for e in
