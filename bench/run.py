@@ -275,12 +275,12 @@ def http_scenarios(env: Environment, clients: dict, duration: float, worker: int
 def token_with_more_keys(env: Environment, clients: dict, duration: float, worker: int, quiet_wait: float) -> dict:
     """Issue 3: signing cost must not depend on how many keys the JWKS publishes (rotate -> 3 keys)."""
     env.cli("keys", "rotate", "--force")
+    time.sleep(KEY_CACHE_WAIT)  # the worker re-reads the key table within KEY_CACHE_SECONDS
     published = len(json.loads(urllib.request.urlopen(env.url + "/jwks.json", timeout=5).read())["keys"])
     cc = clients["cc"]
     auth = basic(cc["client_id"], cc["client_secret"])
     url, body = env.url + "/token", "grant_type=client_credentials"
     script = {"script": os.path.join(BENCH_DIR, "post.lua"), "script_args": [body, auth]}
-    time.sleep(KEY_CACHE_WAIT)  # the worker re-reads the key table within KEY_CACHE_SECONDS
     run_wrk(url, 8, 1, core=LOADGEN_CORE, **script)
     result = measure_quietly(lambda: run_wrk(url, 32, duration, core=LOADGEN_CORE, server_pid=worker, **script),
                              quiet_wait, "token_cc with more keys")
@@ -295,7 +295,7 @@ def code_flow(env: Environment, clients: dict, duration: float, worker: int, qui
     results = {}
     for concurrency in CONNECTIONS:
         cmd = ["taskset", "-c", str(LOADGEN_CORE), sys.executable, os.path.join(BENCH_DIR, "codeflow.py"),
-               "--url", env.url, "--client-id", rp["client_id"], "--client-secret", rp["client_secret"],
+               "--url", env.url, f"--client-id={rp['client_id']}", f"--client-secret={rp['client_secret']}",
                "--email", USER_EMAIL, "--password", USER_PASSWORD,
                "--concurrency", str(concurrency), "--duration", str(duration)]
 
@@ -323,7 +323,7 @@ def token_auth(env: Environment, duration: float) -> dict:
     """Token requests/s with client_secret_basic, private_key_jwt and DPoP, in one run (bench/token_auth.py)."""
     registration_token = env.cli("clients", "registration-token", "--uses", "2").strip()
     cmd = ["taskset", "-c", str(LOADGEN_CORE), sys.executable, os.path.join(BENCH_DIR, "token_auth.py"),
-           "--url", env.url, "--registration-token", registration_token, "--concurrency", "8",
+           "--url", env.url, f"--registration-token={registration_token}", "--concurrency", "8",
            "--duration", str(duration)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=4 * duration + 180)
     if proc.returncode != 0:

@@ -36,7 +36,7 @@ def percentile(values, pct):
 
 
 def register(url: str, token: str, metadata: dict) -> dict:
-    response = requests.post(url + "/register", json={"grant_types": ["client_credentials"], "scope": "openid",
+    response = requests.post(url + "/connect/register", json={"grant_types": ["client_credentials"], "scope": "openid",
                                                       **metadata},
                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
     response.raise_for_status()

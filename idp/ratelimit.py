@@ -46,6 +46,23 @@ def refused(response) -> bool:
     return response.status_code >= 400
 
 
+def only_on_limited_endpoints(app: Flask, limiter: Limiter) -> None:
+    """flask-limiter hooks every request; here only a handful of endpoints are limited, and its
+    per-request bookkeeping cost a fifth of a discovery or JWKS request. Its hooks run only there."""
+    def gate(func, passthrough):
+        def gated(*args):
+            if request.endpoint in LIMITED_ENDPOINTS:
+                return func(*args)
+            return args[0] if passthrough else None
+        return gated
+
+    for hooks, passthrough in ((app.before_request_funcs, False), (app.after_request_funcs, True),
+                               (app.teardown_request_funcs, False)):
+        funcs = hooks.get(None, [])
+        hooks[None] = [gate(f, passthrough) if getattr(f, "__self__", getattr(f, "args", (None,))[0]) is limiter
+                       else f for f in funcs]
+
+
 def install(app: Flask, config: Config) -> Limiter:
     if config.redis_url:
         storage_uri = config.redis_url
@@ -60,6 +77,7 @@ def install(app: Flask, config: Config) -> Limiter:
     limiter = Limiter(key_func=client_ip, app=app, storage_uri=storage_uri, storage_options=options,
                       headers_enabled=False, in_memory_fallback_enabled=bool(config.redis_url),
                       swallow_errors=True)
+    only_on_limited_endpoints(app, limiter)
     window = max(1, config.rate_limit_window_ms // 1000)
     rule = f"{max(1, config.rate_limit_max_requests)} per {window} second"
     for endpoint, (has_email, failures_only) in LIMITED_ENDPOINTS.items():

@@ -21,7 +21,12 @@ DEFAULT = "en"
 
 
 def current_locale() -> str:
-    return g.get("locale", DEFAULT) if has_request_context() else DEFAULT
+    """Chosen on first use, so JSON endpoints never parse Accept-Language."""
+    if not has_request_context():
+        return DEFAULT
+    if "locale" not in g:
+        g.locale = select_locale()
+    return g.locale
 
 
 def gettext(message: str, **values) -> str:
@@ -44,17 +49,14 @@ def switch_links() -> list[tuple[str, str, str]]:
 
 
 def install(app: Flask, secure_cookie: bool) -> None:
-    @app.before_request
-    def _locale():
-        g.locale = select_locale()
-
     @app.after_request
     def _remember(response):
         asked = request.args.get("lang")
         if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
             response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True,
                                 secure=secure_cookie)
-        response.vary.add("Accept-Language")
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
         return response
 
     @app.context_processor
