@@ -28,10 +28,8 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -40,10 +38,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import requests
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH_DIR)
+sys.path.insert(0, BENCH_DIR)
+from wrkutil import Deployment  # noqa: E402
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER_CORE, LOADGEN_CORE = 0, 1
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 EMAIL, PASSWORD = "bench-login@example.com", "bench " + secrets.token_urlsafe(12)
@@ -75,85 +72,25 @@ def hidden_fields(html: str) -> dict:
     return fields
 
 
-class Environment:
-    """Everything this run creates, so that teardown removes exactly that."""
+class Environment(Deployment):
+    """The login bench's IdP: one relying party and one user; rate limits out of the way."""
 
     def __init__(self):
-        run_id = secrets.token_hex(5)
-        self.db_name, self.prefix = f"idp_benchlogin_{run_id}", f"idpbenchlogin:{run_id}:"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.db_created, self.server, self.log = False, None, None
-        self.env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        self.env.update(
-            DATABASE_URL=PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.db_name, REDIS_URL=REDIS_URL,
-            REDIS_KEY_PREFIX=self.prefix, ISSUER=self.url, PORT=str(self.port), IDP_ENV="production",
-            SESSION_SECRET=secrets.token_urlsafe(36), KEY_ENCRYPTION_KEY=secrets.token_urlsafe(36),
-            LOG_LEVEL="WARNING", RATE_LIMIT_MAX_REQUESTS="100000000", ENABLE_AUDIT_LOGS="false",
-        )
-        self.idp = os.path.join(os.path.dirname(sys.executable), "idp")
-        if not os.path.exists(self.idp):
-            self.idp = shutil.which("idp") or sys.exit("the `idp` command is not installed (pip install -e .)")
-
-    def cli(self, *args, stdin: str | None = None) -> str:
-        proc = subprocess.run([self.idp, *args], input=stdin, capture_output=True, text=True, env=self.env,
-                              cwd=ROOT, timeout=60)
-        if proc.returncode != 0:
-            raise RuntimeError(f"idp {' '.join(args)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
-        return proc.stdout
+        super().__init__("benchlogin", RATE_LIMIT_MAX_REQUESTS="100000000", ENABLE_AUDIT_LOGS="false")
 
     def create(self) -> dict:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        self.db_created = True
-        self.cli("db", "upgrade")
+        self.create_database()
         client = json.loads(self.cli("clients", "create", "--name", "bench rp", "--redirect-uri", REDIRECT_URI,
                                      "--scope", "openid profile email", "--json"))
         self.cli("users", "create", "--email", EMAIL, "--password-stdin", stdin=PASSWORD + "\n")
         return client
 
     def start_server(self) -> None:
-        os.makedirs(RESULTS_DIR, exist_ok=True)
-        self.log = open(os.path.join(RESULTS_DIR, "login-server.log"), "w")
-        self.server = subprocess.Popen(
-            ["taskset", "-c", str(SERVER_CORE), self.idp, "serve", "--workers", "1", "--threads", "8"],
-            env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 45
-        while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                raise RuntimeError("the server exited; see bench/results/login-server.log")
-            try:
-                if requests.get(self.url + "/health", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("the server did not start within 45 s")
+        super().start_server(SERVER_CORE, 8, os.path.join(RESULTS_DIR, "login-server.log"))
 
     def teardown(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            try:
-                os.killpg(self.server.pid, signal.SIGTERM)
-                self.server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.server.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.log:
-            self.log.close()
-        if self.db_created:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-        keys = list(client.scan_iter(match=self.prefix + "*", count=1000))
-        for start in range(0, len(keys), 500):
-            client.delete(*keys[start:start + 500])
+        for problem in super().teardown():
+            print(f"cleanup: {problem}", file=sys.stderr)
 
 
 # -- one login ----------------------------------------------------------------------------------

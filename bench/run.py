@@ -30,12 +30,11 @@ import urllib.request
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wrkutil import BENCH_DIR, Meter, child_pids, free_port, run_wrk, wait_http, wait_until_quiet  # noqa: E402
+from wrkutil import (  # noqa: E402
+    BENCH_DIR, ROOT, Deployment, Meter, child_pids, run_wrk, wait_until_quiet,
+)
 
-ROOT = os.path.dirname(BENCH_DIR)
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER_CORE, LOADGEN_CORE = 0, 1
 CONNECTIONS = (32, 8)
 THREADS = 2  # gunicorn threads of the one worker (--threads)
@@ -70,49 +69,14 @@ def _raise_exit(signum, _frame):
 
 
 # -- setup and teardown -------------------------------------------------------------------------
-class Environment:
-    """Everything this run creates, so that teardown removes exactly that."""
+class Environment(Deployment):
+    """The bench's IdP, with a client_credentials client, a trusted relying party and a user."""
 
     def __init__(self):
-        run_id = secrets.token_hex(5)
-        self.db_name = f"idp_bench_{run_id}"
-        self.prefix = f"idpbench:{run_id}:"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.db_created = False
-        self.server: subprocess.Popen | None = None
-        self.server_log = None
-        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env.update(
-            DATABASE_URL=PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.db_name,
-            REDIS_URL=REDIS_URL,
-            REDIS_KEY_PREFIX=self.prefix,
-            ISSUER=self.url,
-            PORT=str(self.port),
-            SESSION_SECRET=secrets.token_urlsafe(36),
-            KEY_ENCRYPTION_KEY=secrets.token_urlsafe(36),
-            IDP_ENV="production",
-            LOG_LEVEL="WARNING",
-        )
-        self.env = env
-        self.idp = os.path.join(os.path.dirname(sys.executable), "idp")
-        if not os.path.exists(self.idp):
-            self.idp = shutil.which("idp") or sys.exit("the `idp` command is not installed (pip install -e .)")
-
-    def cli(self, *args, stdin: str | None = None) -> str:
-        proc = subprocess.run([self.idp, *args], input=stdin, capture_output=True, text=True, env=self.env,
-                              cwd=ROOT, timeout=60)
-        if proc.returncode != 0:
-            raise RuntimeError(f"idp {' '.join(args)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
-        return proc.stdout
+        super().__init__("bench")
 
     def create(self) -> dict:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        self.db_created = True
-        self.cli("db", "upgrade")
+        self.create_database()
         cc = json.loads(self.cli("clients", "create", "--name", "bench", "--grant-type", "client_credentials",
                                  "--json"))
         rp = json.loads(self.cli("clients", "create", "--name", "rp", "--redirect-uri", REDIRECT_URI, "--trusted",
@@ -121,12 +85,7 @@ class Environment:
         return {"cc": cc, "rp": rp}
 
     def start_server(self) -> None:
-        os.makedirs(RESULTS_DIR, exist_ok=True)
-        self.server_log = open(os.path.join(RESULTS_DIR, "server.log"), "w")
-        self.server = subprocess.Popen(
-            ["taskset", "-c", str(SERVER_CORE), self.idp, "serve", "--workers", "1", "--threads", str(THREADS)],
-            env=self.env, cwd=ROOT, stdout=self.server_log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_http(self.url + "/.well-known/openid-configuration", self.server, timeout=45)
+        super().start_server(SERVER_CORE, THREADS, os.path.join(RESULTS_DIR, "server.log"))
 
     def worker_pid(self) -> int:
         """The gunicorn worker: the (single) child of the master we started."""
@@ -134,38 +93,6 @@ class Environment:
         if len(children) != 1:
             raise RuntimeError(f"expected one gunicorn worker under {self.server.pid}, found {children}")
         return children[0]
-
-    def teardown(self) -> list[str]:
-        problems = []
-        if self.server is not None and self.server.poll() is None:
-            try:
-                os.killpg(self.server.pid, signal.SIGTERM)
-                self.server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.server.pid, signal.SIGKILL)
-                self.server.wait(timeout=5)
-            except ProcessLookupError:
-                pass
-        if self.server_log:
-            self.server_log.close()
-        if self.db_created:
-            try:
-                import psycopg
-
-                with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
-            except Exception as exc:
-                problems.append(f"could not drop database {self.db_name}: {exc}")
-        try:
-            import redis
-
-            client = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-            keys = list(client.scan_iter(match=self.prefix + "*", count=1000))
-            for start in range(0, len(keys), 500):
-                client.delete(*keys[start:start + 500])
-        except Exception as exc:
-            problems.append(f"could not delete Redis keys {self.prefix}*: {exc}")
-        return problems
 
 
 def vm_status(pid: int) -> dict:

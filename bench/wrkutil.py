@@ -188,3 +188,95 @@ def run_wrk(url: str, connections: int, duration: float, *, core: int = 1, scrip
         result["server_cpu_ms_per_req"] = round(10 * meter.server_cpu_pct / result["rps"], 3)
     result["raw"] = proc.stdout
     return result
+
+
+# -- the IdP under test -------------------------------------------------------------------------
+ROOT = os.path.dirname(BENCH_DIR)
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class Deployment:
+    """A production-mode IdP of a bench's own: database, Redis prefix, `idp` command, server.
+    Everything it creates is remembered, so that teardown removes exactly that."""
+
+    def __init__(self, name: str, **extra_env: str):
+        import secrets
+        import sys
+
+        run_id = secrets.token_hex(5)
+        self.db_name, self.prefix = f"idp_{name}_{run_id}", f"idp{name}:{run_id}:"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_created = False
+        self.server: subprocess.Popen | None = None
+        self.server_log = None
+        self.env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+        self.env.update(
+            DATABASE_URL=PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.db_name, REDIS_URL=REDIS_URL,
+            REDIS_KEY_PREFIX=self.prefix, ISSUER=self.url, PORT=str(self.port), IDP_ENV="production",
+            SESSION_SECRET=secrets.token_urlsafe(36), KEY_ENCRYPTION_KEY=secrets.token_urlsafe(36),
+            LOG_LEVEL="WARNING", **extra_env,
+        )
+        self.idp = os.path.join(os.path.dirname(sys.executable), "idp")
+        if not os.path.exists(self.idp):
+            self.idp = shutil.which("idp") or sys.exit("the `idp` command is not installed (pip install -e .)")
+
+    def cli(self, *args, stdin: str | None = None) -> str:
+        proc = subprocess.run([self.idp, *args], input=stdin, capture_output=True, text=True, env=self.env,
+                              cwd=ROOT, timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError(f"idp {' '.join(args)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        return proc.stdout
+
+    def create_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        self.db_created = True
+        self.cli("db", "upgrade")
+
+    def start_server(self, core: int, threads: int, log_path: str) -> None:
+        """One gunicorn worker pinned to `core`, answering before 45 s."""
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        self.server_log = open(log_path, "w")
+        self.server = subprocess.Popen(
+            ["taskset", "-c", str(core), self.idp, "serve", "--workers", "1", "--threads", str(threads)],
+            env=self.env, cwd=ROOT, stdout=self.server_log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_http(self.url + "/.well-known/openid-configuration", self.server, timeout=45)
+
+    def teardown(self) -> list[str]:
+        """Stop the server, drop the database, delete the Redis keys; what could not be done."""
+        import signal
+
+        problems = []
+        if self.server is not None and self.server.poll() is None:
+            try:
+                os.killpg(self.server.pid, signal.SIGTERM)
+                self.server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+                self.server.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+        if self.server_log:
+            self.server_log.close()
+        if self.db_created:
+            try:
+                import psycopg
+
+                with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+            except Exception as exc:
+                problems.append(f"could not drop database {self.db_name}: {exc}")
+        try:
+            import redis
+
+            client = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+            keys = list(client.scan_iter(match=self.prefix + "*", count=1000))
+            for start in range(0, len(keys), 500):
+                client.delete(*keys[start:start + 500])
+        except Exception as exc:
+            problems.append(f"could not delete Redis keys {self.prefix}*: {exc}")
+        return problems
