@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="wrk seconds against the bare Flask app")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument("--threads", type=int, default=8, help="gthread threads (the IdP is run with the same)")
     args = parser.parse_args()
     if len(os.sched_getaffinity(0) | set(range(os.cpu_count() or 1))) < 2:
         sys.exit("needs two cores (server on core 0, load generator on core 1)")
@@ -105,7 +106,7 @@ def main() -> None:
     try:
         rsa = rs256_signs_per_second(args.sign_seconds)
         flask = bare_flask_rps(args.duration, args.connections, args.worker_class,
-                               threads=8 if args.worker_class == "gthread" else 1)
+                               threads=args.threads if args.worker_class == "gthread" else 1)
     finally:
         signal.alarm(0)
     print(json.dumps({"rs256": rsa, "bare_flask": flask}, indent=2))

@@ -4,31 +4,46 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 
 from authlib.oauth2.base import OAuth2Error
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
+from .headers import JSON_PREFIXES, install_headers
 from .logs import install_request_id
 from .ops.metrics import dependency_failed, install_metrics
+from .oauth.published import PublishedDocuments
 from .ops.proxy import TrustedProxyFix
 from .services import Services, build_services, with_dev_secrets
 from .sessions import StoreSessionInterface
 from .tokens import is_store_outage
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
-PROTOCOL_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready",
-                     "/device_authorization", "/connect/register", "/par")
 log = logging.getLogger("idp")
 
 # TLS is enforced by ISSUER (https in production) and terminated by the proxy in
 # front of us; authlib must not refuse the plain-HTTP hop behind that proxy.
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+
+
+class IdPFlask(Flask):
+    """Flask, minus a cost paid a dozen times per request: `ensure_sync` inspects every hook and
+    view for a coroutine on every call. There are no async views here, so each function's answer
+    is remembered (functions are created once, at start-up)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
@@ -37,7 +52,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         services = build_services(config)
     config = services.config
 
-    app = Flask(__name__, template_folder=TEMPLATES, static_folder=os.path.join(TEMPLATES, "static"))
+    app = IdPFlask(__name__, template_folder=TEMPLATES, static_folder=os.path.join(TEMPLATES, "static"))
     app.config.update(
         SECRET_KEY=config.session_secret,
         MAX_CONTENT_LENGTH=64 * 1024,  # every legitimate request here is small
@@ -46,7 +61,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         PREFERRED_URL_SCHEME="https" if config.cookie_secure else "http",
     )
     app.extensions["idp"] = services
-    app.wsgi_app = TrustedProxyFix(app.wsgi_app, config.trusted_proxies)
+    app.wsgi_app = PublishedDocuments(TrustedProxyFix(app.wsgi_app, config.trusted_proxies), services,
+                                      config.metrics_enabled)
     app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,
                                                   config.cookie_secure)
 
@@ -76,44 +92,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     return app
 
 
-def install_headers(app: Flask, config: Config) -> None:
-    @app.before_request
-    def _nonce():
-        g.csp_nonce = secrets.token_urlsafe(12)
-        error = request.environ.get("idp.session_error")
-        if error is not None and not wants_json() and request.path != "/health":
-            raise error  # the session store is down: a page that needs the session answers 503
-
-    brand = {"name": config.brand_name, "logo_url": config.brand_logo_url,
-             "registration": config.allow_registration}
-
-    @app.context_processor
-    def _template_globals():
-        return {"csp_nonce": g.get("csp_nonce", ""), "brand": brand}
-
-    # The brand's logo may live on another origin (BRAND_LOGO_URL): allow exactly that one.
-    img_src = "img-src 'self' data:" + (f" {config.logo_origin}" if config.logo_origin else "")
-
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        if response.mimetype == "text/html":
-            headers.setdefault("X-Frame-Options", "DENY")
-            headers.setdefault(
-                "Content-Security-Policy",
-                f"default-src 'none'; script-src 'nonce-{g.get('csp_nonce', '')}'; style-src 'self'; "
-                f"{img_src}; form-action *; frame-ancestors 'none'; base-uri 'none'",
-            )
-            headers.setdefault("Cache-Control", "no-store")
-        if config.cookie_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        return response
-
-
 def wants_json() -> bool:
-    return request.path.startswith(PROTOCOL_PREFIXES)
+    return request.path.startswith(JSON_PREFIXES)
 
 
 def install_error_handlers(app: Flask) -> None:

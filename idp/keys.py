@@ -142,6 +142,7 @@ class KeyManager:
         self._current: dict[str, tuple[str, object]] = {}
         self._promoted_at: dict[str, dt.datetime] = {}
         self._verify_keys: dict[str, tuple[str, object]] = {}
+        self._verified: dict[tuple[str, str | None], dict] = {}  # see verify()
         self._jwks_body = b""
         self._jwks_etag = ""
         self.on_change = None  # called with the new version after a change (the services publish it in Redis)
@@ -350,6 +351,7 @@ class KeyManager:
         body = json.dumps({"keys": published}, separators=(",", ":"), sort_keys=True).encode()
         self._current, self._promoted_at, self._verify_keys = current, promoted, verify
         self._jwks_body, self._jwks_etag = body, hashlib.sha256(body).hexdigest()[:32]
+        self._verified = {}
         self.version = version
 
     def _maybe_rotate(self) -> None:
@@ -381,9 +383,27 @@ class KeyManager:
             header["typ"] = typ
         return jwt.encode(header, claims, key, algorithms=[alg])
 
+    VERIFIED_CACHE_SIZE = 4096
+
     def verify(self, token: str, typ: str | None = None) -> dict:
-        """Verify signature and `typ`; time and audience checks are the caller's."""
+        """Verify signature and `typ`; time and audience checks are the caller's.
+
+        A resource server introspects the same access token on every call it receives, so a
+        successful verification is remembered for that exact string until the key set changes
+        (`_load` empties the cache, so a revoked key stops verifying at once). The caller still
+        checks expiry and revocation every time."""
         self.reload()
+        verified = self._verified
+        claims = verified.get((token, typ))
+        if claims is not None:
+            return dict(claims)
+        claims = self._verify(token, typ)
+        if len(verified) >= self.VERIFIED_CACHE_SIZE:
+            verified.clear()
+        verified[(token, typ)] = claims
+        return dict(claims)
+
+    def _verify(self, token: str, typ: str | None) -> dict:
         try:
             header = json.loads(_b64decode(token.split(".", 1)[0]))
             alg, key = self._verify_keys.get(header.get("kid"), (None, None))

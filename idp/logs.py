@@ -10,10 +10,11 @@ lines carry query strings), so secrets are scrubbed at the one place every line 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
 import re
 import sys
-import uuid
 
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
@@ -87,14 +88,18 @@ def _current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def request_id_for(incoming: str | None) -> str:
+    """The proxy's X-Request-ID when it is a sane token, else a new one."""
+    return incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
+
+
 def install_request_id(app) -> None:
-    """Take the proxy's X-Request-ID (when it is a sane token) or make one; echo it on the response."""
+    """Take the proxy's X-Request-ID or make one (request_id_for); echo it on the response."""
     from flask import g, request
 
     @app.before_request
     def _request_id():
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER))
 
     @app.after_request
     def _echo_request_id(response):
@@ -115,22 +120,35 @@ class GunicornLogger(glogging.Logger):
                 handler.setFormatter(json_formatter())
 
     def access(self, resp, req, environ, request_time):
-        if not self.cfg.accesslog:
+        """One JSON line per request, written straight to the access log's streams: going through
+        a LogRecord, python-json-logger and the redaction of the whole line cost a tenth of a small
+        request's CPU. Same fields as every other line; the free-form parts are still redacted."""
+        if not self.cfg.accesslog or not self.access_log.isEnabledFor(logging.INFO):
             return
-        headers = dict((k.lower(), v) for k, v in resp.headers)
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
-        self.access_log.info(
-            "%s %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), status,
-            extra={
-                "type": "access",
-                "method": environ.get("REQUEST_METHOD"),
-                "path": environ.get("PATH_INFO"),
-                "status": int(status),
-                "duration_ms": round(request_time.total_seconds() * 1000, 3),
-                "remote_addr": environ.get("REMOTE_ADDR"),
-                "scheme": environ.get("wsgi.url_scheme"),
-                "bytes": getattr(resp, "sent", None),
-                "user_agent": environ.get("HTTP_USER_AGENT"),
-                "request_id": headers.get("x-request-id"),
-            },
-        )
+        method, path = environ.get("REQUEST_METHOD"), redact(environ.get("PATH_INFO") or "")
+        user_agent = environ.get("HTTP_USER_AGENT")
+        line = json.dumps({
+            "message": f"{method} {path} {status}",
+            "type": "access",
+            "method": method,
+            "path": path,
+            "status": int(status),
+            "duration_ms": round(request_time.total_seconds() * 1000, 3),
+            "remote_addr": environ.get("REMOTE_ADDR"),
+            "scheme": environ.get("wsgi.url_scheme"),
+            "bytes": getattr(resp, "sent", None),
+            "user_agent": redact(user_agent) if user_agent else user_agent,
+            "request_id": next((v for k, v in resp.headers if k.lower() == "x-request-id"), None),
+            "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "level": "info",
+            "logger": self.access_log.name,
+        }, ensure_ascii=False) + "\n"
+        for handler in self.access_log.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is not None:
+                with handler.lock:
+                    handler.stream.write(line)
+                    handler.stream.flush()
+            else:  # e.g. a syslog handler: the ordinary way
+                handler.handle(logging.makeLogRecord({"name": self.access_log.name, "levelno": logging.INFO,
+                                                      "levelname": "INFO", "msg": line.rstrip("\n")}))

@@ -8,6 +8,11 @@ Sign-up and reset requests count every POST (each may send an email). Sign-in an
 count only refused requests: guessing is what they must slow down, while an office behind
 one address signing in all morning, or a busy relying party redeeming codes, must not be.
 
+/token is the one limited endpoint on a hot path, so it has a `FailureBudget` instead of a
+flask-limiter decorator: flask-limiter asks the storage before every request it may limit
+(a Redis round trip and about a third of a client_credentials request's CPU), although a
+budget spent only by refusals cannot be exhausted for an address that has not been refused.
+
 Behind a proxy the app must see the client's address (request.remote_addr), or every
 client shares the proxy's budget.
 """
@@ -16,8 +21,15 @@ from __future__ import annotations
 
 import time
 
+import functools
+import logging
+import threading
+
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 
 from .config import Config
 from .security import token_hash
@@ -29,9 +41,9 @@ LIMITED_ENDPOINTS = {
     "web.register": (True, False),
     "web.forgot_password": (True, False),
     "web.reset_password": (False, False),
-    "oauth.token": (False, True),
 }
 TOO_MANY = "Too many attempts. Please wait a moment and try again."
+log = logging.getLogger(__name__)
 
 
 def client_ip() -> str:
@@ -63,6 +75,73 @@ def only_on_limited_endpoints(app: Flask, limiter: Limiter) -> None:
                        else f for f in funcs]
 
 
+class FailureBudget:
+    """A per-address budget of refused requests, shared by every replica through the limiter's storage.
+
+    The storage is asked only about addresses this process saw refused within the window: an
+    address refused elsewhere first is checked here after its own first refusal here, so across
+    N replicas a guesser gets at most N - 1 extra refusals per window. While the storage is
+    unreachable the counts fall back to this process (as flask-limiter's in_memory_fallback)."""
+
+    MAX_SUSPECTS = 100_000
+
+    def __init__(self, storage: Storage, amount: int, window_s: int, scope: str):
+        self.item = RateLimitItemPerSecond(amount, window_s, namespace="FAILURES")
+        self.scope, self.window_s = scope, window_s
+        self.shared = FixedWindowRateLimiter(storage)
+        self.local = FixedWindowRateLimiter(MemoryStorage())
+        self.suspects: dict[str, float] = {}  # key -> monotonic time its last counted refusal expires
+        self.lock = threading.Lock()
+
+    def _ask(self, method: str, key: str):
+        try:
+            return getattr(self.shared, method)(self.item, self.scope, key)
+        except Exception as exc:  # Redis down: limiting degrades to this process, the request goes on
+            log.warning("rate limit storage unreachable (%s): counting in process", type(exc).__name__)
+            return getattr(self.local, method)(self.item, self.scope, key)
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds to wait when the budget of `key` is spent, else None."""
+        until = self.suspects.get(key)
+        if until is None or until < time.monotonic() or self._ask("test", key):
+            return None
+        stats = self._ask("get_window_stats", key)
+        return max(1, int(stats.reset_time - time.time()))
+
+    def spend(self, key: str) -> None:
+        self._ask("hit", key)
+        now = time.monotonic()
+        with self.lock:
+            if len(self.suspects) >= self.MAX_SUSPECTS:
+                self.suspects = {k: t for k, t in self.suspects.items() if t > now}
+            self.suspects[key] = now + self.window_s
+
+    def guard(self, view):
+        """`view`, answering 429 while the caller's budget is spent and spending it on each refusal."""
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            key = client_ip()
+            wait = self.retry_after(key)
+            if wait is not None:
+                return too_many(wait)
+            response = make_response(view(*args, **kwargs))
+            if refused(response):
+                self.spend(key)
+            return response
+        return guarded
+
+
+def too_many(retry_after: int):
+    if request.path.startswith("/token"):
+        response = jsonify(error="too_many_requests", error_description=TOO_MANY)
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = make_response(render_template("error.html", error="too_many_requests", description=TOO_MANY))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def install(app: Flask, config: Config) -> Limiter:
     if config.redis_url:
         storage_uri = config.redis_url
@@ -88,18 +167,12 @@ def install(app: Flask, config: Config) -> Limiter:
             view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
                                  exempt_when=lambda: not request.form.get("email"))(view)
         app.view_functions[endpoint] = view
+    token_budget = FailureBudget(limiter.storage, max(1, config.rate_limit_max_requests), window, "oauth.token")
+    app.view_functions["oauth.token"] = token_budget.guard(app.view_functions["oauth.token"])
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc):
         breached = limiter.current_limit
-        retry_after = str(max(1, int(breached.reset_at - time.time())) if breached else 1)
-        if request.path.startswith("/token"):
-            response = jsonify(error="too_many_requests", error_description=TOO_MANY)
-            response.headers["Cache-Control"] = "no-store"
-        else:
-            response = make_response(render_template("error.html", error="too_many_requests", description=TOO_MANY))
-        response.status_code = 429
-        response.headers["Retry-After"] = retry_after
-        return response
+        return too_many(max(1, int(breached.reset_at - time.time())) if breached else 1)
 
     return limiter

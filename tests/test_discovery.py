@@ -94,3 +94,32 @@ def test_ready_turns_503_while_draining_but_requests_are_still_served(idp, tmp_p
         assert requests.get(idp.endpoint("/jwks.json"), timeout=5).status_code == 200
     finally:
         idp.services.config = original
+
+
+def test_published_documents_answer_conditional_requests_rfc9110_13_1_2(idp):
+    """If-None-Match uses the weak comparison: a W/ tag, a list and * all match (answered before Flask)."""
+    for path in ("/.well-known/openid-configuration", "/jwks.json"):
+        etag = requests.get(idp.endpoint(path), timeout=5).headers["ETag"]
+        for header in (etag, "W/" + etag, f'"other", {etag}', "*"):
+            response = requests.get(idp.endpoint(path), headers={"If-None-Match": header}, timeout=5)
+            assert response.status_code == 304 and response.content == b"", (path, header)
+            assert response.headers["ETag"] == etag
+        assert requests.get(idp.endpoint(path), headers={"If-None-Match": '"other"'}, timeout=5).status_code == 200
+
+
+def test_published_documents_carry_the_app_headers_and_answer_head_rfc9110_9_3_2(idp):
+    get = requests.get(idp.endpoint("/.well-known/openid-configuration"), headers={"X-Request-ID": "probe-42"},
+                       timeout=5)
+    assert get.headers["X-Request-ID"] == "probe-42"
+    assert get.headers["X-Content-Type-Options"] == "nosniff" and get.headers["Referrer-Policy"] == "no-referrer"
+    assert get.headers["Cache-Control"].startswith("public, max-age=")
+    head = requests.head(idp.endpoint("/.well-known/openid-configuration"), timeout=5)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["Content-Length"]) == len(get.content)
+    assert head.headers["ETag"] == get.headers["ETag"] and len(head.headers["X-Request-ID"]) == 32
+
+
+def test_other_methods_on_published_documents_get_the_json_405(idp):
+    for path in ("/.well-known/openid-configuration", "/jwks.json"):
+        response = requests.post(idp.endpoint(path), timeout=5)
+        assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"

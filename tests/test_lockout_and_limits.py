@@ -171,3 +171,23 @@ def test_only_refused_token_requests_spend_the_budget(tmp_path_factory):
         assert [token("guess") for _ in range(3)] == [401, 401, 429]
     finally:
         stop()
+
+
+def test_token_failure_budget_counts_in_process_while_its_storage_is_unreachable():
+    """Issue 9: limiting degrades to this process, the token endpoint keeps answering."""
+    import socket
+
+    from limits.storage import RedisStorage
+
+    from idp.ratelimit import FailureBudget
+
+    with socket.socket() as probe:  # a port nothing listens on: a real refused connection
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}"
+    budget = FailureBudget(RedisStorage(dead, socket_timeout=0.2, socket_connect_timeout=0.2), 2, 60, "test")
+    assert budget.retry_after("ip:198.51.100.7") is None
+    budget.spend("ip:198.51.100.7")
+    assert budget.retry_after("ip:198.51.100.7") is None
+    budget.spend("ip:198.51.100.7")
+    assert 1 <= budget.retry_after("ip:198.51.100.7") <= 60
+    assert budget.retry_after("ip:198.51.100.8") is None  # another address is not touched

@@ -87,6 +87,19 @@ def scrape_registry(store=None) -> CollectorRegistry:
     return registry
 
 
+_series: dict[tuple, tuple] = {}  # (method, status, rule) -> its two series; bounded by the routes
+
+
+def observe_request(method: str, status: int, rule: str, seconds: float) -> None:
+    """Count one answered request and its duration (`rule` is the route, never the raw path)."""
+    series = _series.get((method, status, rule))
+    if series is None:
+        series = _series[(method, status, rule)] = (HTTP_REQUESTS.labels(method, str(status), rule),
+                                                    HTTP_DURATION.labels(method, rule))
+    series[0].inc()
+    series[1].observe(seconds)
+
+
 def install_metrics(app, config) -> None:
     if not config.metrics_enabled:
         return
@@ -101,8 +114,7 @@ def install_metrics(app, config) -> None:
         rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
         if started is None or rule == "/metrics":
             return response
-        HTTP_REQUESTS.labels(request.method, str(response.status_code), rule).inc()
-        HTTP_DURATION.labels(request.method, rule).observe(time.perf_counter() - started)
+        observe_request(request.method, response.status_code, rule, time.perf_counter() - started)
         return response
 
     if config.metrics_token:

@@ -20,8 +20,17 @@ class TrustedProxyFix:
         self.fixed = ProxyFix(app, x_for=hops, x_proto=hops)
         self.trust_all = trusted == ("*",)
         self.networks = [] if self.trust_all else [ipaddress.ip_network(n) for n in trusted]
+        self._answers: dict[str | None, bool] = {}  # peers are few (the proxies, the probes): parse each once
 
     def is_trusted(self, address: str | None) -> bool:
+        answer = self._answers.get(address)
+        if answer is None:
+            if len(self._answers) > 4096:
+                self._answers.clear()
+            answer = self._answers[address] = self._is_trusted(address)
+        return answer
+
+    def _is_trusted(self, address: str | None) -> bool:
         if self.trust_all:
             return True
         try:

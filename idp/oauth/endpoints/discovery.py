@@ -84,7 +84,11 @@ def _document(config, signing_algs: list[str]) -> tuple[bytes, str]:
     return _cache[key]
 
 
-def discovery():
-    svc = services()
+def published(svc) -> tuple[bytes, str, int, str]:
+    """Body, ETag, max-age and content type (also served before Flask: oauth/published.py)."""
     body, etag = _document(svc.config, svc.keys.signing_algs())
-    return cacheable(body, etag, 3600, "application/json")
+    return body, etag, 3600, "application/json"
+
+
+def discovery():
+    return cacheable(*published(services()))

@@ -4,7 +4,11 @@ from ...context import services
 from .cacheable import cacheable
 
 
+def published(svc) -> tuple[bytes, str, int, str]:
+    """Body, ETag, max-age and content type (also served before Flask: oauth/published.py)."""
+    body, etag = svc.keys.jwks()
+    return body, etag, svc.keys.jwks_max_age, "application/jwk-set+json"
+
+
 def jwks():
-    keys = services().keys
-    body, etag = keys.jwks()
-    return cacheable(body, etag, keys.jwks_max_age, "application/jwk-set+json")
+    return cacheable(*published(services()))
