@@ -8,7 +8,8 @@ from flask import Flask, g, request
 
 from .config import Config
 
-# Paths whose errors are OAuth JSON, not pages (the app's error handlers use the same list).
+# Endpoints for clients, not browsers: their errors are OAuth JSON, not pages, and they never
+# read the browser session (the app's error handlers and the session interface use this list).
 JSON_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready",
                  "/device_authorization", "/connect/register", "/par")
 

@@ -15,6 +15,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
+from .headers import JSON_PREFIXES
 from .security import random_token, token_hash
 
 COOKIE_NAME = "idp_session"
@@ -63,6 +64,8 @@ class StoreSessionInterface(SessionInterface):
         self.secure = secure
 
     def open_session(self, app, request):
+        if request.path.startswith(JSON_PREFIXES):
+            return StoreSession()  # endpoints for clients, not browsers: a cookie sent along is not read
         cookie = request.cookies.get(COOKIE_NAME)
         if cookie:
             try:

