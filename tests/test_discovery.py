@@ -124,10 +124,3 @@ def test_other_methods_on_published_documents_get_the_json_405(idp):
         response = requests.post(idp.endpoint(path), timeout=5)
         assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
 
-
-def test_client_endpoints_never_read_the_browser_session(idp):
-    """A cookie sent along to /token is not looked up: even a forged one changes nothing."""
-    response = requests.post(idp.endpoint("/token"), data={"grant_type": "client_credentials"},
-                             cookies={"idp_session": "forged.value"}, timeout=5)
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
-    assert "Set-Cookie" not in response.headers
