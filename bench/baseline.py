@@ -2,7 +2,7 @@
 
 (a) one core's RS256 signatures/s with `cryptography` (2048-bit key, ~200-byte message), pinned to core 0;
 (b) a bare Flask JSON endpoint's req/s under one gunicorn worker pinned to core 0
-    (gthread, 8 threads, keep-alive 5 s: the same worker settings `idp serve --workers 1 --threads 8` uses),
+    (gthread, 2 threads by default, keep-alive 5 s: the same worker settings run.py gives the IdP),
     loaded by wrk pinned to core 1 (32 connections).
 
     python bench/baseline.py [--sign-seconds 3] [--duration 10] [--worker-class gthread|sync]
@@ -68,7 +68,7 @@ def stop_process_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def bare_flask_rps(duration: float = 10.0, connections: int = 32, worker_class: str = "gthread",
-                   threads: int = 8) -> dict:
+                   threads: int = 2) -> dict:
     port = free_port()
     cmd = ["taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "gunicorn",
            "--workers", "1", "--worker-class", worker_class, "--threads", str(threads),
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="wrk seconds against the bare Flask app")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
-    parser.add_argument("--threads", type=int, default=8, help="gthread threads (the IdP is run with the same)")
+    parser.add_argument("--threads", type=int, default=2, help="gthread threads (run.py runs the IdP with the same)")
     args = parser.parse_args()
     if len(os.sched_getaffinity(0) | set(range(os.cpu_count() or 1))) < 2:
         sys.exit("needs two cores (server on core 0, load generator on core 1)")

@@ -37,7 +37,7 @@ from wrkutil import (  # noqa: E402
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 SERVER_CORE, LOADGEN_CORE = 0, 1
 CONNECTIONS = (32, 8)
-THREADS = 8  # gunicorn threads of the one worker (--threads); the bare-Flask baseline runs with the same
+THREADS = 2  # gunicorn threads of the one worker, as `idp serve` runs it; the bare-Flask baseline runs with the same
 KEY_CACHE_WAIT = 6  # seconds: longer than the default KEY_CACHE_SECONDS
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 USER_EMAIL, USER_PASSWORD = "bench@example.com", "bench-" + secrets.token_urlsafe(12)
@@ -347,8 +347,8 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the IdP's hot endpoints (see bench/README.md).")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="gunicorn threads of the one worker, and of the bare-Flask baseline's (default 8)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="gunicorn threads of the one worker, and of the bare-Flask baseline's (default 2)")
     parser.add_argument("--baseline-duration", type=float, default=10.0, help="bare Flask wrk seconds (default 10)")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="wait at most this long for the machine to be idle before measuring (default 60)")
