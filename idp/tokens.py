@@ -109,7 +109,9 @@ class TokenService:
 
     # -- authorization codes ------------------------------------------------
     def save_code(self, code: str, data: AuthorizationCode) -> None:
-        self.store.set("code:" + token_hash(code), json.dumps(dataclasses.asdict(data)), self.config.code_ttl)
+        # vars(), not dataclasses.asdict(): every field is already JSON (str, int, a list of str), and
+        # asdict's deep copy was a visible share of an authorize request.
+        self.store.set("code:" + token_hash(code), json.dumps(vars(data)), self.config.code_ttl)
 
     def redeem_code(self, code: str, client_id: str) -> AuthorizationCode | None:
         """Take the code (atomic, one time). A second redemption revokes what the first issued.

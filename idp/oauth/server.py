@@ -6,7 +6,9 @@ from __future__ import annotations
 import hmac
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+from functools import cached_property
+
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
@@ -25,6 +27,13 @@ from .endpoints.register import ClientRegistrationEndpoint
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, DeviceCodeGrant, RefreshTokenGrant
 from .grants.authorization_code import IdToken, S256CodeChallenge
 
+
+class RequestPayload(FlaskOAuth2Payload):
+    """authlib's Flask payload with `data` looked up once: authlib reads it tens of times per request."""
+
+    @cached_property
+    def data(self):
+        return self._request.values
 
 
 class StoredAuthorizationRequest(OAuth2Request):
@@ -47,7 +56,11 @@ class IdPAuthorizationServer(AuthorizationServer):
     def create_oauth2_request(self, request):
         if isinstance(request, OAuth2Request):
             return request
-        return FlaskOAuth2Request(flask_request)
+        # The request object itself, not the context-local proxy: authlib reads the payload tens of
+        # times per request, and each read through the proxy is a context-variable lookup.
+        oauth_request = FlaskOAuth2Request(flask_request._get_current_object())
+        oauth_request.payload = RequestPayload(oauth_request._request)
+        return oauth_request
 
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
