@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
 
+from ..headers import JSON_PREFIXES
 from .fr import FR
 
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -51,6 +52,8 @@ def switch_links() -> list[tuple[str, str, str]]:
 def install(app: Flask, secure_cookie: bool) -> None:
     @app.after_request
     def _remember(response):
+        if request.path.startswith(JSON_PREFIXES):
+            return response  # machine endpoints (token, introspection, ...) have no language to remember
         asked = request.args.get("lang")
         if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
             response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True,
