@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
+from .cors import install_cors
 from .headers import JSON_PREFIXES, install_headers
 from .logs import install_request_id
 from .ops.metrics import dependency_failed, install_metrics
@@ -82,6 +83,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     install_request_id(app)
     install_metrics(app, config)
     install_headers(app, config)
+    install_cors(app, config)
     install_error_handlers(app)
     i18n.install(app, config.cookie_secure)
     ratelimit.install(app, config)

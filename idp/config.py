@@ -48,6 +48,21 @@ def _int(name: str, value: str) -> int:
         raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
 
 
+def _origin(value: str) -> str | None:
+    """The origin of an http(s) URL as a browser sends it in Origin (RFC 6454 6.2: lower-case scheme and
+    host, the port only when it is not the scheme's default), or None."""
+    try:
+        parsed = urlparse(value)
+        port = parsed.port
+    except ValueError:
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.username or parsed.password:
+        return None
+    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
+    default = {"http": 80, "https": 443}[parsed.scheme]
+    return f"{parsed.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
 def _algs(value: str) -> tuple:
     algs = tuple(a.strip() for a in value.split(",") if a.strip())
     unknown = [a for a in algs if a not in ("RS256", "ES256", "EdDSA")]
@@ -243,6 +258,11 @@ class Config:
         return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme in ("http", "https") else None
 
     @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """CORS_ORIGIN: the comma-separated origins whose scripts may call /token, /userinfo and /revoke."""
+        return tuple(o.strip().rstrip("/") for o in self.cors_origin.split(",") if o.strip())
+
+    @property
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
 
@@ -330,6 +350,16 @@ class Config:
             raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL or a path starting with /")
         if "@" not in self.email_from or any(c in self.email_from for c in "\r\n"):
             raise ConfigError(f"EMAIL_FROM: expected an email address, got {self.email_from!r}")
+        for origin in self.cors_origins:
+            # An origin, exactly (RFC 6454 6.2): scheme://host[:port]; no wildcard, since each origin
+            # listed may use the token endpoint from a browser.
+            if _origin(origin) != origin:
+                raise ConfigError(f"CORS_ORIGIN: {origin!r} is not an origin like https://app.example.com")
+            if self.production and not origin.startswith("https://") and not is_loopback_url(origin):
+                raise ConfigError(f"CORS_ORIGIN: {origin!r} must be https in production")
+        if self.frontend_url and (urlparse(self.frontend_url).scheme not in ("http", "https")
+                                  or not urlparse(self.frontend_url).hostname):
+            raise ConfigError(f"FRONTEND_URL: {self.frontend_url!r} is not an absolute http(s) URL")
         names = [p.name for p in self.providers]
         if len(names) != len(set(names)):
             raise ConfigError("OIDC_PROVIDERS: two providers have the same name")

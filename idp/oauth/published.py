@@ -4,7 +4,7 @@ Relying parties and resource servers fetch these at start-up and on every key-ca
 Flask request cycle around them (contexts, eight hooks, routing, header objects) cost two thirds
 of such a request, so this WSGI layer answers them directly from the same builders as the
 views (`discovery.published`, `jwks.published`) with the headers the app would have added:
-security headers, X-Request-ID, ETag and Cache-Control, 304 on a matching If-None-Match
+security headers, CORS for any origin (cors.py), X-Request-ID, ETag and Cache-Control, 304 on a matching If-None-Match
 (RFC 9110 section 13.1.2, weak comparison), HEAD without a body, and the same metrics.
 Anything else (another method, an error while reading the keys) goes on to the Flask views,
 which answer it as they answer any request.
@@ -16,6 +16,7 @@ import time
 
 from werkzeug.http import parse_etags
 
+from ..cors import PUBLIC_DOCUMENT_HEADERS
 from ..headers import security_headers
 from ..logs import REQUEST_ID_HEADER, request_id_for
 from ..ops.metrics import observe_request
@@ -31,7 +32,7 @@ DOCUMENTS = {
 class PublishedDocuments:
     def __init__(self, app, services, metrics: bool):
         self.app, self.services, self.metrics = app, services, metrics
-        self.always = list(security_headers(services.config))
+        self.always = [*security_headers(services.config), *PUBLIC_DOCUMENT_HEADERS]
 
     def __call__(self, environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
