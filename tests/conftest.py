@@ -20,7 +20,6 @@ import re
 import secrets
 import shutil
 import socket
-import socket
 import tempfile
 import threading
 import time

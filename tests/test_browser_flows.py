@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from .conftest import PASSWORD, REDIRECT_URI
+from .conftest import PASSWORD
 
 POST_LOGOUT = "http://127.0.0.1:8080/signed-out"
 

@@ -191,7 +191,6 @@ def test_logout_token_to_a_private_address_is_refused_by_the_outbound_guard(idp)
 def test_ending_a_session_from_the_account_page_notifies_its_relying_parties_backchannel_2_7(
         idp, logout_client, user, receiver):
     from .flows import submit
-    from .test_account_page import handles
 
     phone, laptop = Browser(idp), Browser(idp)
     run_code_flow(idp, phone, logout_client, user)  # the phone's session gave the RP an ID token

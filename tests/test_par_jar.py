@@ -13,7 +13,7 @@ from authlib.common.security import generate_token
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from .conftest import REDIRECT_URI, Browser, callback_params
+from .conftest import Browser, callback_params
 from .test_code_flow import discover, relying_party, validate_id_token
 
 

@@ -29,11 +29,9 @@ UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new lin
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.interaction.data = request.args.get("interaction", "")
         form.next.data = safe_next(request.args.get("next", ""))
         form.email.data = request.args.get("login_hint", "")[:320]
-    interaction_id = form.interaction.data or None
-    interaction = interactions.load(interaction_id) if interaction_id else None
+    interaction_id, interaction = interaction_of(form)
     if interaction_id and interaction is None:
         return expired_request()
 
@@ -95,6 +93,15 @@ def duration(seconds: int) -> str:
 def locked_response(page, seconds: int):
     body, _status = page(_(LOCKED_ERROR, duration=duration(seconds)), 429)
     return body, 429, {"Retry-After": str(seconds)}
+
+
+def interaction_of(form) -> tuple[str | None, dict | None]:
+    """The sign-in request a page works for: its id comes in the query on GET and in the form's
+    hidden field on POST. (id, None) when the id is stale: the caller shows expired_request()."""
+    if request.method == "GET":
+        form.interaction.data = request.args.get("interaction", "")
+    interaction_id = form.interaction.data or None
+    return interaction_id, interactions.load(interaction_id) if interaction_id else None
 
 
 def expired_request():

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from .. import audit, authn, interactions
+from .. import audit, authn
 from ..context import services
 from ..i18n import gettext as _
 from ..mfa import AMR_MFA
 from . import bp
 from .forms import SecondFactorForm
-from .login import client_of, expired_request, locked_response
+from .login import client_of, expired_request, interaction_of, locked_response
 
 WRONG_CODE = "That code is not valid. Check the time on your phone, or use a recovery code."
 
@@ -21,10 +21,7 @@ WRONG_CODE = "That code is not valid. Check the time on your phone, or use a rec
 @bp.route("/login/mfa", methods=["GET", "POST"])
 def login_mfa():
     form = SecondFactorForm()
-    if request.method == "GET":
-        form.interaction.data = request.args.get("interaction", "")
-    interaction_id = form.interaction.data or None
-    interaction = interactions.load(interaction_id) if interaction_id else None
+    interaction_id, interaction = interaction_of(form)
     if interaction_id and interaction is None:
         return expired_request()
     pending = authn.pending_second_factor()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from .. import interactions, passwords
+from .. import passwords
 from ..context import services
 from ..i18n import gettext as _
 from . import bp
 from .forms import RegisterForm
-from .login import client_of
+from .login import client_of, interaction_of
 from .outcome import outcome
 
 FIELD_ERRORS = {
@@ -29,9 +29,7 @@ def register():
     if not svc.config.allow_registration:
         abort(404)
     form = RegisterForm()
-    if request.method == "GET":
-        form.interaction.data = request.args.get("interaction", "")
-    interaction = interactions.load(form.interaction.data) if form.interaction.data else None
+    interaction = interaction_of(form)[1]  # a stale one is no reason to refuse a sign-up
 
     errors = {}
     if form.validate_on_submit():
