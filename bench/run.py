@@ -137,6 +137,19 @@ def measure_quietly(measure, quiet_wait: float, label: str) -> dict:
     return result
 
 
+def bracketed(before: dict, after: dict) -> dict:
+    """The baseline measured before and after the IdP's runs, averaged: this kind of machine drifts
+    (the same code measured minutes apart differs by up to a third), and the mean of both ends
+    follows the drift better than either. `drift_pct` says how far apart the two ends were."""
+    combined = json.loads(json.dumps(before))
+    for part, key in (("rs256", "signs_per_s"), ("bare_flask", "rps")):
+        first, last = before[part][key], after[part][key]
+        combined[part][key] = round((first + last) / 2, 1)
+        combined[part]["start_end"] = [first, last]
+        combined[part]["drift_pct"] = round(100 * abs(last - first) / max(first, last), 1)
+    return combined
+
+
 # -- the measurements ---------------------------------------------------------------------------
 def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
@@ -304,10 +317,14 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm
     signs = baseline["rs256"]["signs_per_s"]
     flask = baseline["bare_flask"]
     flask_ms = flask.get("server_cpu_ms_per_req")
+    drift = max(baseline["rs256"].get("drift_pct", 0), flask.get("drift_pct", 0))
+    ends = lambda part: "/".join(f"{v:.0f}" for v in part.get("start_end", []))  # noqa: E731
     lines = [
         f"baseline: RS256 {signs:.0f} signs/s (1 core) | bare Flask {flask['rps']:.0f} req/s (1 gthread worker, "
         f"32 conns, p50 {flask['p50_ms']} ms, p99 {flask['p99_ms']} ms"
         + (f", {flask_ms} ms CPU/req" if flask_ms else "") + f", other load {flask['other_cpu_pct']:.0f}%)",
+        f"  means of the start and end of the run: RS256 {ends(baseline['rs256'])}, bare Flask {ends(flask)}"
+        + (f"; the machine drifted {drift:.0f}%: a verdict within that margin is not decisive" if drift > 10 else ""),
         "",
         f"{'scenario':<17}{'conns':>5}{'rate/s':>9}{'xFlask':>7}{'xRS256':>7}{'p50ms':>8}{'p99ms':>8}"
         f"{'errors':>7}{'sock':>5}{'srvCPU':>7}{'ms/op':>7}{'other':>6}  target (scaled)",
@@ -363,7 +380,7 @@ def main() -> int:
         sys.exit("needs wrk and taskset on PATH")
 
     measurements = 5 * len(CONNECTIONS)  # each may be repeated once after a bounded wait for a quiet machine
-    budget = (240 + 4 * args.duration + 180 + 3 * args.quiet_wait + 2 * (args.baseline_duration + 15)
+    budget = (240 + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
               + measurements * (2 * (args.duration + 8) + min(args.quiet_wait, 30)))
     signal.signal(signal.SIGALRM, _raise_watchdog)
     signal.signal(signal.SIGTERM, _raise_exit)
@@ -404,6 +421,8 @@ def main() -> int:
         memory = vm_status(worker)
         if env.server.poll() is not None:
             raise RuntimeError("the server died during the run")
+        print("baseline again (the machine's speed drifts) ...", file=sys.stderr, flush=True)
+        baseline = bracketed(baseline, measure_quietly(run_baseline, args.quiet_wait, "baseline at the end"))
         verdicts = evaluate(results, baseline, memory["VmHWM"])
         text = table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
         text += "\n\ntoken requests/s by client authentication (client_credentials, 8 connections, one run):\n" + "\n".join(
