@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
 import datetime as dt
 import json
 import os
@@ -141,7 +142,7 @@ def bracketed(before: dict, after: dict) -> dict:
     """The baseline measured before and after the IdP's runs, averaged: this kind of machine drifts
     (the same code measured minutes apart differs by up to a third), and the mean of both ends
     follows the drift better than either. `drift_pct` says how far apart the two ends were."""
-    combined = json.loads(json.dumps(before))
+    combined = copy.deepcopy(before)
     for part, key in (("rs256", "signs_per_s"), ("bare_flask", "rps")):
         first, last = before[part][key], after[part][key]
         combined[part][key] = round((first + last) / 2, 1)
@@ -318,13 +319,16 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm
     flask = baseline["bare_flask"]
     flask_ms = flask.get("server_cpu_ms_per_req")
     drift = max(baseline["rs256"].get("drift_pct", 0), flask.get("drift_pct", 0))
-    ends = lambda part: "/".join(f"{v:.0f}" for v in part.get("start_end", []))  # noqa: E731
+
+    def ends(part: dict) -> str:
+        return "/".join(f"{v:.0f}" for v in part.get("start_end", []))
+
     lines = [
         f"baseline: RS256 {signs:.0f} signs/s (1 core) | bare Flask {flask['rps']:.0f} req/s (1 gthread worker, "
         f"32 conns, p50 {flask['p50_ms']} ms, p99 {flask['p99_ms']} ms"
         + (f", {flask_ms} ms CPU/req" if flask_ms else "") + f", other load {flask['other_cpu_pct']:.0f}%)",
-        f"  means of the start and end of the run: RS256 {ends(baseline['rs256'])}, bare Flask {ends(flask)}"
-        + (f"; the machine drifted {drift:.0f}%: a verdict within that margin is not decisive" if drift > 10 else ""),
+        f"  (means of the run's start and end, which were: RS256 {ends(baseline['rs256'])}, bare Flask {ends(flask)}"
+        + (f"; the machine drifted {drift:.0f}%: a verdict within that margin is not decisive" if drift > 10 else "") + ")",
         "",
         f"{'scenario':<17}{'conns':>5}{'rate/s':>9}{'xFlask':>7}{'xRS256':>7}{'p50ms':>8}{'p99ms':>8}"
         f"{'errors':>7}{'sock':>5}{'srvCPU':>7}{'ms/op':>7}{'other':>6}  target (scaled)",

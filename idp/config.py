@@ -357,8 +357,8 @@ class Config:
                 raise ConfigError(f"CORS_ORIGIN: {origin!r} is not an origin like https://app.example.com")
             if self.production and not origin.startswith("https://") and not is_loopback_url(origin):
                 raise ConfigError(f"CORS_ORIGIN: {origin!r} must be https in production")
-        if self.frontend_url and (urlparse(self.frontend_url).scheme not in ("http", "https")
-                                  or not urlparse(self.frontend_url).hostname):
+        frontend = urlparse(self.frontend_url)
+        if self.frontend_url and (frontend.scheme not in ("http", "https") or not frontend.hostname):
             raise ConfigError(f"FRONTEND_URL: {self.frontend_url!r} is not an absolute http(s) URL")
         names = [p.name for p in self.providers]
         if len(names) != len(set(names)):

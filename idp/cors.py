@@ -7,8 +7,8 @@ with PKCE call the token, userinfo and revocation endpoints from their own origi
   credentials: these endpoints authenticate the client or the token by header or form, never by
   the browser session, so no cookie ever needs to cross.
 
-flask-cors does the protocol (preflight, Vary: Origin, the error responses too); this module
-only says which paths, methods and headers.
+flask-cors does the protocol (preflight, the error responses too, Vary: Origin when more than
+one origin is listed); this module only says which paths, methods and headers.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ Relying parties and resource servers fetch these at start-up and on every key-ca
 Flask request cycle around them (contexts, eight hooks, routing, header objects) cost two thirds
 of such a request, so this WSGI layer answers them directly from the same builders as the
 views (`discovery.published`, `jwks.published`) with the headers the app would have added:
-security headers, CORS for any origin (cors.py), X-Request-ID, ETag and Cache-Control, 304 on a matching If-None-Match
-(RFC 9110 section 13.1.2, weak comparison), HEAD without a body, and the same metrics.
+security headers, CORS for any origin (cors.py), X-Request-ID, ETag and Cache-Control, 304 on
+a matching If-None-Match (RFC 9110 section 13.1.2, weak comparison), HEAD without a body, and
+the same metrics.
 Anything else (another method, an error while reading the keys) goes on to the Flask views,
 which answer it as they answer any request.
 """

@@ -4,10 +4,9 @@ and the resource protector that guards userinfo."""
 from __future__ import annotations
 
 import hmac
-
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from functools import cached_property
 
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
