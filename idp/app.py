@@ -21,7 +21,7 @@ from .oauth.published import PublishedDocuments
 from .ops.proxy import TrustedProxyFix
 from .services import Services, build_services, with_dev_secrets
 from .sessions import StoreSessionInterface
-from .tokens import is_store_outage
+from .store.ephemeral import is_outage
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 log = logging.getLogger("idp")
@@ -143,4 +143,4 @@ def failed_dependency(exc: Exception) -> str | None:
     if isinstance(exc, PoolTimeout) or (isinstance(exc, DBAPIError) and (
             exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)))):
         return "database"
-    return "redis" if is_store_outage(exc) else None
+    return "redis" if is_outage(exc) else None

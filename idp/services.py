@@ -85,7 +85,7 @@ def build_services(config: Config) -> Services:
     keys = KeyManager(db, config.key_encryption_key, algs=config.signing_algs, rsa_bits=config.rsa_bits,
                       rotation_interval=config.key_rotation_interval, longest_token_ttl=config.longest_token_ttl,
                       jwks_max_age=config.jwks_max_age, cache_seconds=config.key_cache_seconds)
-    users = Users(db)
+    users = Users(db, store)
     tokens = TokenService(config, keys, store, refresh_tokens, revocations)
     sessions = UserSessions(store)
     lockout = Lockout(store, config.max_login_attempts, config.account_lock_time_ms)

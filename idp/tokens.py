@@ -15,7 +15,7 @@ import time
 from .config import Config
 from .keys import InvalidJWT, KeyManager
 from .security import random_token, token_hash
-from .store.ephemeral import EphemeralStore
+from .store.ephemeral import EphemeralStore, is_outage
 from .store.models import new_id, utcnow
 from .store.repos import RefreshGrant, RefreshTokens, Revocations
 
@@ -232,7 +232,7 @@ class TokenService:
                 self._warm_revocations()
                 values = self.store.mget(keys)
         except Exception as exc:
-            if not is_store_outage(exc):
+            if not is_outage(exc):
                 raise
             # Redis is down: the durable list answers (slower, but a revoked token stays revoked).
             return self.revocations.any_active([k.removeprefix("rev:") for k in keys[2:]]), None
@@ -262,14 +262,6 @@ class TokenService:
             except InvalidJWT:
                 return None
         return token
-
-
-def is_store_outage(exc: Exception) -> bool:
-    try:
-        import redis
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
 
 
 def new_grant_id() -> str:

@@ -5,6 +5,7 @@ The RP knows only the issuer URL: everything else comes from discovery.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -394,3 +395,42 @@ def test_oversized_body_is_413_json(idp):
     response = requests.post(idp.endpoint("/token"), data={"x": "y" * 200_000}, timeout=5)
     assert response.status_code == 413
     assert response.json()["error"] == "request_too_large"
+
+
+def test_a_user_disabled_after_sign_in_gets_no_more_tokens_rfc6749_5_2(idp, browser, client, user):
+    """The token step and userinfo read the user from a snapshot shared by every replica
+    (Users.for_tokens). Disabling the user replaces it at once, so a code issued before the change
+    is refused with invalid_grant, as are the refresh token and userinfo (OIDC Core 5.3.3)."""
+    rp, meta, token, _, _ = run_code_flow(idp, browser, client, user)  # the snapshot is now cached
+    assert rp.get(meta["userinfo_endpoint"]).status_code == 200
+    second, _ = relying_party(idp, client)
+    verifier = generate_token(48)
+    url, _ = second.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce="n")
+    code = callback_params(browser.authorize(url, user.email))["code"]  # the session is still live
+
+    idp.services.users.set_disabled(user.id, True)
+    auth = (client.client_id, client.client_metadata["secret"])
+    redeemed = requests.post(meta["token_endpoint"], auth=auth, timeout=5, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier})
+    assert redeemed.status_code == 400 and redeemed.json()["error"] == "invalid_grant"
+    refreshed = requests.post(meta["token_endpoint"], auth=auth, timeout=5, data={
+        "grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+    assert rp.get(meta["userinfo_endpoint"]).status_code == 401
+
+
+def test_user_snapshot_holds_no_password_hash_and_a_read_that_raced_a_change_cannot_restore_it(idp):
+    users = idp.services.users
+    user = idp.create_user()
+    assert users.for_tokens(user.id).password_hash is None
+    cached = json.loads(users.cache.get("user:" + user.id))
+    assert cached["id"] == user.id and cached["password_hash"] is None
+
+    stale = users.by_id(user.id)  # a reader's database read, just before the change below
+    users.set_disabled(user.id, True)
+    # That reader now offers its snapshot: the change's tombstone holds the key, so it is not kept.
+    assert users.cache.add("user:" + user.id, json.dumps(vars(stale)), users.SNAPSHOT_TTL) is False
+    assert users.for_tokens(user.id).disabled
+    users.set_disabled(user.id, False)
+    assert not users.for_tokens(user.id).disabled
+    assert users.for_tokens("no-such-user") is None

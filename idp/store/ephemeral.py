@@ -35,6 +35,15 @@ class EphemeralStore(Protocol):
     def ping(self) -> None: ...
 
 
+def is_outage(exc: Exception) -> bool:
+    """exc says the shared store could not be reached (Redis down, or slower than its timeouts)."""
+    try:
+        import redis
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str):
         import redis

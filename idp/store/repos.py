@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import logging
 import threading
 import time
 
@@ -12,8 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..security import check_client_secret, hash_client_secret, random_token, token_hash
 from .db import Database
+from .ephemeral import EphemeralStore, is_outage
 from .models import (Client, Consent, InitialAccessToken, PairwiseSubject, RefreshToken, Revocation, Setting, User,
                      new_id, utcnow)
+
+
+log = logging.getLogger(__name__)
 
 
 class Conflict(Exception):
@@ -48,8 +54,16 @@ def _user_view(row: User) -> UserView:
 
 
 class Users:
-    def __init__(self, db: Database):
-        self.db = db
+    # Token issuance (code, refresh and device grants) and userinfo read their user on every call.
+    # A snapshot in the ephemeral store answers them without a database round trip, on every
+    # replica. It holds no password hash and lives SNAPSHOT_TTL seconds. Every change made here
+    # first replaces it with a tombstone for TOMBSTONE_TTL seconds, and snapshots are only ever
+    # added where no key exists (NX), so a read that raced a change cannot put the old row back.
+    SNAPSHOT_TTL, TOMBSTONE_TTL = 60, 30
+    _TOMBSTONE = "-"
+
+    def __init__(self, db: Database, cache: EphemeralStore | None = None):
+        self.db, self.cache = db, cache
 
     def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False) -> UserView:
         email = email.strip().lower()
@@ -71,6 +85,38 @@ class Users:
             row = conn.execute(self._BY_ID, {"user_id": user_id}).first()
         return _user_view(row) if row else None
 
+    def for_tokens(self, user_id: str) -> UserView | None:
+        """The user as token issuance needs them (enabled? the claims), without the password hash:
+        from the shared snapshot when there is one, else from the database (then kept)."""
+        key = "user:" + user_id
+        snapshot = self._cache_call("get", key)
+        if snapshot and snapshot != self._TOMBSTONE:
+            return UserView(**json.loads(snapshot))
+        user = self.by_id(user_id)
+        if user is None:
+            return None
+        user = dataclasses.replace(user, password_hash=None)
+        if snapshot is None:
+            self._cache_call("add", key, json.dumps(vars(user)), self.SNAPSHOT_TTL)
+        return user
+
+    def _changed(self, user_id: str) -> None:
+        """After a committed change: the next for_tokens reads the database, on every replica."""
+        if self._cache_call("set", "user:" + user_id, self._TOMBSTONE, self.TOMBSTONE_TTL) is False:
+            log.warning("user snapshot not replaced (store unreachable): it may serve for up to %ss",
+                        self.SNAPSHOT_TTL)
+
+    def _cache_call(self, method: str, *args):
+        """A store call; while the store is unreachable, None for a read and False for a write."""
+        if self.cache is None:
+            return None
+        try:
+            return getattr(self.cache, method)(*args)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return None if method == "get" else False
+
     def by_email(self, email: str) -> UserView | None:
         with self.db.read() as session:
             row = session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -79,10 +125,12 @@ class Users:
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         with self.db.session() as session:
             session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+        self._changed(user_id)
 
     def set_email_verified(self, user_id: str) -> None:
         with self.db.session() as session:
             session.execute(update(User).where(User.id == user_id).values(email_verified=True))
+        self._changed(user_id)
 
     def list(self) -> list[UserView]:
         with self.db.session() as session:
@@ -90,7 +138,9 @@ class Users:
 
     def set_disabled(self, user_id: str, disabled: bool) -> bool:
         with self.db.session() as session:
-            return session.execute(update(User).where(User.id == user_id).values(disabled=disabled)).rowcount == 1
+            changed = session.execute(update(User).where(User.id == user_id).values(disabled=disabled)).rowcount == 1
+        self._changed(user_id)
+        return changed
 
 
 # -- clients -----------------------------------------------------------------

@@ -19,7 +19,7 @@ def userinfo():
     token = bearer_protector().acquire_token(["openid"])
     client = svc.clients.get(token.claims.get("client_id"))
     user_id = user_id_for(svc, client, token.claims.get("sub")) if client else None
-    user = svc.users.by_id(user_id) if user_id else None
+    user = svc.users.for_tokens(user_id) if user_id else None
     if user is None or user.disabled:
         bearer_protector().raise_error_response(InvalidTokenError())
     response = jsonify(dict(user_claims(user, token.scope, token.claims["sub"])))

@@ -67,7 +67,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
         """Nothing to do: redeem_code already took the code out of the store."""
 
     def authenticate_user(self, authorization_code):
-        user = services().users.by_id(authorization_code.user_id)
+        user = services().users.for_tokens(authorization_code.user_id)
         return None if user is None or user.disabled else user
 
     def token_context(self):

@@ -44,7 +44,7 @@ class DeviceCodeGrant(IssuesTokens, _Base):
             raise AccessDeniedError()
         if not devices.redeem(credential):
             raise InvalidGrantError("The device code was already used.")
-        user = services().users.by_id(decision["user_id"])
+        user = services().users.for_tokens(decision["user_id"])
         if user is None or user.disabled:
             raise InvalidGrantError("The user is no longer active.")
         self.request.decision = decision

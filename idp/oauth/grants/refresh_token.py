@@ -31,8 +31,11 @@ class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
         return grant
 
     def authenticate_user(self, refresh_token):
-        user = services().users.by_id(refresh_token.user_id)
-        return None if user is None or user.disabled else user
+        user = services().users.for_tokens(refresh_token.user_id)
+        if user is None or user.disabled:
+            # RFC 6749 5.2: the grant is no longer valid (authlib would answer invalid_request)
+            raise InvalidGrantError("The user is no longer active.")
+        return user
 
     def token_context(self):
         grant = self.request.refresh_token
