@@ -141,15 +141,19 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--client-secret", required=True)
-    parser.add_argument("--email", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--email")
+    parser.add_argument("--password")
+    parser.add_argument("--no-login", action="store_true",
+                        help="no session (bench/authlib_floor_app.py, whose one user is always signed in)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
     args = parser.parse_args()
     if not args.url.startswith(("http://127.0.0.1:", "http://localhost:")):
         sys.exit("--url must be on 127.0.0.1")
-    browser = login(args.url, args.email, args.password)
-    result = run(args.url, args.client_id, args.client_secret, browser.cookies, args.concurrency, args.duration)
+    if not args.no_login and not (args.email and args.password):
+        sys.exit("--email and --password are needed (or --no-login)")
+    cookies = {} if args.no_login else login(args.url, args.email, args.password).cookies
+    result = run(args.url, args.client_id, args.client_secret, cookies, args.concurrency, args.duration)
     print(json.dumps(result))
 
 
