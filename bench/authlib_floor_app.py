@@ -129,6 +129,11 @@ def token():
     return server.create_token_response()
 
 
+@app.get("/health")
+def health():
+    return {"status": "ok"}
+
+
 @app.get("/authorize")
 def authorize():
     grant = server.get_consent_grant(end_user=USER)  # validation, as the IdP's authorize step 2

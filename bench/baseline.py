@@ -13,6 +13,7 @@ Prints one JSON object. Time-bounded; the gunicorn it starts is always stopped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -67,27 +68,35 @@ def stop_process_group(proc: subprocess.Popen, grace: float = 10.0) -> None:
         proc.wait(timeout=5)
 
 
-def bare_flask_rps(duration: float = 10.0, connections: int = 32, worker_class: str = "gthread",
-                   threads: int = 2) -> dict:
+@contextlib.contextmanager
+def one_worker(app: str, probe_path: str, worker_class: str = "gthread", threads: int = 2):
+    """gunicorn serving bench/<app> as run.py serves the IdP: one worker pinned to core 0, keep-alive 5 s.
+    Yields (base URL, worker pid or None); the server is always stopped."""
     port = free_port()
     cmd = ["taskset", "-c", str(SERVER_CORE), sys.executable, "-m", "gunicorn",
            "--workers", "1", "--worker-class", worker_class, "--threads", str(threads),
            "--keep-alive", "5", "--timeout", "30", "--bind", f"127.0.0.1:{port}",
-           "--chdir", BENCH_DIR, "--log-level", "warning", "bare_app:app"]
+           "--chdir", BENCH_DIR, "--log-level", "warning", app]
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, env=env)
     try:
-        url = f"http://127.0.0.1:{port}/json"
-        wait_http(url, proc, timeout=20)
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + probe_path, proc, timeout=20)
         workers = child_pids(proc.pid)
-        run_wrk(url, connections, 1, core=LOADGEN_CORE)  # warm-up, discarded
-        result = run_wrk(url, connections, duration, core=LOADGEN_CORE,
-                         server_pid=workers[0] if len(workers) == 1 else None)
-        result.pop("raw", None)
-        result.update(worker_class=worker_class, threads=threads, server_core=SERVER_CORE, loadgen_core=LOADGEN_CORE)
-        return result
+        yield base, workers[0] if len(workers) == 1 else None
     finally:
         stop_process_group(proc)
+
+
+def bare_flask_rps(duration: float = 10.0, connections: int = 32, worker_class: str = "gthread",
+                   threads: int = 2) -> dict:
+    with one_worker("bare_app:app", "/json", worker_class, threads) as (base, worker):
+        url = base + "/json"
+        run_wrk(url, connections, 1, core=LOADGEN_CORE)  # warm-up, discarded
+        result = run_wrk(url, connections, duration, core=LOADGEN_CORE, server_pid=worker)
+    result.pop("raw", None)
+    result.update(worker_class=worker_class, threads=threads, server_core=SERVER_CORE, loadgen_core=LOADGEN_CORE)
+    return result
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ import urllib.request
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from authlib_floor_app import CLIENT_ID as FLOOR_CLIENT_ID, CLIENT_SECRET as FLOOR_CLIENT_SECRET  # noqa: E402
+from baseline import one_worker  # noqa: E402
 from wrkutil import (  # noqa: E402
     BENCH_DIR, ROOT, Deployment, Meter, child_pids, run_wrk, wait_until_quiet,
 )
@@ -231,32 +233,65 @@ def token_with_more_keys(env: Environment, clients: dict, duration: float, worke
     return {32: result}
 
 
+def run_codeflow(url: str, client_id: str, secret: str, concurrency: int, duration: float, worker: int | None,
+                 login: bool = True) -> dict:
+    """bench/codeflow.py pinned to the load core; its figures plus the worker's CPU per flow."""
+    cmd = ["taskset", "-c", str(LOADGEN_CORE), sys.executable, os.path.join(BENCH_DIR, "codeflow.py"),
+           "--url", url, f"--client-id={client_id}", f"--client-secret={secret}",
+           "--concurrency", str(concurrency), "--duration", str(duration)]
+    cmd += ["--email", USER_EMAIL, "--password", USER_PASSWORD] if login else ["--no-login"]
+    # CPU shares over the whole subprocess (which includes its login and 1 s warm-up).
+    with Meter(worker) as meter:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    if proc.returncode != 0:
+        raise RuntimeError(f"codeflow.py failed: {proc.stderr.strip()[-2000:]}")
+    result = json.loads(proc.stdout)
+    result.update(meter.figures())
+    if result["flows_per_s"] and worker:
+        result["server_cpu_ms_per_flow"] = round(10 * meter.server_cpu_pct / result["flows_per_s"], 3)
+    return result
+
+
 def code_flow(env: Environment, clients: dict, duration: float, worker: int, quiet_wait: float) -> dict:
     rp = clients["rp"]
     results = {}
     for concurrency in CONNECTIONS:
-        cmd = ["taskset", "-c", str(LOADGEN_CORE), sys.executable, os.path.join(BENCH_DIR, "codeflow.py"),
-               "--url", env.url, f"--client-id={rp['client_id']}", f"--client-secret={rp['client_secret']}",
-               "--email", USER_EMAIL, "--password", USER_PASSWORD,
-               "--concurrency", str(concurrency), "--duration", str(duration)]
-
-        def measure():
-            # CPU shares over the whole subprocess (which includes its login and 1 s warm-up).
-            with Meter(worker) as meter:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
-            if proc.returncode != 0:
-                raise RuntimeError(f"codeflow.py failed: {proc.stderr.strip()[-2000:]}")
-            result = json.loads(proc.stdout)
-            result.update(meter.figures())
-            if result["flows_per_s"]:
-                result["server_cpu_ms_per_flow"] = round(10 * meter.server_cpu_pct / result["flows_per_s"], 3)
-            return result
-
-        result = measure_quietly(measure, quiet_wait, f"code_flow c={concurrency}")
+        result = measure_quietly(
+            lambda: run_codeflow(env.url, rp["client_id"], rp["client_secret"], concurrency, duration, worker),
+            quiet_wait, f"code_flow c={concurrency}")
         result["rss_after_mb"] = round(vm_status(worker)["VmRSS"], 1)
         results[concurrency] = result
         print(f"  code_flow   c={concurrency:<3} {result['flows_per_s']:>9.1f} flows/s p50 {result['p50_ms']} ms  "
               f"p99 {result['p99_ms']} ms  errors {result['errors']}", file=sys.stderr, flush=True)
+    return results
+
+
+def stack_floor(duration: float, quiet_wait: float) -> dict:
+    """Flask + authlib with nothing behind them (bench/authlib_floor_app.py), served as the IdP is, at
+    32 connections: what the stack itself costs per token request, introspection and code flow, before
+    any signature, storage round trip or line of the IdP. Compared with each target in the table."""
+    auth = basic(FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET)
+    post = os.path.join(BENCH_DIR, "post.lua")
+    results = {}
+    with one_worker("authlib_floor_app:app", "/health", threads=THREADS) as (base, worker):
+        for name, path, body in (("token_cc", "/token", "grant_type=client_credentials"),
+                                 ("introspect", "/introspect", "token=abc")):
+            script = {"script": post, "script_args": [body, auth]}
+            run_wrk(base + path, 8, 1, core=LOADGEN_CORE, **script)  # warm-up, discarded
+            result = measure_quietly(lambda: run_wrk(base + path, 32, duration, core=LOADGEN_CORE, server_pid=worker,
+                                                     **script), quiet_wait, f"floor {name}")
+            result.pop("raw", None)
+            if result["non2xx"]:
+                raise RuntimeError(f"the floor app answered {result['non2xx']} errors on {path}")
+            results[name] = result
+        result = measure_quietly(lambda: run_codeflow(base, FLOOR_CLIENT_ID, FLOOR_CLIENT_SECRET, 32, duration, worker,
+                                                      login=False), quiet_wait, "floor code_flow")
+        if result["errors"]:
+            raise RuntimeError(f"the floor app's code flow had errors: {result['error_kinds']}")
+        results["code_flow"] = result
+    for name, r in results.items():
+        print(f"  floor {name:<11} c=32 {r.get('flows_per_s', r['rps']):>9.1f}/s  {cpu_ms_per_op(r)} ms CPU each",
+              file=sys.stderr, flush=True)
     return results
 
 
@@ -341,7 +376,7 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm
             errors = r["errors"] if "errors" in r else r["non2xx"]
             sockerr = sum(r["socket_errors"].values()) if "socket_errors" in r else 0
             xsign = f"{r['ratio_to_rs256']:.3f}" if "ratio_to_rs256" in r else "-"
-            cpu_ms = r.get("server_cpu_ms_per_req", r.get("server_cpu_ms_per_flow"))
+            cpu_ms = cpu_ms_per_op(r)
             if connections == 32:
                 target = f">= {verdict['min_rate']:.0f}/s {'OK' if verdict['rate_ok'] else 'BELOW'}"
             elif "max_p99_ms_at_8" in verdict:
@@ -365,6 +400,29 @@ def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm
     return "\n".join(lines)
 
 
+def cpu_ms_per_op(result: dict) -> float:
+    return result.get("server_cpu_ms_per_req", result.get("server_cpu_ms_per_flow"))
+
+
+def floor_table(floor: dict, results: dict, baseline: dict, verdicts: dict) -> str:
+    """Per target: how much of its time per operation the stack's floor and the operation's RS256
+    signatures already take, and what that leaves for everything the IdP does. Times are the
+    worker's CPU per operation (at 32 connections), which a saturated load generator does not
+    distort (the Python code-flow client can be the limit against the floor app)."""
+    sign_ms = 1000 / baseline["rs256"]["signs_per_s"]
+    lines = ["the stack's floor (Flask + authlib, nothing behind them) against each scaled target, "
+             "in worker CPU ms per operation at 32 connections:"]
+    for name in ("token_cc", "introspect", "code_flow"):
+        floor_ms, idp_ms = cpu_ms_per_op(floor[name]), cpu_ms_per_op(results[name][32])
+        signs = TARGETS[name][2]
+        target_ms = 1000 / verdicts[name]["min_rate"]
+        used = floor_ms + signs * sign_ms
+        lines.append(f"  {name:<11} floor {floor_ms:.2f} + {signs} RS256 {signs * sign_ms:.2f} = {used:.2f} ms of the "
+                     f"target's {target_ms:.2f} ms ({100 * used / target_ms:.0f}%), leaving {target_ms - used:+.2f} ms "
+                     f"for all the IdP adds; it adds {idp_ms - used:.2f} ms")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the IdP's hot endpoints (see bench/README.md).")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
@@ -383,7 +441,7 @@ def main() -> int:
     if not shutil.which("wrk") or not shutil.which("taskset"):
         sys.exit("needs wrk and taskset on PATH")
 
-    measurements = 5 * len(CONNECTIONS)  # each may be repeated once after a bounded wait for a quiet machine
+    measurements = 5 * len(CONNECTIONS) + 3  # each may be repeated once after a bounded wait for a quiet machine
     budget = (240 + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
               + measurements * (2 * (args.duration + 8) + min(args.quiet_wait, 30)))
     signal.signal(signal.SIGALRM, _raise_watchdog)
@@ -412,6 +470,8 @@ def main() -> int:
         baseline = measure_quietly(run_baseline, args.quiet_wait, "baseline")
         print(f"  RS256 {baseline['rs256']['signs_per_s']} signs/s, bare Flask {baseline['bare_flask']['rps']} req/s",
               file=sys.stderr, flush=True)
+        print("the stack's floor (bench/authlib_floor_app.py) ...", file=sys.stderr, flush=True)
+        floor = stack_floor(args.duration, args.quiet_wait)
         env.start_server()
         worker = env.worker_pid()
         rss_start = vm_status(worker)
@@ -429,6 +489,7 @@ def main() -> int:
         baseline = bracketed(baseline, measure_quietly(run_baseline, args.quiet_wait, "baseline at the end"))
         verdicts = evaluate(results, baseline, memory["VmHWM"])
         text = table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
+        text += "\n\n" + floor_table(floor, results, baseline, verdicts)
         text += "\n\ntoken requests/s by client authentication (client_credentials, 8 connections, one run):\n" + "\n".join(
             f"  {name:<20}{r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  errors {r['errors']}  "
             f"x{r['vs_client_secret_basic']}" for name, r in by_auth_method.items())
@@ -447,6 +508,7 @@ def main() -> int:
                                  "hwm_before_code_flow_logins": round(hwm_before_logins, 1)},
             "results": results,
             "token_by_client_auth": by_auth_method,
+            "stack_floor": floor,
             "targets": verdicts,
             "table": text,
         }
