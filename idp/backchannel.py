@@ -26,6 +26,8 @@ LOGOUT_TOKEN_TYP = "logout+jwt"
 LOGOUT_TOKEN_TTL = 120
 RETRY_DELAYS = (0.5, 2.0, 8.0)  # after the first attempt; four attempts in all
 
+THREAD_NAME = "backchannel-logout"
+
 log = logging.getLogger("idp.backchannel")
 
 
@@ -62,9 +64,16 @@ def notify(svc, user_id: str, sid: str | None, client_ids) -> threading.Thread |
     if not deliveries:
         return None
     thread = threading.Thread(target=_deliver_all, args=(svc.outbound, deliveries), daemon=True,
-                              name="backchannel-logout")
+                              name=THREAD_NAME)
     thread.start()
     return thread
+
+
+def wait_for_deliveries(timeout: float) -> None:
+    """Let deliveries in flight finish (a command must not exit under them: they are daemon threads)."""
+    for thread in threading.enumerate():
+        if thread.name == THREAD_NAME:
+            thread.join(timeout)
 
 
 def _deliver_all(outbound, deliveries) -> None:

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import os
 import sys
-import threading
 
 import click
 
@@ -228,13 +227,13 @@ def request_like_context(svc):
     in background threads, which would die with the command)."""
     from flask import Flask
 
+    from .backchannel import wait_for_deliveries
+
     app = Flask("idp-cli")
     app.extensions["idp"] = svc
     with app.app_context():
         yield
-    for thread in threading.enumerate():
-        if thread.name == "backchannel-logout":
-            thread.join(timeout=60)
+    wait_for_deliveries(timeout=60)
 
 
 # -- clients -----------------------------------------------------------------

@@ -164,6 +164,16 @@ class LiveIdP:
     def endpoint(self, path: str) -> str:
         return self.url + path
 
+    def cli_env(self) -> dict:
+        """The environment an operator's `idp` command needs to act on this server's data."""
+        config = self.services.config
+        env = {**os.environ, "DATABASE_URL": config.database_url, "ISSUER": config.issuer, "IDP_ENV": "development",
+               "SESSION_SECRET": config.session_secret, "KEY_ENCRYPTION_KEY": config.key_encryption_key}
+        env.pop("REDIS_URL", None)
+        if config.redis_url:
+            env.update(REDIS_URL=config.redis_url, REDIS_KEY_PREFIX=config.redis_prefix)
+        return env
+
     def create_user(self, email=None, password=PASSWORD, name="Ada Lovelace"):
         email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
         return self.services.users.create(email, hash_password(password), name, email_verified=True)

@@ -4,7 +4,6 @@ event as a JSON log line tagged for the ELK pipeline."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -40,11 +39,7 @@ def test_audit_events_are_json_log_lines_tagged_for_elk(idp, user):
 
 
 def idp_cli(idp, *args):
-    env = {**os.environ, "DATABASE_URL": idp.services.config.database_url, "IDP_ENV": "development",
-           "SESSION_SECRET": idp.services.config.session_secret,
-           "KEY_ENCRYPTION_KEY": idp.services.config.key_encryption_key}
-    env.pop("REDIS_URL", None)
-    result = subprocess.run([sys.executable, "-m", "idp.cli", "audit", "list", *args], env=env,
+    result = subprocess.run([sys.executable, "-m", "idp.cli", "audit", "list", *args], env=idp.cli_env(),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout

@@ -3,7 +3,6 @@ PostgreSQL and Redis: the server sees the change at once, as every replica would
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -14,11 +13,7 @@ from .test_code_flow import run_code_flow
 
 
 def users_cli(idp, *args):
-    config = idp.services.config
-    env = {**os.environ, "DATABASE_URL": config.database_url, "REDIS_URL": config.redis_url,
-           "REDIS_KEY_PREFIX": config.redis_prefix, "ISSUER": config.issuer, "IDP_ENV": "development",
-           "SESSION_SECRET": config.session_secret, "KEY_ENCRYPTION_KEY": config.key_encryption_key}
-    return subprocess.run([sys.executable, "-m", "idp.cli", "users", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "idp.cli", "users", *args], env=idp.cli_env(), capture_output=True,
                           text=True, timeout=60)
 
 

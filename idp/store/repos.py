@@ -53,6 +53,10 @@ def _user_view(row: User) -> UserView:
     )
 
 
+def _snapshot_key(user_id: str) -> str:
+    return "user:" + user_id
+
+
 class Users:
     # Token issuance (code, refresh and device grants) and userinfo read their user on every call.
     # A snapshot in the ephemeral store answers them without a database round trip, on every
@@ -88,8 +92,7 @@ class Users:
     def for_tokens(self, user_id: str) -> UserView | None:
         """The user as token issuance needs them (enabled? the claims), without the password hash:
         from the shared snapshot when there is one, else from the database (then kept)."""
-        key = "user:" + user_id
-        snapshot = self._cache_call("get", key)
+        snapshot = self._cache_call("get", _snapshot_key(user_id))
         if snapshot and snapshot != self._TOMBSTONE:
             return UserView(**json.loads(snapshot))
         user = self.by_id(user_id)
@@ -97,17 +100,19 @@ class Users:
             return None
         user = dataclasses.replace(user, password_hash=None)
         if snapshot is None:
-            self._cache_call("add", key, json.dumps(vars(user)), self.SNAPSHOT_TTL)
+            self._cache_call("add", _snapshot_key(user_id), json.dumps(vars(user)), self.SNAPSHOT_TTL)
         return user
 
     def _changed(self, user_id: str) -> None:
         """After a committed change: the next for_tokens reads the database, on every replica."""
-        if self._cache_call("set", "user:" + user_id, self._TOMBSTONE, self.TOMBSTONE_TTL) is False:
+        written = self._cache_call("set", _snapshot_key(user_id), self._TOMBSTONE, self.TOMBSTONE_TTL,
+                                   unreachable=False)
+        if written is False:
             log.warning("user snapshot not replaced (store unreachable): it may serve for up to %ss",
                         self.SNAPSHOT_TTL)
 
-    def _cache_call(self, method: str, *args):
-        """A store call; while the store is unreachable, None for a read and False for a write."""
+    def _cache_call(self, method: str, *args, unreachable=None):
+        """A call to the snapshot store (none: None); `unreachable` while the store cannot be reached."""
         if self.cache is None:
             return None
         try:
@@ -115,7 +120,7 @@ class Users:
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            return None if method == "get" else False
+            return unreachable
 
     def by_email(self, email: str) -> UserView | None:
         with self.db.read() as session:

@@ -24,7 +24,7 @@ from ...subjects import subject_for
 from ..claims import user_claims
 from ..dpop import InvalidDPoPProofError
 from ..response_modes import RESPONSE_MODES, authorization_response
-from .base import IssuesTokens
+from .base import IssuesTokens, active_user
 
 
 class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
@@ -67,8 +67,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
         """Nothing to do: redeem_code already took the code out of the store."""
 
     def authenticate_user(self, authorization_code):
-        user = services().users.for_tokens(authorization_code.user_id)
-        return None if user is None or user.disabled else user
+        return active_user(authorization_code.user_id)
 
     def token_context(self):
         code = self.request.authorization_code

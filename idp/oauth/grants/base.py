@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from authlib.oauth2.rfc6749 import InvalidGrantError
 from flask import g
 
 from ...context import services
 from ...ops.metrics import TOKENS_ISSUED
 from ...subjects import subject_for
 from ..dpop import InvalidDPoPProofError
+
+
+def active_user(user_id: str):
+    """The grant's user, from the snapshot token issuance reads (Users.for_tokens); a user deleted
+    or disabled since the grant was made makes it invalid (RFC 6749 5.2: invalid_grant)."""
+    user = services().users.for_tokens(user_id)
+    if user is None or user.disabled:
+        raise InvalidGrantError("The user is no longer active.")
+    return user
 
 
 class IssuesTokens:

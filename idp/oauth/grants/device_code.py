@@ -12,7 +12,7 @@ from authlib.oauth2.rfc8628 import DeviceCodeGrant as _Base
 
 from ...context import services
 from ...device import DeviceStore
-from .base import IssuesTokens
+from .base import IssuesTokens, active_user
 
 
 class DeviceCodeGrant(IssuesTokens, _Base):
@@ -44,9 +44,7 @@ class DeviceCodeGrant(IssuesTokens, _Base):
             raise AccessDeniedError()
         if not devices.redeem(credential):
             raise InvalidGrantError("The device code was already used.")
-        user = services().users.for_tokens(decision["user_id"])
-        if user is None or user.disabled:
-            raise InvalidGrantError("The user is no longer active.")
+        user = active_user(decision["user_id"])
         self.request.decision = decision
         return user
 

@@ -12,7 +12,7 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, grants
 from flask import g
 
 from ...context import services
-from .base import IssuesTokens
+from .base import IssuesTokens, active_user
 
 
 class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
@@ -31,11 +31,7 @@ class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
         return grant
 
     def authenticate_user(self, refresh_token):
-        user = services().users.for_tokens(refresh_token.user_id)
-        if user is None or user.disabled:
-            # RFC 6749 5.2: the grant is no longer valid (authlib would answer invalid_request)
-            raise InvalidGrantError("The user is no longer active.")
-        return user
+        return active_user(refresh_token.user_id)  # raising: authlib would answer invalid_request
 
     def token_context(self):
         grant = self.request.refresh_token
