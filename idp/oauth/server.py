@@ -16,7 +16,7 @@ from flask import request as flask_request
 from . import client_auth
 from .dpop import DPoPResourceError, DPoPVerifier, InvalidDPoPProofError, UseDPoPNonceError
 from .jar import SignedRequestObject
-from .scopes import SCOPES_SUPPORTED
+from .scopes import SCOPES_SUPPORTED, understood_scope
 from .endpoints.end_session import EndSessionEndpoint
 from .endpoints.introspect import IntrospectionEndpoint
 from .endpoints.revoke import RevocationEndpoint
@@ -25,6 +25,7 @@ from .endpoints.device_authorization import DeviceAuthorizationEndpoint
 from .endpoints.register import ClientRegistrationEndpoint
 from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, DeviceCodeGrant, RefreshTokenGrant
 from .grants.authorization_code import IdToken, S256CodeChallenge
+from .grants.device_code import DeviceIdToken
 
 
 class RequestPayload(FlaskOAuth2Payload):
@@ -60,6 +61,10 @@ class IdPAuthorizationServer(AuthorizationServer):
         oauth_request = FlaskOAuth2Request(flask_request._get_current_object())
         oauth_request.payload = RequestPayload(oauth_request._request)
         return oauth_request
+
+    def validate_requested_scope(self, scope):
+        """Unknown values of an OpenID request are ignored, not refused (OIDC Core 3.1.2.1)."""
+        return super().validate_requested_scope(understood_scope(scope))
 
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
@@ -136,7 +141,7 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
-    server.register_grant(DeviceCodeGrant)
+    server.register_grant(DeviceCodeGrant, [DeviceIdToken()])
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(EndSessionEndpoint)

@@ -4,7 +4,8 @@
    request object (RFC 9101) stands for its parameters; PAR required for the client or the
    server -> error page — or resumed after login or consent; claims asked for in `claims`
    bring in their scopes (OIDC Core 5.5, oauth/claims.py);
-2. authlib validates client, redirect URI (exact match), response_type, scope, PKCE; then the
+2. authlib validates client, redirect URI (exact match; REQUIRED when scope has openid,
+   OIDC Core 3.1.2.1), response_type, scope, PKCE; then the
    claims parameter's syntax and an essential acr we cannot meet;
    errors before the redirect URI is trusted show an error page, never a redirect;
 3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint,
@@ -36,6 +37,7 @@ from ...subjects import subject_for
 from ..claims import (
     UnmetAuthenticationRequirementsError, check_acr, parse_claims_request, requested_subject, scopes_for_claims,
 )
+from ..scopes import understood_scope
 from .par import take_pushed
 
 SINGLE_VALUE_LIMIT = 2048
@@ -144,17 +146,20 @@ def expanded_request(server, oauth_request):
 
 def with_claimed_scopes(oauth_request):
     """Claims asked for in the claims parameter bring in the scopes that hold them (see
-    oauth/claims.py); a malformed parameter is left for step 2 to refuse by redirect."""
+    oauth/claims.py); a malformed parameter is left for step 2 to refuse by redirect.
+    Scope values an OpenID request names that we do not define are dropped (OIDC Core 3.1.2.1):
+    neither the consent page nor the tokens show them."""
     data = oauth_request.payload.data
     try:
         extra = scopes_for_claims(parse_claims_request(data.get("claims")))
     except OAuth2Error:
-        return oauth_request
-    scopes = (data.get("scope") or "").split()
+        extra = set()
+    scopes = (understood_scope(data.get("scope")) or "").split()
     missing = [s for s in sorted(extra) if s not in scopes]
-    if not missing:
+    scope = " ".join(scopes + missing)
+    if scope == (data.get("scope") or ""):
         return oauth_request
-    params = {**dict(data.items()), "scope": " ".join(scopes + missing)}
+    params = {**dict(data.items()), "scope": scope}
     expanded = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
     expanded.pushed = getattr(oauth_request, "pushed", False)
     return expanded

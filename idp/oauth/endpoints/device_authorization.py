@@ -1,7 +1,8 @@
 """The device authorization endpoint (RFC 8628 3.1, 3.2).
 
 1. authenticate the client (public clients by client_id), which must be allowed the device_code grant;
-2. the scope: supported by the server, narrowed to what the client may ask for;
+0. a parameter sent twice is invalid_request (RFC 6749 3.2);
+2. the scope: supported by the server (unknown values of an OpenID request ignored, OIDC Core 3.1.2.1), narrowed to what the client may ask for;
 3. a device code (random, stored only as its hash) and a user code of 8 letters from an
    unambiguous alphabet (RFC 8628 6.1);
 4. the answer: device_code, user_code, verification_uri, verification_uri_complete,
@@ -16,7 +17,9 @@ from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as _Base
 
 from ...context import oauth_server, services
 from ...device import DeviceStore
+from ..scopes import understood_scope
 from ..client_auth import JWT_AUTH_METHODS
+from .introspection import endpoint_response
 
 
 class DeviceAuthorizationEndpoint(_Base):
@@ -39,8 +42,8 @@ class DeviceAuthorizationEndpoint(_Base):
     def save_device_credential(self, client_id, scope, data):
         client = services().clients.get(client_id)
         DeviceStore(services().store).create(data["device_code"], data["user_code"], client_id,
-                                             client.get_allowed_scope(scope), data["expires_in"], data["interval"])
+                                             client.get_allowed_scope(understood_scope(scope)), data["expires_in"], data["interval"])
 
 
 def device_authorization():
-    return oauth_server().create_endpoint_response("device_authorization")
+    return endpoint_response("device_authorization")  # repeated parameters refused first (RFC 6749 3.2)

@@ -1,5 +1,6 @@
 """Pushed Authorization Requests (RFC 9126). Written by hand: authlib has no PAR endpoint.
 
+0. a parameter sent twice is invalid_request (RFC 6749 3.1);
 1. authenticate the client as at the token endpoint (RFC 9126 2; public clients by client_id);
 2. a request_uri in the push is invalid_request (RFC 9126 2.1); a signed `request` object
    replaces the parameters (RFC 9101, oauth/jar.py); a DPoP proof binds the code to its key
@@ -25,6 +26,8 @@ from ...context import oauth_server, services
 from ...security import random_token
 from ..client_auth import JWT_AUTH_METHODS
 from ..dpop import InvalidDPoPProofError
+from ..repeated import refuse_repeated_parameters
+from ..scopes import understood_scope
 from .token import dpop_key_of_request
 
 URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
@@ -36,6 +39,7 @@ def pushed_authorization_request():
     server = oauth_server()
     oauth_request = server.create_oauth2_request(None)
     try:
+        refuse_repeated_parameters()  # RFC 6749 3.1
         # 1. The client.
         client = server.authenticate_client(oauth_request, CLIENT_AUTH_METHODS, "pushed_authorization_request")
         # 2. The parameters.
@@ -46,6 +50,8 @@ def pushed_authorization_request():
         if params.get("client_id", client.client_id) != client.client_id:
             raise InvalidRequestError("client_id does not match the authenticated client.")
         params["client_id"] = client.client_id
+        if params.get("scope"):
+            params["scope"] = understood_scope(params["scope"])  # OIDC Core 3.1.2.1
         jkt = dpop_key_of_request()  # RFC 9449 10.1: a DPoP proof here binds the code to its key
         if jkt:
             if params.get("dpop_jkt", jkt) != jkt:

@@ -1,7 +1,7 @@
 """The token endpoint (RFC 6749 section 3.2): authlib picks the grant by grant_type,
 authenticates the client and answers with no-store; each grant lives in oauth/grants/.
 
-Before that, a DPoP proof (RFC 9449 5), when sent, is checked for this request
+Before that, a parameter sent twice is invalid_request (RFC 6749 3.2), and a DPoP proof (RFC 9449 5), when sent, is checked for this request
 (POST to the token endpoint); its key's thumbprint binds the tokens the grant issues.
 """
 
@@ -9,11 +9,13 @@ from authlib.oauth2.base import OAuth2Error
 from flask import g, request
 
 from ...context import oauth_server, services
+from ..repeated import refuse_repeated_parameters
 
 
 def token():
     server = oauth_server()
     try:
+        refuse_repeated_parameters()  # RFC 6749 3.2
         g.dpop_jkt = dpop_key_of_request()
     except OAuth2Error as error:
         return server.handle_error_response(None, error)

@@ -66,6 +66,15 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
     def delete_authorization_code(self, authorization_code):
         """Nothing to do: redeem_code already took the code out of the store."""
 
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        """OIDC Core 3.1.2.1: redirect_uri is REQUIRED in an OpenID request, even for a client with a
+        single registered URI; without a redirect_uri the error has nowhere to go but an error page.
+        Plain OAuth requests may still omit it (RFC 6749 3.1.2.3)."""
+        if not request.payload.redirect_uri and "openid" in (request.payload.scope or "").split():
+            raise InvalidRequestError("redirect_uri is required in an OpenID Connect request (OIDC Core 3.1.2.1).")
+        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+
     def authenticate_user(self, authorization_code):
         return active_user(authorization_code.user_id)
 

@@ -3,7 +3,8 @@
 The device polls with its device code: authorization_pending until the user decides
 on the user-code page, slow_down when it polls faster than the interval (which then
 grows by 5 s), access_denied, expired_token; an approved code is redeemed once
-(an atomic marker), a second redemption is invalid_grant.
+(an atomic marker), a second redemption is invalid_grant. With scope openid the
+answer carries an ID token, as the code grant's does.
 """
 
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidGrantError, InvalidRequestError
@@ -12,7 +13,42 @@ from authlib.oauth2.rfc8628 import DeviceCodeGrant as _Base
 
 from ...context import services
 from ...device import DeviceStore
+from .authorization_code import IdToken
 from .base import IssuesTokens, active_user
+
+
+class DeviceSignIn:
+    """The device's sign-in, in the shape the ID token reads from an authorization code."""
+
+    idp = None
+
+    def __init__(self, decision: dict):
+        self.decision = decision
+        self.sid = decision.get("sid")  # the browser session that approved, for logout
+
+    def get_nonce(self):
+        return None  # the device authorization request carries no nonce (RFC 8628 3.1)
+
+    def get_auth_time(self):
+        return self.decision.get("auth_time")
+
+    def get_acr(self):
+        return self.decision.get("acr")
+
+    def get_amr(self):
+        return self.decision.get("amr")
+
+
+class DeviceIdToken(IdToken):
+    """An ID token beside the device grant's tokens when the scope has openid, as for the code grant:
+    devices that sign users in with OpenID Connect expect one (OIDC Core 3.1.3.3)."""
+
+    def encode_id_token(self, token, request):
+        request.authorization_code = DeviceSignIn(request.decision)
+        return super().encode_id_token(token, request)
+
+    def __call__(self, grant):
+        grant.register_hook("after_create_token_response", self.process_token)
 
 
 class DeviceCodeGrant(IssuesTokens, _Base):
