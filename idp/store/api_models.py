@@ -1,0 +1,73 @@
+"""Tables for registered APIs (resource servers, RFC 8707), client allowances, groups, roles and
+their assignments (issue 21). Kept apart from models.py so the schema of this feature reads in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.store.models import Base, new_id, utcnow
+
+
+class Api(Base):
+    """A resource server: its identifier is the RFC 8707 `resource` value and the tokens' `aud`."""
+
+    __tablename__ = "apis"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    identifier: Mapped[str] = mapped_column(String(512), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    scopes: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # scope -> description
+    access_token_ttl: Mapped[int | None] = mapped_column(Integer)
+    dpop_only: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class ClientApi(Base):
+    """A client allowed to ask tokens for an API, for some of its scopes (None: all)."""
+
+    __tablename__ = "client_apis"
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True)
+    api_id: Mapped[str] = mapped_column(ForeignKey("apis.id", ondelete="CASCADE"), primary_key=True, index=True)
+    scopes: Mapped[list | None] = mapped_column(JSON)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class GroupMember(Base):
+    """A user (user_id) or a group (member_group_id) inside a group; exactly one is set."""
+
+    __tablename__ = "group_members"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    member_group_id: Mapped[str | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+
+
+class Role(Base):
+    """A label an API checks (e.g. orders-admin), standing for a set of that API's scopes."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("api_id", "name", name="uq_roles_api_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    api_id: Mapped[str] = mapped_column(ForeignKey("apis.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    scopes: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class RoleAssignment(Base):
+    """A role given to a user or to a group (exactly one is set)."""
+
+    __tablename__ = "role_assignments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[str | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

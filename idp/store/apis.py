@@ -1,0 +1,272 @@
+"""Repository for registered APIs, client allowances, groups, roles and assignments (issue 21).
+
+Every write calls `on_change` (the authorization service bumps its shared version key there),
+so a change reaches the next token issued on every replica.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from idp.store.api_models import Api, ClientApi, Group, GroupMember, Role, RoleAssignment
+from idp.store.db import Database
+from idp.store.models import Client, User
+from idp.store.repos import Conflict
+
+MAX_GROUP_DEPTH = 32  # nesting deeper than this is refused on add and ignored on resolution
+
+
+class NotFound(Exception):
+    """An API, client, group, role or user named in a request does not exist."""
+
+
+class Invalid(Exception):
+    """A value breaks a rule (not an absolute URI, a scope the API does not define, a group loop)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiView:
+    id: str
+    identifier: str
+    name: str
+    scopes: dict  # scope -> description
+    access_token_ttl: int | None
+    dpop_only: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Allowance:
+    api_id: str
+    identifier: str
+    scopes: list | None  # None: every scope the API defines
+    is_default: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleView:
+    id: str
+    api_id: str
+    name: str
+    scopes: list
+    description: str | None
+
+
+def _api(row: Api) -> ApiView:
+    return ApiView(row.id, row.identifier, row.name, dict(row.scopes or {}), row.access_token_ttl, row.dpop_only)
+
+
+def _role(row: Role) -> RoleView:
+    return RoleView(row.id, row.api_id, row.name, list(row.scopes or []), row.description)
+
+
+def check_identifier(identifier: str) -> str:
+    """RFC 8707 2: the resource is an absolute URI without a fragment."""
+    parts = urlsplit(identifier or "")
+    if not parts.scheme or not (parts.netloc or parts.scheme == "urn") or parts.fragment or len(identifier) > 512:
+        raise Invalid("An API identifier must be an absolute URI without a fragment (RFC 8707 2).")
+    return identifier
+
+
+class ApiRegistry:
+    def __init__(self, db: Database, on_change: Callable[[], None] = lambda: None):
+        self.db = db
+        self.on_change = on_change
+
+    def _write(self, work):
+        try:
+            with self.db.session() as session:
+                result = work(session)
+        except IntegrityError:
+            raise Conflict("already exists") from None
+        self.on_change()
+        return result
+
+    # -- APIs -----------------------------------------------------------------------
+    def create_api(self, identifier: str, name: str, scopes: dict | None = None, access_token_ttl: int | None = None,
+                   dpop_only: bool = False) -> ApiView:
+        check_identifier(identifier)
+        if any(not s or " " in s or '"' in s or "\\" in s for s in scopes or {}):
+            raise Invalid("A scope is a non-empty token without spaces, quotes or backslashes (RFC 6749 3.3).")
+
+        def work(session):
+            row = Api(identifier=identifier, name=name, scopes=dict(scopes or {}), access_token_ttl=access_token_ttl,
+                      dpop_only=dpop_only)
+            session.add(row)
+            session.flush()
+            return _api(row)
+        return self._write(work)
+
+    def api(self, identifier: str) -> ApiView | None:
+        with self.db.read() as session:
+            row = session.scalar(select(Api).where(Api.identifier == identifier))
+            return _api(row) if row else None
+
+    def apis(self, after: str = "", limit: int = 100) -> list[ApiView]:
+        """Keyset pagination by identifier."""
+        with self.db.read() as session:
+            rows = session.scalars(select(Api).where(Api.identifier > after).order_by(Api.identifier).limit(limit))
+            return [_api(r) for r in rows]
+
+    def delete_api(self, identifier: str) -> bool:
+        """Its roles, their assignments and the client allowances go with it (ON DELETE CASCADE)."""
+        return self._write(lambda s: s.execute(delete(Api).where(Api.identifier == identifier)).rowcount == 1)
+
+    def _api_row(self, session, identifier: str) -> Api:
+        row = session.scalar(select(Api).where(Api.identifier == identifier))
+        if row is None:
+            raise NotFound(f"no API {identifier}")
+        return row
+
+    # -- client allowances --------------------------------------------------------------
+    def allow(self, identifier: str, client_id: str, scopes: list | None = None, default: bool = False) -> None:
+        def work(session):
+            api = self._api_row(session, identifier)
+            if session.get(Client, client_id) is None:
+                raise NotFound(f"no client {client_id}")
+            if scopes is not None and not set(scopes) <= set(api.scopes):
+                raise Invalid(f"{identifier} does not define {sorted(set(scopes) - set(api.scopes))}")
+            if default:
+                for other in session.scalars(select(ClientApi).where(ClientApi.client_id == client_id)):
+                    other.is_default = False
+            row = session.get(ClientApi, (client_id, api.id)) or ClientApi(client_id=client_id, api_id=api.id)
+            row.scopes, row.is_default = (list(scopes) if scopes is not None else None), default
+            session.add(row)
+        self._write(work)
+
+    def allowances(self, client_id: str) -> list[Allowance]:
+        with self.db.read() as session:
+            rows = session.execute(select(ClientApi, Api.identifier).join(Api, Api.id == ClientApi.api_id)
+                                   .where(ClientApi.client_id == client_id)).all()
+            return [Allowance(r.api_id, ident, r.scopes, r.is_default) for r, ident in rows]
+
+    # -- groups -------------------------------------------------------------------------
+    def create_group(self, name: str) -> str:
+        def work(session):
+            row = Group(name=name)
+            session.add(row)
+            session.flush()
+            return row.id
+        return self._write(work)
+
+    def groups(self, after: str = "", limit: int = 100) -> list[tuple[str, str]]:
+        with self.db.read() as session:
+            return [(r.id, r.name) for r in session.scalars(
+                select(Group).where(Group.name > after).order_by(Group.name).limit(limit))]
+
+    def delete_group(self, name: str) -> bool:
+        return self._write(lambda s: s.execute(delete(Group).where(Group.name == name)).rowcount == 1)
+
+    def _group_row(self, session, name: str) -> Group:
+        row = session.scalar(select(Group).where(Group.name == name))
+        if row is None:
+            raise NotFound(f"no group {name}")
+        return row
+
+    def add_member(self, group: str, *, user_id: str | None = None, member_group: str | None = None) -> None:
+        """A user or a group into a group; a group that would end up inside itself is refused."""
+        def work(session):
+            parent = self._group_row(session, group)
+            if user_id is not None:
+                if session.get(User, user_id) is None:
+                    raise NotFound(f"no user {user_id}")
+                if not session.scalar(select(GroupMember.id).where(GroupMember.group_id == parent.id,
+                                                                   GroupMember.user_id == user_id)):
+                    session.add(GroupMember(group_id=parent.id, user_id=user_id))
+                return
+            child = self._group_row(session, member_group)
+            if child.id == parent.id or child.id in self._ancestors(session, [parent.id]):
+                raise Invalid(f"{member_group} already contains {group}: groups cannot contain themselves")
+            if not session.scalar(select(GroupMember.id).where(GroupMember.group_id == parent.id,
+                                                               GroupMember.member_group_id == child.id)):
+                session.add(GroupMember(group_id=parent.id, member_group_id=child.id))
+        self._write(work)
+
+    def remove_member(self, group: str, *, user_id: str) -> bool:
+        def work(session):
+            parent = self._group_row(session, group)
+            return session.execute(delete(GroupMember).where(GroupMember.group_id == parent.id,
+                                                             GroupMember.user_id == user_id)).rowcount > 0
+        return self._write(work)
+
+    @staticmethod
+    def _ancestors(session, group_ids: list[str]) -> set[str]:
+        """Every group containing one of group_ids, directly or not: breadth first, one query per level,
+        a visited set so a loop (written by hand in the database) cannot make it spin."""
+        seen: set[str] = set()
+        frontier = set(group_ids)
+        for _ in range(MAX_GROUP_DEPTH):
+            if not frontier:
+                break
+            parents = set(session.scalars(select(GroupMember.group_id).where(
+                GroupMember.member_group_id.in_(frontier))))
+            frontier = parents - seen - set(group_ids)
+            seen |= frontier
+        return seen
+
+    # -- roles ----------------------------------------------------------------------------
+    def create_role(self, identifier: str, name: str, scopes: list, description: str | None = None) -> RoleView:
+        def work(session):
+            api = self._api_row(session, identifier)
+            if not set(scopes) <= set(api.scopes):
+                raise Invalid(f"{identifier} does not define {sorted(set(scopes) - set(api.scopes))}")
+            row = Role(api_id=api.id, name=name, scopes=list(scopes), description=description)
+            session.add(row)
+            session.flush()
+            return _role(row)
+        return self._write(work)
+
+    def roles(self, identifier: str) -> list[RoleView]:
+        with self.db.read() as session:
+            return [_role(r) for r in session.scalars(select(Role).join(Api, Api.id == Role.api_id).where(
+                Api.identifier == identifier).order_by(Role.name))]
+
+    def _role_row(self, session, identifier: str, name: str) -> Role:
+        row = session.scalar(select(Role).join(Api, Api.id == Role.api_id).where(Api.identifier == identifier,
+                                                                                  Role.name == name))
+        if row is None:
+            raise NotFound(f"no role {name} for {identifier}")
+        return row
+
+    def delete_role(self, identifier: str, name: str) -> bool:
+        def work(session):
+            row = self._role_row(session, identifier, name)
+            session.delete(row)
+            return True
+        return self._write(work)
+
+    def assign(self, identifier: str, role: str, *, user_id: str | None = None, group: str | None = None) -> None:
+        def work(session):
+            row = self._role_row(session, identifier, role)
+            if user_id is not None:
+                if session.get(User, user_id) is None:
+                    raise NotFound(f"no user {user_id}")
+                where = RoleAssignment.user_id == user_id
+                new = RoleAssignment(role_id=row.id, user_id=user_id)
+            else:
+                group_id = self._group_row(session, group).id
+                where = RoleAssignment.group_id == group_id
+                new = RoleAssignment(role_id=row.id, group_id=group_id)
+            if not session.scalar(select(RoleAssignment.id).where(RoleAssignment.role_id == row.id, where)):
+                session.add(new)
+        self._write(work)
+
+    # -- resolution (read by the authorization service, then cached) ----------------------
+    def memberships(self, user_id: str) -> tuple[list[str], dict[str, list[RoleView]]]:
+        """(the user's group names, direct and inherited; their roles by API identifier)."""
+        with self.db.read() as session:
+            direct = list(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id)))
+            group_ids = set(direct) | self._ancestors(session, direct)
+            names = sorted(session.scalars(select(Group.name).where(Group.id.in_(group_ids)))) if group_ids else []
+            rows = session.execute(
+                select(Role, Api.identifier).join(Api, Api.id == Role.api_id)
+                .join(RoleAssignment, RoleAssignment.role_id == Role.id)
+                .where(or_(RoleAssignment.user_id == user_id, RoleAssignment.group_id.in_(group_ids)))).all()
+        roles: dict[str, dict[str, RoleView]] = {}
+        for role, identifier in rows:
+            roles.setdefault(identifier, {})[role.id] = _role(role)
+        return names, {k: sorted(v.values(), key=lambda r: r.name) for k, v in roles.items()}

@@ -1,0 +1,80 @@
+"""Registered APIs, groups and roles (issue 21): storage rules and the cached resolution that
+token issuance reads, on both backends."""
+
+import uuid
+
+import pytest
+
+from idp.apis import Authorization
+from idp.store.apis import ApiRegistry, Invalid, NotFound
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def registry(idp):
+    return ApiRegistry(idp.services.db)
+
+
+def test_api_identifier_must_be_absolute_uri_rfc8707_2(registry):
+    with pytest.raises(Invalid):
+        registry.create_api("orders", "Orders")
+    with pytest.raises(Invalid):
+        registry.create_api("https://api.example.com/x#frag", "Orders")
+
+
+def test_role_scopes_must_be_defined_by_its_api(registry):
+    ident = f"https://api.example.com/{uid()}"
+    registry.create_api(ident, "Orders", {"orders:read": "Read orders"})
+    with pytest.raises(Invalid):
+        registry.create_role(ident, "admin", ["orders:write"])
+    with pytest.raises(NotFound):
+        registry.create_role("https://nowhere.example/", "admin", [])
+
+
+def test_nested_groups_resolve_and_loops_are_refused(idp, registry):
+    user = idp.create_user()
+    outer, middle, inner = f"outer-{uid()}", f"middle-{uid()}", f"inner-{uid()}"
+    for name in (outer, middle, inner):
+        registry.create_group(name)
+    registry.add_member(outer, member_group=middle)
+    registry.add_member(middle, member_group=inner)
+    registry.add_member(inner, user_id=user.id)
+    with pytest.raises(Invalid):
+        registry.add_member(inner, member_group=outer)  # outer already contains inner
+    ident = f"https://api.example.com/{uid()}"
+    registry.create_api(ident, "Orders", {"orders:read": "Read", "orders:write": "Write"})
+    registry.create_role(ident, "orders-admin", ["orders:read", "orders:write"])
+    registry.assign(ident, "orders-admin", group=outer)
+    groups, roles = registry.memberships(user.id)
+    assert groups == sorted([outer, middle, inner])
+    assert [r.name for r in roles[ident]] == ["orders-admin"]
+
+
+def test_deleting_an_api_leaves_no_roles_or_assignments(idp, registry):
+    user = idp.create_user()
+    ident = f"https://api.example.com/{uid()}"
+    registry.create_api(ident, "Orders", {"orders:read": "Read"})
+    registry.create_role(ident, "reader", ["orders:read"])
+    registry.assign(ident, "reader", user_id=user.id)
+    assert registry.delete_api(ident)
+    assert registry.memberships(user.id) == ([], {})
+    assert registry.roles(ident) == []
+
+
+def test_a_change_reaches_the_next_resolution_on_another_replica(idp):
+    """Two services on the same database and shared store stand for two replicas."""
+    first = Authorization(ApiRegistry(idp.services.db), idp.services.store)
+    second = Authorization(ApiRegistry(idp.services.db), idp.services.store)
+    user = idp.create_user()
+    ident = f"https://api.example.com/{uid()}"
+    group = f"team-{uid()}"
+    first.registry.create_api(ident, "Orders", {"orders:read": "Read"})
+    first.registry.create_role(ident, "reader", ["orders:read"])
+    first.registry.create_group(group)
+    first.registry.add_member(group, user_id=user.id)
+    assert second.effective(user.id) == ([group], {})  # cached on the second replica
+    first.registry.assign(ident, "reader", group=group)
+    assert second.effective(user.id) == ([group], {ident: [{"name": "reader", "scopes": ["orders:read"]}]})
