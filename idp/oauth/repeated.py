@@ -4,15 +4,26 @@ only for a few authorization-request parameters, so every endpoint asks here fir
 
 from __future__ import annotations
 
+import re
+
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from flask import request
+
+# error_description allows only %x20-21 / %x23-5B / %x5D-7E (RFC 6749 5.2): a parameter name
+# outside that set (any bytes a client sent) is left out of the message, not echoed.
+_NAMEABLE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _repeated(name: str) -> InvalidRequestError:
+    shown = f" '{name}'" if _NAMEABLE.fullmatch(name) else ""
+    return InvalidRequestError(f"The parameter{shown} is included more than once (RFC 6749 3.2).")
 
 
 def refuse_repeated_parameters() -> None:
     for source in (request.args, request.form):
         for name, values in source.lists():
             if len(values) > 1:
-                raise InvalidRequestError(f"The parameter '{name}' is included more than once (RFC 6749 3.2).")
+                raise _repeated(name)
     repeated = set(request.args) & set(request.form)
     if repeated:
-        raise InvalidRequestError(f"The parameter '{sorted(repeated)[0]}' is included more than once (RFC 6749 3.2).")
+        raise _repeated(sorted(repeated)[0])
