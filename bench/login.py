@@ -168,7 +168,7 @@ def load(url: str, client_id: str, concurrency: int, duration: float, warmup: fl
 
 def one_hash_ms() -> float:
     """What one argon2id verification costs this core, in process (the floor of a login)."""
-    from idp.security import hash_password, verify_password
+    from idp.plumbing.security import hash_password, verify_password
 
     stored = hash_password("reference password")
     started = time.perf_counter()

@@ -12,16 +12,16 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .config import Config
-from .cors import install_cors
-from .headers import JSON_PREFIXES, install_headers
-from .logs import install_request_id
-from .ops.metrics import dependency_failed, install_metrics
-from .oauth.published import PublishedDocuments
-from .ops.proxy import TrustedProxyFix
-from .services import Services, build_services, with_dev_secrets
-from .sessions import StoreSessionInterface
-from .store.ephemeral import is_outage
+from idp.config import Config
+from idp.oauth.published import PublishedDocuments
+from idp.observability.logs import install_request_id
+from idp.observability.metrics import count_sessions_with, dependency_failed, install_metrics
+from idp.plumbing.cors import install_cors
+from idp.plumbing.headers import JSON_PREFIXES, install_headers
+from idp.plumbing.proxy import TrustedProxyFix
+from idp.services import Services, build_services, with_dev_secrets
+from idp.signin.sessions import StoreSessionInterface, count_active_sessions
+from idp.store.ephemeral import is_outage
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 log = logging.getLogger("idp")
@@ -67,11 +67,12 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,
                                                   config.cookie_secure)
 
-    from . import i18n, ratelimit
-    from .oauth.blueprint import bp as oauth_bp
-    from .oauth.server import build_server
-    from .ops import bp as ops_bp
-    from .web import bp as web_bp
+    from idp import i18n
+    from idp.oauth.blueprint import bp as oauth_bp
+    from idp.oauth.server import build_server
+    from idp.ops import bp as ops_bp
+    from idp.plumbing import ratelimit
+    from idp.web import bp as web_bp
 
     app.extensions["idp_oauth"] = build_server(app, services)
     csrf = CSRFProtect(app)
@@ -81,6 +82,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(ops_bp)
 
     install_request_id(app)
+    count_sessions_with(count_active_sessions)
     install_metrics(app, config)
     install_headers(app, config)
     install_cors(app, config)

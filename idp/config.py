@@ -221,7 +221,7 @@ class Config:
     brand_name: str = "Identity"
     brand_logo_url: str = ""
     brand_primary_color: str = "#2457d6"
-    smtp_host: str = ""  # empty: mail stays in the outbox (see idp/mail.py)
+    smtp_host: str = ""  # empty: mail stays in the outbox (see idp/accounts/mail.py)
     smtp_port: int = 587
     smtp_user: str = ""
     smtp_pass: str = ""
@@ -229,7 +229,7 @@ class Config:
     email_from: str = "no-reply@localhost"
     email_verification_ttl: int = 24 * 3600
     password_reset_ttl: int = 3600
-    # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/outbound.py.
+    # Outbound requests (jwks_uri, back-channel logout, sector_identifier_uri): see idp/plumbing/outbound.py.
     dpop_iat_window: int = 60  # RFC 9449 11.1: how old a DPoP proof may be
     dpop_require_nonce: bool = False  # RFC 9449 8, 9: server-provided nonces in every proof
     par_ttl: int = 60  # RFC 9126 2.2: a pushed request_uri's life

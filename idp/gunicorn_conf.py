@@ -16,7 +16,7 @@ import shutil
 import tempfile
 
 from idp.config import Config
-from idp.logs import configure_logging
+from idp.observability.logs import configure_logging
 
 _config = Config.from_env()
 
@@ -58,10 +58,10 @@ timeout = 30
 graceful_timeout = 25  # finish in-flight requests before Kubernetes' SIGKILL (30 s by default)
 keepalive = 5  # above nothing: the proxy keeps connections to us open, we close idle ones
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # heartbeats off a read-only root fs
-# gunicorn 23 takes single addresses here; idp.ops.proxy applies the full TRUSTED_PROXIES list (with networks).
+# gunicorn 23 takes single addresses here; idp.plumbing.proxy applies the full TRUSTED_PROXIES list (with networks).
 forwarded_allow_ips = ",".join(n.split("/")[0] for n in _config.trusted_proxies if n == "*" or n.endswith(("/32", "/128")))
 accesslog = "-"
-logger_class = "idp.logs.GunicornLogger"
+logger_class = "idp.observability.logs.GunicornLogger"
 loglevel = _config.log_level.lower()
 
 
@@ -73,12 +73,13 @@ def when_ready(server):
     from prometheus_client import CollectorRegistry
     from prometheus_flask_exporter.multiprocess import GunicornPrometheusMetrics
 
-    from idp.ops.metrics import ActiveSessions
+    from idp.observability.metrics import ActiveSessions
+    from idp.signin.sessions import count_active_sessions
     from idp.store.ephemeral import make_store
 
     host = server.cfg.bind[0].rsplit(":", 1)[0].strip("[]")
     registry = CollectorRegistry()
-    registry.register(ActiveSessions(make_store(_config.redis_url, _config.redis_prefix)))
+    registry.register(ActiveSessions(count_active_sessions, make_store(_config.redis_url, _config.redis_prefix)))
     try:
         GunicornPrometheusMetrics(registry=registry).start_http_server(_config.metrics_port, host)
     except OSError as exc:  # the port is taken: serve the IdP anyway, and say why metrics are missing

@@ -6,22 +6,26 @@ import dataclasses
 import os
 import secrets
 
-from .accounts import Accounts
-from .config import Config
-from .keys import KeyManager, KeyWrapper
-from .lockout import Lockout
-from .mail import Mailer
-from .mfa import Mfa
-from .sessions import UserSessions
-from .store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
-from .store.audit_events import AuditEvents
-from .outbound import Outbound
-from .store.db import Database
-from .federation import Connector, build_connectors
-from .store.federated import FederatedIdentities
-from .store.ephemeral import EphemeralStore, make_store
-from .store.repos import Clients, Consents, InitialAccessTokens, PairwiseSubjects, RefreshTokens, Revocations, Users
-from .tokens import TokenService
+from idp.accounts.lifecycle import Accounts
+from idp.accounts.lockout import Lockout
+from idp.accounts.mail import Mailer
+from idp.accounts.mfa import Mfa
+from idp.config import Config
+from idp.federation import Connector, build_connectors
+from idp.plumbing.encryption import KeyWrapper
+from idp.plumbing.outbound import Outbound
+from idp.signin.sessions import UserSessions
+from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
+from idp.store.audit_events import AuditEvents
+from idp.store.clients import Clients, InitialAccessTokens
+from idp.store.consents import Consents, PairwiseSubjects
+from idp.store.db import Database
+from idp.store.ephemeral import EphemeralStore, make_store
+from idp.store.federated import FederatedIdentities
+from idp.store.refresh_tokens import RefreshTokens, Revocations
+from idp.store.users import Users
+from idp.tokens.keys import KeyManager
+from idp.tokens.service import TokenService
 
 
 @dataclasses.dataclass

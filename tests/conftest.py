@@ -34,10 +34,10 @@ from werkzeug.serving import make_server
 
 from idp.app import create_app
 from idp.config import Config
-from idp.logs import configure_logging
-from idp.migrate import upgrade
-from idp.security import hash_password
+from idp.observability.logs import configure_logging
+from idp.plumbing.security import hash_password
 from idp.services import build_services
+from idp.store.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -54,7 +54,7 @@ SECRET_FIELDS = {"password", "client_secret", "code", "access_token", "refresh_t
 def remember_secret(*values) -> None:
     """Common passwords the tests submit on purpose (to see them refused) are words, not secrets:
     "password" appearing in a log line is not a leak."""
-    from idp.passwords import common_passwords
+    from idp.accounts.passwords import common_passwords
 
     SECRETS_SEEN.update(v for v in values if isinstance(v, str) and len(v) >= 8 and v not in common_passwords())
 

@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from authlib.common.security import generate_token
 
-from idp.mfa import ACR_MFA
+from idp.accounts.mfa import ACR_MFA
 
 from .conftest import LOCK_TIME_MS, PASSWORD, REDIRECT_URI, mail_link
 from .flows import new_email

@@ -9,7 +9,7 @@ import re
 import requests
 from sqlalchemy import select
 
-from idp.security import token_hash
+from idp.plumbing.security import token_hash
 from idp.store.models import AccountToken
 
 from .conftest import PASSWORD, Browser, callback_params, mail_link

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from idp.apis import Authorization
+from idp.apis.authorization import Authorization
 from idp.store.apis import ApiRegistry, Invalid, NotFound
 
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 
-from idp.mfa import ACR_MFA, ACR_PASSWORD
+from idp.accounts.mfa import ACR_MFA, ACR_PASSWORD
 
 from .conftest import REDIRECT_URI, callback_params
 from .rp_server import RelyingPartyServer

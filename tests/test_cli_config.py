@@ -102,9 +102,9 @@ def test_durations_read_like_the_previous_service():
 
 
 def test_wrong_key_encryption_key_is_a_clear_error_at_start(tmp_path):
-    from idp.keys import KeyDecryptionError
-    from idp.migrate import upgrade
+    from idp.plumbing.encryption import KeyDecryptionError
     from idp.services import build_services
+    from idp.store.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/k.sqlite"
     upgrade(url)
@@ -126,8 +126,8 @@ def test_clients_create_takes_the_metadata_of_every_flow(cli_env):
     data = json.loads(created.stdout)
     assert data["client_secret"] is None and data["token_endpoint_auth_method"] == "private_key_jwt"
     assert "urn:ietf:params:oauth:grant-type:device_code" in data["grant_types"]
+    from idp.store.clients import Clients
     from idp.store.db import Database
-    from idp.store.repos import Clients
 
     database = Database(cli_env["DATABASE_URL"])
     meta = Clients(database, 0).get(data["client_id"]).client_metadata

@@ -193,10 +193,11 @@ def test_secret_based_methods_do_not_work_for_a_private_key_jwt_client(idp, rsa_
 
 
 def test_rewrap_also_re_encrypts_shared_client_secrets(tmp_path):
-    from idp.keys import KeyManager, KeyWrapper
-    from idp.migrate import upgrade
+    from idp.plumbing.encryption import KeyWrapper
+    from idp.store.clients import Clients
     from idp.store.db import Database
-    from idp.store.repos import Clients
+    from idp.store.migrate import upgrade
+    from idp.tokens.keys import KeyManager
 
     url = f"sqlite:///{tmp_path}/rewrap.sqlite"
     upgrade(url)

@@ -28,12 +28,12 @@ import pytest
 import requests
 import yaml
 
-from idp.logs import json_formatter
+from idp.observability.logs import json_formatter
 
 from . import conftest
 from .conftest import Browser, callback_params, free_port, pg_database, serve, start_replica
-from .test_deploy_manifests import ROOT, k8s, variables_the_app_reads
 from .flows import sign_in
+from .test_deploy_manifests import ROOT, k8s, variables_the_app_reads
 from .test_keys import client_credentials_token, kid_of
 
 SCRIPTS = sorted(glob.glob(os.path.join(ROOT, "scripts", "*.sh")) + glob.glob(os.path.join(ROOT, "bench", "*.sh")))

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from idp.config import Config
-from idp.ops.metrics import MULTIPROC_ENV
+from idp.observability.metrics import MULTIPROC_ENV
 
 from .test_metrics import sample
 

@@ -21,14 +21,22 @@ from sqlalchemy import select
 
 from idp.config import Config, ConfigError, provider_config
 from idp.i18n.fr import FR
+from idp.store.migrate import upgrade
 from idp.store.models import FederatedIdentity
 from idp.web import account as account_page_module
 from idp.web import federation as federation_page
 
-from idp.migrate import upgrade
-
-from .conftest import (PASSWORD, REDIRECT_URI, REDIS_URL, RUN_ID, callback_params, free_port, hidden_fields,
-                       pg_database, start_idp)
+from .conftest import (
+    PASSWORD,
+    REDIRECT_URI,
+    REDIS_URL,
+    RUN_ID,
+    callback_params,
+    free_port,
+    hidden_fields,
+    pg_database,
+    start_idp,
+)
 from .test_code_flow import relying_party, validate_id_token
 from .upstreams import GitHubStandIn, TokenProxy, UpstreamCookies
 

@@ -21,7 +21,7 @@ import uuid
 import pytest
 import requests
 
-from idp.migrate import upgrade
+from idp.store.migrate import upgrade
 
 from .conftest import REDIS_URL, append_to_run_log, free_port, pg_database, remember_secret
 from .test_metrics import sample

@@ -23,7 +23,8 @@ MESSAGE = re.compile(r"""(?<![\w.])_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)
 
 def used_messages() -> set[str]:
     """Every literal passed to _() in templates and code, plus the constants passed by name."""
-    from idp import passwords, ratelimit
+    from idp.accounts import passwords
+    from idp.plumbing import ratelimit
     from idp.web import consent, login, login_mfa, register
 
     found = set()

@@ -16,9 +16,10 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.config import Config
-from idp.keys import KeyDecryptionError, KeyManager, RotationTooEarly
-from idp.migrate import upgrade
+from idp.plumbing.encryption import KeyDecryptionError
 from idp.store.db import Database
+from idp.store.migrate import upgrade
+from idp.tokens.keys import KeyManager, RotationTooEarly
 
 from .conftest import Browser, callback_params, start_idp, start_replica
 
@@ -198,7 +199,7 @@ def test_export_import_round_trip(tmp_path, cluster):
 
 
 def test_rewrap_under_a_new_kek(tmp_path):
-    from idp.keys import KeyWrapper
+    from idp.plumbing.encryption import KeyWrapper
     from idp.store.models import TotpCredential, User
 
     url = f"sqlite:///{tmp_path}/rewrap.sqlite"

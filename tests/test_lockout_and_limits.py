@@ -49,7 +49,7 @@ def test_a_success_resets_the_failure_count(idp):
 
 def test_password_login_costs_exactly_one_password_hash(idp, monkeypatch):
     """OWASP: argon2id is slow on purpose; a login must not pay for it twice (nor a locked one at all)."""
-    from idp import security
+    from idp.plumbing import security
 
     calls = []
 
@@ -80,7 +80,7 @@ def test_password_login_costs_exactly_one_password_hash(idp, monkeypatch):
 
 
 def test_argon2id_uses_the_owasp_parameters():
-    from idp.security import hash_password
+    from idp.plumbing.security import hash_password
 
     assert hash_password("x" * 12).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
@@ -138,7 +138,7 @@ def test_token_endpoint_is_rate_limited_with_a_json_429(replicas):
 def test_per_account_limit_applies_across_client_addresses(replicas):
     """The same email from four 'clients' spends one per-account budget (keyed by the email, not the IP)."""
     first, _ = replicas
-    from idp.ratelimit import account_key
+    from idp.plumbing.ratelimit import account_key
 
     with first.app.test_request_context("/login", method="POST", data={"email": " Someone@Example.com "}):
         one = account_key()
@@ -179,7 +179,7 @@ def test_token_failure_budget_counts_in_process_while_its_storage_is_unreachable
 
     from limits.storage import RedisStorage
 
-    from idp.ratelimit import FailureBudget
+    from idp.plumbing.ratelimit import FailureBudget
 
     with socket.socket() as probe:  # a port nothing listens on: a real refused connection
         probe.bind(("127.0.0.1", 0))

@@ -179,7 +179,7 @@ def test_hosted_sign_out_page_also_notifies_relying_parties(idp, browser, logout
 
 
 def test_logout_token_to_a_private_address_is_refused_by_the_outbound_guard(idp):
-    from idp.outbound import Outbound, OutboundError
+    from idp.plumbing.outbound import Outbound, OutboundError
 
     guard = Outbound(allowed_hosts=())
     for url in ("http://127.0.0.1:9/x", "http://10.0.0.1/x", "http://169.254.169.254/latest", "http://[::1]/x",

@@ -8,7 +8,7 @@ import logging
 
 import requests
 
-from idp.logs import GunicornLogger, configure_logging, json_formatter, redact
+from idp.observability.logs import GunicornLogger, configure_logging, json_formatter, redact
 
 
 def test_request_id_is_taken_from_x_request_id_and_echoed(idp):

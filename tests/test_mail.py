@@ -13,8 +13,8 @@ import time
 
 from click.testing import CliRunner
 
+from idp.accounts.mail import Mailer
 from idp.cli import main as cli
-from idp.mail import Mailer
 from idp.store.account_repos import Outbox
 
 from .conftest import Browser, free_port, start_idp

@@ -11,7 +11,7 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 
-from idp.mfa import ACR_MFA, ACR_PASSWORD
+from idp.accounts.mfa import ACR_MFA, ACR_PASSWORD
 
 from .conftest import PASSWORD, Browser, callback_params
 from .flows import enrol_totp, next_code, sign_in, submit

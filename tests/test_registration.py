@@ -202,8 +202,8 @@ def test_cli_makes_initial_access_tokens(cli_env):  # noqa: F811
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     assert len(token) >= 40
+    from idp.store.clients import InitialAccessTokens
     from idp.store.db import Database
-    from idp.store.repos import InitialAccessTokens
 
     database = Database(cli_env["DATABASE_URL"])
     tokens = InitialAccessTokens(database)

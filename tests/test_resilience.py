@@ -18,15 +18,23 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
 from idp.config import Config
-from idp.security import hash_password
+from idp.plumbing.security import hash_password
 from idp.services import build_services
+from idp.store.migrate import upgrade
 
-from .conftest import PASSWORD, REDIRECT_URI, Browser, LiveIdP, pg_database, callback_params
+from .conftest import PASSWORD, REDIRECT_URI, Browser, LiveIdP, callback_params, pg_database
 from .harness import (
-    Gunicorn, Load, Nginx, RedisServer, free_port, nginx_available, open_fds, production_env, rss_kb,
+    Gunicorn,
+    Load,
+    Nginx,
+    RedisServer,
+    free_port,
+    nginx_available,
+    open_fds,
+    production_env,
+    rss_kb,
     wait_until,
 )
-from idp.migrate import upgrade
 
 PG_VERSION = os.listdir("/etc/postgresql")[0] if os.path.isdir("/etc/postgresql") else None
 
@@ -201,7 +209,7 @@ def test_concurrent_use_of_one_refresh_token_succeeds_once_rfc9700_4_14_2(idp, b
 
 
 def test_concurrent_creation_of_one_email_creates_one_user(idp):
-    from idp.store.repos import Conflict
+    from idp.store.errors import Conflict
 
     email = f"race-{uuid.uuid4().hex[:8]}@example.com"
 

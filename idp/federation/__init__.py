@@ -6,12 +6,12 @@ them are idp/web/federation.py, the identity table idp/store/federated.py.
 
 from __future__ import annotations
 
-from ..config import ProviderConfig
-from .base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
-from .github import GitHubConnector
-from .google import GoogleConnector
-from .linkedin import LinkedInConnector
-from .oidc import OidcConnector
+from idp.config import ProviderConfig
+from idp.federation.base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
+from idp.federation.github import GitHubConnector
+from idp.federation.google import GoogleConnector
+from idp.federation.linkedin import LinkedInConnector
+from idp.federation.oidc import OidcConnector
 
 KINDS = {"google": GoogleConnector, "linkedin": LinkedInConnector, "github": GitHubConnector, "oidc": OidcConnector}
 

@@ -12,7 +12,7 @@ import dataclasses
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
-from ..config import ProviderConfig
+from idp.config import ProviderConfig
 
 
 class UpstreamError(Exception):

@@ -3,7 +3,7 @@ and name, /user/emails for the primary verified address."""
 
 from __future__ import annotations
 
-from .base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
+from idp.federation.base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
 
 
 class GitHubConnector(Connector):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .oidc import OidcConnector
+from idp.federation.oidc import OidcConnector
 
 
 class LinkedInConnector(OidcConnector):

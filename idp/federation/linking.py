@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 
-from .. import audit
-from ..context import services
-from ..store.repos import Conflict
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.store.errors import Conflict
 
 PENDING_LINK_TTL = 600
 

@@ -11,7 +11,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-from .base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
+from idp.federation.base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
 
 CACHE_SECONDS = 3600
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]

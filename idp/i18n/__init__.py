@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
 
-from ..headers import JSON_PREFIXES
-from .fr import FR
+from idp.i18n.fr import FR
+from idp.plumbing.headers import JSON_PREFIXES
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 CATALOGUES = {"en": {}, "fr": FR}

@@ -2,17 +2,17 @@
 
 from flask import Blueprint
 
-from .endpoints.authorize import authorize
-from .endpoints.client_configuration import client_configuration
-from .endpoints.device_authorization import device_authorization
-from .endpoints.discovery import discovery
-from .endpoints.end_session import end_session
-from .endpoints.introspection import introspect, revoke
-from .endpoints.jwks import jwks
-from .endpoints.par import pushed_authorization_request
-from .endpoints.register import register
-from .endpoints.token import token
-from .endpoints.userinfo import userinfo
+from idp.oauth.endpoints.authorize import authorize
+from idp.oauth.endpoints.client_configuration import client_configuration
+from idp.oauth.endpoints.device_authorization import device_authorization
+from idp.oauth.endpoints.discovery import discovery
+from idp.oauth.endpoints.end_session import end_session
+from idp.oauth.endpoints.introspection import introspect, revoke
+from idp.oauth.endpoints.jwks import jwks
+from idp.oauth.endpoints.par import pushed_authorization_request
+from idp.oauth.endpoints.register import register
+from idp.oauth.endpoints.token import token
+from idp.oauth.endpoints.userinfo import userinfo
 
 bp = Blueprint("oauth", __name__)
 bp.add_url_rule("/.well-known/openid-configuration", view_func=discovery, methods=["GET"])

@@ -6,10 +6,10 @@
   consent page and the granted scope covers it; claims we do not have are ignored (they are
   voluntary, 5.5.1). A malformed parameter is invalid_request.
 * acr (2, 5.5.1.1): a password (ACR_PASSWORD) or a password and a second factor (ACR_MFA, see
-  idp/mfa.py). An *essential* acr request for values we never issue fails with
+  idp/accounts/mfa.py). An *essential* acr request for values we never issue fails with
   unmet_authentication_requirements (OpenID Connect Core Unmet Authentication Requirements 1.0);
   acr_values naming ACR_MFA is a step-up requirement (idp/oauth/endpoints/authorize.py).
-* `sub` is public or pairwise per client (idp/subjects.py); a requested `sub` value (5.5.1)
+* `sub` is public or pairwise per client (idp/tokens/subjects.py); a requested `sub` value (5.5.1)
   is treated like an id_token_hint: only that user gets a code (3.1.2.2).
 """
 
@@ -20,7 +20,7 @@ import json
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.core import UserInfo
 
-from ..mfa import ACR_VALUES_SUPPORTED
+from idp.accounts.mfa import ACR_VALUES_SUPPORTED
 
 SCOPE_CLAIMS = {"profile": ("name", "updated_at"), "email": ("email", "email_verified")}
 CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "azp", "sid",

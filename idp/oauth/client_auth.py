@@ -26,8 +26,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
 
-from ..context import services
-from ..outbound import OutboundError
+from idp.plumbing.context import services
+from idp.plumbing.outbound import OutboundError
 
 ASYMMETRIC_ALGS = ["RS256", "PS256", "ES256", "EdDSA"]
 MAX_LIFETIME = 3600  # the common library default (authlib, nimbus); jti is kept that long

@@ -27,7 +27,7 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClaims
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from ..store.repos import SHARED_SECRET_FIELD
+from idp.store.clients import SHARED_SECRET_FIELD
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 UNSUPPORTED = ("id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
@@ -139,7 +139,7 @@ def check_sector(metadata: dict, outbound) -> None:
         return
     if outbound is None:
         raise InvalidClientMetadataError("sector_identifier_uri cannot be checked here")
-    from ..outbound import OutboundError
+    from idp.plumbing.outbound import OutboundError
 
     try:
         listed = outbound.get_json(uri, expect=list)

@@ -14,15 +14,14 @@ consent is the expanded one and a one-time PAR request_uri is read only once.
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc9101.errors import InvalidRequestObjectError
-from authlib.oauth2.rfc9101 import JWTAuthenticationRequest as _Base
-from joserfc.jwt import JWTClaimsRegistry
-
 import json
 
-from ..context import services
-from .client_auth import ASYMMETRIC_ALGS, ClientKeys
+from authlib.oauth2.rfc9101 import JWTAuthenticationRequest as _Base
+from authlib.oauth2.rfc9101.errors import InvalidRequestObjectError
+from joserfc.jwt import JWTClaimsRegistry
 
+from idp.oauth.client_auth import ASYMMETRIC_ALGS, ClientKeys
+from idp.plumbing.context import services
 
 JWT_CLAIMS = ("iss", "aud", "exp", "iat", "nbf", "jti")
 

@@ -17,11 +17,11 @@ import time
 
 from werkzeug.http import parse_etags
 
-from ..cors import PUBLIC_DOCUMENT_HEADERS
-from ..headers import security_headers
-from ..logs import REQUEST_ID_HEADER, request_id_for
-from ..ops.metrics import observe_request
-from .endpoints import discovery, jwks
+from idp.oauth.endpoints import discovery, jwks
+from idp.observability.logs import REQUEST_ID_HEADER, request_id_for
+from idp.observability.metrics import observe_request
+from idp.plumbing.cors import PUBLIC_DOCUMENT_HEADERS
+from idp.plumbing.headers import security_headers
 
 DOCUMENTS = {
     "/.well-known/openid-configuration": discovery.published,

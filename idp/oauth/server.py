@@ -4,52 +4,32 @@ and the resource protector that guards userinfo."""
 from __future__ import annotations
 
 import hmac
-from functools import cached_property
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Request
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from flask import request as flask_request
 
-from . import client_auth
-from .dpop import DPoPResourceError, DPoPVerifier, InvalidDPoPProofError, UseDPoPNonceError
-from .jar import SignedRequestObject
-from .scopes import SCOPES_SUPPORTED, understood_scope
-from .endpoints.end_session import EndSessionEndpoint
-from .endpoints.introspect import IntrospectionEndpoint
-from .endpoints.revoke import RevocationEndpoint
-from .endpoints.client_configuration import ClientConfigurationEndpoint
-from .endpoints.device_authorization import DeviceAuthorizationEndpoint
-from .endpoints.register import ClientRegistrationEndpoint
-from .grants import AuthorizationCodeGrant, ClientCredentialsGrant, DeviceCodeGrant, RefreshTokenGrant
-from .grants.authorization_code import IdToken, S256CodeChallenge
-from .grants.device_code import DeviceIdToken
-
-
-class RequestPayload(FlaskOAuth2Payload):
-    """authlib's Flask payload with `data` looked up once: authlib reads it tens of times per request."""
-
-    @cached_property
-    def data(self):
-        return self._request.values
-
-
-class StoredAuthorizationRequest(OAuth2Request):
-    """An authorization request rebuilt from parameters kept across login and consent."""
-
-    def __init__(self, uri: str, params: dict):
-        super().__init__("GET", uri, headers={})
-        self.payload = BasicOAuth2Payload(params)
-
-    @property
-    def args(self):
-        return self.payload.data
-
-    @property
-    def form(self):
-        return {}
+from idp.oauth import client_auth
+from idp.oauth.dpop import DPoPResourceError, DPoPVerifier, InvalidDPoPProofError, UseDPoPNonceError
+from idp.oauth.endpoints.client_configuration import ClientConfigurationEndpoint
+from idp.oauth.endpoints.device_authorization import DeviceAuthorizationEndpoint
+from idp.oauth.endpoints.end_session import EndSessionEndpoint
+from idp.oauth.endpoints.introspect import IntrospectionEndpoint
+from idp.oauth.endpoints.register import ClientRegistrationEndpoint
+from idp.oauth.endpoints.revoke import RevocationEndpoint
+from idp.oauth.grants import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    DeviceCodeGrant,
+    RefreshTokenGrant,
+)
+from idp.oauth.grants.authorization_code import IdToken, S256CodeChallenge
+from idp.oauth.grants.device_code import DeviceIdToken
+from idp.oauth.jar import SignedRequestObject
+from idp.oauth.requests import RequestPayload
+from idp.oauth.scopes import SCOPES_SUPPORTED, understood_scope
 
 
 class IdPAuthorizationServer(AuthorizationServer):
@@ -105,7 +85,7 @@ class DPoPAccessTokenValidator(JWTAccessTokenValidator):
         jkt = (token.claims.get("cnf") or {}).get("jkt")
         if not jkt:
             raise DPoPResourceError("invalid_token", "This access token is not DPoP-bound: use the Bearer scheme.")
-        from .endpoints.token import dpop_key_of_request
+        from idp.oauth.endpoints.token import dpop_key_of_request
 
         try:
             proof_jkt = dpop_key_of_request(access_token=token.raw)

@@ -1,13 +1,13 @@
-"""Operations surface: liveness, readiness and the OpenAPI description (metrics: idp/ops/metrics.py)."""
+"""Operations surface: liveness, readiness and the OpenAPI description (metrics: idp/observability/metrics.py)."""
 
 import os
 
 from flask import Blueprint, jsonify
 
-from ..context import services
-from ..oauth.endpoints.cacheable import cacheable
-from .metrics import dependency_failed
-from .openapi import document
+from idp.oauth.endpoints.cacheable import cacheable
+from idp.observability.metrics import dependency_failed
+from idp.ops.openapi import document
+from idp.plumbing.context import services
 
 bp = Blueprint("ops", __name__)
 

@@ -11,9 +11,9 @@ import datetime as dt
 
 from sqlalchemy import delete, select, update
 
-from ..security import token_hash
-from .db import Database
-from .models import AccountToken, OutboxMessage, RecoveryCode, TotpCredential, utcnow
+from idp.plumbing.security import token_hash
+from idp.store.db import Database
+from idp.store.models import AccountToken, OutboxMessage, RecoveryCode, TotpCredential, utcnow
 
 
 class AccountTokens:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.store.api_models import Api, ClientApi, Group, GroupMember, Role, RoleAssignment
 from idp.store.db import Database
+from idp.store.errors import Conflict
 from idp.store.models import Client, User
-from idp.store.repos import Conflict
 
 MAX_GROUP_DEPTH = 32  # nesting deeper than this is refused on add and ignored on resolution
 

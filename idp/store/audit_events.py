@@ -1,4 +1,4 @@
-"""The audit events table: written by idp.audit.record, read by `idp audit list`."""
+"""The audit events table: written by idp.observability.audit.record, read by `idp audit list`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from .db import Database
-from .models import AuditEvent
+from idp.store.db import Database
+from idp.store.models import AuditEvent
 
 
 @dataclasses.dataclass(frozen=True)

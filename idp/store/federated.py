@@ -8,9 +8,10 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import Database
-from .models import FederatedIdentity, User, utcnow
-from .repos import Conflict, UserView, _user_view
+from idp.store.db import Database
+from idp.store.errors import Conflict
+from idp.store.models import FederatedIdentity, User, utcnow
+from idp.store.users import UserView, _user_view
 
 
 @dataclasses.dataclass(frozen=True)

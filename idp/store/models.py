@@ -39,7 +39,7 @@ class User(Base):
 class Client(Base):
     __tablename__ = "clients"
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # HMAC-SHA256(salt, secret); see idp.security.hash_client_secret for why not argon2.
+    # HMAC-SHA256(salt, secret); see idp.plumbing.security.hash_client_secret for why not argon2.
     secret_hash: Mapped[str | None] = mapped_column(String(64))
     secret_salt: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -173,7 +173,7 @@ class RecoveryCode(Base):
 
 
 class OutboxMessage(Base):
-    """An email to send; retried until sent or given up, never dropped silently (see idp/mail.py).
+    """An email to send; retried until sent or given up, never dropped silently (see idp/accounts/mail.py).
 
     The body can hold a link token, so it is erased as soon as the message is sent or given up.
     """

@@ -2,11 +2,7 @@
 (register, verify_email), password reset (forgot_password, reset_password), the account
 pages (account, account_password, account_mfa) and the brand stylesheet."""
 
-from flask import Blueprint
-
-bp = Blueprint("web", __name__)
-
-from . import (  # noqa: E402,F401  (routes register on import)
+from idp.web import (  # noqa: F401  (routes register on import)
     account,
     account_mfa,
     account_password,
@@ -22,3 +18,4 @@ from . import (  # noqa: E402,F401  (routes register on import)
     reset_password,
     verify_email,
 )
+from idp.web.blueprint import bp  # noqa: F401  (what the app factory registers)

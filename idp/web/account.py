@@ -8,12 +8,11 @@ import time
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import audit
-from ..context import services
-from ..i18n import gettext as _
-from . import bp
-from .forms import EndSessionForm, FederatedStartForm, LogoutForm, UnlinkForm
-
+from idp.i18n import gettext as _
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.web.blueprint import bp
+from idp.web.forms import EndSessionForm, FederatedStartForm, LogoutForm, UnlinkForm
 
 UNLINK_REFUSED = "You cannot unlink your only way to sign in. Set a password or link another account first."
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import audit
-from ..context import services
-from ..i18n import gettext as _
-from ..security import verify_password
-from . import bp
-from .account import signed_in_user, to_login
-from .forms import ConfirmPasswordForm, EnrolTotpForm
+from idp.i18n import gettext as _
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.plumbing.security import verify_password
+from idp.web.account import signed_in_user, to_login
+from idp.web.blueprint import bp
+from idp.web.forms import ConfirmPasswordForm, EnrolTotpForm
 
 WRONG_PASSWORD = "Your current password is not correct."
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import passwords
-from ..context import services
-from ..i18n import gettext as _
-from . import bp
-from .account import signed_in_user, to_login
-from .forms import ChangePasswordForm
+from idp.accounts import passwords
+from idp.i18n import gettext as _
+from idp.plumbing.context import services
+from idp.web.account import signed_in_user, to_login
+from idp.web.blueprint import bp
+from idp.web.forms import ChangePasswordForm
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -7,8 +7,8 @@ import hashlib
 
 from flask import Response, request
 
-from ..context import services
-from . import bp
+from idp.plumbing.context import services
+from idp.web.blueprint import bp
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import audit, interactions
-from ..context import services
-from . import bp
-from .forms import ConsentForm
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.signin import interactions
+from idp.web.blueprint import bp
+from idp.web.forms import ConsentForm
 
 SCOPE_DESCRIPTIONS = {
     "openid": "Sign you in with your account",

@@ -15,13 +15,14 @@ import urllib.parse
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import audit, logout
-from ..context import services
-from ..device import DeviceStore, normalize_user_code
-from ..tokens import new_grant_id
-from . import bp
-from .consent import SCOPE_DESCRIPTIONS
-from .forms import DeviceCodeForm, DeviceConsentForm
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.signin import logout
+from idp.tokens.device_authorizations import DeviceStore, normalize_user_code
+from idp.tokens.service import new_grant_id
+from idp.web.blueprint import bp
+from idp.web.consent import SCOPE_DESCRIPTIONS
+from idp.web.forms import DeviceCodeForm, DeviceConsentForm
 
 ATTEMPT_WINDOW = 900
 

@@ -22,15 +22,16 @@ from urllib.parse import urlencode
 from authlib.common.security import generate_token
 from flask import abort, redirect, render_template, request, session, url_for
 
-from .. import audit, authn, interactions
-from ..context import services
-from ..federation import UpstreamError, UpstreamRejected
-from ..federation.linking import pending_link
-from ..i18n import gettext as _
-from ..store.repos import Conflict
-from . import bp
-from .account import signed_in_user
-from .forms import FederatedStartForm, UnlinkForm
+from idp.federation import UpstreamError, UpstreamRejected
+from idp.federation.linking import pending_link
+from idp.i18n import gettext as _
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.signin import authn, interactions
+from idp.store.errors import Conflict
+from idp.web.account import signed_in_user
+from idp.web.blueprint import bp
+from idp.web.forms import FederatedStartForm, UnlinkForm
 
 log = logging.getLogger("idp.federation")
 FLOW_TTL = 600  # seconds to come back from the provider

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ..context import services
-from ..i18n import gettext as _
-from . import bp
-from .forms import ForgotPasswordForm
-from .outcome import outcome
+from idp.i18n import gettext as _
+from idp.plumbing.context import services
+from idp.web.blueprint import bp
+from idp.web.forms import ForgotPasswordForm
+from idp.web.outcome import outcome
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Forms of the hosted pages; Flask-WTF adds and checks the CSRF token on each.
 
 Labels and errors are rendered by templates/_fields.html in the page's language; the
-validators here only bound sizes. Policy checks (passwords) live in idp/passwords.py.
+validators here only bound sizes. Policy checks (passwords) live in idp/accounts/passwords.py.
 """
 
 from flask_wtf import FlaskForm

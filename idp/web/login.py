@@ -12,13 +12,14 @@ import re
 
 from flask import redirect, render_template, request, session, url_for
 
-from .. import audit, authn, interactions
-from ..context import services
-from ..i18n import gettext as _
-from ..ops.metrics import LOGIN_FAILED
-from ..security import hash_password, password_needs_rehash, verify_password
-from . import bp
-from .forms import FederatedStartForm, LoginForm
+from idp.i18n import gettext as _
+from idp.observability import audit
+from idp.observability.metrics import LOGIN_FAILED
+from idp.plumbing.context import services
+from idp.plumbing.security import hash_password, password_needs_rehash, verify_password
+from idp.signin import authn, interactions
+from idp.web.blueprint import bp
+from idp.web.forms import FederatedStartForm, LoginForm
 
 GENERIC_ERROR = "Incorrect email or password."
 LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
@@ -36,7 +37,7 @@ def login():
         return expired_request()
 
     def page(error=None, status=200):
-        from .federation import login_providers, pending_link_notice
+        from idp.web.federation import login_providers, pending_link_notice
 
         return render_template("login.html", form=form, error=error, client=client_of(interaction),
                                providers=login_providers(), link_notice=pending_link_notice(),

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from .. import audit, authn
-from ..context import services
-from ..i18n import gettext as _
-from ..mfa import AMR_MFA
-from . import bp
-from .forms import SecondFactorForm
-from .login import client_of, expired_request, interaction_of, locked_response
+from idp.accounts.mfa import AMR_MFA
+from idp.i18n import gettext as _
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.signin import authn
+from idp.web.blueprint import bp
+from idp.web.forms import SecondFactorForm
+from idp.web.login import client_of, expired_request, interaction_of, locked_response
 
 WRONG_CODE = "That code is not valid. Check the time on your phone, or use a recovery code."
 

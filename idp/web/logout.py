@@ -8,10 +8,10 @@ It also confirms RP-initiated logout requests that could be forged
 from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import redirect, render_template, request, session, url_for
 
-from .. import logout as ending
-from ..oauth.endpoints import end_session
-from . import bp
-from .forms import LogoutForm
+from idp.oauth.endpoints import end_session
+from idp.signin import logout as ending
+from idp.web.blueprint import bp
+from idp.web.forms import LogoutForm
 
 
 @bp.route("/logout", methods=["GET", "POST"])

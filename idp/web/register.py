@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from .. import passwords
-from ..context import services
-from ..i18n import gettext as _
-from . import bp
-from .forms import RegisterForm
-from .login import client_of, interaction_of
-from .outcome import outcome
+from idp.accounts import passwords
+from idp.i18n import gettext as _
+from idp.plumbing.context import services
+from idp.web.blueprint import bp
+from idp.web.forms import RegisterForm
+from idp.web.login import client_of, interaction_of
+from idp.web.outcome import outcome
 
 FIELD_ERRORS = {
     "name": "Enter your name.",

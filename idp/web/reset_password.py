@@ -1,18 +1,18 @@
 """Choose a new password from an emailed reset link (single use, one hour).
 
-Saving it ends every session and refresh-token family of the account (idp/accounts.py).
+Saving it ends every session and refresh-token family of the account (idp/accounts/lifecycle.py).
 """
 
 from __future__ import annotations
 
 from flask import render_template, request, url_for
 
-from .. import passwords
-from ..context import services
-from ..i18n import gettext as _
-from . import bp
-from .forms import ResetPasswordForm
-from .outcome import outcome
+from idp.accounts import passwords
+from idp.i18n import gettext as _
+from idp.plumbing.context import services
+from idp.web.blueprint import bp
+from idp.web.forms import ResetPasswordForm
+from idp.web.outcome import outcome
 
 
 def link_expired():

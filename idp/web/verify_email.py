@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 
-from .. import interactions
-from ..context import services
-from ..i18n import gettext as _
-from . import bp
-from .forms import TokenForm
-from .outcome import outcome
+from idp.i18n import gettext as _
+from idp.plumbing.context import services
+from idp.signin import interactions
+from idp.web.blueprint import bp
+from idp.web.forms import TokenForm
+from idp.web.outcome import outcome
 
 
 @bp.route("/verify-email", methods=["GET", "POST"])

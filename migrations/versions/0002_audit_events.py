@@ -1,4 +1,4 @@
-"""audit events: the durable, queryable trail behind idp.audit.record
+"""audit events: the durable, queryable trail behind idp.observability.audit.record
 
 Revision ID: 0002
 Revises: 0001

@@ -27,18 +27,22 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import redirect, render_template, request, session, url_for
 
-from ... import interactions, logout
-from ...context import oauth_server, services
-from ...keys import InvalidJWT
-from ...mfa import ACR_MFA
-from ..response_modes import authorization_response
-from ..server import StoredAuthorizationRequest
-from ...subjects import subject_for
-from ..claims import (
-    UnmetAuthenticationRequirementsError, check_acr, parse_claims_request, requested_subject, scopes_for_claims,
+from idp.accounts.mfa import ACR_MFA
+from idp.oauth.claims import (
+    UnmetAuthenticationRequirementsError,
+    check_acr,
+    parse_claims_request,
+    requested_subject,
+    scopes_for_claims,
 )
-from ..scopes import understood_scope
-from .par import take_pushed
+from idp.oauth.endpoints.par import take_pushed
+from idp.oauth.requests import StoredAuthorizationRequest
+from idp.oauth.response_modes import authorization_response
+from idp.oauth.scopes import understood_scope
+from idp.plumbing.context import oauth_server, services
+from idp.signin import interactions, logout
+from idp.tokens.keys import InvalidJWT
+from idp.tokens.subjects import subject_for
 
 SINGLE_VALUE_LIMIT = 2048
 LIMITS = {"request": 16384, "claims": 8192}

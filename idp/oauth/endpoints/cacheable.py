@@ -2,7 +2,7 @@
 
 from flask import Response, request
 
-from ...cors import PUBLIC_DOCUMENT_HEADERS
+from idp.plumbing.cors import PUBLIC_DOCUMENT_HEADERS
 
 
 def cacheable(body: bytes, etag: str, max_age: int, content_type: str) -> Response:

@@ -19,11 +19,11 @@ from authlib.oauth2.rfc7592 import ClientConfigurationEndpoint as _Base
 from flask import abort
 from flask import request as flask_request
 
-from ...context import oauth_server, services
-from ...security import token_hash
-from .. import client_metadata
-from .discovery import current_metadata
-from .register import bearer_token, registration_client_uri, require_json_object
+from idp.oauth import client_metadata
+from idp.oauth.endpoints.discovery import current_metadata
+from idp.oauth.endpoints.register import bearer_token, registration_client_uri, require_json_object
+from idp.plumbing.context import oauth_server, services
+from idp.plumbing.security import token_hash
 
 
 class RegistrationAccessToken:

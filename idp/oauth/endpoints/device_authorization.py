@@ -15,11 +15,11 @@ from authlib.oauth2.rfc6749 import UnauthorizedClientError
 from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as _Base
 
-from ...context import oauth_server, services
-from ...device import DeviceStore
-from ..scopes import understood_scope
-from ..client_auth import JWT_AUTH_METHODS
-from .introspection import endpoint_response
+from idp.oauth.client_auth import JWT_AUTH_METHODS
+from idp.oauth.endpoints.introspection import endpoint_response
+from idp.oauth.scopes import understood_scope
+from idp.plumbing.context import services
+from idp.tokens.device_authorizations import DeviceStore
 
 
 class DeviceAuthorizationEndpoint(_Base):

@@ -11,13 +11,13 @@ import json
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
-from ...context import services
-from ...mfa import ACR_VALUES_SUPPORTED
-from ..claims import CLAIMS_SUPPORTED
-from ..client_auth import ASYMMETRIC_ALGS
-from ..dpop import DPOP_ALGS
-from ..scopes import SCOPES_SUPPORTED
-from .cacheable import cacheable
+from idp.accounts.mfa import ACR_VALUES_SUPPORTED
+from idp.oauth.claims import CLAIMS_SUPPORTED
+from idp.oauth.client_auth import ASYMMETRIC_ALGS
+from idp.oauth.dpop import DPOP_ALGS
+from idp.oauth.endpoints.cacheable import cacheable
+from idp.oauth.scopes import SCOPES_SUPPORTED
+from idp.plumbing.context import services
 
 _cache: dict[tuple, tuple[bytes, str]] = {}
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"]

@@ -20,11 +20,11 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint as _Base
 from flask import redirect, render_template, request, session, url_for
 from joserfc import jws
 
-from ... import logout
-from ...context import oauth_server, services
-from ...keys import InvalidJWT
-from ...security import random_token
-from ...subjects import subject_for
+from idp.plumbing.context import oauth_server, services
+from idp.plumbing.security import random_token
+from idp.signin import logout
+from idp.tokens.keys import InvalidJWT
+from idp.tokens.subjects import subject_for
 
 PARAMETERS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "logout_hint", "ui_locales")
 NOT_ID_TOKENS = ("at+jwt", "logout+jwt")
@@ -83,7 +83,7 @@ def end_session():
 
 
 def validate(params: dict):
-    from ..server import StoredAuthorizationRequest  # server.py registers this module's endpoint
+    from idp.oauth.requests import StoredAuthorizationRequest
 
     oauth_request = StoredAuthorizationRequest(f"{services().config.issuer}/end_session", params)
     return oauth_server().validate_endpoint_request("end_session", oauth_request)

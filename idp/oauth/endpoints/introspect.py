@@ -13,10 +13,10 @@ import datetime as dt
 
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Base
 
-from ...store.repos import RefreshGrant
-from ...context import services
-from ...subjects import subject_for
-from .tokens_lookup import find_token
+from idp.oauth.endpoints.tokens_lookup import find_token
+from idp.plumbing.context import services
+from idp.store.refresh_tokens import RefreshGrant
+from idp.tokens.subjects import subject_for
 
 
 class IntrospectionEndpoint(_Base):

@@ -3,8 +3,8 @@ A parameter sent twice is invalid_request before anything else (RFC 6749 3.2).""
 
 from authlib.oauth2.base import OAuth2Error
 
-from ...context import oauth_server
-from ..repeated import refuse_repeated_parameters
+from idp.oauth.repeated import refuse_repeated_parameters
+from idp.plumbing.context import oauth_server
 
 
 def endpoint_response(name: str):

@@ -1,7 +1,7 @@
 """The JSON Web Key Set (RFC 7517 section 5): public keys only, cacheable, 304 on If-None-Match."""
 
-from ...context import services
-from .cacheable import cacheable
+from idp.oauth.endpoints.cacheable import cacheable
+from idp.plumbing.context import services
 
 
 def published(svc) -> tuple[bytes, str, int, str]:

@@ -22,13 +22,13 @@ from authlib.consts import default_json_headers
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc9101.errors import InvalidRequestUriError
 
-from ...context import oauth_server, services
-from ...security import random_token
-from ..client_auth import JWT_AUTH_METHODS
-from ..dpop import InvalidDPoPProofError
-from ..repeated import refuse_repeated_parameters
-from ..scopes import understood_scope
-from .token import dpop_key_of_request
+from idp.oauth.client_auth import JWT_AUTH_METHODS
+from idp.oauth.dpop import InvalidDPoPProofError
+from idp.oauth.endpoints.token import dpop_key_of_request
+from idp.oauth.repeated import refuse_repeated_parameters
+from idp.oauth.scopes import understood_scope
+from idp.plumbing.context import oauth_server, services
+from idp.plumbing.security import random_token
 
 URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", *JWT_AUTH_METHODS, "none"]
@@ -58,7 +58,7 @@ def pushed_authorization_request():
                 raise InvalidDPoPProofError("dpop_jkt does not match the DPoP proof's key.")
             params["dpop_jkt"] = jkt
         # 3. Validation as an authorization request.
-        from ..server import StoredAuthorizationRequest  # server.py imports this package
+        from idp.oauth.requests import StoredAuthorizationRequest
 
         stored = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
         grant = server.get_authorization_grant(stored)

@@ -20,10 +20,10 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint as _Base
 from authlib.oauth2.rfc7591 import InvalidClientMetadataError
 from flask import abort, request
 
-from ...context import oauth_server, services
-from ...security import random_token
-from .. import client_metadata
-from .discovery import current_metadata
+from idp.oauth import client_metadata
+from idp.oauth.endpoints.discovery import current_metadata
+from idp.plumbing.context import oauth_server, services
+from idp.plumbing.security import random_token
 
 
 def bearer_token(request) -> str | None:

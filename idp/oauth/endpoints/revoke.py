@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _Base
 
-from ...store.repos import RefreshGrant
-from ...context import services
-from .tokens_lookup import find_token
+from idp.oauth.endpoints.tokens_lookup import find_token
+from idp.plumbing.context import services
+from idp.store.refresh_tokens import RefreshGrant
 
 
 class RevocationEndpoint(_Base):

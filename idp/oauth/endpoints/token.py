@@ -8,8 +8,8 @@ Before that, a parameter sent twice is invalid_request (RFC 6749 3.2), and a DPo
 from authlib.oauth2.base import OAuth2Error
 from flask import g, request
 
-from ...context import oauth_server, services
-from ..repeated import refuse_repeated_parameters
+from idp.oauth.repeated import refuse_repeated_parameters
+from idp.plumbing.context import oauth_server, services
 
 
 def token():

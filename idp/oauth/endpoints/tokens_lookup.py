@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...context import services
+from idp.plumbing.context import services
 
 
 def looks_like_jwt(value: str) -> bool:

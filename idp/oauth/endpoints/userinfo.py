@@ -9,9 +9,9 @@
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from flask import jsonify
 
-from ...context import bearer_protector, services
-from ...subjects import user_id_for
-from ..claims import user_claims
+from idp.oauth.claims import user_claims
+from idp.plumbing.context import bearer_protector, services
+from idp.tokens.subjects import user_id_for
 
 
 def userinfo():

@@ -17,14 +17,15 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core.grants import OpenIDCode
 from flask import g
 
-from ...security import token_hash
-from ...tokens import AuthorizationCode, grant_id_of
-from ...context import services
-from ...subjects import subject_for
-from ..claims import user_claims
-from ..dpop import InvalidDPoPProofError
-from ..response_modes import RESPONSE_MODES, authorization_response
-from .base import IssuesTokens, active_user
+from idp.oauth.claims import user_claims
+from idp.oauth.dpop import InvalidDPoPProofError
+from idp.oauth.grants.base import IssuesTokens, active_user
+from idp.oauth.response_modes import RESPONSE_MODES, authorization_response
+from idp.plumbing.context import services
+from idp.plumbing.security import token_hash
+from idp.tokens.keys import id_token_alg
+from idp.tokens.service import AuthorizationCode, grant_id_of
+from idp.tokens.subjects import subject_for
 
 
 class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
@@ -125,12 +126,6 @@ class S256CodeChallenge(CodeChallenge):
             raise InvalidRequestError("Public clients must use PKCE (code_challenge with S256)",
                                       redirect_uri=redirect_uri)
         super().validate_code_challenge(grant, redirect_uri)
-
-
-def id_token_alg(keys, client) -> str:
-    """The client's id_token_signed_response_alg when a key for it is live, else RS256."""
-    wanted = client.client_metadata.get("id_token_signed_response_alg") or "RS256"
-    return wanted if wanted in keys.signing_algs() else "RS256"
 
 
 class IdToken(OpenIDCode):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import InvalidGrantError
 from flask import g
 
-from ...context import services
-from ...ops.metrics import TOKENS_ISSUED
-from ...subjects import subject_for
-from ..dpop import InvalidDPoPProofError
+from idp.oauth.dpop import InvalidDPoPProofError
+from idp.observability.metrics import TOKENS_ISSUED
+from idp.plumbing.context import services
+from idp.tokens.subjects import subject_for
 
 
 def active_user(user_id: str):

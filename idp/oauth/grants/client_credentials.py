@@ -2,7 +2,7 @@
 
 from authlib.oauth2.rfc6749 import grants
 
-from .base import IssuesTokens
+from idp.oauth.grants.base import IssuesTokens
 
 
 class ClientCredentialsGrant(IssuesTokens, grants.ClientCredentialsGrant):

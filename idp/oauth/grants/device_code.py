@@ -11,10 +11,10 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidGrantError, Invalid
 from authlib.oauth2.rfc8628 import AuthorizationPendingError, ExpiredTokenError, SlowDownError
 from authlib.oauth2.rfc8628 import DeviceCodeGrant as _Base
 
-from ...context import services
-from ...device import DeviceStore
-from .authorization_code import IdToken
-from .base import IssuesTokens, active_user
+from idp.oauth.grants.authorization_code import IdToken
+from idp.oauth.grants.base import IssuesTokens, active_user
+from idp.plumbing.context import services
+from idp.tokens.device_authorizations import DeviceStore
 
 
 class DeviceSignIn:

@@ -11,8 +11,8 @@ import hmac
 from authlib.oauth2.rfc6749 import InvalidGrantError, grants
 from flask import g
 
-from ...context import services
-from .base import IssuesTokens, active_user
+from idp.oauth.grants.base import IssuesTokens, active_user
+from idp.plumbing.context import services
 
 
 class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):

@@ -1,0 +1,30 @@
+"""The `idp` command: demo, serve, db, users, clients, mail, audit, keys — one module per group."""
+
+import click
+
+from idp.cli.audit import audit
+from idp.cli.clients import clients
+from idp.cli.db import db
+from idp.cli.keys import keys
+from idp.cli.mail import mail
+from idp.cli.serve import demo, serve
+from idp.cli.users import users
+
+
+@click.group()
+def main():
+    """OpenID Connect identity provider."""
+
+
+main.add_command(serve)
+main.add_command(demo)
+main.add_command(db)
+main.add_command(users)
+main.add_command(clients)
+main.add_command(mail)
+main.add_command(audit)
+main.add_command(keys)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""`idp audit`: reading the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from idp.cli.common import (
+    load_services,
+)
+from idp.config import ConfigError
+
+
+@click.group()
+def audit():
+    """The audit trail (sign-ins, failures, consents)."""
+
+
+def parse_since(value: str | None) -> dt.datetime | None:
+    """An ISO date/time (UTC unless it says otherwise) or an age such as 15m, 24h, 7d."""
+    if not value:
+        return None
+    from idp.config import parse_duration
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    try:
+        return now - dt.timedelta(seconds=parse_duration("--since", value))
+    except ConfigError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("an ISO date/time (2026-01-31, 2026-01-31T08:00) or an age (15m, 24h, 7d)",
+                                 param_hint="--since") from None
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+@audit.command("list")
+@click.option("--since", help="ISO date/time (UTC) or an age: 15m, 24h, 7d")
+@click.option("--user", help="user id or email")
+@click.option("--action", help="e.g. login.failed")
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def audit_list(since, user, action, limit, as_json):
+    """Audit events, newest first."""
+    svc = load_services()
+    user_id = user
+    if user and "@" in user:
+        found = svc.users.by_email(user)
+        if found is None:
+            raise click.ClickException(f"no user {user}")
+        user_id = found.id
+    for entry in svc.audit_events.list(since=parse_since(since), user_id=user_id, action=action, limit=limit):
+        if as_json:
+            click.echo(json.dumps(entry.as_dict(), sort_keys=True))
+            continue
+        details = " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))
+        click.echo(f"{entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
+                   f"client={entry.client_id or '-'}  ip={entry.ip or '-'}  {details}".rstrip())

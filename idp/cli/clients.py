@@ -1,0 +1,111 @@
+"""`idp clients`: relying parties and resource servers, validated like a dynamic registration."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from authlib.oauth2.base import OAuth2Error
+
+from idp.cli.common import (
+    load_services,
+)
+from idp.config import ConfigError
+
+
+@click.group()
+def clients():
+    """Manage OAuth clients (relying parties and resource servers)."""
+
+
+GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials",
+               "urn:ietf:params:oauth:grant-type:device_code"]
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
+
+
+@clients.command("create")
+@click.option("--name", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True)
+@click.option("--public", is_flag=True, help="no secret; PKCE required (native and browser apps)")
+@click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(GRANT_TYPES))
+@click.option("--scope", default="openid profile email offline_access")
+@click.option("--token-endpoint-auth-method", "--auth-method", "auth_method", type=click.Choice(AUTH_METHODS),
+              default=None, help="default client_secret_basic (none with --public)")
+@click.option("--jwks-uri", default=None, help="the client's public keys (private_key_jwt, request objects)")
+@click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
+@click.option("--backchannel-logout-uri", default=None)
+@click.option("--require-par", is_flag=True, help="require_pushed_authorization_requests (RFC 9126)")
+@click.option("--dpop-bound", is_flag=True, help="dpop_bound_access_tokens (RFC 9449)")
+@click.option("--subject-type", type=click.Choice(["public", "pairwise"]), default=None)
+@click.option("--sector-identifier-uri", default=None)
+@click.option("--trusted", is_flag=True, help="first-party app: skip the consent page")
+@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
+              help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
+@click.option("--json", "as_json", is_flag=True)
+def clients_create(name, redirect_uris, public, grant_types, scope, auth_method, jwks_uri, post_logout_redirect_uris,
+                   backchannel_logout_uri, require_par, dpop_bound, subject_type, sector_identifier_uri, trusted,
+                   id_token_alg, as_json):
+    """Validated like a dynamic registration (oauth/client_metadata.py), except that any scope is allowed."""
+    from idp.oauth import client_metadata
+    from idp.oauth.endpoints.discovery import metadata as server_metadata
+
+    if public and auth_method not in (None, "none"):
+        raise click.UsageError("--public means --token-endpoint-auth-method none")
+    requested = {
+        "client_name": name, "redirect_uris": list(redirect_uris), "scope": scope,
+        "grant_types": list(grant_types) or (["authorization_code", "refresh_token"] if redirect_uris or public
+                                             else ["client_credentials"]),
+        "token_endpoint_auth_method": "none" if public else (auth_method or "client_secret_basic"),
+        "jwks_uri": jwks_uri, "post_logout_redirect_uris": list(post_logout_redirect_uris) or None,
+        "backchannel_logout_uri": backchannel_logout_uri, "id_token_signed_response_alg": id_token_alg,
+        "require_pushed_authorization_requests": require_par or None, "dpop_bound_access_tokens": dpop_bound or None,
+        "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri,
+    }
+    requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
+    svc = load_services()
+    policy = server_metadata(svc.config, svc.keys.signing_algs())
+    policy.pop("scopes_supported")  # operators may give service clients their own API scopes
+    try:
+        validated = client_metadata.validate({k: v for k, v in requested.items() if v is not None}, policy,
+                                             svc.outbound)
+    except OAuth2Error as exc:
+        raise click.UsageError(f"{exc.error}: {exc.description}") from None
+    client, secret = svc.clients.create(**client_metadata.client_fields(validated), trusted=trusted)
+    data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
+            "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
+            "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    click.echo(f"client_id      {client.client_id}")
+    if secret:
+        click.echo(f"client_secret  {secret}   (shown once: store it now)")
+
+
+@clients.command("registration-token")
+@click.option("--expires", default="1d", help="lifetime (900, 15m, 1d)")
+@click.option("--uses", type=click.IntRange(1, 10_000), default=1, help="registrations it allows")
+def clients_registration_token(expires, uses):
+    """An initial access token for dynamic client registration (RFC 7591 3, REGISTRATION_MODE=token)."""
+    from idp.config import parse_duration
+
+    try:
+        ttl = parse_duration("--expires", expires)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(load_services().initial_access_tokens.create(ttl, uses))
+
+
+@clients.command("list")
+def clients_list():
+    for client in load_services().clients.list():
+        click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
+                   f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
+
+
+@clients.command("delete")
+@click.argument("client_id")
+def clients_delete(client_id):
+    if not load_services().clients.delete(client_id):
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(f"deleted {client_id}")

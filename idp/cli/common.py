@@ -1,0 +1,45 @@
+"""What every `idp` command needs: the configuration, the services, an app context."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+from idp.config import Config, ConfigError
+
+
+def load_config(**overrides) -> Config:
+    try:
+        return Config.from_env(**overrides)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def load_services(config: Config | None = None):
+    from idp.services import build_services, with_dev_secrets
+
+    return build_services(with_dev_secrets(config or load_config()))
+
+
+def user_by_email(svc, email: str):
+    user = svc.users.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    return user
+
+
+@contextlib.contextmanager
+def request_like_context(svc):
+    """What the app gives the code a request runs (audit, back-channel logout read the services
+    from the application context); on the way out, waits for logout deliveries to finish (they run
+    in background threads, which would die with the command)."""
+    from flask import Flask
+
+    from idp.signin.backchannel import wait_for_deliveries
+
+    app = Flask("idp-cli")
+    app.extensions["idp"] = svc
+    with app.app_context():
+        yield
+    wait_for_deliveries(timeout=60)

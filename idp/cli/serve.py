@@ -1,0 +1,112 @@
+"""Running the IdP: `idp serve` (gunicorn, production) and `idp demo` (the embedded default)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import click
+
+from idp.cli.common import (
+    load_config,
+    load_services,
+)
+from idp.config import Config, ConfigError
+
+
+def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads: int | None = None) -> None:
+    """gunicorn with idp/gunicorn_conf.py, then what the command line says."""
+    import importlib
+
+    from gunicorn.app.base import BaseApplication
+
+    settings = importlib.import_module("idp.gunicorn_conf")  # first: it sets up metrics and logging
+
+    from idp.app import create_app
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in vars(settings).items():
+                if key in self.cfg.settings and value is not None:
+                    self.cfg.set(key, value)
+            self.cfg.set("bind", bind)
+            if workers:
+                self.cfg.set("workers", workers)
+            if threads:
+                self.cfg.set("threads", threads)
+
+        def load(self):
+            return create_app(config)
+
+    Server().run()
+
+
+@click.command()
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY or 2 x CPUs + 1)")
+@click.option("--threads", type=int, default=2,
+              help="per worker; few, because Python threads share one core's GIL (more workers scale instead)")
+@click.option("--host", default="0.0.0.0", show_default=True, help="listen address (PORT is the port)")
+def serve(workers, threads, host):
+    """Production server (gunicorn) on PostgreSQL and Redis; refuses unsafe configuration."""
+    production = os.environ.get("IDP_ENV", "production").lower() == "production"
+    overrides = {} if "DB_POOL_SIZE" in os.environ else {"db_pool_size": threads + 1}  # one per thread, + /ready
+    config = load_config(production=production, **overrides)
+    if production:
+        try:
+            config.validate()
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
+    from idp.services import with_dev_secrets
+
+    config = with_dev_secrets(config)
+    workers = workers or config.workers or None
+    if not config.uses_redis:
+        if (workers or 1) > 1:
+            raise click.ClickException("REDIS_URL: the in-process store needs --workers 1")
+        workers = 1
+    try:
+        load_services(config).keys.ensure_signing_key()
+    except Exception as exc:  # a missing schema or an unreadable key: one clear line, no traceback
+        raise click.ClickException(f"cannot start: {exc} (did you run `idp db upgrade`?)") from None
+    run_gunicorn(config, f"{host}:{config.port}", workers, threads)
+
+
+@click.command()
+def demo():
+    """The embedded default: SQLite + in-process store on 127.0.0.1, seeded with a demo user and client."""
+    from idp.services import local_secret
+    from idp.store.migrate import upgrade
+
+    config = load_config(production=False)
+    if config.uses_redis:
+        config = dataclasses.replace(config, redis_url=None)
+    upgrade(config.database_url)
+    svc = load_services(config)
+    password = local_secret("demo-user-password", "keys")[:20]
+    user = svc.users.by_email("demo@example.com")
+    if user is None:
+        from idp.plumbing.security import hash_password
+
+        svc.users.create("demo@example.com", hash_password(password), "Demo User", email_verified=True)
+    redirect_uri = "http://127.0.0.1:8080/callback"
+    if svc.clients.get("demo-client") is None:
+        client, secret = svc.clients.create("Demo application", [redirect_uri], client_id="demo-client")
+        secret_path = os.path.join("keys", "demo-client-secret")
+        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
+    with open(os.path.join("keys", "demo-client-secret")) as handle:
+        secret = handle.read().strip()
+    svc.db.dispose()
+    click.echo(
+        f"""
+  Identity provider (embedded default: SQLite + in-process store, one process only)
+  issuer         {config.issuer}
+  discovery      {config.issuer}/.well-known/openid-configuration
+  demo user      demo@example.com / {password}
+  demo client    client_id=demo-client client_secret={secret}
+                 redirect_uri={redirect_uri}
+  try            {config.issuer}/authorize?response_type=code&client_id=demo-client&scope=openid%20profile%20email&redirect_uri={redirect_uri}&state=xyz
+"""
+    )
+    run_gunicorn(config, f"127.0.0.1:{config.port}", workers=1, threads=4)

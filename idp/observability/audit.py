@@ -1,0 +1,38 @@
+"""The audit trail: security-relevant events (sign-ins, failures, consents, token revocations).
+
+Every event is written twice, for two readers: a JSON log line tagged for the ELK
+pipeline (`action`, `tags: ["audit"]`), and a row in the audit_events table that
+`idp audit list --since … --user …` queries. ENABLE_AUDIT_LOGS=false turns both off.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from idp.observability.metrics import dependency_failed
+
+log = logging.getLogger("idp.audit")
+
+
+def record(event: str, *, user_id: str | None = None, client_id: str | None = None, **fields) -> None:
+    """Record one event. Never pass secrets, passwords, tokens or codes in fields."""
+    from flask import current_app, g, has_app_context, has_request_context, request
+
+    services = current_app.extensions["idp"] if has_app_context() else None
+    if services is not None and not services.config.enable_audit_logs:
+        return
+    ip = request.remote_addr if has_request_context() else None
+    request_id = g.get("request_id") if has_request_context() else None
+    log.info(event, extra={"action": event, "tags": ["audit"], "user_id": user_id, "client_id": client_id,
+                           "ip": ip, **fields})
+    if services is None:
+        return
+    try:
+        services.audit_events.add(event, user_id=user_id, client_id=client_id, ip=ip, request_id=request_id,
+                                  details=fields)
+    except SQLAlchemyError:
+        # The log line above already carries the event; a database blip must not fail the sign-in.
+        dependency_failed("database")
+        log.error("audit event %s not stored: database unavailable", event)

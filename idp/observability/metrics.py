@@ -1,0 +1,142 @@
+"""Prometheus metrics under the names operators' alert rules and dashboards already use.
+
+- HTTP: `http_requests_total{method,status,endpoint}` and the `http_request_duration_seconds`
+  histogram, recorded by two request hooks (`endpoint` is the route, e.g. `/token`, never the
+  raw path, so cardinality stays bounded). prometheus-flask-exporter's own defaults are named
+  `http_request_total{method,status}`, which the alert rules do not know.
+- Events: failed logins, tokens issued by grant type, database and Redis connection failures.
+- `active_sessions_total`: counted at scrape time (a sorted-set cardinality), never per request.
+
+Under gunicorn (`PROMETHEUS_MULTIPROC_DIR` set before prometheus_client is imported) every
+worker writes its counters to that directory; a scrape aggregates them. The master serves
+them on METRICS_PORT (prometheus-flask-exporter's GunicornPrometheusMetrics, see
+idp/gunicorn_conf.py); with METRICS_TOKEN set, `/metrics` on the main port serves them too,
+behind that bearer token. Neither is public: the port is not routed by the proxy, the path
+answers 401 without the token and 404 when no token is configured.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+from flask import Response, g, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+disable_created_metrics()  # the *_created series double the output and nobody queries them
+
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "status", "endpoint"])
+HTTP_DURATION = Histogram("http_request_duration_seconds", "HTTP request duration", ["method", "endpoint"],
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+LOGIN_FAILED = Counter("login_attempts_failed_total", "Failed sign-in attempts (wrong password, unknown or disabled account)")
+TOKENS_ISSUED = Counter("tokens_issued_total", "Token responses issued, by grant type", ["grant_type"])
+DEPENDENCY_FAILURES = {
+    "database": Counter("database_connections_failed_total", "Requests or probes that could not reach the database"),
+    "redis": Counter("redis_connections_failed_total", "Requests or probes that could not reach Redis"),
+}
+
+
+def dependency_failed(name: str) -> None:
+    DEPENDENCY_FAILURES[name].inc()
+
+
+class ActiveSessions:
+    """A collector: the number of signed-in sessions, read from the store when scraped.
+
+    `count(store)` is handed in by whoever composes the app (idp.signin.sessions knows how
+    sessions are indexed), so this module depends on no domain.
+    """
+
+    def __init__(self, count, store=None):
+        self.count = count
+        self.store = store  # None: the store of the app serving the scrape
+
+    def describe(self):
+        return [GaugeMetricFamily("active_sessions_total", "Signed-in browser sessions")]
+
+    def collect(self):
+        store = self.store or _current_store()
+        if store is None:
+            return
+        try:
+            count = self.count(store)
+        except Exception:  # Redis is down: the scrape still answers, and says so in the counter
+            dependency_failed("redis")
+            return
+        yield GaugeMetricFamily("active_sessions_total", "Signed-in browser sessions", value=count)
+
+
+def _current_store():
+    from flask import current_app, has_app_context
+
+    return current_app.extensions["idp"].store if has_app_context() else None
+
+
+_in_process: ActiveSessions | None = None
+
+
+def count_sessions_with(count) -> None:
+    """Register this process's session collector, once (the app factory calls this)."""
+    global _in_process
+    if _in_process is None:
+        _in_process = ActiveSessions(count)
+        REGISTRY.register(_in_process)
+
+
+def scrape_registry(store=None) -> CollectorRegistry:
+    """What a scrape sees: every worker's metrics (multiprocess) or this process's, plus live sessions."""
+    if not os.environ.get(MULTIPROC_ENV):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    if _in_process is not None:
+        registry.register(ActiveSessions(_in_process.count, store))
+    return registry
+
+
+_series: dict[tuple, tuple] = {}  # (method, status, rule) -> its two series; bounded by the routes
+
+
+def observe_request(method: str, status: int, rule: str, seconds: float) -> None:
+    """Count one answered request and its duration (`rule` is the route, never the raw path)."""
+    series = _series.get((method, status, rule))
+    if series is None:
+        series = _series[(method, status, rule)] = (HTTP_REQUESTS.labels(method, str(status), rule),
+                                                    HTTP_DURATION.labels(method, rule))
+    series[0].inc()
+    series[1].observe(seconds)
+
+
+def install_metrics(app, config) -> None:
+    if not config.metrics_enabled:
+        return
+
+    @app.before_request
+    def _start_timer():
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response):
+        started = g.pop("metrics_started", None)
+        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        if started is None or rule == "/metrics":
+            return response
+        observe_request(request.method, response.status_code, rule, time.perf_counter() - started)
+        return response
+
+    if config.metrics_token:
+        expected = f"Bearer {config.metrics_token}".encode()
+
+        @app.get("/metrics")
+        def metrics():
+            presented = request.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(presented, expected):
+                return Response("metrics need the bearer token\n", 401, {
+                    "WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"})
+            encode, content_type = choose_encoder(request.headers.get("Accept"))
+            return Response(encode(scrape_registry()), 200, {"Content-Type": content_type, "Cache-Control": "no-store"})

@@ -1,0 +1,177 @@
+"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset and /token.
+
+RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, counted in Redis (REDIS_URL, under the
+deployment's key prefix) so every replica enforces one budget; the embedded default counts
+in process memory. A refused request gets 429 with Retry-After.
+
+Sign-up and reset requests count every POST (each may send an email). Sign-in and /token
+count only refused requests: guessing is what they must slow down, while an office behind
+one address signing in all morning, or a busy relying party redeeming codes, must not be.
+
+/token is the one limited endpoint on a hot path, so it has a `FailureBudget` instead of a
+flask-limiter decorator: flask-limiter asks the storage before every request it may limit
+(a Redis round trip and about a third of a client_credentials request's CPU), although a
+budget spent only by refusals cannot be exhausted for an address that has not been refused.
+
+Behind a proxy the app must see the client's address (request.remote_addr), or every
+client shares the proxy's budget.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
+
+from idp.config import Config
+from idp.plumbing.security import token_hash
+
+# endpoint -> (the form carries the account's email: a per-account limit too, only failures count)
+LIMITED_ENDPOINTS = {
+    "web.login": (True, True),
+    "web.login_mfa": (False, True),
+    "web.register": (True, False),
+    "web.forgot_password": (True, False),
+    "web.reset_password": (False, False),
+}
+TOO_MANY = "Too many attempts. Please wait a moment and try again."
+log = logging.getLogger(__name__)
+
+
+def client_ip() -> str:
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+def account_key() -> str:
+    return "account:" + token_hash((request.form.get("email") or "").strip().lower())[:32]
+
+
+def refused(response) -> bool:
+    return response.status_code >= 400
+
+
+def only_on_limited_endpoints(app: Flask, limiter: Limiter) -> None:
+    """flask-limiter hooks every request; here only a handful of endpoints are limited, and its
+    per-request bookkeeping cost a fifth of a discovery or JWKS request. Its hooks run only there."""
+    def gate(func, passthrough):
+        def gated(*args):
+            if request.endpoint in LIMITED_ENDPOINTS:
+                return func(*args)
+            return args[0] if passthrough else None
+        return gated
+
+    for hooks, passthrough in ((app.before_request_funcs, False), (app.after_request_funcs, True),
+                               (app.teardown_request_funcs, False)):
+        funcs = hooks.get(None, [])
+        hooks[None] = [gate(f, passthrough) if getattr(f, "__self__", getattr(f, "args", (None,))[0]) is limiter
+                       else f for f in funcs]
+
+
+class FailureBudget:
+    """A per-address budget of refused requests, shared by every replica through the limiter's storage.
+
+    The storage is asked only about addresses this process saw refused within the window: an
+    address refused elsewhere first is checked here after its own first refusal here, so across
+    N replicas a guesser gets at most N - 1 extra refusals per window. While the storage is
+    unreachable the counts fall back to this process (as flask-limiter's in_memory_fallback)."""
+
+    MAX_SUSPECTS = 100_000
+
+    def __init__(self, storage: Storage, amount: int, window_s: int, scope: str):
+        self.item = RateLimitItemPerSecond(amount, window_s, namespace="FAILURES")
+        self.scope, self.window_s = scope, window_s
+        self.shared = FixedWindowRateLimiter(storage)
+        self.local = FixedWindowRateLimiter(MemoryStorage())
+        self.suspects: dict[str, float] = {}  # key -> monotonic time its last counted refusal expires
+        self.lock = threading.Lock()
+
+    def _ask(self, method: str, key: str):
+        try:
+            return getattr(self.shared, method)(self.item, self.scope, key)
+        except Exception as exc:  # Redis down: limiting degrades to this process, the request goes on
+            log.warning("rate limit storage unreachable (%s): counting in process", type(exc).__name__)
+            return getattr(self.local, method)(self.item, self.scope, key)
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds to wait when the budget of `key` is spent, else None."""
+        until = self.suspects.get(key)
+        if until is None or until < time.monotonic() or self._ask("test", key):
+            return None
+        stats = self._ask("get_window_stats", key)
+        return max(1, int(stats.reset_time - time.time()))
+
+    def spend(self, key: str) -> None:
+        self._ask("hit", key)
+        now = time.monotonic()
+        with self.lock:
+            if len(self.suspects) >= self.MAX_SUSPECTS:
+                self.suspects = {k: t for k, t in self.suspects.items() if t > now}
+            self.suspects[key] = now + self.window_s
+
+    def guard(self, view):
+        """`view`, answering 429 while the caller's budget is spent and spending it on each refusal."""
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            key = client_ip()
+            wait = self.retry_after(key)
+            if wait is not None:
+                return too_many(wait)
+            response = make_response(view(*args, **kwargs))
+            if refused(response):
+                self.spend(key)
+            return response
+        return guarded
+
+
+def too_many(retry_after: int):
+    if request.path.startswith("/token"):
+        response = jsonify(error="too_many_requests", error_description=TOO_MANY)
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = make_response(render_template("error.html", error="too_many_requests", description=TOO_MANY))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def install(app: Flask, config: Config) -> Limiter:
+    if config.redis_url:
+        storage_uri = config.redis_url
+        options = {"key_prefix": config.redis_prefix + "ratelimit", "socket_timeout": 1.0,
+                   "socket_connect_timeout": 1.0}
+    else:
+        storage_uri, options = "memory://", {}
+    # headers_enabled would stamp the window's Retry-After on every response of these
+    # endpoints (even a 200, even the lockout's own 429): we set it on our 429 only.
+    # While Redis is down the limits fall back to per-process counters and a storage error
+    # never fails the request (issue 9): limiting degrades, sign-in does not.
+    limiter = Limiter(key_func=client_ip, app=app, storage_uri=storage_uri, storage_options=options,
+                      headers_enabled=False, in_memory_fallback_enabled=bool(config.redis_url),
+                      swallow_errors=True)
+    only_on_limited_endpoints(app, limiter)
+    window = max(1, config.rate_limit_window_ms // 1000)
+    rule = f"{max(1, config.rate_limit_max_requests)} per {window} second"
+    for endpoint, (has_email, failures_only) in LIMITED_ENDPOINTS.items():
+        deduct_when = refused if failures_only else None
+        view = app.view_functions[endpoint]
+        view = limiter.limit(rule, methods=["POST"], deduct_when=deduct_when)(view)
+        if has_email:
+            view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
+                                 exempt_when=lambda: not request.form.get("email"))(view)
+        app.view_functions[endpoint] = view
+    token_budget = FailureBudget(limiter.storage, max(1, config.rate_limit_max_requests), window, "oauth.token")
+    app.view_functions["oauth.token"] = token_budget.guard(app.view_functions["oauth.token"])
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(exc):
+        breached = limiter.current_limit
+        return too_many(max(1, int(breached.reset_at - time.time())) if breached else 1)
+
+    return limiter

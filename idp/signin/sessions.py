@@ -1,0 +1,179 @@
+"""Browser sessions kept in the ephemeral store (Redis), behind a signed cookie.
+
+The cookie holds only a random id, signed so a forged id costs no store lookup.
+Flask's own cookie session would put the data in the browser and could not be
+ended server-side, so we plug a SessionInterface in (Flask's documented hook).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, Signer
+from werkzeug.datastructures import CallbackDict
+
+from idp.plumbing.headers import JSON_PREFIXES
+from idp.plumbing.security import random_token, token_hash
+
+COOKIE_NAME = "idp_session"
+SESSION_INDEX = "sessions"  # signed-in session ids, so active_sessions_total is a count and not a key scan
+
+
+def count_active_sessions(store) -> int:
+    return store.index_count(SESSION_INDEX)
+
+
+def index_key(user_id: str) -> str:
+    """The set of a user's session ids: what a password reset or "sign out everywhere" ends.
+
+    It may still name sessions that expired on their own; readers drop those.
+    """
+    return "user-sessions:" + user_id
+
+
+class StoreSession(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, sid: str | None = None):
+        def on_update(_self):
+            _self.modified = True
+
+        super().__init__(initial, on_update)
+        self.sid = sid
+        self.opened_uid = (initial or {}).get("uid")
+        self.new = sid is None
+        self.modified = False
+        self.rotate = False
+
+    def regenerate(self) -> None:
+        """A new id at every change of privilege (login): prevents session fixation."""
+        self.rotate = True
+        self.modified = True
+
+    @property
+    def user_id(self) -> str | None:
+        return self.get("uid")
+
+
+class StoreSessionInterface(SessionInterface):
+    def __init__(self, store, secret: str, ttl: int, secure: bool):
+        self.store = store
+        self.signer = Signer(secret, salt="idp-session")
+        self.ttl = ttl
+        self.secure = secure
+
+    def open_session(self, app, request):
+        if request.path.startswith(JSON_PREFIXES):
+            return StoreSession()  # endpoints for clients, not browsers: a cookie sent along is not read
+        cookie = request.cookies.get(COOKIE_NAME)
+        if cookie:
+            try:
+                sid = self.signer.unsign(cookie).decode()
+            except BadSignature:
+                sid = None
+            if sid:
+                try:
+                    raw = self.store.get("sess:" + sid)
+                except Exception as exc:
+                    # Raising here would bypass Flask's error handlers; the app re-raises it in before_request.
+                    request.environ["idp.session_error"] = exc
+                    return StoreSession()
+                if raw:
+                    return StoreSession(json.loads(raw), sid)
+        return StoreSession()
+
+    def save_session(self, app, session: StoreSession, response):
+        if not session.modified:
+            return
+        if not session:
+            if session.sid:
+                self._forget(session)
+                response.delete_cookie(COOKIE_NAME, path="/", secure=self.secure, httponly=True, samesite="Lax")
+            return
+        if session.sid and session.rotate:
+            self._forget(session)
+        if not session.sid or session.rotate:
+            session.sid = random_token(32)
+        session.setdefault("created", int(time.time()))
+        self.store.set("sess:" + session.sid, json.dumps(dict(session)), self.ttl)
+        if session.get("uid"):
+            self.store.sadd(index_key(session["uid"]), session.sid, self.ttl)
+            self.store.index_add(SESSION_INDEX, session.sid, self.ttl)  # counted for metrics
+        response.set_cookie(
+            COOKIE_NAME,
+            self.signer.sign(session.sid).decode(),
+            max_age=self.ttl,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="Lax",
+        )
+        response.vary.add("Cookie")
+
+    def _forget(self, session: StoreSession) -> None:
+        self.store.delete("sess:" + session.sid)
+        self.store.index_remove(SESSION_INDEX, session.sid)
+        if session.opened_uid:
+            self.store.srem(index_key(session.opened_uid), session.sid)
+
+
+@dataclasses.dataclass(frozen=True)
+class ActiveSession:
+    handle: str  # a hash of the id: the page never shows a session id (it is the cookie's secret)
+    created: int
+    user_agent: str
+    ip: str
+    current: bool
+
+
+class UserSessions:
+    """A user's browser sessions, found through their index: list them, end one, end all."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def _live(self, user_id: str) -> dict[str, dict]:
+        sids = sorted(self.store.smembers(index_key(user_id)))
+        values = self.store.mget(["sess:" + sid for sid in sids])
+        live, dead = {}, []
+        for sid, raw in zip(sids, values, strict=True):
+            data = json.loads(raw) if raw else None
+            if data and data.get("uid") == user_id:
+                live[sid] = data
+            else:
+                dead.append(sid)
+        if dead:
+            self.store.srem(index_key(user_id), *dead)
+        return live
+
+    def list(self, user_id: str, current_sid: str | None = None) -> list[ActiveSession]:
+        sessions = [ActiveSession(handle=token_hash(sid)[:32], created=int(data.get("created") or 0),
+                                  user_agent=data.get("ua", ""), ip=data.get("ip", ""), current=sid == current_sid)
+                    for sid, data in self._live(user_id).items()]
+        return sorted(sessions, key=lambda s: (not s.current, -s.created))
+
+    def end(self, user_id: str, handle: str) -> bool:
+        for sid, data in self._live(user_id).items():
+            if token_hash(sid)[:32] == handle:
+                self._end(user_id, {sid: data})
+                return True
+        return False
+
+    def end_all(self, user_id: str, keep_sid: str | None = None) -> int:
+        """End every session of the user (but keep_sid): after a password reset or change."""
+        ended = {sid: data for sid, data in self._live(user_id).items() if sid != keep_sid}
+        self._end(user_id, ended)
+        return len(ended)
+
+    def _end(self, user_id: str, ended: dict[str, dict]) -> None:
+        """Remove the sessions and tell their relying parties (Back-Channel Logout 1.0, 2.7)."""
+        from idp.signin.logout import end_session_data  # logout needs the app context this module does not
+
+        sids = list(ended)
+        if sids:
+            for data in ended.values():
+                end_session_data(data)
+            self.store.delete(*["sess:" + sid for sid in sids])
+            self.store.srem(index_key(user_id), *sids)
+            self.store.index_remove(SESSION_INDEX, *sids)

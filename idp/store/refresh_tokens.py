@@ -1,0 +1,147 @@
+"""Refresh-token families (RFC 9700 4.14) and the durable list of revoked tokens."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from idp.plumbing.security import (
+    token_hash,
+)
+from idp.store.db import Database
+from idp.store.models import (
+    RefreshToken,
+    Revocation,
+    utcnow,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class RefreshGrant:
+    token_hash: str
+    family_id: str
+    client_id: str
+    user_id: str
+    scope: str
+    auth_time: int
+    expires_at: dt.datetime
+    rotated: bool
+    revoked: bool
+    dpop_jkt: str | None = None
+
+    def check_client(self, client):
+        return client.client_id == self.client_id
+
+    def get_scope(self):
+        return self.scope
+
+    def is_expired(self):
+        return self.expires_at <= utcnow()
+
+    def is_revoked(self):
+        return self.revoked or self.rotated
+
+
+def _grant_view(row: RefreshToken) -> RefreshGrant:
+    return RefreshGrant(
+        token_hash=row.token_hash,
+        family_id=row.family_id,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        scope=row.scope,
+        auth_time=row.auth_time,
+        expires_at=row.expires_at,
+        rotated=row.rotated_at is not None,
+        revoked=row.revoked_at is not None,
+        dpop_jkt=row.dpop_jkt,
+    )
+
+
+class RefreshTokens:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int,
+              dpop_jkt: str | None = None):
+        with self.db.session() as session:
+            session.add(
+                RefreshToken(
+                    token_hash=token_hash(value),
+                    family_id=family_id,
+                    client_id=client_id,
+                    user_id=user_id,
+                    scope=scope,
+                    auth_time=auth_time,
+                    expires_at=utcnow() + dt.timedelta(seconds=ttl),
+                    dpop_jkt=dpop_jkt,
+                )
+            )
+
+    def find(self, value: str) -> RefreshGrant | None:
+        with self.db.read() as session:
+            row = session.get(RefreshToken, token_hash(value))
+            return _grant_view(row) if row else None
+
+    def mark_rotated(self, grant: RefreshGrant) -> bool:
+        """Atomically consume a refresh token: True for exactly one concurrent caller."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(RefreshToken)
+                .where(
+                    RefreshToken.token_hash == grant.token_hash,
+                    RefreshToken.rotated_at.is_(None),
+                    RefreshToken.revoked_at.is_(None),
+                )
+                .values(rotated_at=utcnow())
+            )
+            return result.rowcount == 1
+
+    def active_families(self, user_id: str) -> list[str]:
+        """Families of a user that still hold a usable refresh token."""
+        with self.db.session() as session:
+            return list(session.scalars(
+                select(RefreshToken.family_id).distinct()
+                .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
+                       RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow())).all())
+
+    def revoke_family(self, family_id: str) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+
+
+class Revocations:
+    """Durable list of revoked access-token jtis and grant ids (the cache lives in Redis)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def add(self, ident: str, kind: str, expires_at: dt.datetime) -> None:
+        """Idempotent: concurrent revocations of one grant (a replayed refresh token) all succeed."""
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        statement = insert(Revocation).values(id=ident, kind=kind, expires_at=expires_at, created_at=utcnow())
+        with self.db.session() as session:
+            session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+
+    def any_active(self, idents: list[str]) -> bool:
+        with self.db.read() as session:
+            return session.scalar(select(func.count()).select_from(Revocation).where(
+                Revocation.id.in_(idents), Revocation.expires_at > utcnow())) > 0
+
+    def active(self) -> list[Revocation]:
+        with self.db.session() as session:
+            return list(session.scalars(select(Revocation).where(Revocation.expires_at > utcnow())).all())
+
+    def purge_expired(self) -> int:
+        from sqlalchemy import delete
+
+        with self.db.session() as session:
+            return session.execute(delete(Revocation).where(Revocation.expires_at <= utcnow())).rowcount

@@ -1,0 +1,274 @@
+"""Token issuance and validation: JWT access tokens (RFC 9068), refresh-token
+families (RFC 9700 4.14), authorization codes and revocation.
+
+authlib runs the protocol; this module holds what our tokens are and how
+they are stored, so grants and endpoints stay thin.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import time
+
+from idp.config import Config
+from idp.plumbing.security import random_token, token_hash
+from idp.store.ephemeral import EphemeralStore, is_outage
+from idp.store.models import new_id, utcnow
+from idp.store.refresh_tokens import RefreshGrant, RefreshTokens, Revocations
+from idp.tokens.keys import InvalidJWT, KeyManager
+
+ACCESS_TOKEN_TYP = "at+jwt"
+REVOCATIONS_LOADED = "rev:loaded"
+KEYS_VERSION = "keys:version"
+
+
+@dataclasses.dataclass
+class AuthorizationCode:
+    """What a code stands for; kept in the ephemeral store under the code's hash."""
+
+    client_id: str
+    redirect_uri: str | None
+    scope: str
+    user_id: str
+    auth_time: int
+    grant_id: str
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    acr: str | None = None
+    amr: list | None = None
+    sid: str | None = None
+    dpop_jkt: str | None = None  # RFC 9449 10: only a proof from this key may redeem the code
+    idp: str | None = None  # upstream provider of a federated sign-in
+
+    # authlib's AuthorizationCodeMixin
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return self.acr
+
+    def get_amr(self):
+        return self.amr
+
+
+@dataclasses.dataclass
+class AccessToken:
+    """A validated access token, as userinfo and introspection see it."""
+
+    claims: dict
+    revoked: bool = False
+    raw: str = ""  # the token as presented (a DPoP proof's ath covers it)
+
+    @property
+    def scope(self) -> str:
+        return self.claims.get("scope", "")
+
+    def get_scope(self):
+        return self.scope
+
+    def check_client(self, client):
+        return client.client_id == self.claims.get("client_id")
+
+    def is_expired(self):
+        return self.claims.get("exp", 0) <= time.time()
+
+    def is_revoked(self):
+        return self.revoked
+
+
+class TokenService:
+    def __init__(self, config: Config, keys: KeyManager, store: EphemeralStore,
+                 refresh_tokens: RefreshTokens, revocations: Revocations):
+        self.config = config
+        self.keys = keys
+        self.store = store
+        self.refresh_tokens = refresh_tokens
+        self.revocations = revocations
+        self.audience = config.issuer
+        self._keys_signal: str | None = None
+        keys.on_change = self._publish_keys_version
+
+    def _publish_keys_version(self, version: str) -> None:
+        """Tell every replica at once that the key set changed (a revoked key must stop verifying now)."""
+        try:
+            self.store.set(KEYS_VERSION, version, 30 * 86400)
+        except Exception:  # Redis down: replicas still see the change within KEY_CACHE_SECONDS
+            pass
+
+    # -- authorization codes ------------------------------------------------
+    def save_code(self, code: str, data: AuthorizationCode) -> None:
+        # vars(), not dataclasses.asdict(): every field is already JSON (str, int, a list of str), and
+        # asdict's deep copy was a visible share of an authorize request.
+        self.store.set("code:" + token_hash(code), json.dumps(vars(data)), self.config.code_ttl)
+
+    def redeem_code(self, code: str, client_id: str) -> AuthorizationCode | None:
+        """Take the code (atomic, one time). A second redemption revokes what the first issued.
+
+        RFC 6749 4.1.2: "If an authorization code is used more than once, the
+        authorization server MUST deny the request and SHOULD revoke (when
+        possible) all tokens previously issued based on that authorization code."
+        The grant id is derived from the code's hash, so the redemption marker needs
+        no value and taking the code plus leaving the marker is one round trip.
+        """
+        key = token_hash(code)
+        raw = self.store.take_and_mark("code:" + key, "code-used:" + key,
+                                       max(self.config.access_token_ttl, self.config.code_ttl))
+        if raw is None:
+            if self.store.get("code-used:" + key):
+                self.revoke_grant(grant_id_of(key))
+            return None
+        data = AuthorizationCode(**json.loads(raw))
+        if data.client_id != client_id:
+            self.revoke_grant(data.grant_id)
+            return None
+        return data
+
+    # -- issuance -----------------------------------------------------------
+    def access_token(self, client_id: str, subject: str, scope: str, grant_id: str | None = None,
+                     auth_time: int | None = None, ttl: int | None = None,
+                     dpop_jkt: str | None = None) -> tuple[str, int]:
+        now = int(time.time())
+        ttl = ttl or self.config.access_token_ttl
+        claims = {
+            "iss": self.config.issuer,
+            "sub": subject,
+            "aud": self.audience,
+            "client_id": client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": random_token(16),
+            "scope": scope,
+        }
+        if auth_time:
+            claims["auth_time"] = auth_time
+        if grant_id:
+            claims["gid"] = grant_id  # lets revoking a grant reach its access tokens
+        if dpop_jkt:
+            claims["cnf"] = {"jkt": dpop_jkt}  # RFC 9449 6.1: bound to the DPoP key
+        return self.keys.sign(claims, typ=ACCESS_TOKEN_TYP), ttl
+
+    def refresh_token(self, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int,
+                      dpop_jkt: str | None = None) -> str:
+        value = random_token(32)
+        self.refresh_tokens.issue(value, family_id, client_id, user_id, scope, auth_time, self.config.refresh_token_ttl,
+                                  dpop_jkt)
+        return value
+
+    def bearer_response(self, client_id: str, subject: str, scope: str, *, user_id: str | None = None,
+                        grant_id: str | None = None, auth_time: int | None = None,
+                        include_refresh_token: bool = False, dpop_jkt: str | None = None,
+                        bind_refresh_token: bool = False) -> dict:
+        """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP)."""
+        access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time, dpop_jkt=dpop_jkt)
+        token = {"token_type": "DPoP" if dpop_jkt else "Bearer", "access_token": access, "expires_in": ttl,
+                 "scope": scope}
+        if include_refresh_token and user_id and grant_id:
+            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()),
+                                                        dpop_jkt if bind_refresh_token else None)
+        return token
+
+    # -- refresh rotation ---------------------------------------------------
+    def find_refresh(self, value: str) -> RefreshGrant | None:
+        return self.refresh_tokens.find(value)
+
+    def consume_refresh(self, grant: RefreshGrant) -> bool:
+        """Rotate: True once. A rotated token presented again revokes its whole family."""
+        if grant.revoked:
+            return False
+        if grant.rotated or not self.refresh_tokens.mark_rotated(grant):
+            self.revoke_grant(grant.family_id)
+            return False
+        return True
+
+    # -- revocation ---------------------------------------------------------
+    def revoke_grant(self, grant_id: str) -> None:
+        """Revoke every refresh token of a family and every access token it issued."""
+        self.refresh_tokens.revoke_family(grant_id)
+        self._revoke("gid", grant_id, self.config.access_token_ttl)
+
+    def revoke_user_grants(self, user_id: str) -> int:
+        """Revoke every refresh-token family of a user (and their access tokens): a password reset."""
+        families = self.refresh_tokens.active_families(user_id)
+        for family_id in families:
+            self.revoke_grant(family_id)
+        return len(families)
+
+    def revoke_access_token(self, claims: dict) -> None:
+        remaining = int(claims.get("exp", 0) - time.time())
+        if remaining > 0 and claims.get("jti"):
+            self._revoke("jti", claims["jti"], remaining)
+
+    def _revoke(self, kind: str, ident: str, ttl: int) -> None:
+        # Durable first (survives a Redis loss), then the shared cache every replica reads.
+        self.revocations.add(f"{kind}:{ident}", kind, utcnow() + dt.timedelta(seconds=ttl + 60))
+        self.store.set(f"rev:{kind}:{ident}", "1", ttl + 60)
+
+    def _warm_revocations(self) -> None:
+        now = utcnow()
+        for row in self.revocations.active():
+            self.store.set("rev:" + row.id, "1", int((row.expires_at - now).total_seconds()) + 1)
+        self.store.set(REVOCATIONS_LOADED, "1", 6 * 3600)
+
+    def revocation_state(self, claims: dict) -> tuple[bool, str | None]:
+        """(revoked?, the key-set version every replica last published), in one round trip."""
+        keys = [REVOCATIONS_LOADED, KEYS_VERSION, "rev:jti:" + str(claims.get("jti"))]
+        if claims.get("gid"):
+            keys.append("rev:gid:" + str(claims["gid"]))
+        try:
+            values = self.store.mget(keys)
+            if values[0] is None:  # the cache was lost or never filled: rebuild it from the durable list
+                self._warm_revocations()
+                values = self.store.mget(keys)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Redis is down: the durable list answers (slower, but a revoked token stays revoked).
+            return self.revocations.any_active([k.removeprefix("rev:") for k in keys[2:]]), None
+        return any(values[2:]), values[1]
+
+    # -- validation ---------------------------------------------------------
+    def validate_access_token(self, value: str) -> AccessToken | None:
+        """Signature, typ, issuer and expiry; None when any fails. Revocation is reported, not hidden."""
+        if not value or value.count(".") != 2 or len(value) > 8192:
+            return None
+        try:
+            claims = self.keys.verify(value, typ=ACCESS_TOKEN_TYP)
+        except InvalidJWT:
+            return None
+        if claims.get("iss") != self.config.issuer or not isinstance(claims.get("exp"), int):
+            return None
+        token = AccessToken(claims, raw=value)
+        if token.is_expired():
+            return None
+        token.revoked, keys_version = self.revocation_state(claims)
+        if keys_version and keys_version != self._keys_signal:
+            # Another replica changed the key set (e.g. revoked a key): reload before trusting the signature.
+            self._keys_signal = keys_version
+            self.keys.reload(force=True)
+            try:
+                self.keys.verify(value, typ=ACCESS_TOKEN_TYP)
+            except InvalidJWT:
+                return None
+        return token
+
+
+def new_grant_id() -> str:
+    """A fresh grant (refresh-token family) id, for grants that start without a code (device)."""
+    return new_id()
+
+
+def grant_id_of(code_hash: str) -> str:
+    """The grant a code starts: named after the code's hash (not reversible to the code)."""
+    return "g-" + code_hash[:34]
