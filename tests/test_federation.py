@@ -20,7 +20,9 @@ from authlib.common.security import generate_token
 from sqlalchemy import select
 
 from idp.config import Config, ConfigError, provider_config
-from idp.i18n.fr import FR
+from idp.i18n import CATALOGUES
+
+FR = CATALOGUES["fr"]  # every area's catalogue, merged
 from idp.store.migrate import upgrade
 from idp.store.models import FederatedIdentity
 from idp.web import account as account_page_module

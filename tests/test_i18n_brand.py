@@ -11,7 +11,9 @@ import pytest
 import requests
 
 from idp.config import Config, ConfigError
-from idp.i18n.fr import FR
+from idp.i18n import CATALOGUES
+
+FR = CATALOGUES["fr"]  # every area's catalogue, merged
 
 from .conftest import start_idp
 

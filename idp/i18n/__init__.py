@@ -1,6 +1,6 @@
 """French and English for the hosted pages and emails: a tiny catalogue, no build step.
 
-The English text is the message id; idp/i18n/fr.py maps it to French (a test checks that
+The English text is the message id; idp/i18n/fr.py (and fr_<area>.py per feature area) maps it to French (a test checks that
 every message used by a template or page has its translation). The language comes from
 `?lang=` (which also sets a cookie: the switch in every page's footer), then that cookie,
 then Accept-Language, then English.
@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
 
-from idp.i18n.fr import FR
+from idp.i18n import fr, fr_admin, fr_apis, fr_passkeys
 from idp.plumbing.headers import JSON_PREFIXES
 
 LANGUAGES = {"en": "English", "fr": "Français"}
-CATALOGUES = {"en": {}, "fr": FR}
+CATALOGUES = {"en": {}, "fr": {**fr.FR, **fr_admin.FR, **fr_apis.FR, **fr_passkeys.FR}}
 COOKIE = "idp_lang"
 DEFAULT = "en"
 
