@@ -241,6 +241,10 @@ class Config:
     # Upstream federation (issue 5)
     providers: tuple[ProviderConfig, ...] = ()
     federation_timeout: float = 5.0
+    # High availability (issue 18): the sentinels' own password (REDIS_URL may name a Sentinel
+    # deployment or a Cluster, see idp/store/redis_client.py); a replica for lag-tolerant reads.
+    redis_sentinel_password: str = ""
+    database_read_url: str = ""
 
     @property
     def cookie_secure(self) -> bool:
@@ -323,6 +327,10 @@ class Config:
             email_from=env.get("EMAIL_FROM", cls.email_from).strip(),
             federation_timeout=parse_duration("FEDERATION_TIMEOUT", env.get("FEDERATION_TIMEOUT", "5s")),
         )
+        values.update(  # high availability
+            redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),
+            database_read_url=env.get("DATABASE_READ_URL", "").strip(),
+        )
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))
         values.update(overrides)
@@ -335,6 +343,13 @@ class Config:
         parsed = urlparse(self.issuer)
         if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
             raise ConfigError(f"ISSUER: {self.issuer!r} is not an absolute http(s) URL without query or fragment")
+        if self.redis_url:
+            from idp.store.redis_client import RedisUrlError, parse
+
+            try:
+                parse(self.redis_url)
+            except RedisUrlError as exc:
+                raise ConfigError(str(exc)) from None
         if self.registration_mode not in ("open", "token", "off"):
             raise ConfigError(f"REGISTRATION_MODE: {self.registration_mode!r} (use open, token or off)")
         if self.rsa_bits not in (2048, 3072, 4096):

@@ -79,7 +79,7 @@ def when_ready(server):
 
     host = server.cfg.bind[0].rsplit(":", 1)[0].strip("[]")
     registry = CollectorRegistry()
-    registry.register(ActiveSessions(count_active_sessions, make_store(_config.redis_url, _config.redis_prefix)))
+    registry.register(ActiveSessions(count_active_sessions, make_store(_config.redis_url, _config.redis_prefix, _config.redis_sentinel_password)))
     try:
         GunicornPrometheusMetrics(registry=registry).start_http_server(_config.metrics_port, host)
     except OSError as exc:  # the port is taken: serve the IdP anyway, and say why metrics are missing

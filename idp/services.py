@@ -82,8 +82,8 @@ def with_dev_secrets(config: Config, keys_dir: str = "keys") -> Config:
 
 
 def build_services(config: Config) -> Services:
-    db = Database(config.database_url, config.db_pool_size)
-    store = make_store(config.redis_url, config.redis_prefix)
+    db = Database(config.database_url, config.db_pool_size, config.database_read_url)
+    store = make_store(config.redis_url, config.redis_prefix, config.redis_sentinel_password)
     refresh_tokens = RefreshTokens(db)
     revocations = Revocations(db)
     keys = KeyManager(db, config.key_encryption_key, algs=config.signing_algs, rsa_bits=config.rsa_bits,

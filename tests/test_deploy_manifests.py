@@ -59,9 +59,19 @@ def dockerfile() -> str:
         return handle.read()
 
 
-def compose() -> dict:
-    with open(os.path.join(ROOT, "deploy", "compose.yaml")) as handle:
+def compose(name: str = "compose.yaml") -> dict:
+    with open(os.path.join(ROOT, "deploy", name)) as handle:
         return yaml.safe_load(handle)
+
+
+def substituted(environment: dict) -> dict:
+    """The ${VAR:?…} placeholders replaced with sample values."""
+    samples = {"ISSUER": "https://id.example.com", "LOG_LEVEL": "INFO", "METRICS_TOKEN": ""}
+
+    def substitute(value: str) -> str:
+        return re.sub(r"\$\{(\w+)[^}]*\}", lambda m: samples.get(m.group(1), "x9" * 20 + m.group(1)), str(value))
+
+    return {key: substitute(value) for key, value in environment.items()}
 
 
 # -- Kubernetes ------------------------------------------------------------------
@@ -191,12 +201,7 @@ def test_compose_runs_postgres_redis_the_idp_and_nginx():
 def test_compose_gives_the_idp_every_variable_production_requires():
     """Substitute the ${VAR:?…} placeholders with sample values: the production config must accept it."""
     environment = compose()["services"]["idp"]["environment"]
-    samples = {"ISSUER": "https://id.example.com", "LOG_LEVEL": "INFO", "METRICS_TOKEN": ""}
-
-    def substitute(value: str) -> str:
-        return re.sub(r"\$\{(\w+)[^}]*\}", lambda m: samples.get(m.group(1), "x9" * 20 + m.group(1)), str(value))
-
-    env = {key: substitute(value) for key, value in environment.items()}
+    env = substituted(environment)
     config = Config.from_env(env)
     assert config.production and config.issuer.startswith("https://")
     assert set(environment) <= variables_the_app_reads()
@@ -204,6 +209,28 @@ def test_compose_gives_the_idp_every_variable_production_requires():
     assert hosts <= set(compose()["services"])
     nginx_address = compose()["services"]["nginx"]["networks"]["idp"]["ipv4_address"]
     assert config.trusted_proxies == (f"{nginx_address}/32",)
+
+
+def test_the_ha_compose_runs_three_replicas_over_sentinel_and_a_postgres_replica():
+    """Issue 18's topology: the IdP accepts its URLs, and every host they name is a service."""
+    services = compose("compose.ha.yaml")["services"]
+    assert services["idp"]["deploy"]["replicas"] == 3
+    assert {"sentinel-1", "sentinel-2", "sentinel-3", "redis-primary", "redis-replica",
+            "postgres-primary", "postgres-replica", "migrate", "nginx"} <= set(services)
+    assert "--replicaof" in services["redis-replica"]["command"]
+    assert services["postgres-replica"]["environment"]["POSTGRESQL_MASTER_HOST"] == "postgres-primary"
+    env = substituted(services["idp"]["environment"])
+    config = Config.from_env(env)
+    assert config.production and set(services["idp"]["environment"]) <= variables_the_app_reads()
+    from idp.store.redis_client import parse
+
+    redis_target = parse(config.redis_url)
+    assert redis_target.kind == "sentinel" and {h for h, _ in redis_target.hosts} <= set(services)
+    for url in (env["DATABASE_URL"], env["DATABASE_READ_URL"]):
+        hosts = {h.split(":")[0] for h in url.split("@", 1)[1].split("/", 1)[0].split(",")}
+        assert hosts == {"postgres-primary", "postgres-replica"}
+    for volume in services["nginx"]["volumes"]:
+        assert os.path.exists(os.path.join(ROOT, "deploy", volume.split(":")[0]))
 
 
 # -- Grafana ---------------------------------------------------------------------

@@ -42,8 +42,12 @@ PG_VERSION = os.listdir("/etc/postgresql")[0] if os.path.isdir("/etc/postgresql"
 class Deployment:
     """A database, seed data and the environment `idp serve` runs with."""
 
-    def __init__(self, redis_url: str, issuer: str):
-        self.database_url, self._drop = pg_database()
+    def __init__(self, redis_url: str, issuer: str, database_url: str | None = None):
+        """database_url: a database of the caller's (the HA drills' own PostgreSQL); else a fresh one."""
+        if database_url:
+            self.database_url, self._drop = database_url, lambda: None
+        else:
+            self.database_url, self._drop = pg_database()
         upgrade(self.database_url)
         self.prefix = f"idpfault:{uuid.uuid4().hex[:8]}:"
         self.env = production_env(self.database_url, redis_url, issuer, self.prefix)

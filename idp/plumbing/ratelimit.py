@@ -32,6 +32,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from idp.config import Config
 from idp.plumbing.security import token_hash
+from idp.store.redis_client import limiter_storage
 
 # endpoint -> (the form carries the account's email: a per-account limit too, only failures count)
 LIMITED_ENDPOINTS = {
@@ -143,9 +144,8 @@ def too_many(retry_after: int):
 
 def install(app: Flask, config: Config) -> Limiter:
     if config.redis_url:
-        storage_uri = config.redis_url
-        options = {"key_prefix": config.redis_prefix + "ratelimit", "socket_timeout": 1.0,
-                   "socket_connect_timeout": 1.0}
+        storage_uri, options = limiter_storage(config.redis_url, config.redis_sentinel_password, {
+            "key_prefix": config.redis_prefix + "ratelimit", "socket_timeout": 1.0, "socket_connect_timeout": 1.0})
     else:
         storage_uri, options = "memory://", {}
     # headers_enabled would stamp the window's Retry-After on every response of these

@@ -45,6 +45,6 @@ class AuditEvents:
             query = query.where(AuditEvent.user_id == user_id)
         if action is not None:
             query = query.where(AuditEvent.action == action)
-        with self.db.session() as session:
+        with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [AuditEntry(row.id, row.occurred_at, row.action, row.user_id, row.client_id, row.ip,
                                row.request_id, dict(row.details or {})) for row in session.scalars(query)]

@@ -203,7 +203,7 @@ class Clients:
         return self.secret_wrapper.unwrap(base64.b64decode(blob), "client:" + client.client_id).decode()
 
     def list(self) -> list[OAuthClient]:
-        with self.db.session() as session:
+        with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_client_view(r) for r in session.scalars(select(Client).order_by(Client.created_at)).all()]
 
     def delete(self, client_id: str) -> bool:

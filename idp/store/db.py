@@ -13,12 +13,32 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def normalize_url(url: str) -> str:
-    """Operators write postgresql://; the driver we ship is psycopg 3."""
+    """Operators write postgresql://; the driver we ship is psycopg 3.
+
+    A libpq multi-host URL (postgresql://u@db1:5432,db2:5432/idp, what Patroni, CloudNativePG
+    and managed services hand out) is rewritten to SQLAlchemy's form of the same thing (one
+    `host=` per server), and asks for the read-write server unless it says otherwise: after a
+    failover, new connections find the new primary by themselves.
+    """
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
+    return _multi_host(url) if url.startswith("postgresql+psycopg://") else url
+
+
+def _multi_host(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    netloc, slash, tail = rest.partition("/")
+    auth, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    path, _, query = tail.partition("?")
+    params = [("host", host) for host in hosts.split(",") if host]
+    params += [tuple(pair.split("=", 1)) for pair in query.split("&") if "=" in pair]
+    if not any(key == "target_session_attrs" for key, _ in params):
+        params.append(("target_session_attrs", "read-write"))
+    return f"{scheme}://{auth}{at}/{path}?" + "&".join(f"{key}={value}" for key, value in params)
 
 
 def make_engine(url: str, pool_size: int = 5, **options) -> Engine:
@@ -51,7 +71,23 @@ def make_engine(url: str, pool_size: int = 5, **options) -> Engine:
         **options,
     )
     engine.dialect.do_ping = idle_connection_alive
+    event.listen(engine, "handle_error", _drop_pool_after_failover)
     return engine
+
+
+# SQLSTATEs that say "this server is no longer the primary" or "it is going away": a demoted
+# primary refuses writes (25006), a stopping or crashed one terminates sessions (57P01..57P03).
+# Every pooled connection to it is as stale as this one, so the whole pool is dropped and the
+# next checkout connects afresh, which (multi-host URL, target_session_attrs=read-write) finds
+# the new primary.
+FAILOVER_SQLSTATES = {"25006", "57P01", "57P02", "57P03"}
+
+
+def _drop_pool_after_failover(context) -> None:
+    sqlstate = getattr(context.original_exception, "sqlstate", None)
+    if sqlstate in FAILOVER_SQLSTATES or context.is_disconnect:
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = True
 
 
 def idle_connection_alive(dbapi_connection) -> bool:
@@ -68,13 +104,17 @@ def idle_connection_alive(dbapi_connection) -> bool:
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int = 5):
+    def __init__(self, url: str, pool_size: int = 5, replica_url: str = ""):
         self.engine = make_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Hot-path reads use a pool of autocommit connections: a single SELECT needs no BEGIN/COMMIT,
         # and a separate pool avoids switching (and resetting) the isolation level on every checkout.
         self.read_engine = make_engine(url, pool_size, isolation_level="AUTOCOMMIT")
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
+        # DATABASE_READ_URL: a replica (or a read pool) for reads that tolerate its lag.
+        self.replica_engine = make_engine(replica_url, pool_size, isolation_level="AUTOCOMMIT") if replica_url \
+            else self.read_engine
+        self._replica_reads = sessionmaker(self.replica_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +137,14 @@ class Database:
         with self._reads() as session:
             yield session
 
+    @contextlib.contextmanager
+    def lagging_read(self) -> Iterator[Session]:
+        """A read that may be a few seconds behind (listings, audit queries): the replica when
+        DATABASE_READ_URL names one. Never for a read that must see a write just made (refresh
+        rotation, code redemption, a user just disabled): those use read() or session()."""
+        with self._replica_reads() as session:
+            yield session
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
@@ -104,3 +152,5 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+        if self.replica_engine is not self.read_engine:
+            self.replica_engine.dispose()

@@ -41,21 +41,35 @@ def is_outage(exc: Exception) -> bool:
         import redis
     except ImportError:  # pragma: no cover
         return False
-    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError))
+    from redis.exceptions import ClusterDownError, ReadOnlyError, SlotNotCoveredError, TryAgainError
+
+    # ReadOnlyError: a primary just demoted by a Sentinel failover; the cluster ones: a slot
+    # migrating or a shard without its primary. All pass within seconds, as an outage does.
+    return isinstance(exc, (redis.ConnectionError, redis.TimeoutError, ReadOnlyError, ClusterDownError,
+                            SlotNotCoveredError, TryAgainError))
 
 
 class RedisStore:
-    def __init__(self, url: str, prefix: str):
-        import redis
+    """Redis behind the small interface above: one server, a Sentinel deployment or a Cluster
+    (idp/store/redis_client.py). On a Cluster every multi-key step touches keys that share a
+    hash tag (a code and its reuse marker: `code:{h}`, `code-used:{h}`), and batched reads are
+    split per slot by the client (mget_nonatomic): each key of such a batch stands alone."""
+
+    def __init__(self, url: str, prefix: str, sentinel_password: str | None = None):
+        from redis.cluster import RedisCluster
+
+        from idp.store.redis_client import connect
 
         # Short timeouts: an outage must turn into a fast 503, never a hang.
-        self._redis = redis.Redis.from_url(
+        self._redis = connect(
             url,
+            sentinel_password=sentinel_password,
             socket_timeout=1.0,
             socket_connect_timeout=1.0,
             health_check_interval=30,
             decode_responses=True,
         )
+        self._mget = self._redis.mget_nonatomic if isinstance(self._redis, RedisCluster) else self._redis.mget
         self._prefix = prefix
 
     def _k(self, key: str) -> str:
@@ -67,7 +81,7 @@ class RedisStore:
     def mget(self, keys):
         if not keys:
             return []
-        return self._redis.mget([self._k(k) for k in keys])
+        return self._mget([self._k(k) for k in keys])
 
     def set(self, key, value, ttl):
         self._redis.set(self._k(key), value, ex=max(1, int(ttl)))
@@ -239,5 +253,5 @@ class MemoryStore:
         return None
 
 
-def make_store(redis_url: str | None, prefix: str) -> EphemeralStore:
-    return RedisStore(redis_url, prefix) if redis_url else MemoryStore()
+def make_store(redis_url: str | None, prefix: str, sentinel_password: str | None = None) -> EphemeralStore:
+    return RedisStore(redis_url, prefix, sentinel_password) if redis_url else MemoryStore()

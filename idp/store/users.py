@@ -131,7 +131,7 @@ class Users:
         self._changed(user_id)
 
     def list(self) -> list[UserView]:
-        with self.db.session() as session:
+        with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_user_view(r) for r in session.scalars(select(User).order_by(User.created_at)).all()]
 
     def set_disabled(self, user_id: str, disabled: bool) -> bool:

@@ -108,10 +108,16 @@ class TokenService:
             pass
 
     # -- authorization codes ------------------------------------------------
+    # A code and its reuse marker are taken and set in one transaction: on a Redis Cluster both
+    # keys must live in one slot, so the code's hash is their hash tag ({...}).
+    @staticmethod
+    def _code_keys(code_hash: str) -> tuple[str, str]:
+        return "code:{" + code_hash + "}", "code-used:{" + code_hash + "}"
+
     def save_code(self, code: str, data: AuthorizationCode) -> None:
         # vars(), not dataclasses.asdict(): every field is already JSON (str, int, a list of str), and
         # asdict's deep copy was a visible share of an authorize request.
-        self.store.set("code:" + token_hash(code), json.dumps(vars(data)), self.config.code_ttl)
+        self.store.set(self._code_keys(token_hash(code))[0], json.dumps(vars(data)), self.config.code_ttl)
 
     def redeem_code(self, code: str, client_id: str) -> AuthorizationCode | None:
         """Take the code (atomic, one time). A second redemption revokes what the first issued.
@@ -123,10 +129,10 @@ class TokenService:
         no value and taking the code plus leaving the marker is one round trip.
         """
         key = token_hash(code)
-        raw = self.store.take_and_mark("code:" + key, "code-used:" + key,
-                                       max(self.config.access_token_ttl, self.config.code_ttl))
+        code_key, used_key = self._code_keys(key)
+        raw = self.store.take_and_mark(code_key, used_key, max(self.config.access_token_ttl, self.config.code_ttl))
         if raw is None:
-            if self.store.get("code-used:" + key):
+            if self.store.get(used_key):
                 self.revoke_grant(grant_id_of(key))
             return None
         data = AuthorizationCode(**json.loads(raw))
