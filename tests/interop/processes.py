@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 
@@ -26,11 +27,12 @@ class Process:
     def __init__(self, argv: list[str], env: dict, log_path: str, ready_url: str):
         self.argv, self.env, self.log_path, self.ready_url = argv, env, log_path, ready_url
         self.proc: subprocess.Popen | None = None
+        self.ready_check = lambda: requests.get(self.ready_url, timeout=1)
 
     def start(self, timeout: float = 20) -> Process:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log, start_new_session=True)
-        if wait_until(lambda: self.proc.poll() is None and requests.get(self.ready_url, timeout=1).status_code < 500,
+        if wait_until(lambda: self.proc.poll() is None and self.ready_check().status_code < 500,
                       timeout) is None:
             self.stop()
             raise RuntimeError(f"{self.argv[0]} did not start: {self.output()[-3000:]}")
@@ -95,3 +97,99 @@ class OpenIdClientRP:
         response = requests.request(method, self.url + path, timeout=15)
         assert response.status_code == 502, (path, response.status_code, response.text)
         return response.json()
+
+
+APACHE = "/usr/sbin/apache2"
+APACHE_MODULES = "/usr/lib/apache2/modules"
+APACHE_DIR = os.path.join(HERE, "apache")
+
+
+def require_mod_auth_openidc() -> None:
+    if not os.path.exists(APACHE):
+        pytest.skip(f"{APACHE} is not installed (.ci/run installs apache2)")
+    if not os.path.exists(os.path.join(APACHE_MODULES, "mod_auth_openidc.so")):
+        pytest.skip("mod_auth_openidc is not installed (.ci/run installs libapache2-mod-auth-openidc)")
+
+
+class ModAuthOpenidc:
+    """Apache with mod_auth_openidc as one foreground process (`apache2 -X`) under a private
+    ServerRoot: a relying party on one port, and resource servers validating bearer tokens by the
+    IdP's JWKS and by its introspection endpoint on two others."""
+
+    def __init__(self, tmp_path):
+        require_mod_auth_openidc()
+        self.root = tmp_path / "apache"
+        (self.root / "htdocs").mkdir(parents=True)
+        self.rp_port, self.jwks_port, self.introspection_port = free_port(), free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rp_port}"
+        self.redirect_uri = self.url + "/protected/redirect_uri"
+        self.signed_out_uri = self.url + "/signed-out.html"
+        self.jwks_rs = f"http://127.0.0.1:{self.jwks_port}/api/whoami"
+        self.introspection_rs = f"http://127.0.0.1:{self.introspection_port}/api/whoami"
+        (self.root / "htdocs" / "signed-out.html").write_text("<!doctype html><title>Signed out</title>")
+        self.process: Process | None = None
+
+    def _apache(self, template: str, ready_url: str, **values) -> Process:
+        with open(os.path.join(APACHE_DIR, template + ".conf.template")) as handle:
+            conf = self.root / (template + ".conf")
+            conf.write_text(handle.read().format(root=self.root, modules=APACHE_MODULES, **values))
+        return Process([APACHE, "-X", "-f", str(conf)], dict(os.environ), str(self.root / (template + ".out")),
+                       ready_url)
+
+    @contextlib.contextmanager
+    def running(self, idp_url: str, rp_client: tuple, rs_client: tuple):
+        """rp_client and rs_client: (client_id, secret) as the IdP registered them."""
+        tls_port = free_port()
+        write_tls_files(self.root)
+        proxy = self._apache("tls-proxy", f"https://127.0.0.1:{tls_port}/health", tls_port=tls_port,
+                             idp_port=idp_url.rsplit(":", 1)[1])
+        module = self._apache(
+            "httpd", self.signed_out_uri, cgi=os.path.join(APACHE_DIR, "whoami.cgi"), issuer=idp_url,
+            tls_idp=f"https://127.0.0.1:{tls_port}", ca_bundle=self.root / "tls-ca.pem",
+            rp_port=self.rp_port, jwks_port=self.jwks_port, introspection_port=self.introspection_port,
+            passphrase=secrets.token_urlsafe(32), rp_client_id=rp_client[0], rp_client_secret=rp_client[1],
+            rs_client_id=rs_client[0], rs_client_secret=rs_client[1])
+        proxy.ready_check = lambda: requests.get(proxy.ready_url, timeout=1, verify=str(self.root / "tls-ca.pem"))
+        try:
+            proxy.start()
+            module.start()
+            yield self
+        finally:
+            module.stop()
+            proxy.stop()
+            for log in self.root.glob("*error.log"):
+                append_to_run_log(log.read_text(errors="replace"))
+            module_errors = self.root / "error.log"
+            self.errors = module_errors.read_text(errors="replace") if module_errors.exists() else ""
+
+
+def write_tls_files(folder) -> None:
+    """A throwaway CA and a certificate for 127.0.0.1 signed by it (tls-ca.pem, tls-cert.pem, tls-key.pem)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("interop test CA")).issuer_name(name("interop test CA"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    import ipaddress
+
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False).sign(ca_key, hashes.SHA256()))
+    (folder / "tls-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "tls-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "tls-key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
