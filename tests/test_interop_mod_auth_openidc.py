@@ -27,15 +27,16 @@ def context(chromium):
 
 @pytest.fixture
 def apache(idp, tmp_path):
+    """The module as RP (client_secret_basic at the token endpoint) and as RS."""
     module = ModAuthOpenidc(tmp_path)
-    rp, rp_secret = idp.create_client(name="mod_auth_openidc RP", redirect_uris=[module.redirect_uri], metadata={
-        "post_logout_redirect_uris": [module.signed_out_uri],
-        "backchannel_logout_uri": module.redirect_uri + "?logout=backchannel",
-        "backchannel_logout_session_required": True,
-    })
+    metadata = {"post_logout_redirect_uris": [module.signed_out_uri],
+                "backchannel_logout_uri": module.redirect_uri + "?logout=backchannel",
+                "backchannel_logout_session_required": True}
+    rp, rp_secret = idp.create_client(name="mod_auth_openidc RP", redirect_uris=[module.redirect_uri],
+                                      metadata=metadata)
     rs, rs_secret = idp.create_client(name="mod_auth_openidc RS", redirect_uris=[], grant_types=["client_credentials"])
-    module.rp_client = (rp.client_id, rp_secret)
-    with module.running(idp.url, module.rp_client, (rs.client_id, rs_secret)):
+    module.rp_client, module.rs_client = (rp.client_id, rp_secret), (rs.client_id, rs_secret)
+    with module.running(idp.url, module.rp_client, module.rs_client):
         yield module
 
 
@@ -102,7 +103,7 @@ def test_back_channel_logout_ends_the_modules_session_backchannel_2_5(idp, apach
 
 
 def introspect(idp, apache, token: str) -> dict:
-    return requests.post(idp.endpoint("/introspect"), data={"token": token}, auth=apache.rp_client, timeout=5).json()
+    return requests.post(idp.endpoint("/introspect"), data={"token": token}, auth=apache.rs_client, timeout=5).json()
 
 
 def bearer(url: str, token: str) -> requests.Response:
@@ -124,7 +125,7 @@ def test_resource_servers_validate_access_tokens_by_jwks_and_by_introspection_rf
 
     fresh = session_info(page, apache, access_token_refresh_interval="0")["access_token"]
     assert requests.post(idp.endpoint("/revoke"), data={"token": fresh, "token_type_hint": "access_token"},
-                         auth=apache.rp_client, timeout=5).status_code == 200
+                         auth=apache.rp_client, timeout=5).status_code == 200  # only the token's client may
     assert bearer(apache.introspection_rs, fresh).status_code == 401
 
     header, payload, signature = token.split(".")

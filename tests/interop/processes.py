@@ -43,6 +43,9 @@ class Process:
             return handle.read()
 
     def stop(self) -> None:
+        if self.proc and self.proc.poll() is not None:
+            with open(self.log_path, "a") as log:  # it ended before it was asked to: say how
+                log.write(f"\n{self.argv[0]} exited by itself with {self.proc.returncode}\n")
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -138,7 +141,10 @@ class ModAuthOpenidc:
 
     @contextlib.contextmanager
     def running(self, idp_url: str, rp_client: tuple, rs_client: tuple):
-        """rp_client and rs_client: (client_id, secret) as the IdP registered them."""
+        """rp_client and rs_client: (client_id, secret) as the IdP registered them.
+
+        The RP authenticates with client_secret_basic: 2.4.12.3's private_key_jwt (OIDCPrivateKeyFiles)
+        crashes in oidc_proto_token_endpoint_auth before it sends anything; openid-client covers it."""
         tls_port = free_port()
         write_tls_files(self.root)
         proxy = self._apache("tls-proxy", f"https://127.0.0.1:{tls_port}/health", tls_port=tls_port,
