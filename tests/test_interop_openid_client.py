@@ -13,12 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from joserfc.jwk import RSAKey
 
+from .conftest import start_idp
 from .harness import wait_until
 from .interop import browsing
 from .interop.processes import OpenIdClientRP
 from .test_device import DEVICE_GRANT
 
-pytestmark = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the production backend
+ON_POSTGRES = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the production backend
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def signed_in(rp, page, user) -> tuple[dict, list[str]]:
     return rp.call("GET", "/api/session"), went_to
 
 
+@ON_POSTGRES
 def test_code_flow_with_pkce_userinfo_refresh_and_logout_oidc_core_3_1_rfc7636(idp, rp, page, user):
     """OIDC Core 3.1 (code flow, ID token validated by the library), RFC 7636 (S256), OIDC Core 5.3
     (userinfo sub equals the ID token's), RFC 6749 6 (refresh), RFC 7662 (introspection),
@@ -71,10 +73,30 @@ def test_code_flow_with_pkce_userinfo_refresh_and_logout_oidc_core_3_1_rfc7636(i
         assert user.email not in page.content()
 
 
+@pytest.fixture(scope="module")
+def strict_idp(tmp_path_factory, mailbox):
+    """An IdP that requires PAR of every client (RFC 9126 5) and its own nonce in every DPoP proof
+    (RFC 9449 8, 9), on PostgreSQL + Redis."""
+    live, stop = start_idp("postgres", tmp_path_factory, mailbox, database_suffix="_strict", require_par=True, dpop_require_nonce=True)
+    yield live
+    stop()
+
+
+@ON_POSTGRES
 def test_par_dpop_and_private_key_jwt_together_rfc9126_rfc9449_rfc7523(idp, rp, page, user):
     """RFC 9126 (the authorization request pushed first), RFC 9449 (tokens bound to the RP's key,
     userinfo and refresh with proofs, introspection reports DPoP) and RFC 7523 2.2 (the RP
     authenticates with a signed assertion)."""
+    par_dpop_private_key_jwt(idp, rp, page, user)
+
+
+def test_par_and_dpop_where_the_idp_requires_par_and_dpop_nonces_rfc9126_5_rfc9449_8(strict_idp, rp, page):
+    """The same against an IdP that requires PAR and its own DPoP nonces: the library learns the
+    nonce from use_dpop_nonce + DPoP-Nonce at PAR, token and userinfo and retries (RFC 9449 8.1, 9)."""
+    par_dpop_private_key_jwt(strict_idp, rp, page, strict_idp.create_user())
+
+
+def par_dpop_private_key_jwt(idp, rp, page, user):
     key = RSAKey.generate_key(2048, private=True, parameters={"kid": "rp-1", "alg": "RS256"})
     client, _ = web_client(idp, rp, auth_method="private_key_jwt",
                            metadata={"jwks": {"keys": [key.as_dict(private=False)]}})
@@ -90,6 +112,7 @@ def test_par_dpop_and_private_key_jwt_together_rfc9126_rfc9449_rfc7523(idp, rp, 
         assert introspected["cnf"]["jkt"]
 
 
+@ON_POSTGRES
 def test_device_flow_with_a_public_client_rfc8628(idp, rp, page, user):
     """RFC 8628 3.1-3.5: openid-client starts the grant and polls; a person enters the code in Chromium."""
     client, _ = idp.create_client(name="openid-client TV", public=True, redirect_uris=[], grant_types=[DEVICE_GRANT])
