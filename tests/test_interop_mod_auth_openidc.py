@@ -13,16 +13,10 @@ import requests
 
 from .harness import wait_until
 from .interop import browsing
+from .interop.browsing import page  # noqa: F401 (a fixture)
 from .interop.processes import ModAuthOpenidc
 
 pytestmark = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the production backend
-
-
-@pytest.fixture
-def context(chromium):
-    context = chromium.new_context(locale="en-US")
-    yield context
-    context.close()
 
 
 @pytest.fixture
@@ -52,21 +46,15 @@ def session_info(page, apache, **params) -> dict:
     """mod_auth_openidc's session info hook (OIDCInfoHook), with the browser's session cookie."""
     query = "&".join(f"{k}={v}" for k, v in {"info": "json", **params}.items())
     response = page.request.get(apache.redirect_uri + "?" + query)
-    assert response.status == 200, (response.status, response.text()[:500], apache_errors(apache))
+    assert response.status == 200, (response.status, response.text()[:500], apache.errors())
     return response.json()
 
 
-def apache_errors(apache) -> str:
-    log = apache.root / "error.log"
-    return log.read_text(errors="replace")[-3000:] if log.exists() else ""
-
-
-def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_3_1(idp, apache, context, user):
+def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_3_1(idp, apache, page, user):
     """OIDC Core 3.1 with RFC 7636 S256 (the module validates the ID token), OIDC Core 5.3 (claims
     from userinfo), RFC 6749 6 (the module refreshes), RP-Initiated Logout 1.0 section 2."""
-    page = context.new_page()
     seen, went_to = signed_in(apache, page, user)
-    assert seen["remote_user"] == user.id, (seen, apache_errors(apache))
+    assert seen["remote_user"] == user.id, (seen, apache.errors())
     assert seen["claims"]["OIDC_CLAIM_email"] == user.email  # OIDC Core 5.4: scope email
     authorize = parse_qs(urlsplit(next(u for u in went_to if u.startswith(idp.endpoint("/authorize?")))).query)
     assert authorize["code_challenge_method"] == ["S256"] and authorize["code_challenge"]
@@ -76,7 +64,7 @@ def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_
     assert info["userinfo"]["sub"] == user.id
     before = info["access_token"]
     refreshed = session_info(page, apache, access_token_refresh_interval="0")
-    assert refreshed["access_token"] != before, apache_errors(apache)
+    assert refreshed["access_token"] != before, apache.errors()
     assert introspect(idp, apache, refreshed["access_token"])["active"] is True
 
     page.goto(apache.redirect_uri + "?logout=" + quote(apache.signed_out_uri, safe=""))
@@ -86,10 +74,9 @@ def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_
     assert page.url.startswith(idp.endpoint("/login")), page.url  # neither the module nor the IdP has a session
 
 
-def test_back_channel_logout_ends_the_modules_session_backchannel_2_5(idp, apache, context, user):
+def test_back_channel_logout_ends_the_modules_session_backchannel_2_5(idp, apache, page, user):
     """OIDC Back-Channel Logout 1.0: signing out at the IdP sends a logout token to the module's
     backchannel URI, which validates it (section 2.6) and ends its own session for that sid."""
-    page = context.new_page()
     seen, _ = signed_in(apache, page, user)
     assert seen["remote_user"] == user.id
     meta = requests.get(idp.endpoint("/.well-known/openid-configuration"), timeout=5).json()
@@ -97,7 +84,7 @@ def test_back_channel_logout_ends_the_modules_session_backchannel_2_5(idp, apach
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()
     assert wait_until(lambda: page.request.get(apache.redirect_uri + "?info=json").status != 200, 10) is not None, \
-        apache_errors(apache)
+        apache.errors()
     response = page.request.get(apache.url + "/protected/whoami", max_redirects=0)
     assert response.status == 302 and response.headers["location"].startswith(idp.endpoint("/authorize"))
 
@@ -111,16 +98,15 @@ def bearer(url: str, token: str) -> requests.Response:
 
 
 def test_resource_servers_validate_access_tokens_by_jwks_and_by_introspection_rfc6750_rfc7662(
-        idp, apache, context, user):
+        idp, apache, page, user):
     """RFC 6750 2.1 bearer tokens at two resource servers: one verifies the JWT with the IdP's JWKS
     (RFC 9068 4), one asks the introspection endpoint (RFC 7662 2). A revoked token (RFC 7009) is
     refused by the introspecting one; a forged token by both (RFC 6750 3.1 invalid_token)."""
-    page = context.new_page()
     signed_in(apache, page, user)
     token = session_info(page, apache)["access_token"]
     for url in (apache.jwks_rs, apache.introspection_rs):
         response = bearer(url, token)
-        assert response.status_code == 200, (url, response.status_code, response.text[:300], apache_errors(apache))
+        assert response.status_code == 200, (url, response.status_code, response.text[:300], apache.errors())
         assert response.json()["remote_user"] == user.id
 
     fresh = session_info(page, apache, access_token_refresh_interval="0")["access_token"]

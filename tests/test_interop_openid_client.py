@@ -16,17 +16,11 @@ from joserfc.jwk import RSAKey
 from .conftest import start_idp
 from .harness import wait_until
 from .interop import browsing
+from .interop.browsing import page  # noqa: F401 (a fixture)
 from .interop.processes import OpenIdClientRP
 from .test_device import DEVICE_GRANT
 
 ON_POSTGRES = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the production backend
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(locale="en-US")
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ..conftest import PASSWORD
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context (no cookies) and its page, English pages."""
+    context = chromium.new_context(locale="en-US")
+    yield context.new_page()
+    context.close()
 
 
 def sign_in_and_allow(page, start_url: str, user, back_to: str) -> None:

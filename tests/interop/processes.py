@@ -16,6 +16,7 @@ import requests
 
 from ..conftest import append_to_run_log, free_port
 from ..harness import wait_until
+from ..test_mail import self_signed_certificate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, "node")
@@ -146,16 +147,16 @@ class ModAuthOpenidc:
         The RP authenticates with client_secret_basic: 2.4.12.3's private_key_jwt (OIDCPrivateKeyFiles)
         crashes in oidc_proto_token_endpoint_auth before it sends anything; openid-client covers it."""
         tls_port = free_port()
-        write_tls_files(self.root)
+        cert, key = self_signed_certificate(self.root)  # for 127.0.0.1, its own CA: the module trusts it
         proxy = self._apache("tls-proxy", f"https://127.0.0.1:{tls_port}/health", tls_port=tls_port,
-                             idp_port=idp_url.rsplit(":", 1)[1])
+                             idp_port=idp_url.rsplit(":", 1)[1], cert=cert, key=key)
         module = self._apache(
             "httpd", self.signed_out_uri, cgi=os.path.join(APACHE_DIR, "whoami.cgi"), issuer=idp_url,
-            tls_idp=f"https://127.0.0.1:{tls_port}", ca_bundle=self.root / "tls-ca.pem",
+            tls_idp=f"https://127.0.0.1:{tls_port}", ca_bundle=cert,
             rp_port=self.rp_port, jwks_port=self.jwks_port, introspection_port=self.introspection_port,
             passphrase=secrets.token_urlsafe(32), rp_client_id=rp_client[0], rp_client_secret=rp_client[1],
             rs_client_id=rs_client[0], rs_client_secret=rs_client[1])
-        proxy.ready_check = lambda: requests.get(proxy.ready_url, timeout=1, verify=str(self.root / "tls-ca.pem"))
+        proxy.ready_check = lambda: requests.get(proxy.ready_url, timeout=1, verify=str(cert))
         try:
             proxy.start()
             module.start()
@@ -165,37 +166,9 @@ class ModAuthOpenidc:
             proxy.stop()
             for log in self.root.glob("*error.log"):
                 append_to_run_log(log.read_text(errors="replace"))
-            module_errors = self.root / "error.log"
-            self.errors = module_errors.read_text(errors="replace") if module_errors.exists() else ""
 
+    def errors(self) -> str:
+        """The end of the module's error log, for a failing assertion to show."""
+        log = self.root / "error.log"
+        return log.read_text(errors="replace")[-3000:] if log.exists() else ""
 
-def write_tls_files(folder) -> None:
-    """A throwaway CA and a certificate for 127.0.0.1 signed by it (tls-ca.pem, tls-cert.pem, tls-key.pem)."""
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    def name(text):
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(name("interop test CA")).issuer_name(name("interop test CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
-    import ipaddress
-
-    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False).sign(ca_key, hashes.SHA256()))
-    (folder / "tls-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (folder / "tls-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "tls-key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                          serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()))
