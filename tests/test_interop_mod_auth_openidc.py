@@ -20,8 +20,9 @@ pytestmark = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the 
 
 
 @pytest.fixture
-def apache(idp, tmp_path):
-    """The module as RP (client_secret_basic at the token endpoint) and as RS."""
+def apache(request, idp, tmp_path):
+    """The module as RP (client_secret_basic at the token endpoint; the response mode a test may
+    ask for, query by default) and as RS."""
     module = ModAuthOpenidc(tmp_path)
     metadata = {"post_logout_redirect_uris": [module.signed_out_uri],
                 "backchannel_logout_uri": module.redirect_uri + "?logout=backchannel",
@@ -30,7 +31,7 @@ def apache(idp, tmp_path):
                                       metadata=metadata)
     rs, rs_secret = idp.create_client(name="mod_auth_openidc RS", redirect_uris=[], grant_types=["client_credentials"])
     module.rp_client, module.rs_client = (rp.client_id, rp_secret), (rs.client_id, rs_secret)
-    with module.running(idp.url, module.rp_client, module.rs_client):
+    with module.running(idp.url, module.rp_client, module.rs_client, getattr(request, "param", "query")):
         yield module
 
 
@@ -72,6 +73,16 @@ def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_
     assert page.title() == "Signed out"
     page.goto(apache.url + "/protected/whoami")
     assert page.url.startswith(idp.endpoint("/login")), page.url  # neither the module nor the IdP has a session
+
+
+@pytest.mark.parametrize("apache", ["form_post"], indirect=True)
+def test_form_post_response_mode_oauth_form_post_response_mode_2(idp, apache, page, user):
+    """OAuth 2.0 Form Post Response Mode section 2: the IdP's page posts code and state to the
+    module's redirect URI, which completes the code flow."""
+    seen, went_to = signed_in(apache, page, user)
+    assert seen["remote_user"] == user.id, (seen, apache.errors())
+    authorize = parse_qs(urlsplit(next(u for u in went_to if u.startswith(idp.endpoint("/authorize?")))).query)
+    assert authorize["response_mode"] == ["form_post"]
 
 
 def test_back_channel_logout_ends_the_modules_session_backchannel_2_5(idp, apache, page, user):

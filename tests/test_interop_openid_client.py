@@ -107,6 +107,21 @@ def par_dpop_private_key_jwt(idp, rp, page, user):
 
 
 @ON_POSTGRES
+def test_signed_request_object_rfc9101_oidc_core_6_1(idp, rp, page, user):
+    """RFC 9101 / OIDC Core 6.1: the library signs the authorization request with the RP's key; the
+    browser carries only client_id and request, and the IdP takes state, nonce and PKCE from it."""
+    key = RSAKey.generate_key(2048, private=True, parameters={"kid": "rp-jar", "alg": "RS256"})
+    client, _ = web_client(idp, rp, auth_method="private_key_jwt",
+                           metadata={"jwks": {"keys": [key.as_dict(private=False)]}})
+    with rp.running(idp.url, client.client_id, private_jwk=key.as_dict(private=True), jar=True):
+        session, went_to = signed_in(rp, page, user)
+        authorize = next(url for url in went_to if url.startswith(idp.endpoint("/authorize?")))
+        assert set(parse_qs(urlsplit(authorize).query)) == {"client_id", "request"}
+        assert session["claims"]["sub"] == user.id
+        assert rp.call("POST", "/api/userinfo")["sub"] == user.id
+
+
+@ON_POSTGRES
 def test_device_flow_with_a_public_client_rfc8628(idp, rp, page, user):
     """RFC 8628 3.1-3.5: openid-client starts the grant and polls; a person enters the code in Chromium."""
     client, _ = idp.create_client(name="openid-client TV", public=True, redirect_uris=[], grant_types=[DEVICE_GRANT])

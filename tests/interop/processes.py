@@ -141,7 +141,7 @@ class ModAuthOpenidc:
                        ready_url)
 
     @contextlib.contextmanager
-    def running(self, idp_url: str, rp_client: tuple, rs_client: tuple):
+    def running(self, idp_url: str, rp_client: tuple, rs_client: tuple, response_mode: str = "query"):
         """rp_client and rs_client: (client_id, secret) as the IdP registered them.
 
         The RP authenticates with client_secret_basic: 2.4.12.3's private_key_jwt (OIDCPrivateKeyFiles)
@@ -155,7 +155,7 @@ class ModAuthOpenidc:
             tls_idp=f"https://127.0.0.1:{tls_port}", ca_bundle=cert,
             rp_port=self.rp_port, jwks_port=self.jwks_port, introspection_port=self.introspection_port,
             passphrase=secrets.token_urlsafe(32), rp_client_id=rp_client[0], rp_client_secret=rp_client[1],
-            rs_client_id=rs_client[0], rs_client_secret=rs_client[1])
+            rs_client_id=rs_client[0], rs_client_secret=rs_client[1], response_mode=response_mode)
         proxy.ready_check = lambda: requests.get(proxy.ready_url, timeout=1, verify=str(cert))
         try:
             proxy.start()

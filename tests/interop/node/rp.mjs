@@ -3,8 +3,9 @@
 // a real browser at /login and asks it, through the /api routes, to use what it was given.
 //
 // RP_CONFIG (JSON, from the environment): issuer, port, client_id, and one of client_secret,
-// private_jwk (private_key_jwt, RFC 7523) or neither (a public client); dpop (RFC 9449) and
-// par (RFC 9126) switch those on. Nothing secret is ever printed.
+// private_jwk (private_key_jwt, RFC 7523) or neither (a public client); dpop (RFC 9449), par
+// (RFC 9126) and jar (RFC 9101: the request signed with private_jwk) switch those on.
+// Nothing secret is ever printed.
 import http from 'node:http';
 import * as client from 'openid-client';
 
@@ -13,18 +14,22 @@ const base = `http://127.0.0.1:${settings.port}`;
 const redirectUri = `${base}/callback`;
 const signedOutUri = `${base}/signed-out`;
 
-async function clientAuthentication() {
-  if (settings.private_jwk) {
-    const { kid, alg, ...jwk } = settings.private_jwk;
-    const key = await crypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-    return client.PrivateKeyJwt({ key, kid });
-  }
+async function privateKey() {
+  const { kid, alg, ...jwk } = settings.private_jwk;
+  const key = await crypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  return { key, kid };
+}
+
+const signingKey = settings.private_jwk ? await privateKey() : undefined;
+
+function clientAuthentication() {
+  if (signingKey) return client.PrivateKeyJwt(signingKey);
   return settings.client_secret ? client.ClientSecretBasic(settings.client_secret) : client.None();
 }
 
 // The IdP under test listens on plain http on 127.0.0.1; openid-client insists on https unless told.
 const config = await client.discovery(new URL(settings.issuer), settings.client_id, undefined,
-  await clientAuthentication(), { execute: [client.allowInsecureRequests] });
+  clientAuthentication(), { execute: [client.allowInsecureRequests] });
 const dpop = settings.dpop ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) : undefined;
 const options = dpop ? { DPoP: dpop } : undefined;
 
@@ -53,9 +58,10 @@ async function login(url, res) {
     code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     state, nonce, prompt: 'consent',
   };
-  const target = settings.par
-    ? await client.buildAuthorizationUrlWithPAR(config, parameters, options)
-    : client.buildAuthorizationUrl(config, parameters);
+  let target;
+  if (settings.par) target = await client.buildAuthorizationUrlWithPAR(config, parameters, options);
+  else if (settings.jar) target = await client.buildAuthorizationUrlWithJAR(config, parameters, signingKey);
+  else target = client.buildAuthorizationUrl(config, parameters);
   res.writeHead(302, { Location: target.href }).end();
 }
 
