@@ -21,8 +21,8 @@ pytestmark = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the 
 
 @pytest.fixture
 def apache(request, idp, tmp_path):
-    """The module as RP (client_secret_basic at the token endpoint; the response mode a test may
-    ask for, query by default) and as RS."""
+    """The module as RP (client_secret_basic at the token endpoint, and any directives a test asks
+    for as its parameter) and as RS."""
     module = ModAuthOpenidc(tmp_path)
     metadata = {"post_logout_redirect_uris": [module.signed_out_uri],
                 "backchannel_logout_uri": module.redirect_uri + "?logout=backchannel",
@@ -31,7 +31,7 @@ def apache(request, idp, tmp_path):
                                       metadata=metadata)
     rs, rs_secret = idp.create_client(name="mod_auth_openidc RS", redirect_uris=[], grant_types=["client_credentials"])
     module.rp_client, module.rs_client = (rp.client_id, rp_secret), (rs.client_id, rs_secret)
-    with module.running(idp.url, module.rp_client, module.rs_client, getattr(request, "param", "query")):
+    with module.running(idp.url, module.rp_client, module.rs_client, getattr(request, "param", None)):
         yield module
 
 
@@ -75,7 +75,7 @@ def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_
     assert page.url.startswith(idp.endpoint("/login")), page.url  # neither the module nor the IdP has a session
 
 
-@pytest.mark.parametrize("apache", ["form_post"], indirect=True)
+@pytest.mark.parametrize("apache", [{"OIDCResponseMode": "form_post"}], indirect=True)
 def test_form_post_response_mode_oauth_form_post_response_mode_2(idp, apache, page, user):
     """OAuth 2.0 Form Post Response Mode section 2: the IdP's page posts code and state to the
     module's redirect URI, which completes the code flow."""
@@ -83,6 +83,18 @@ def test_form_post_response_mode_oauth_form_post_response_mode_2(idp, apache, pa
     assert seen["remote_user"] == user.id, (seen, apache.errors())
     authorize = parse_qs(urlsplit(next(u for u in went_to if u.startswith(idp.endpoint("/authorize?")))).query)
     assert authorize["response_mode"] == ["form_post"]
+
+
+@pytest.mark.parametrize("apache", [{"OIDCProviderAuthRequestMethod": "POST"}], indirect=True)
+def test_authorization_request_sent_by_post_oidc_core_3_1_2_1(idp, apache, page, user):
+    """OIDC Core 3.1.2.1: the authorization endpoint MUST support POST; the module sends the
+    request as an auto-submitted form."""
+    posted = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" and r.url == idp.endpoint("/authorize")
+            else None)
+    seen, _ = signed_in(apache, page, user)
+    assert seen["remote_user"] == user.id, (seen, apache.errors())
+    assert posted == [idp.endpoint("/authorize")]
 
 
 def test_back_channel_logout_ends_the_modules_session_backchannel_2_5(idp, apache, page, user):

@@ -44,12 +44,13 @@ def signed_in(rp, page, user) -> tuple[dict, list[str]]:
 
 
 @ON_POSTGRES
-def test_code_flow_with_pkce_userinfo_refresh_and_logout_oidc_core_3_1_rfc7636(idp, rp, page, user):
+@pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_jwt"])  # RFC 6749 2.3.1, RFC 7523 2.2
+def test_code_flow_with_pkce_userinfo_refresh_and_logout_oidc_core_3_1_rfc7636(idp, rp, page, user, auth_method):
     """OIDC Core 3.1 (code flow, ID token validated by the library), RFC 7636 (S256), OIDC Core 5.3
     (userinfo sub equals the ID token's), RFC 6749 6 (refresh), RFC 7662 (introspection),
     RP-Initiated Logout 1.0 section 2 (redirect back with state), RFC 7009 (revocation)."""
-    client, secret = web_client(idp, rp)
-    with rp.running(idp.url, client.client_id, client_secret=secret):
+    client, secret = web_client(idp, rp, auth_method=auth_method)
+    with rp.running(idp.url, client.client_id, client_secret=secret, secret_jwt=auth_method == "client_secret_jwt"):
         session, _ = signed_in(rp, page, user)
         assert session["claims"]["sub"] == user.id and session["claims"]["iss"] == idp.url
         assert session["token_type"].lower() == "bearer" and session["has_refresh_token"]

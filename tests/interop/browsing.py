@@ -18,7 +18,9 @@ def page(chromium):
 def sign_in_and_allow(page, start_url: str, user, back_to: str) -> None:
     """Open the RP's start URL, sign in and allow at the IdP, wait until the browser is back at the RP."""
     page.goto(start_url)
-    if page.get_by_label("Password").count():
+    password, allow = page.get_by_label("Password"), page.get_by_role("button", name="Allow")
+    password.or_(allow).wait_for()  # the RP may get there by an auto-submitted form (a POST request)
+    if password.count():
         sign_in(page, user)
         page.wait_for_url("**/consent?*")
     page.get_by_role("button", name="Allow").click()

@@ -141,8 +141,9 @@ class ModAuthOpenidc:
                        ready_url)
 
     @contextlib.contextmanager
-    def running(self, idp_url: str, rp_client: tuple, rs_client: tuple, response_mode: str = "query"):
-        """rp_client and rs_client: (client_id, secret) as the IdP registered them.
+    def running(self, idp_url: str, rp_client: tuple, rs_client: tuple, rp_options: dict | None = None):
+        """rp_client and rs_client: (client_id, secret) as the IdP registered them; rp_options: more
+        directives for the RP (e.g. OIDCResponseMode form_post).
 
         The RP authenticates with client_secret_basic: 2.4.12.3's private_key_jwt (OIDCPrivateKeyFiles)
         crashes in oidc_proto_token_endpoint_auth before it sends anything; openid-client covers it."""
@@ -155,7 +156,8 @@ class ModAuthOpenidc:
             tls_idp=f"https://127.0.0.1:{tls_port}", ca_bundle=cert,
             rp_port=self.rp_port, jwks_port=self.jwks_port, introspection_port=self.introspection_port,
             passphrase=secrets.token_urlsafe(32), rp_client_id=rp_client[0], rp_client_secret=rp_client[1],
-            rs_client_id=rs_client[0], rs_client_secret=rs_client[1], response_mode=response_mode)
+            rs_client_id=rs_client[0], rs_client_secret=rs_client[1], 
+            rp_options="\n".join(f"  {name} {value}" for name, value in (rp_options or {}).items()))
         proxy.ready_check = lambda: requests.get(proxy.ready_url, timeout=1, verify=str(cert))
         try:
             proxy.start()

@@ -2,8 +2,9 @@
 // driven by a client it was not written with. tests/test_interop_openid_client.py starts it, points
 // a real browser at /login and asks it, through the /api routes, to use what it was given.
 //
-// RP_CONFIG (JSON, from the environment): issuer, port, client_id, and one of client_secret,
-// private_jwk (private_key_jwt, RFC 7523) or neither (a public client); dpop (RFC 9449), par
+// RP_CONFIG (JSON, from the environment): issuer, port, client_id, and one of client_secret (sent
+// as client_secret_basic, or as client_secret_jwt when secret_jwt is set), private_jwk
+// (private_key_jwt, RFC 7523) or neither (a public client); dpop (RFC 9449), par
 // (RFC 9126) and jar (RFC 9101: the request signed with private_jwk) switch those on.
 // Nothing secret is ever printed.
 import http from 'node:http';
@@ -24,7 +25,8 @@ const signingKey = settings.private_jwk ? await privateKey() : undefined;
 
 function clientAuthentication() {
   if (signingKey) return client.PrivateKeyJwt(signingKey);
-  return settings.client_secret ? client.ClientSecretBasic(settings.client_secret) : client.None();
+  if (!settings.client_secret) return client.None();
+  return settings.secret_jwt ? client.ClientSecretJwt(settings.client_secret) : client.ClientSecretBasic(settings.client_secret);
 }
 
 // The IdP under test listens on plain http on 127.0.0.1; openid-client insists on https unless told.
