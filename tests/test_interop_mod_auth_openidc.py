@@ -6,7 +6,7 @@ hosted pages; the IdP runs on PostgreSQL + Redis."""
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -37,9 +37,7 @@ def apache(request, idp, tmp_path):
 
 def signed_in(apache, page, user) -> tuple[dict, list[str]]:
     """What the protected application saw after a person signed in, and the URLs the browser asked for."""
-    went_to = []
-    page.on("request", lambda request: went_to.append(request.url))
-    browsing.sign_in_and_allow(page, apache.url + "/protected/whoami", user, apache.url + "/protected/whoami")
+    went_to = browsing.sign_in_and_allow(page, apache.url + "/protected/whoami", user, apache.url + "/protected/whoami")
     return json.loads(page.locator("body").inner_text()), went_to
 
 
@@ -57,8 +55,8 @@ def test_code_flow_with_pkce_userinfo_refresh_and_rp_initiated_logout_oidc_core_
     seen, went_to = signed_in(apache, page, user)
     assert seen["remote_user"] == user.id, (seen, apache.errors())
     assert seen["claims"]["OIDC_CLAIM_email"] == user.email  # OIDC Core 5.4: scope email
-    authorize = parse_qs(urlsplit(next(u for u in went_to if u.startswith(idp.endpoint("/authorize?")))).query)
-    assert authorize["code_challenge_method"] == ["S256"] and authorize["code_challenge"]
+    authorize = browsing.authorization_request(went_to, idp)
+    assert authorize["code_challenge_method"] == "S256" and authorize["code_challenge"]
 
     info = session_info(page, apache)
     assert info["id_token"]["sub"] == user.id and info["id_token"]["iss"] == idp.url
@@ -81,8 +79,7 @@ def test_form_post_response_mode_oauth_form_post_response_mode_2(idp, apache, pa
     module's redirect URI, which completes the code flow."""
     seen, went_to = signed_in(apache, page, user)
     assert seen["remote_user"] == user.id, (seen, apache.errors())
-    authorize = parse_qs(urlsplit(next(u for u in went_to if u.startswith(idp.endpoint("/authorize?")))).query)
-    assert authorize["response_mode"] == ["form_post"]
+    assert browsing.authorization_request(went_to, idp)["response_mode"] == "form_post"
 
 
 @pytest.mark.parametrize("apache", [{"OIDCProviderAuthRequestMethod": "POST"}], indirect=True)

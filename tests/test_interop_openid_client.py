@@ -8,7 +8,6 @@ the library accepted. A flow that the library refuses fails here with the librar
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from joserfc.jwk import RSAKey
@@ -36,9 +35,7 @@ def web_client(idp, rp, **kwargs):
 
 def signed_in(rp, page, user) -> tuple[dict, list[str]]:
     """The RP's session after a person signed in and allowed it, and every URL the browser asked for."""
-    went_to = []
-    page.on("request", lambda request: went_to.append(request.url))
-    browsing.sign_in_and_allow(page, rp.url + "/login", user, rp.redirect_uri)
+    went_to = browsing.sign_in_and_allow(page, rp.url + "/login", user, rp.redirect_uri)
     assert page.title() == "Signed in", page.content()[:2000]
     return rp.call("GET", "/api/session"), went_to
 
@@ -98,8 +95,7 @@ def par_dpop_private_key_jwt(idp, rp, page, user):
     with rp.running(idp.url, client.client_id, private_jwk=key.as_dict(private=True), par=True, dpop=True):
         session, went_to = signed_in(rp, page, user)
         assert session["token_type"].lower() == "dpop"  # the library lower-cases token_type
-        authorize = next(url for url in went_to if url.startswith(idp.endpoint("/authorize?")))
-        assert set(parse_qs(urlsplit(authorize).query)) == {"client_id", "request_uri"}  # RFC 9126 4
+        assert set(browsing.authorization_request(went_to, idp)) == {"client_id", "request_uri"}  # RFC 9126 4
         assert rp.call("POST", "/api/userinfo")["sub"] == user.id
         assert rp.call("POST", "/api/refresh")["token_type"].lower() == "dpop"
         introspected = rp.call("POST", "/api/introspect")
@@ -116,8 +112,7 @@ def test_signed_request_object_rfc9101_oidc_core_6_1(idp, rp, page, user):
                            metadata={"jwks": {"keys": [key.as_dict(private=False)]}})
     with rp.running(idp.url, client.client_id, private_jwk=key.as_dict(private=True), jar=True):
         session, went_to = signed_in(rp, page, user)
-        authorize = next(url for url in went_to if url.startswith(idp.endpoint("/authorize?")))
-        assert set(parse_qs(urlsplit(authorize).query)) == {"client_id", "request"}
+        assert set(browsing.authorization_request(went_to, idp)) == {"client_id", "request"}
         assert session["claims"]["sub"] == user.id
         assert rp.call("POST", "/api/userinfo")["sub"] == user.id
 
