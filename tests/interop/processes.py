@@ -28,6 +28,7 @@ class Process:
     def __init__(self, argv: list[str], env: dict, log_path: str, ready_url: str):
         self.argv, self.env, self.log_path, self.ready_url = argv, env, log_path, ready_url
         self.proc: subprocess.Popen | None = None
+        self.stopped = False
         self.ready_check = lambda: requests.get(self.ready_url, timeout=1)
 
     def start(self, timeout: float = 20) -> Process:
@@ -44,18 +45,20 @@ class Process:
             return handle.read()
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is not None:
+        if self.proc is None or self.stopped:
+            return
+        self.stopped = True
+        if self.proc.poll() is not None:
             with open(self.log_path, "a") as log:  # it ended before it was asked to: say how
                 log.write(f"\n{self.argv[0]} exited by itself with {self.proc.returncode}\n")
-        if self.proc and self.proc.poll() is None:
+        else:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        if self.proc:
-            append_to_run_log(self.output())
+        append_to_run_log(self.output())
 
 
 def require_node() -> str:
