@@ -68,6 +68,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                                                   config.cookie_secure)
 
     from idp import i18n
+    from idp.admin.console import bp as admin_console_bp
     from idp.oauth.blueprint import bp as oauth_bp
     from idp.oauth.server import build_server
     from idp.ops import bp as ops_bp
@@ -80,6 +81,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(oauth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(admin_console_bp)
 
     install_request_id(app)
     count_sessions_with(count_active_sessions)

@@ -1,0 +1,242 @@
+"""The one place the console reaches the domain and the storage below it.
+
+Every page calls these functions and nothing else, so that moving to the administration
+service layer (idp/administration) is a change to this module alone. Each action that changes
+something records its audit event here, with the administrator who did it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from idp.accounts.connected_apps import revoke_app
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.plumbing.security import hash_client_secret, random_token
+from idp.signin.sessions import count_active_sessions
+from idp.store.admin_queries import AdminQueries
+from idp.store.errors import Conflict
+
+SIGN_IN_ACTIONS = ("login.succeeded", "login.failed")
+
+
+def _queries() -> AdminQueries:
+    return AdminQueries(services().db)
+
+
+# -- administrators ----------------------------------------------------------
+def is_administrator(user_id: str | None) -> bool:
+    return services().administrators.is_administrator(user_id)
+
+
+def user(user_id: str):
+    return services().users.by_id(user_id)
+
+
+# -- overview ----------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Overview:
+    users: int
+    clients: int
+    sessions: int
+    sign_ins: list[int]  # per hour, the last 24 hours, oldest first
+    failures: list[int]
+    next_rotations: list[tuple[str, dt.datetime | None]]  # (alg, when; None: rotation is off)
+
+
+def overview() -> Overview:
+    svc = services()
+    counts = _queries().hourly_counts(SIGN_IN_ACTIONS)
+    return Overview(users=_queries().count_users(), clients=_queries().count_clients(),
+                    sessions=count_active_sessions(svc.store), sign_ins=counts["login.succeeded"],
+                    failures=counts["login.failed"], next_rotations=next_rotations())
+
+
+def next_rotations() -> list[tuple[str, dt.datetime | None]]:
+    keys = services().keys
+    interval = keys.rotation_interval
+    return [(row.alg, (row.promoted_at or row.created_at) + dt.timedelta(seconds=interval) if interval > 0 else None)
+            for row in keys.list_keys() if row.state == "current"]
+
+
+# -- users -------------------------------------------------------------------
+def search_users(query: str, offset: int, limit: int):
+    return _queries().search_users(query, offset, limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class UserDetails:
+    user: object
+    sessions: list
+    identities: list
+    grants: list
+    mfa_enrolled: bool
+    recovery_codes_left: int
+    administrator: bool
+
+
+def user_details(user_id: str) -> UserDetails | None:
+    svc = services()
+    found = svc.users.by_id(user_id)
+    if found is None:
+        return None
+    enrolled = svc.mfa.is_enrolled(found.id)
+    return UserDetails(found, svc.sessions.list(found.id), svc.federated.for_user(found.id),
+                       svc.connected_apps.for_user(found.id), enrolled,
+                       svc.mfa.remaining_recovery_codes(found.id) if enrolled else 0,
+                       svc.administrators.is_administrator(found.id))
+
+
+def set_disabled(admin, target, disabled: bool) -> dict:
+    """Disable: sign-in and token issuance refused at once, sessions ended, grants revoked (as `idp users disable`)."""
+    svc = services()
+    svc.users.set_disabled(target.id, disabled)
+    if not disabled:
+        audit.record("user.enabled", user_id=target.id, by=admin.id)
+        return {}
+    ended = svc.sessions.end_all(target.id)
+    revoked = svc.tokens.revoke_user_grants(target.id)
+    audit.record("user.disabled", user_id=target.id, by=admin.id, sessions_ended=ended, grants_revoked=revoked)
+    return {"sessions": ended, "grants": revoked}
+
+
+def end_sessions(admin, target) -> int:
+    ended = services().sessions.end_all(target.id)
+    audit.record("session.ended_by_admin", user_id=target.id, by=admin.id, count=ended)
+    return ended
+
+
+def revoke_grant(admin, target, client_id: str):
+    revoked = revoke_app(services(), target.id, client_id)
+    audit.record("grant.revoked", user_id=target.id, client_id=client_id, by=admin.id, families=revoked.families)
+    return revoked
+
+
+def delete_user(admin, target) -> bool:
+    """Sessions ended (relying parties told) and tokens revoked before the row and all it owns go."""
+    svc = services()
+    svc.users.set_disabled(target.id, True)  # replaces the token snapshot on every replica first
+    svc.sessions.end_all(target.id)
+    svc.tokens.revoke_user_grants(target.id)
+    deleted = _queries().delete_user(target.id)
+    if deleted:
+        audit.record("user.deleted", user_id=target.id, by=admin.id)
+    return deleted
+
+
+# -- clients -----------------------------------------------------------------
+def clients() -> list:
+    return services().clients.list()
+
+
+def client(client_id: str):
+    return services().clients.get(client_id)
+
+
+def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
+    """Returns (client, secret shown once) or raises Conflict."""
+    created, secret = services().clients.create(name, redirect_uris, public=public, scope=scope)
+    audit.record("client.created", client_id=created.client_id, by=admin.id)
+    return created, secret
+
+
+def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str):
+    updated = services().clients.update(client_id, name=name, redirect_uris=redirect_uris, scope=scope)
+    if updated is not None:
+        audit.record("client.updated", client_id=client_id, by=admin.id)
+    return updated
+
+
+def rotate_client_secret(admin, target) -> str | None:
+    """A new secret (the old one stops working at once), or None for a client that has no shared secret."""
+    if target.token_endpoint_auth_method not in ("client_secret_basic", "client_secret_post"):
+        return None
+    secret, salt = random_token(32), random_token(16)
+    services().clients.update(target.client_id, secret_hash=hash_client_secret(secret, salt), secret_salt=salt)
+    audit.record("client.secret_rotated", client_id=target.client_id, by=admin.id)
+    return secret
+
+
+def delete_client(admin, client_id: str) -> bool:
+    deleted = services().clients.delete(client_id)
+    if deleted:
+        audit.record("client.deleted", client_id=client_id, by=admin.id)
+    return deleted
+
+
+# -- keys --------------------------------------------------------------------
+def signing_keys() -> list:
+    return services().keys.list_keys()
+
+
+def signing_algs() -> tuple[str, ...]:
+    return services().keys.algs
+
+
+def key_rotation_interval() -> int:
+    return services().keys.rotation_interval
+
+
+def rotate_key(admin, alg: str, force: bool) -> str | None:
+    """The new current kid; raises idp.tokens.keys.RotationTooEarly unless forced."""
+    kid = services().keys.rotate(alg, force=force)
+    audit.record("key.rotated", user_id=admin.id, alg=alg, kid=kid, forced=force)
+    return kid
+
+
+# -- audit -------------------------------------------------------------------
+def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, offset: int, limit: int):
+    return _queries().audit_page(action=action, user_id=user_id, since=since, offset=offset, limit=limit)
+
+
+def audit_actions() -> list[str]:
+    return _queries().audit_actions()
+
+
+def user_by_email(email: str):
+    return services().users.by_email(email)
+
+
+__all__ = ["Conflict"]
+
+
+# -- the console's own OpenID Connect client ---------------------------------
+CONSOLE_CLIENT_ID = "idp-admin-console"
+CONSOLE_SCOPE = "openid profile email"
+
+
+def console_client_secret() -> str:
+    """Derived from SESSION_SECRET: every replica knows it without storing it, and changing
+    SESSION_SECRET changes it (the next ensure_console_client records the new hash)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(services().config.session_secret.encode(), b"idp-admin-console-client", hashlib.sha256).hexdigest()
+
+
+def ensure_console_client() -> None:
+    """Register the console as a trusted first-party client of its issuer, or bring the
+    registration in line (issuer, secret). Idempotent, and safe when replicas race: a
+    duplicate create is a Conflict, then everyone converges on the same values."""
+    from idp.store.errors import Conflict as Duplicate
+
+    svc = services()
+    redirect_uri = svc.config.issuer + "/admin/callback"
+    secret = console_client_secret()
+    existing = svc.clients.get(CONSOLE_CLIENT_ID)
+    if existing is None:
+        try:
+            existing, _secret = svc.clients.create("Admin console", [redirect_uri], client_id=CONSOLE_CLIENT_ID,
+                                                   trusted=True, scope=CONSOLE_SCOPE,
+                                                   grant_types=["authorization_code"])
+        except Duplicate:
+            existing = None  # another replica registered it a moment ago: align its fields below
+    if (existing is not None and existing.trusted and existing.redirect_uris == (redirect_uri,)
+            and existing.check_client_secret(secret)):
+        return
+    salt = random_token(16)
+    svc.clients.update(CONSOLE_CLIENT_ID, redirect_uris=[redirect_uri], trusted=True, scope=CONSOLE_SCOPE,
+                       grant_types=["authorization_code"], response_types=["code"],
+                       token_endpoint_auth_method="client_secret_basic",
+                       secret_salt=salt, secret_hash=hash_client_secret(secret, salt))

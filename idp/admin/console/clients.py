@@ -1,0 +1,106 @@
+"""Clients: the list, creating one (the secret shown once, with a copy button), editing its
+name, redirect URIs and scopes, rotating its secret, and deleting it after a confirmation that
+names it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, g, redirect, render_template, request, url_for
+
+import idp.admin.console.backend as backend
+from idp.admin.console.blueprint import bp
+from idp.admin.console.forms import ActionForm, ClientForm
+from idp.admin.console.pages import confirmation, confirmed
+from idp.i18n import gettext as _
+
+
+@bp.get("/clients")
+def clients():
+    return render_template("admin/clients.html", clients=backend.clients(), console_id=backend.CONSOLE_CLIENT_ID)
+
+
+def parse_redirect_uris(text: str) -> tuple[list[str], str | None]:
+    """One absolute URI per line, no fragment (RFC 6749 3.1.2); http only for loopback (RFC 8252 7.3)."""
+    uris = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    for uri in uris:
+        parts = urlsplit(uri)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "[::1]", "::1")
+        if not parts.scheme or not parts.netloc and parts.scheme in ("http", "https") or parts.fragment \
+                or (parts.scheme == "http" and not loopback) or len(uri) > 2000:
+            return uris, _("%(uri)s is not an acceptable redirect URI: absolute, no fragment, https except "
+                           "for loopback.", uri=uri)
+    return uris, None
+
+
+def client_page(form, template_vars: dict, status: int = 200):
+    return render_template("admin/client_form.html", form=form, **template_vars), status
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def client_new():
+    form = ClientForm()
+    if request.method == "GET":
+        form.scope.data = "openid profile email offline_access"
+    if not form.validate_on_submit():
+        return client_page(form, {"creating": True}, 400 if request.method == "POST" else 200)
+    uris, error = parse_redirect_uris(form.redirect_uris.data)
+    if error:
+        return client_page(form, {"creating": True, "uri_error": error}, 400)
+    created, secret = backend.create_client(g.admin, form.name.data.strip(), uris, form.public.data,
+                                            " ".join(form.scope.data.split()))
+    return render_template("admin/client_secret.html", client=created, secret=secret, created=True)
+
+
+def target_client(client_id: str):
+    found = backend.client(client_id)
+    if found is None or found.client_id == backend.CONSOLE_CLIENT_ID:
+        abort(404, _("There is no such client."))  # the console's own client is managed by the console itself
+    return found
+
+
+@bp.route("/clients/<client_id>", methods=["GET", "POST"])
+def client_edit(client_id: str):
+    target = target_client(client_id)
+    form = ClientForm()
+    if request.method == "GET":
+        form.name.data, form.scope.data = target.name, target.scope
+        form.redirect_uris.data = "\n".join(target.redirect_uris)
+    page_vars = {"creating": False, "client": target, "action_form": ActionForm()}
+    if not form.validate_on_submit():
+        return client_page(form, page_vars, 400 if request.method == "POST" else 200)
+    uris, error = parse_redirect_uris(form.redirect_uris.data)
+    if error:
+        return client_page(form, {**page_vars, "uri_error": error}, 400)
+    backend.update_client(g.admin, target.client_id, form.name.data.strip(), uris, " ".join(form.scope.data.split()))
+    return redirect(url_for("admin.clients"))
+
+
+@bp.post("/clients/<client_id>/secret")
+def client_rotate_secret(client_id: str):
+    target = target_client(client_id)
+    form = ActionForm()
+    if not confirmed(form):
+        return confirmation(form, title=_("Rotate the secret of %(name)s?", name=target.name),
+                            question=_("The current secret of %(name)s stops working at once: the application "
+                                       "needs the new one before it can get tokens again.", name=target.name),
+                            action=request.path, button=_("Rotate the secret"),
+                            cancel=url_for("admin.client_edit", client_id=target.client_id))
+    secret = backend.rotate_client_secret(g.admin, target)
+    if secret is None:
+        abort(400, _("This client has no shared secret to rotate."))
+    return render_template("admin/client_secret.html", client=target, secret=secret, created=False)
+
+
+@bp.post("/clients/<client_id>/delete")
+def client_delete(client_id: str):
+    target = target_client(client_id)
+    form = ActionForm()
+    if not confirmed(form):
+        return confirmation(form, title=_("Delete the client %(name)s?", name=target.name),
+                            question=_("%(name)s (%(id)s) and every token and consent it holds are removed. "
+                                       "This cannot be undone.", name=target.name, id=target.client_id),
+                            action=request.path, button=_("Delete %(name)s", name=target.name),
+                            cancel=url_for("admin.client_edit", client_id=target.client_id))
+    backend.delete_client(g.admin, target.client_id)
+    return redirect(url_for("admin.clients"))
