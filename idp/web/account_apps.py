@@ -15,6 +15,11 @@ from idp.web.account import signed_in_user, to_login
 from idp.web.blueprint import bp
 from idp.web.forms import RevokeAppForm
 
+REVOKE_QUESTION = (
+    "%(client)s will no longer reach your account: it is signed out and the next time it asks, you will "
+    "be asked again."
+)
+
 
 @bp.post("/account/apps/revoke")
 def account_revoke_app():
@@ -31,8 +36,7 @@ def account_revoke_app():
     if form.confirmed.data != "yes":
         return render_template("confirm.html", layout="base.html", form=form,
                                title=_("Remove access for %(client)s?", client=client.name),
-                               question=_("%(client)s will no longer reach your account: it is signed out and "
-                                          "the next time it asks, you will be asked again.", client=client.name),
+                               question=_(REVOKE_QUESTION, client=client.name),
                                action=url_for("web.account_revoke_app"), button=_("Remove access"),
                                cancel=url_for("web.account"), fields={"client_id": client.client_id})
     revoked = revoke_app(svc, user.id, client.client_id)

@@ -14,6 +14,13 @@ from idp.admin.console.forms import ActionForm, ClientForm
 from idp.admin.console.pages import confirmation, confirmed
 from idp.i18n import gettext as _
 
+BAD_REDIRECT_URI = "%(uri)s is not an acceptable redirect URI: absolute, no fragment, https except for loopback."
+ROTATE_SECRET_QUESTION = (
+    "The current secret of %(name)s stops working at once: the application needs the new one before it "
+    "can get tokens again."
+)
+DELETE_CLIENT_QUESTION = "%(name)s (%(id)s) and every token and consent it holds are removed. This cannot be undone."
+
 
 @bp.get("/clients")
 def clients():
@@ -28,8 +35,7 @@ def parse_redirect_uris(text: str) -> tuple[list[str], str | None]:
         loopback = parts.hostname in ("127.0.0.1", "localhost", "[::1]", "::1")
         if not parts.scheme or not parts.netloc and parts.scheme in ("http", "https") or parts.fragment \
                 or (parts.scheme == "http" and not loopback) or len(uri) > 2000:
-            return uris, _("%(uri)s is not an acceptable redirect URI: absolute, no fragment, https except "
-                           "for loopback.", uri=uri)
+            return uris, _(BAD_REDIRECT_URI, uri=uri)
     return uris, None
 
 
@@ -82,8 +88,7 @@ def client_rotate_secret(client_id: str):
     form = ActionForm()
     if not confirmed(form):
         return confirmation(form, title=_("Rotate the secret of %(name)s?", name=target.name),
-                            question=_("The current secret of %(name)s stops working at once: the application "
-                                       "needs the new one before it can get tokens again.", name=target.name),
+                            question=_(ROTATE_SECRET_QUESTION, name=target.name),
                             action=request.path, button=_("Rotate the secret"),
                             cancel=url_for("admin.client_edit", client_id=target.client_id))
     secret = backend.rotate_client_secret(g.admin, target)
@@ -98,8 +103,7 @@ def client_delete(client_id: str):
     form = ActionForm()
     if not confirmed(form):
         return confirmation(form, title=_("Delete the client %(name)s?", name=target.name),
-                            question=_("%(name)s (%(id)s) and every token and consent it holds are removed. "
-                                       "This cannot be undone.", name=target.name, id=target.client_id),
+                            question=_(DELETE_CLIENT_QUESTION, name=target.name, id=target.client_id),
                             action=request.path, button=_("Delete %(name)s", name=target.name),
                             cancel=url_for("admin.client_edit", client_id=target.client_id))
     backend.delete_client(g.admin, target.client_id)

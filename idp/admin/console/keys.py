@@ -18,6 +18,15 @@ from idp.tokens.keys import RotationTooEarly
 
 STATE_ORDER = {"next": 0, "current": 1, "retired": 2, "revoked": 3}
 
+ROTATE_QUESTION = (
+    "The next key starts signing now; the current one stays published until the tokens it signed have "
+    "expired."
+)
+ROTATE_TOO_EARLY_QUESTION = (
+    "The next key was published only moments ago: relying parties that cached the key set may reject "
+    "tokens it signs until they fetch it again. Rotate anyway?"
+)
+
 
 @bp.get("/keys")
 def keys():
@@ -46,15 +55,12 @@ def key_rotate():
     ask = dict(title=_("Rotate the %(alg)s signing key?", alg=alg), action=request.path,
                cancel=url_for("admin.keys"), fields={"alg": alg, "force": "yes" if force else ""})
     if not confirmed(form):
-        return confirmation(form, question=_("The next key starts signing now; the current one stays published "
-                                             "until the tokens it signed have expired."),
+        return confirmation(form, question=_(ROTATE_QUESTION),
                             button=_("Rotate"), **ask)
     try:
         backend.rotate_key(g.admin, alg, force)
     except RotationTooEarly:
         ask["fields"]["force"] = "yes"
-        return confirmation(form, question=_("The next key was published only moments ago: relying parties that "
-                                             "cached the key set may reject tokens it signs until they fetch it "
-                                             "again. Rotate anyway?"),
+        return confirmation(form, question=_(ROTATE_TOO_EARLY_QUESTION),
                             button=_("Rotate anyway"), **ask)
     return redirect(url_for("admin.keys", rotated=alg))

@@ -13,6 +13,17 @@ from idp.admin.console.pages import PAGE_SIZE, confirmation, confirmed, page_num
 from idp.i18n import gettext as _
 from idp.web.account import describe_browser, since
 
+DISABLE_QUESTION = (
+    "%(email)s will be signed out everywhere, every token they hold revoked, and they will not be able to"
+    " sign in until the account is enabled again."
+)
+END_SESSIONS_QUESTION = "%(email)s will be signed out of every browser; applications that asked for it are told."
+REVOKE_GRANT_QUESTION = "%(client)s loses the access %(email)s granted it: its refresh and access tokens stop working."
+DELETE_USER_QUESTION = (
+    "The account %(email)s, its sessions, tokens, consents and second factors are removed. This cannot be"
+    " undone."
+)
+
 
 @bp.get("/users")
 def users():
@@ -60,8 +71,7 @@ def act(user_id: str, *, title: str, question: str, button: str, fields: dict | 
 def user_disable(user_id: str):
     target = target_user(user_id)
     page = act(target.id, title=_("Disable this account?"), button=_("Disable"),
-               question=_("%(email)s will be signed out everywhere, every token they hold revoked, and they will "
-                          "not be able to sign in until the account is enabled again.", email=target.email))
+               question=_(DISABLE_QUESTION, email=target.email))
     if page is not None:
         return page
     backend.set_disabled(g.admin, target, True)
@@ -81,7 +91,7 @@ def user_enable(user_id: str):
 def user_end_sessions(user_id: str):
     target = target_user(user_id)
     page = act(target.id, title=_("End every session?"), button=_("End sessions"),
-               question=_("%(email)s will be signed out of every browser; applications that asked for it are told.",
+               question=_(END_SESSIONS_QUESTION,
                           email=target.email))
     if page is not None:
         return page
@@ -97,8 +107,7 @@ def user_revoke_grant(user_id: str):
     if client is None:
         abort(404, _("There is no such client."))
     page = act(target.id, title=_("Revoke this access?"), button=_("Revoke"), fields={"client_id": client_id},
-               question=_("%(client)s loses the access %(email)s granted it: its refresh and access tokens stop "
-                          "working.", client=client.name, email=target.email))
+               question=_(REVOKE_GRANT_QUESTION, client=client.name, email=target.email))
     if page is not None:
         return page
     backend.revoke_grant(g.admin, target, client_id)
@@ -111,8 +120,7 @@ def user_delete(user_id: str):
     if target.id == g.admin.id:
         abort(400, _("You cannot delete your own account from the console."))
     page = act(target.id, title=_("Delete %(email)s?", email=target.email), button=_("Delete the account"),
-               question=_("The account %(email)s, its sessions, tokens, consents and second factors are removed. "
-                          "This cannot be undone.", email=target.email))
+               question=_(DELETE_USER_QUESTION, email=target.email))
     if page is not None:
         return page
     backend.delete_user(g.admin, target)
