@@ -154,3 +154,40 @@ def test_console_messages_kept_in_constants_have_their_french_translation():
                  clients.ROTATE_SECRET_QUESTION, clients.DELETE_CLIENT_QUESTION, keys.ROTATE_QUESTION,
                  keys.ROTATE_TOO_EARLY_QUESTION, account_apps.REVOKE_QUESTION, "next", "current", "retired", "revoked"]
     assert [text for text in constants if text not in CATALOGUES["fr"]] == []
+
+
+def test_the_overview_counts_sign_ins_and_failures_of_the_last_hours(idp):
+    from idp.store.admin_queries import AdminQueries
+
+    admin, secret = make_admin(idp)
+    user = idp.create_user()
+    before = AdminQueries(idp.services.db).hourly_counts(("login.succeeded", "login.failed"))
+    failing = Browser(idp)
+    failing.login(failing.go(idp.endpoint("/login")), user.email, "not the password")
+    after = AdminQueries(idp.services.db).hourly_counts(("login.succeeded", "login.failed"))
+    assert len(after["login.failed"]) == 24 and after["login.failed"][-1] == before["login.failed"][-1] + 1
+    browser = Browser(idp)
+    page = enter_console(browser, admin, secret)
+    assert "failed sign-ins, last 24 hours" in page.text and 'class="bar failed h' in page.text
+
+
+def test_deleting_a_user_removes_their_grants_and_sessions(idp, client):
+    from .test_code_flow import run_code_flow
+
+    admin, secret = make_admin(idp)
+    target = idp.create_user()
+    run_code_flow(idp, Browser(idp), client, target)
+    assert idp.services.connected_apps.for_user(target.id)
+    browser = Browser(idp)
+    enter_console(browser, admin, secret)
+    user_page = browser.go(idp.endpoint(f"/admin/users/{target.id}"))
+    assert client.name in user_page.text  # the grant is listed
+    asked = post_form(browser, f"/admin/users/{target.id}/delete", user_page)
+    assert f"Delete {target.email}?" in asked.text
+    done = browser.go(idp.endpoint(f"/admin/users/{target.id}/delete"), "POST", hidden_fields(asked.text))
+    assert done.status_code == 200 and done.final_url.endswith("/admin/users")
+    assert idp.services.users.by_id(target.id) is None
+    assert idp.services.connected_apps.for_user(target.id) == []
+    assert idp.services.sessions.list(target.id) == []
+    assert "user.deleted" in audit_actions(idp, target.id)
+    assert browser.go(idp.endpoint(f"/admin/users/{target.id}")).status_code == 404
