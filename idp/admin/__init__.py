@@ -1,1 +1,2 @@
-"""The administration surfaces: the web console (idp/admin/console) and the REST API (idp/admin/api)."""
+"""The admin surface (issue 15): the REST API under /admin/api/v1 (idp/admin/api) and, beside it,
+the console. Both call idp/administration, which the `idp` CLI calls too."""

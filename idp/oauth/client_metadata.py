@@ -27,7 +27,7 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClaims
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from idp.store.clients import SHARED_SECRET_FIELD
+from idp.store.clients import ADMIN_SCOPES, SHARED_SECRET_FIELD
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 UNSUPPORTED = ("id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
@@ -81,10 +81,14 @@ def check_server_called_uri(name: str, uri) -> None:
         raise InvalidClientMetadataError(f"{name} must be an https URL (http only on loopback)")
 
 
-def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
-    """The registered metadata, or InvalidRedirectURIError / InvalidClientMetadataError (RFC 7591 3.2.2)."""
+def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False) -> dict:
+    """The registered metadata, or InvalidRedirectURIError / InvalidClientMetadataError (RFC 7591 3.2.2).
+    Only an operator (`idp clients create`, operator=True) may give a client the admin API's scopes:
+    a dynamic registration or update asking for one is refused (RFC 7591 3.2.2, invalid_client_metadata)."""
     if not isinstance(data, dict):
         raise InvalidClientMetadataError("the body must be a JSON object")
+    if not operator and isinstance(data.get("scope"), str) and set(data["scope"].split()) & set(ADMIN_SCOPES):
+        raise InvalidClientMetadataError("the admin scopes are granted by an operator only")
     for name in UNSUPPORTED:
         if data.get(name):
             raise InvalidClientMetadataError(f"{name} is not supported by this server")
