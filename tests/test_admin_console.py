@@ -191,3 +191,24 @@ def test_deleting_a_user_removes_their_grants_and_sessions(idp, client):
     assert idp.services.sessions.list(target.id) == []
     assert "user.deleted" in audit_actions(idp, target.id)
     assert browser.go(idp.endpoint(f"/admin/users/{target.id}")).status_code == 404
+
+
+def test_user_pages_follow_the_keyset_cursor(idp):
+    import html
+    import re
+    import uuid
+
+    admin, secret = make_admin(idp)
+    prefix = "page-" + uuid.uuid4().hex[:6]
+    emails = sorted(idp.create_user(email=f"{prefix}-{n:02d}@example.com").email for n in range(23))
+    browser = Browser(idp)
+    enter_console(browser, admin, secret)
+    first = browser.go(idp.endpoint("/admin/users?q=" + prefix))
+    shown = re.findall(rf">({prefix}-\d+@example.com)</a>", first.text)
+    assert shown == emails[:20]
+    next_link = html.unescape(re.search(r'href="([^"]+)" rel="next"', first.text).group(1))
+    second = browser.go(idp.endpoint(next_link))
+    assert re.findall(rf">({prefix}-\d+@example.com)</a>", second.text) == emails[20:]
+    assert 'rel="next"' not in second.text
+    garbled = browser.go(idp.endpoint(f"/admin/users?q={prefix}&after=not-a-cursor"))
+    assert garbled.status_code == 200 and emails[0] in garbled.text

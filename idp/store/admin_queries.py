@@ -1,40 +1,19 @@
-"""Read models the admin console needs and the per-aggregate repositories do not offer: user
-search with a total for pagination, counts, sign-ins per hour, audit events filtered and paged,
-and deleting a user (every row that names them goes with the user, by ON DELETE CASCADE)."""
+"""Read models the admin console's overview needs and the per-aggregate repositories do not
+offer: counts of users and clients, sign-ins per hour, the audit actions seen (the filter's list)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, select
 
-from idp.store.audit_events import AuditEntry
 from idp.store.db import Database
 from idp.store.models import AuditEvent, Client, User, utcnow
-from idp.store.users import UserView, _user_view
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
 
 
 class AdminQueries:
     def __init__(self, db: Database):
         self.db = db
-
-    def search_users(self, query: str, offset: int, limit: int) -> tuple[list[UserView], int]:
-        """Users whose email or name contains query (case-insensitive), oldest first, and how many match."""
-        where = []
-        if query:
-            pattern = _like(query)
-            where.append(or_(func.lower(User.email).like(pattern, escape="\\"),
-                             func.lower(User.name).like(pattern, escape="\\")))
-        with self.db.session() as session:
-            total = session.scalar(select(func.count()).select_from(User).where(*where)) or 0
-            rows = session.scalars(select(User).where(*where).order_by(User.created_at, User.id)
-                                   .offset(offset).limit(limit)).all()
-            return [_user_view(row) for row in rows], total
 
     def count_users(self) -> int:
         with self.db.session() as session:
@@ -43,10 +22,6 @@ class AdminQueries:
     def count_clients(self) -> int:
         with self.db.session() as session:
             return session.scalar(select(func.count()).select_from(Client)) or 0
-
-    def delete_user(self, user_id: str) -> bool:
-        with self.db.session() as session:
-            return session.execute(delete(User).where(User.id == user_id)).rowcount == 1
 
     def hourly_counts(self, actions: tuple[str, ...], hours: int = 24) -> dict[str, list[int]]:
         """For each action, how many events in each of the last `hours` clock hours (oldest first),
@@ -70,22 +45,6 @@ class AdminQueries:
             if 0 <= index < hours:
                 counts[action][index] += count
         return counts
-
-    def audit_page(self, *, action: str | None, user_id: str | None, since: dt.datetime | None,
-                   offset: int, limit: int) -> tuple[list[AuditEntry], bool]:
-        """Newest first; and whether a further page exists."""
-        query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        if action:
-            query = query.where(AuditEvent.action.like(_like(action), escape="\\"))
-        if user_id:
-            query = query.where(AuditEvent.user_id == user_id)
-        if since:
-            query = query.where(AuditEvent.occurred_at >= since)
-        with self.db.session() as session:
-            rows = session.scalars(query.offset(offset).limit(limit + 1)).all()
-            entries = [AuditEntry(row.id, row.occurred_at, row.action, row.user_id, row.client_id, row.ip,
-                                  row.request_id, dict(row.details or {})) for row in rows[:limit]]
-        return entries, len(rows) > limit
 
     def audit_actions(self) -> list[str]:
         with self.db.session() as session:

@@ -1,4 +1,4 @@
-"""The audit trail: filtered by action, user (email or id) and date, newest first, a page at a time."""
+"""The audit trail: filtered by action, user (email or id) and date, newest first, a keyset page at a time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import render_template, request
 
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
-from idp.admin.console.pages import PAGE_SIZE, page_number, utc
+from idp.admin.console.pages import PAGE_SIZE, cursor_from_request, cursor_link, utc
 
 
 @bp.get("/audit")
@@ -24,8 +24,8 @@ def audit():
     if who:
         found = backend.user_by_email(who) if "@" in who else backend.user(who) if len(who) <= 36 else None
         user_id = found.id if found else "-"  # no such user: an empty page, not every event
-    page = page_number()
-    entries, more = backend.audit_page(action or None, user_id, since, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    after = cursor_from_request()
+    page = backend.audit_page(action or None, user_id, since, after, PAGE_SIZE)
     filters = {"action": action, "user": who, "since": since_text}
-    return render_template("admin/audit.html", entries=entries, more=more, page=page, filters=filters,
-                           actions=backend.audit_actions(), utc=utc)
+    return render_template("admin/audit.html", entries=page.items, next_cursor=cursor_link(page.next_key),
+                           first_page=after is None, filters=filters, actions=backend.audit_actions(), utc=utc)

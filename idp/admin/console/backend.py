@@ -1,8 +1,10 @@
 """The one place the console reaches the domain and the storage below it.
 
-Every page calls these functions and nothing else, so that moving to the administration
-service layer (idp/administration) is a change to this module alone. Each action that changes
-something records its audit event here, with the administrator who did it.
+Every page calls these functions and nothing else. Users and the audit trail go through the
+administration service layer (idp/administration: UserAdmin, AuditAdmin), which validates, audits
+and names the acting administrator; clients and keys still use their repositories here until
+idp/administration/clients.py and keys.py are merged (then only this module changes). Every change
+is audited with the administrator as `actor`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import dataclasses
 import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
+from idp.administration import Actor, Invalid, NotFound, Page
+from idp.administration.audit import AuditAdmin
+from idp.administration.users import UserAdmin
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import hash_client_secret, random_token
 from idp.signin.sessions import count_active_sessions
 from idp.store.admin_queries import AdminQueries
-from idp.store.errors import Conflict
 
 SIGN_IN_ACTIONS = ("login.succeeded", "login.failed")
 
@@ -30,8 +34,16 @@ def is_administrator(user_id: str | None) -> bool:
     return services().administrators.is_administrator(user_id)
 
 
+def actor(admin) -> Actor:
+    return Actor.user(admin.id)
+
+
 def user(user_id: str):
-    return services().users.by_id(user_id)
+    """The user as administrators see them (no password hash), or None."""
+    try:
+        return UserAdmin(services()).get(user_id)
+    except NotFound:
+        return None
 
 
 # -- overview ----------------------------------------------------------------
@@ -61,8 +73,13 @@ def next_rotations() -> list[tuple[str, dt.datetime | None]]:
 
 
 # -- users -------------------------------------------------------------------
-def search_users(query: str, offset: int, limit: int):
-    return _queries().search_users(query, offset, limit)
+def search_users(query: str, after: list | None, limit: int) -> Page:
+    """Users whose email or name starts with query, by email, a keyset page at a time; a cursor
+    that is not one of this list starts again at the first page."""
+    try:
+        return UserAdmin(services()).list(search=query or None, after=after, limit=limit)
+    except Invalid:
+        return UserAdmin(services()).list(search=query or None, limit=limit)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +95,7 @@ class UserDetails:
 
 def user_details(user_id: str) -> UserDetails | None:
     svc = services()
-    found = svc.users.by_id(user_id)
+    found = user(user_id)
     if found is None:
         return None
     enrolled = svc.mfa.is_enrolled(found.id)
@@ -89,40 +106,26 @@ def user_details(user_id: str) -> UserDetails | None:
 
 
 def set_disabled(admin, target, disabled: bool) -> dict:
-    """Disable: sign-in and token issuance refused at once, sessions ended, grants revoked (as `idp users disable`)."""
-    svc = services()
-    svc.users.set_disabled(target.id, disabled)
-    if not disabled:
-        audit.record("user.enabled", user_id=target.id, by=admin.id)
-        return {}
-    ended = svc.sessions.end_all(target.id)
-    revoked = svc.tokens.revoke_user_grants(target.id)
-    audit.record("user.disabled", user_id=target.id, by=admin.id, sessions_ended=ended, grants_revoked=revoked)
-    return {"sessions": ended, "grants": revoked}
+    """Disable: sign-in and token issuance refused at once, sessions ended, grants revoked."""
+    return UserAdmin(services()).set_disabled(actor(admin), target.id, disabled)
 
 
 def end_sessions(admin, target) -> int:
     ended = services().sessions.end_all(target.id)
-    audit.record("session.ended_by_admin", user_id=target.id, by=admin.id, count=ended)
+    audit.record("session.ended_by_admin", user_id=target.id, actor=actor(admin).label, count=ended)
     return ended
 
 
 def revoke_grant(admin, target, client_id: str):
     revoked = revoke_app(services(), target.id, client_id)
-    audit.record("grant.revoked", user_id=target.id, client_id=client_id, by=admin.id, families=revoked.families)
+    audit.record("grant.revoked", user_id=target.id, client_id=client_id, actor=actor(admin).label,
+                 families=revoked.families)
     return revoked
 
 
-def delete_user(admin, target) -> bool:
-    """Sessions ended (relying parties told) and tokens revoked before the row and all it owns go."""
-    svc = services()
-    svc.users.set_disabled(target.id, True)  # replaces the token snapshot on every replica first
-    svc.sessions.end_all(target.id)
-    svc.tokens.revoke_user_grants(target.id)
-    deleted = _queries().delete_user(target.id)
-    if deleted:
-        audit.record("user.deleted", user_id=target.id, by=admin.id)
-    return deleted
+def delete_user(admin, target) -> None:
+    """Sessions ended (relying parties told), tokens revoked, the user and all they own removed."""
+    UserAdmin(services()).delete(actor(admin), target.id)
 
 
 # -- clients -----------------------------------------------------------------
@@ -137,14 +140,14 @@ def client(client_id: str):
 def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
     """Returns (client, secret shown once) or raises Conflict."""
     created, secret = services().clients.create(name, redirect_uris, public=public, scope=scope)
-    audit.record("client.created", client_id=created.client_id, by=admin.id)
+    audit.record("client.created", client_id=created.client_id, actor=actor(admin).label)
     return created, secret
 
 
 def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str):
     updated = services().clients.update(client_id, name=name, redirect_uris=redirect_uris, scope=scope)
     if updated is not None:
-        audit.record("client.updated", client_id=client_id, by=admin.id)
+        audit.record("client.updated", client_id=client_id, actor=actor(admin).label)
     return updated
 
 
@@ -154,14 +157,14 @@ def rotate_client_secret(admin, target) -> str | None:
         return None
     secret, salt = random_token(32), random_token(16)
     services().clients.update(target.client_id, secret_hash=hash_client_secret(secret, salt), secret_salt=salt)
-    audit.record("client.secret_rotated", client_id=target.client_id, by=admin.id)
+    audit.record("client.secret_rotated", client_id=target.client_id, actor=actor(admin).label)
     return secret
 
 
 def delete_client(admin, client_id: str) -> bool:
     deleted = services().clients.delete(client_id)
     if deleted:
-        audit.record("client.deleted", client_id=client_id, by=admin.id)
+        audit.record("client.deleted", client_id=client_id, actor=actor(admin).label)
     return deleted
 
 
@@ -181,13 +184,19 @@ def key_rotation_interval() -> int:
 def rotate_key(admin, alg: str, force: bool) -> str | None:
     """The new current kid; raises idp.tokens.keys.RotationTooEarly unless forced."""
     kid = services().keys.rotate(alg, force=force)
-    audit.record("key.rotated", user_id=admin.id, alg=alg, kid=kid, forced=force)
+    audit.record("key.rotated", actor=actor(admin).label, alg=alg, kid=kid, forced=force)
     return kid
 
 
 # -- audit -------------------------------------------------------------------
-def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, offset: int, limit: int):
-    return _queries().audit_page(action=action, user_id=user_id, since=since, offset=offset, limit=limit)
+def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, after: list | None,
+               limit: int) -> Page:
+    """Newest first; a cursor that is not one of this list starts again at the first page."""
+    admin = AuditAdmin(services())
+    try:
+        return admin.list(action=action, user_id=user_id, since=since, after=after, limit=limit)
+    except Invalid:
+        return admin.list(action=action, user_id=user_id, since=since, limit=limit)
 
 
 def audit_actions() -> list[str]:
@@ -195,10 +204,10 @@ def audit_actions() -> list[str]:
 
 
 def user_by_email(email: str):
-    return services().users.by_email(email)
-
-
-__all__ = ["Conflict"]
+    try:
+        return UserAdmin(services()).by_email(email)
+    except NotFound:
+        return None
 
 
 # -- the console's own OpenID Connect client ---------------------------------

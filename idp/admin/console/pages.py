@@ -1,7 +1,11 @@
-"""What the console's pages share: the confirmation step of a destructive action, page numbers,
-the chart's bar classes and UTC dates."""
+"""What the console's pages share: the confirmation step of a destructive action, the cursor of
+a keyset page in a link, the chart's bar classes and UTC dates."""
 
 from __future__ import annotations
+
+import base64
+import binascii
+import json
 
 from flask import render_template, request
 
@@ -19,9 +23,23 @@ def confirmed(form) -> bool:
     return form.validate_on_submit() and form.confirmed.data == "yes"
 
 
-def page_number() -> int:
-    value = request.args.get("page", "1")
-    return max(1, min(int(value), 100_000)) if value.isdigit() else 1
+def cursor_link(next_key: list | None) -> str | None:
+    """The service layer's next_key as an opaque URL parameter (None: there is no next page)."""
+    if next_key is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(next_key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def cursor_from_request() -> list | None:
+    """The `after` parameter back as a next_key; anything else is the first page (the service checks its shape)."""
+    text = request.args.get("after", "")
+    if not text or len(text) > 1024:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, list) else None
 
 
 def bar_class(value: int, peak: int) -> str:

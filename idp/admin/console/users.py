@@ -9,7 +9,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
-from idp.admin.console.pages import PAGE_SIZE, confirmation, confirmed, page_number, utc
+from idp.admin.console.pages import PAGE_SIZE, confirmation, confirmed, cursor_from_request, cursor_link, utc
 from idp.i18n import gettext as _
 from idp.web.account import describe_browser, since
 
@@ -28,10 +28,10 @@ DELETE_USER_QUESTION = (
 @bp.get("/users")
 def users():
     query = request.args.get("q", "").strip()[:320]
-    page = page_number()
-    found, total = backend.search_users(query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("admin/users.html", users=found, query=query, page=page, pages=pages, total=total)
+    after = cursor_from_request()
+    page = backend.search_users(query, after, PAGE_SIZE)
+    return render_template("admin/users.html", users=page.items, query=query, first_page=after is None,
+                           next_cursor=cursor_link(page.next_key))
 
 
 def target_user(user_id: str):
