@@ -11,7 +11,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, ClientForm
-from idp.admin.console.pages import confirmation, confirmed
+from idp.admin.console.pages import ask_first
 from idp.i18n import gettext as _
 
 BAD_REDIRECT_URI = "%(uri)s is not an acceptable redirect URI: absolute, no fragment, https except for loopback."
@@ -85,12 +85,11 @@ def client_edit(client_id: str):
 @bp.post("/clients/<client_id>/secret")
 def client_rotate_secret(client_id: str):
     target = target_client(client_id)
-    form = ActionForm()
-    if not confirmed(form):
-        return confirmation(form, title=_("Rotate the secret of %(name)s?", name=target.name),
-                            question=_(ROTATE_SECRET_QUESTION, name=target.name),
-                            action=request.path, button=_("Rotate the secret"),
-                            cancel=url_for("admin.client_edit", client_id=target.client_id))
+    page = ask_first(title=_("Rotate the secret of %(name)s?", name=target.name),
+                     question=_(ROTATE_SECRET_QUESTION, name=target.name), button=_("Rotate the secret"),
+                     cancel=url_for("admin.client_edit", client_id=target.client_id))
+    if page is not None:
+        return page
     secret = backend.rotate_client_secret(g.admin, target)
     if secret is None:
         abort(400, _("This client has no shared secret to rotate."))
@@ -100,11 +99,11 @@ def client_rotate_secret(client_id: str):
 @bp.post("/clients/<client_id>/delete")
 def client_delete(client_id: str):
     target = target_client(client_id)
-    form = ActionForm()
-    if not confirmed(form):
-        return confirmation(form, title=_("Delete the client %(name)s?", name=target.name),
-                            question=_(DELETE_CLIENT_QUESTION, name=target.name, id=target.client_id),
-                            action=request.path, button=_("Delete %(name)s", name=target.name),
-                            cancel=url_for("admin.client_edit", client_id=target.client_id))
+    page = ask_first(title=_("Delete the client %(name)s?", name=target.name),
+                     question=_(DELETE_CLIENT_QUESTION, name=target.name, id=target.client_id),
+                     button=_("Delete %(name)s", name=target.name),
+                     cancel=url_for("admin.client_edit", client_id=target.client_id))
+    if page is not None:
+        return page
     backend.delete_client(g.admin, target.client_id)
     return redirect(url_for("admin.clients"))

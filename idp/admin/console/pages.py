@@ -9,6 +9,8 @@ import json
 
 from flask import render_template, request
 
+from idp.admin.console.forms import ActionForm
+
 PAGE_SIZE = 20
 
 
@@ -21,6 +23,16 @@ def confirmation(form, *, title: str, question: str, action: str, button: str, c
 
 def confirmed(form) -> bool:
     return form.validate_on_submit() and form.confirmed.data == "yes"
+
+
+def ask_first(*, title: str, question: str, button: str, cancel: str, fields: dict | None = None, form=None):
+    """None once the administrator confirmed (the caller acts now), else the page that asks, posting
+    the same request again with confirmed=yes."""
+    form = form or ActionForm()
+    if confirmed(form):
+        return None
+    return confirmation(form, title=title, question=question, action=request.path, button=button, cancel=cancel,
+                        fields=fields)
 
 
 def cursor_link(next_key: list | None) -> str | None:

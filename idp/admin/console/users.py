@@ -9,7 +9,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
-from idp.admin.console.pages import PAGE_SIZE, confirmation, confirmed, cursor_from_request, cursor_link, utc
+from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
 from idp.i18n import gettext as _
 from idp.web.account import describe_browser, since
 
@@ -56,15 +56,9 @@ MESSAGES = {"disabled": "The account is disabled: its sessions were ended and it
             "grant": "That application's access was revoked."}
 
 
-def act(user_id: str, *, title: str, question: str, button: str, fields: dict | None = None):
-    """None when the action is confirmed (the caller acts), else the confirmation page."""
-    form = ActionForm()
-    if confirmed(form):
-        return None
-    if request.method == "POST" and not form.validate():
-        abort(400)
-    return confirmation(form, title=title, question=question, action=request.path, button=button,
-                        cancel=url_for("admin.user", user_id=user_id), fields=fields)
+def act(user_id: str, **question):
+    """The confirmation step of an action on a user's page (None: confirmed)."""
+    return ask_first(cancel=url_for("admin.user", user_id=user_id), **question)
 
 
 @bp.post("/users/<user_id>/disable")
@@ -91,8 +85,7 @@ def user_enable(user_id: str):
 def user_end_sessions(user_id: str):
     target = target_user(user_id)
     page = act(target.id, title=_("End every session?"), button=_("End sessions"),
-               question=_(END_SESSIONS_QUESTION,
-                          email=target.email))
+               question=_(END_SESSIONS_QUESTION, email=target.email))
     if page is not None:
         return page
     backend.end_sessions(g.admin, target)
