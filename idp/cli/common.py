@@ -43,3 +43,21 @@ def request_like_context(svc):
     with app.app_context():
         yield
     wait_for_deliveries(timeout=60)
+
+
+ACTOR = "cli"  # who the audit trail says acted: an operator at the command line
+
+
+@contextlib.contextmanager
+def refusals():
+    """What the administration layer refuses, as the command's error: a usage error for invalid
+    input (exit 2), a plain error otherwise (exit 1)."""
+    from idp.administration.errors import AdminError, Invalid
+
+    try:
+        yield
+    except Invalid as exc:
+        fields = "; ".join(f"{name}: {detail}" for name, detail in exc.errors.items())
+        raise click.UsageError(f"{exc.detail} {fields}".strip()) from None
+    except AdminError as exc:
+        raise click.ClickException(exc.detail) from None
