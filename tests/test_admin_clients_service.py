@@ -14,14 +14,15 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from idp.administration import Actor
+from idp.administration.clients import client_version
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
-from idp.administration.keys import KeyAdministration
-from idp.oauth.client_metadata import client_administration
-from idp.tokens.keys import RotationTooEarly
+from idp.administration.keys import KeyAdmin, TooEarly
+from idp.oauth.client_metadata import client_admin
 
 from .conftest import REDIRECT_URI, remember_secret
 
-ACTOR = "client:test-admin"
+ACTOR = Actor.client("test-admin")
 pytestmark = pytest.mark.parametrize("idp", ["postgres"], indirect=True)  # the session's PostgreSQL + Redis IdP
 
 
@@ -33,7 +34,7 @@ def pg(idp):
 @pytest.fixture
 def admin(pg):
     with pg.app.app_context():  # the audit trail writes its rows through the app's services
-        yield client_administration(pg.services)
+        yield client_admin(pg.services)
 
 
 def service_metadata(**extra) -> dict:
@@ -41,7 +42,7 @@ def service_metadata(**extra) -> dict:
 
 
 def create(admin, metadata: dict):
-    client, secret = admin.create(metadata, ACTOR)
+    client, secret = admin.create(ACTOR, metadata)
     remember_secret(secret)
     return client, secret
 
@@ -57,26 +58,26 @@ def audit_rows(pg, client_id: str) -> list[dict]:
 
 def test_create_checks_like_a_registration_and_names_every_wrong_field_rfc7591_3_2_2(admin):
     with pytest.raises(Invalid) as refused:
-        admin.create({"client_name": "Bad", "redirect_uris": ["http://app.example/cb"], "logo_uri": 7,
-                      "grant_types": ["authorization_code"], "redirect_uri": "typo"}, ACTOR)
+        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": ["http://app.example/cb"], "logo_uri": 7,
+                             "grant_types": ["authorization_code"], "redirect_uri": "typo"})
     assert set(refused.value.errors) == {"redirect_uri"}  # an unknown field first: a typo is not ignored
     with pytest.raises(Invalid) as refused:
-        admin.create({"client_name": "Bad", "redirect_uris": ["http://app.example/cb"], "logo_uri": 7,
-                      "contacts": "ops@example.com"}, ACTOR)
+        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": ["http://app.example/cb"], "logo_uri": 7,
+                      "contacts": "ops@example.com"})
     assert set(refused.value.errors) == {"redirect_uris", "logo_uri", "contacts"}
     with pytest.raises(Invalid) as refused:
-        admin.create({"client_name": "Bad", "grant_types": ["client_credentials"],
-                      "token_endpoint_auth_method": "none"}, ACTOR)
+        admin.create(ACTOR, {"client_name": "Bad", "grant_types": ["client_credentials"],
+                      "token_endpoint_auth_method": "none"})
     assert set(refused.value.errors) == {"grant_types"}
     with pytest.raises(Invalid) as refused:
-        admin.create({"client_name": "Bad", "redirect_uris": [REDIRECT_URI], "trusted": "yes"}, ACTOR)
+        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": [REDIRECT_URI], "trusted": "yes"})
     assert set(refused.value.errors) == {"trusted"}
 
 
 def test_create_returns_the_secret_once_and_stores_only_its_hash(pg, admin):
     client, secret = create(admin, {"client_name": "Web", "redirect_uris": [REDIRECT_URI], "trusted": True,
                                     "post_logout_redirect_uris": ["https://app.example/bye"]})
-    assert secret and client.trusted and client.version == 1
+    assert secret and client.trusted and client.version == 1 and client_version(client)
     with pg.services.db.session() as session:
         row = session.execute(text("SELECT * FROM clients WHERE client_id = :id"), {"id": client.client_id}).one()
     assert secret not in json.dumps([str(v) for v in row])
@@ -90,9 +91,9 @@ def test_create_returns_the_secret_once_and_stores_only_its_hash(pg, admin):
 def test_a_chosen_client_id_is_unique(admin):
     create(admin, service_metadata(client_id="reporting-job"))
     with pytest.raises(Duplicate):
-        admin.create(service_metadata(client_id="reporting-job"), ACTOR)
+        admin.create(ACTOR, service_metadata(client_id="reporting-job"))
     with pytest.raises(Invalid) as refused:
-        admin.create(service_metadata(client_id="has space"), ACTOR)
+        admin.create(ACTOR, service_metadata(client_id="has space"))
     assert set(refused.value.errors) == {"client_id"}
 
 
@@ -100,42 +101,43 @@ def test_list_pages_by_keyset_each_client_once(admin):
     made = [create(admin, service_metadata(client_name=f"Paged {n}"))[0].client_id for n in range(5)]
     seen, cursor = [], None
     while True:
-        page = admin.list(2, cursor)
+        page = admin.list(after=cursor, limit=2)
         assert len(page.items) <= 2
         seen += [c.client_id for c in page.items]
-        if page.next_cursor is None:
+        if page.next_key is None:
             break
-        cursor = page.next_cursor
+        cursor = page.next_key
     assert len(seen) == len(set(seen)) and [c for c in seen if c in made] == made
     for limit in (0, 501, "5", True):
         with pytest.raises(Invalid):
-            admin.list(limit)
-    with pytest.raises(Invalid):
-        admin.list(2, "not-a-cursor")
+            admin.list(limit=limit)
+    for after in (["not-a-date", "x"], ["2026-01-01T00:00:00"], [None, None], "text"):
+        with pytest.raises(Invalid):
+            admin.list(after=after, limit=2)
 
 
 def test_update_is_a_merge_patch_checked_like_a_registration(admin):
     client, _ = create(admin, {"client_name": "Patched", "redirect_uris": [REDIRECT_URI],
                                "client_uri": "https://app.example"})
-    updated = admin.update(client.client_id, {"client_name": "Renamed", "client_uri": None,
-                                              "grant_types": ["client_credentials"], "redirect_uris": []}, ACTOR)
+    updated = admin.update(ACTOR, client.client_id, {"client_name": "Renamed", "client_uri": None,
+                                              "grant_types": ["client_credentials"], "redirect_uris": []})
     assert updated.name == "Renamed" and "client_uri" not in updated.client_metadata
     assert updated.response_types == () and updated.version == client.version + 1
     with pytest.raises(Invalid) as refused:
-        admin.update(client.client_id, {"redirect_uris": ["http://app.example/cb"], "tos_uri": 3}, ACTOR)
+        admin.update(ACTOR, client.client_id, {"redirect_uris": ["http://app.example/cb"], "tos_uri": 3})
     assert set(refused.value.errors) == {"redirect_uris", "tos_uri"}
     with pytest.raises(Invalid) as refused:
-        admin.update(client.client_id, {"token_endpoint_auth_method": "none"}, ACTOR)
+        admin.update(ACTOR, client.client_id, {"token_endpoint_auth_method": "none"})
     assert set(refused.value.errors) == {"token_endpoint_auth_method"}
     with pytest.raises(NotFound):
-        admin.update("no-such-client", {"client_name": "x"}, ACTOR)
+        admin.update(ACTOR, "no-such-client", {"client_name": "x"})
 
 
 def test_update_refuses_a_stale_version_rfc9110_13_1_1(admin):
     client, _ = create(admin, service_metadata())
-    admin.update(client.client_id, {"client_name": "First"}, ACTOR, expected_version=client.version)
+    admin.update(ACTOR, client.client_id, {"client_name": "First"}, client_version(client))
     with pytest.raises(PreconditionFailed):
-        admin.update(client.client_id, {"client_name": "Second"}, ACTOR, expected_version=client.version)
+        admin.update(ACTOR, client.client_id, {"client_name": "Second"}, client_version(client))
     assert admin.get(client.client_id).name == "First"
 
 
@@ -147,8 +149,7 @@ def test_concurrent_updates_of_one_version_let_exactly_one_win(admin, pg):
         with pg.app.app_context():
             barrier.wait()
             try:
-                admin.update(client.client_id, {"client_name": f"Editor {n}"}, ACTOR,
-                             expected_version=client.version)
+                admin.update(ACTOR, client.client_id, {"client_name": f"Editor {n}"}, client_version(client))
                 outcomes.append("won")
             except PreconditionFailed:
                 outcomes.append("refused")
@@ -164,22 +165,22 @@ def test_concurrent_updates_of_one_version_let_exactly_one_win(admin, pg):
 
 def test_update_and_delete_are_audited_with_what_changed(pg, admin):
     client, _ = create(admin, service_metadata())
-    admin.update(client.client_id, {"client_name": "Audited", "trusted": True}, ACTOR)
+    admin.update(ACTOR, client.client_id, {"client_name": "Audited", "trusted": True})
     with pytest.raises(PreconditionFailed):
-        admin.delete(client.client_id, ACTOR, expected_version=client.version)
-    admin.delete(client.client_id, ACTOR)
+        admin.delete(ACTOR, client.client_id, client_version(client))
+    admin.delete(ACTOR, client.client_id)
     with pytest.raises(NotFound):
-        admin.delete(client.client_id, ACTOR)
+        admin.delete(ACTOR, client.client_id)
     actions = {e["action"]: e for e in audit_rows(pg, client.client_id)}
     assert set(actions) == {"client.created", "client.updated", "client.deleted"}
     assert actions["client.updated"]["details"]["changed"] == ["client_name", "trusted"]
-    assert all(ACTOR in json.dumps(e) for e in actions.values())
+    assert all(ACTOR.label in json.dumps(e) for e in actions.values())
 
 
 def test_rotated_secret_keeps_the_old_one_valid_during_the_grace_only_rfc9700_2_5(pg, admin):
     client, old = create(admin, service_metadata())
     assert token_status(pg, client.client_id, old) == 200
-    rotated, new = admin.rotate_secret(client.client_id, 3600, ACTOR)
+    rotated, new = admin.rotate_secret(ACTOR, client.client_id, 3600)
     remember_secret(new)
     assert new != old and rotated.previous_secret_live
     assert token_status(pg, client.client_id, new) == 200
@@ -195,11 +196,11 @@ def test_rotated_secret_keeps_the_old_one_valid_during_the_grace_only_rfc9700_2_
 
 def test_rotation_without_grace_refuses_the_old_secret_at_once_and_two_rotations_keep_two_secrets(pg, admin):
     client, first = create(admin, service_metadata())
-    _, second = admin.rotate_secret(client.client_id, 0, ACTOR)
+    _, second = admin.rotate_secret(ACTOR, client.client_id, 0)
     remember_secret(second)
     assert token_status(pg, client.client_id, first) == 401
-    _, third = admin.rotate_secret(client.client_id, 600, ACTOR)
-    _, fourth = admin.rotate_secret(client.client_id, 600, ACTOR)
+    _, third = admin.rotate_secret(ACTOR, client.client_id, 600)
+    _, fourth = admin.rotate_secret(ACTOR, client.client_id, 600)
     remember_secret(third, fourth)
     assert [token_status(pg, client.client_id, s) for s in (second, third, fourth)] == [401, 200, 200]
 
@@ -208,16 +209,16 @@ def test_rotation_refuses_what_it_cannot_do(admin):
     public, _ = create(admin, {"client_name": "SPA", "redirect_uris": [REDIRECT_URI],
                                "token_endpoint_auth_method": "none"})
     with pytest.raises(Invalid) as refused:
-        admin.rotate_secret(public.client_id, 60, ACTOR)
+        admin.rotate_secret(ACTOR, public.client_id, 60)
     assert set(refused.value.errors) == {"token_endpoint_auth_method"}
     client, _ = create(admin, service_metadata())
     for grace in (-1, 31 * 86400, "60", None):
         with pytest.raises(Invalid):
-            admin.rotate_secret(client.client_id, grace, ACTOR)
+            admin.rotate_secret(ACTOR, client.client_id, grace)
     with pytest.raises(PreconditionFailed):
-        admin.rotate_secret(client.client_id, 60, ACTOR, expected_version=client.version + 5)
+        admin.rotate_secret(ACTOR, client.client_id, 60, 'stale')
     with pytest.raises(NotFound):
-        admin.rotate_secret("no-such-client", 60, ACTOR)
+        admin.rotate_secret(ACTOR, "no-such-client", 60)
 
 
 def test_client_secret_jwt_assertions_with_the_previous_secret_verify_during_the_grace_rfc7523_2_2(pg, admin):
@@ -225,7 +226,7 @@ def test_client_secret_jwt_assertions_with_the_previous_secret_verify_during_the
     from joserfc.jwk import OctKey
 
     client, old = create(admin, service_metadata(token_endpoint_auth_method="client_secret_jwt"))
-    _, new = admin.rotate_secret(client.client_id, 3600, ACTOR)
+    _, new = admin.rotate_secret(ACTOR, client.client_id, 3600)
     remember_secret(new)
 
     def assertion_status(secret):
@@ -277,25 +278,25 @@ def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admi
 
 
 def test_keys_list_rotate_retire_revoke_audited(pg):
-    keys = KeyAdministration(pg.services.keys)
+    keys = KeyAdmin(pg.services)
     with pg.app.app_context():
         listed = {k.kid: k for k in keys.list()}
         current = next(k for k in listed.values() if k.state == "current" and k.alg == "RS256")
         assert current.published and current.as_dict()["created_at"].endswith("Z")
-        with pytest.raises(RotationTooEarly):
-            keys.rotate("RS256", ACTOR)  # the next key was published just now
-        kid = keys.rotate("RS256", ACTOR, force=True)
+        with pytest.raises(TooEarly):
+            keys.rotate(ACTOR, "RS256")  # the next key was published just now
+        kid = keys.rotate(ACTOR, "RS256", force=True)
         with pytest.raises(PreconditionFailed):
-            keys.rotate("RS256", ACTOR, expected_current=current.kid, force=True)
+            keys.rotate(ACTOR, "RS256", expected_current=current.kid, force=True)
         with pytest.raises(Invalid):
-            keys.rotate("HS256", ACTOR)
+            keys.rotate(ACTOR, "HS256")
         states = {k.kid: k.state for k in keys.list()}
         assert states[current.kid] == "retired" and states[kid] == "current"
-        keys.revoke(current.kid, ACTOR)
+        keys.revoke(ACTOR, current.kid)
         with pytest.raises(NotFound):
-            keys.revoke(current.kid, ACTOR)
+            keys.revoke(ACTOR, current.kid)
         with pytest.raises(NotFound):
-            keys.retire("no-such-kid", ACTOR)
+            keys.retire(ACTOR, "no-such-kid")
         assert {k.kid: k for k in keys.list()}[current.kid].published is False
     actions = [(e.action, e.details.get("kid")) for e in pg.services.audit_events.list(limit=20)]
     assert ("key.rotated", kid) in actions and ("key.revoked", current.kid) in actions

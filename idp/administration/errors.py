@@ -1,25 +1,42 @@
-"""What an administration operation refuses with (placeholder until the admin-api branch lands;
-the merge takes theirs)."""
+"""What an administrative operation can refuse, whichever surface (API, CLI, console) asked.
+
+The admin API maps them to RFC 9457 problem details (idp/admin/api/problems.py); the CLI prints them.
+"""
+
+from __future__ import annotations
 
 
 class AdminError(Exception):
-    def __init__(self, detail: str, errors: dict | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or {}
+    """Base of the refusals below; never raised itself."""
 
 
 class Invalid(AdminError):
-    """The input is wrong; errors names each wrong field."""
+    """Some fields are wrong: `errors` maps each field (or query parameter) to why."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in errors.items()))
+        self.errors = dict(errors)
 
 
 class NotFound(AdminError):
-    pass
+    def __init__(self, kind: str, ident: str):
+        super().__init__(f"no {kind} {ident}")
+        self.kind, self.ident = kind, ident
 
 
 class Duplicate(AdminError):
-    pass
+    """A value that must be unique (a user's email) is taken."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 class PreconditionFailed(AdminError):
-    """The object changed since the caller read it (If-Match)."""
+    """The resource changed since the caller read the version it names (a lost update prevented)."""
+
+    def __init__(self, message: str = "the resource was changed since you read it: read it again"):
+        super().__init__(message)
+
+
+Stale = PreconditionFailed

@@ -7,10 +7,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from idp.administration.errors import Invalid, NotFound, PreconditionFailed
+from idp.administration import Actor
+from idp.administration.errors import AdminError, Invalid, NotFound, PreconditionFailed
 from idp.observability import audit
 from idp.store.models import utcnow
-from idp.tokens.keys import PUBLISHED_STATES, SUPPORTED_ALGS, KeyManager
+from idp.tokens.keys import PUBLISHED_STATES, SUPPORTED_ALGS, RotationTooEarly
+
+
+class TooEarly(AdminError):
+    """The next key is younger than the JWKS cache lifetime: relying parties may not know it yet
+    (the admin API answers 409; force=True promotes it anyway)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,9 +44,11 @@ class KeyView:
                 "retired_at": when(self.retired_at), "retire_until": when(self.retire_until)}
 
 
-class KeyAdministration:
-    def __init__(self, keys: KeyManager):
-        self.keys = keys
+class KeyAdmin:
+    """Built on the services container (idp/services.py): `KeyAdmin(services)`."""
+
+    def __init__(self, services):
+        self.keys = services.keys
 
     def list(self) -> list[KeyView]:
         """Every stored key, by algorithm then age (public facts only)."""
@@ -53,30 +61,33 @@ class KeyAdministration:
         except RuntimeError:
             return None
 
-    def rotate(self, alg: str, actor: str, expected_current: str | None = None, force: bool = False) -> str:
+    def rotate(self, actor: Actor, alg: str, expected_current: str | None = None, force: bool = False) -> str:
         """Promote alg's next key; returns the kid that signs now.
 
         Rotates the key that signs when asked (or expected_current): two administrators who both
         decided to rotate produce one rotation, and the second is told (PreconditionFailed).
-        RotationTooEarly when the next key is younger than the JWKS cache lifetime, unless force."""
+        TooEarly when the next key is younger than the JWKS cache lifetime, unless force."""
         if alg not in SUPPORTED_ALGS:
-            raise Invalid(f"alg must be one of {', '.join(SUPPORTED_ALGS)}.", {"alg": "not a supported algorithm"})
+            raise Invalid({"alg": "one of " + ", ".join(SUPPORTED_ALGS)})
         previous = expected_current if expected_current is not None else self.current_kid(alg)
-        kid = self.keys.rotate(alg, expected_current=previous, force=force)
+        try:
+            kid = self.keys.rotate(alg, expected_current=previous, force=force)
+        except RotationTooEarly as exc:
+            raise TooEarly(str(exc)) from None
         if kid is None:
-            raise PreconditionFailed(f"{previous} no longer signs {alg}: the keys were rotated meanwhile.")
-        audit.record("key.rotated", actor=actor, alg=alg, kid=kid, previous_kid=previous, forced=force)
+            raise PreconditionFailed(f"{previous} no longer signs {alg}: the keys were rotated meanwhile")
+        audit.record("key.rotated", actor=actor.label, alg=alg, kid=kid, previous_kid=previous, forced=force)
         return kid
 
-    def retire(self, kid: str, actor: str) -> None:
+    def retire(self, actor: Actor, kid: str) -> None:
         """Stop signing with kid now; keep publishing it until what it signed has expired."""
-        self._end(kid, "retire", actor)
+        self._end(actor, kid, "retire")
 
-    def revoke(self, kid: str, actor: str) -> None:
+    def revoke(self, actor: Actor, kid: str) -> None:
         """Compromise: remove kid from the JWKS at once; every token it signed stops verifying."""
-        self._end(kid, "revoke", actor)
+        self._end(actor, kid, "revoke")
 
-    def _end(self, kid: str, action: str, actor: str) -> None:
-        if not getattr(self.keys, action)(kid):
-            raise NotFound(f"No live key {kid}.")
-        audit.record(f"key.{action}d", actor=actor, kid=kid)
+    def _end(self, actor: Actor, kid: str, action: str) -> None:
+        if not isinstance(kid, str) or len(kid) > 64 or not getattr(self.keys, action)(kid):
+            raise NotFound("live key", str(kid))
+        audit.record(f"key.{action}d", actor=actor.label, kid=kid)

@@ -6,10 +6,10 @@ import json
 
 import click
 
-from idp.administration.clients import MAX_LIMIT
-from idp.cli.common import ACTOR, load_services, refusals, request_like_context
+from idp.administration import MAX_LIMIT, Actor
+from idp.cli.common import load_services, refusals, request_like_context
 from idp.config import ConfigError
-from idp.oauth.client_metadata import client_administration
+from idp.oauth.client_metadata import client_admin
 
 
 @click.group()
@@ -61,8 +61,8 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scope, a
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()
     with refusals(), request_like_context(svc):
-        client, secret = client_administration(svc).create(
-            {k: v for k, v in requested.items() if v is not None}, actor=ACTOR)
+        client, secret = client_admin(svc).create(Actor.operator(),
+                                                  {k: v for k, v in requested.items() if v is not None})
     data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
             "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
             "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}
@@ -90,16 +90,16 @@ def clients_registration_token(expires, uses):
 
 @clients.command("list")
 def clients_list():
-    admin = client_administration(load_services())
-    cursor = None
+    admin = client_admin(load_services())
+    after = None
     while True:
-        page = admin.list(MAX_LIMIT, cursor)
+        page = admin.list(after=after, limit=MAX_LIMIT)
         for client in page.items:
             click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
                        f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
-        if page.next_cursor is None:
+        if page.next_key is None:
             return
-        cursor = page.next_cursor
+        after = page.next_key
 
 
 @clients.command("delete")
@@ -107,7 +107,7 @@ def clients_list():
 def clients_delete(client_id):
     svc = load_services()
     with refusals(), request_like_context(svc):
-        client_administration(svc).delete(client_id, actor=ACTOR)
+        client_admin(svc).delete(Actor.operator(), client_id)
     click.echo(f"deleted {client_id}")
 
 
@@ -125,7 +125,7 @@ def clients_rotate_secret(client_id, grace, as_json):
         raise click.UsageError(str(exc)) from None
     svc = load_services()
     with refusals(), request_like_context(svc):
-        client, secret = client_administration(svc).rotate_secret(client_id, grace_seconds, actor=ACTOR)
+        client, secret = client_admin(svc).rotate_secret(Actor.operator(), client_id, grace_seconds)
     until = client.previous_secret_expires_at if client.previous_secret_live else None
     if as_json:
         click.echo(json.dumps({"client_id": client_id, "client_secret": secret,

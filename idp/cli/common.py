@@ -45,9 +45,6 @@ def request_like_context(svc):
     wait_for_deliveries(timeout=60)
 
 
-ACTOR = "cli"  # who the audit trail says acted: an operator at the command line
-
-
 @contextlib.contextmanager
 def refusals():
     """What the administration layer refuses, as the command's error: a usage error for invalid
@@ -57,7 +54,6 @@ def refusals():
     try:
         yield
     except Invalid as exc:
-        fields = "; ".join(f"{name}: {detail}" for name, detail in exc.errors.items())
-        raise click.UsageError(f"{exc.detail} {fields}".strip()) from None
+        raise click.UsageError(str(exc)) from None
     except AdminError as exc:
-        raise click.ClickException(exc.detail) from None
+        raise click.ClickException(str(exc)) from None

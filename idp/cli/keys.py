@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from idp.cli.common import ACTOR, load_services, refusals, request_like_context
+from idp.administration import Actor
+from idp.cli.common import load_services, refusals, request_like_context
 
 
 @click.group()
@@ -30,10 +31,11 @@ def _when(value) -> str:
 
 def key_administration():
     """The services (for the audit trail's context) and the administration of their keys."""
-    from idp.administration.keys import KeyAdministration
+    from idp.administration.keys import KeyAdmin
 
     svc = load_services()
-    return svc, KeyAdministration(key_manager(svc))
+    key_manager(svc)
+    return svc, KeyAdmin(svc)
 
 
 @keys.command("list")
@@ -53,26 +55,25 @@ def keys_rotate(alg, if_current, force):
     """Promote next -> current, retire current, publish a new next.
 
     Rotates the key that signs when the command starts: two concurrent runs rotate once."""
-    from idp.administration.errors import PreconditionFailed
-    from idp.tokens.keys import RotationTooEarly
+    from idp.administration.errors import AdminError, PreconditionFailed
 
     svc, admin = key_administration()
     if_current = if_current if if_current is not None else admin.current_kid(alg)
     try:
         with request_like_context(svc):
-            kid = admin.rotate(alg, ACTOR, expected_current=if_current, force=force)
-    except RotationTooEarly as exc:
-        raise click.ClickException(str(exc)) from None
-    except PreconditionFailed:
+            kid = admin.rotate(Actor.operator(), alg, expected_current=if_current, force=force)
+    except PreconditionFailed:  # another run rotated it: the outcome asked for, not an error
         click.echo(f"not rotated: {if_current} no longer signs")
         return
+    except AdminError as exc:  # TooEarly
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{alg} now signs with {kid}")
 
 
 def _end_key(kid: str, action: str) -> None:
     svc, admin = key_administration()
     with refusals(), request_like_context(svc):
-        getattr(admin, action)(kid, ACTOR)
+        getattr(admin, action)(Actor.operator(), kid)
     click.echo(f"{action}d {kid}")
 
 

@@ -28,8 +28,8 @@ def admin_policy(svc) -> dict:
     return policy
 
 
-def client_administration(svc):
-    """The administration service for clients (admin API, `idp clients`), checked against admin_policy."""
-    from idp.administration.clients import ClientAdministration
+def client_admin(svc):
+    """The administration of clients (admin API, `idp clients`), checked against admin_policy."""
+    from idp.administration.clients import ClientAdmin
 
-    return ClientAdministration(svc.clients, svc.refresh_tokens, lambda: admin_policy(svc), svc.outbound)
+    return ClientAdmin(svc, lambda: admin_policy(svc))
