@@ -241,6 +241,9 @@ class Config:
     # Upstream federation (issue 5)
     providers: tuple[ProviderConfig, ...] = ()
     federation_timeout: float = 5.0
+    # admin API (issue 15): requests one admin client may make per window
+    admin_api_rate_limit: int = 600
+    admin_api_rate_window: int = 60
 
     @property
     def cookie_secure(self) -> bool:
@@ -322,6 +325,9 @@ class Config:
             smtp_timeout=parse_duration("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT", "5s")),
             email_from=env.get("EMAIL_FROM", cls.email_from).strip(),
             federation_timeout=parse_duration("FEDERATION_TIMEOUT", env.get("FEDERATION_TIMEOUT", "5s")),
+            # admin API (issue 15)
+            admin_api_rate_limit=_int("ADMIN_API_RATE_LIMIT", env.get("ADMIN_API_RATE_LIMIT", "600")),
+            admin_api_rate_window=parse_duration("ADMIN_API_RATE_WINDOW", env.get("ADMIN_API_RATE_WINDOW", "60s")),
         )
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))

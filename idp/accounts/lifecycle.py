@@ -97,6 +97,13 @@ class Accounts:
         self.notify(user, "reset_password", keep_trying_for=ttl, url=self._link("web.reset_password", token=token),
                     minutes=ttl // 60)
 
+    def send_set_password(self, user: UserView) -> None:
+        """An administrator made the account without a password: a link to choose one (the reset page)."""
+        ttl = self.config.password_reset_ttl
+        token = self._issue_link(user, RESET_PASSWORD, ttl)
+        self.notify(user, "set_password", keep_trying_for=ttl, url=self._link("web.reset_password", token=token),
+                    minutes=ttl // 60)
+
     def reset_password(self, token: str, new_password: str) -> UserView | None:
         """Use the link once; set the password; end every session and refresh-token family."""
         user_id = self.links.use(token, RESET_PASSWORD)

@@ -31,7 +31,7 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClaims
 from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 
-from idp.store.clients import INTERNAL_FIELDS
+from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 UNSUPPORTED = ("id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
@@ -93,11 +93,14 @@ def _safe_url(uri) -> bool:
                 and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))))
 
 
-def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
-    """The metadata to register, or InvalidMetadata naming what is wrong (RFC 7591 3.2.2)."""
+def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False) -> dict:
+    """The metadata to register, or InvalidMetadata naming what is wrong (RFC 7591 3.2.2).
+    Only an operator (operator=True: `idp clients create`, or the administration layer, which
+    checks who asks itself) may give a client the admin API's scopes."""
     if not isinstance(data, dict):
         refuse("body", "the body must be a JSON object")
-    problems = field_problems(data)
+    problems = [] if operator else admin_scope_problems(data)
+    problems += field_problems(data)
     wrong = {p.field for p in problems}
     clean = {k: v for k, v in data.items() if k not in wrong}
     metadata = {}
@@ -109,6 +112,14 @@ def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
     if metadata.get("subject_type") == "pairwise":
         check_sector(metadata, outbound)
     return metadata
+
+
+def admin_scope_problems(data: dict, already: str = "") -> list[MetadataProblem]:
+    """The admin scopes asked for beyond those the client already has (`already`) are refused."""
+    scope = data.get("scope")
+    if isinstance(scope, str) and (set(scope.split()) & set(ADMIN_SCOPES)) - set(already.split()):
+        return [MetadataProblem("scope", "the admin scopes are granted by an operator only")]
+    return []
 
 
 def field_problems(data: dict) -> list[MetadataProblem]:

@@ -110,7 +110,7 @@ class ClientAdmin:
         client_id = fields.pop("client_id", None)
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)):
             raise Invalid({"client_id": "1 to 64 of A-Z a-z 0-9 . _ ~ -"})
-        validated = self._validate(fields)
+        validated = self._validate(actor, fields)
         try:
             client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
                                                  client_id=client_id)
@@ -142,7 +142,7 @@ class ClientAdmin:
             elif name != "client_id":
                 merged[name] = value
         trusted = self._trusted(merged.pop("trusted", False))
-        validated = self._validate(merged)
+        validated = self._validate(actor, merged, current.scope)
         fields = client_policy.client_fields(validated)
         try:
             client = self.clients.update(
@@ -214,8 +214,14 @@ class ClientAdmin:
             raise Invalid({"trusted": "must be true or false"})
         return value
 
-    def _validate(self, fields: dict) -> dict:
+    def _validate(self, actor: Actor, fields: dict, current_scope: str = "") -> dict:
+        """Like a registration; the admin API's scopes only from an operator, or kept where an operator
+        gave them (an admin API client cannot mint admin clients)."""
+        problems = [] if actor.kind == "operator" else client_policy.admin_scope_problems(fields, current_scope)
         try:
-            return client_policy.validate(fields, self.server_metadata(), self.outbound)
+            validated = client_policy.validate(fields, self.server_metadata(), self.outbound, operator=True)
         except client_policy.InvalidMetadata as exc:
-            raise _invalid(exc) from None
+            problems += exc.problems
+        if problems:
+            raise _invalid(client_policy.InvalidMetadata(problems))
+        return validated

@@ -28,7 +28,9 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt"
 @click.option("--redirect-uri", "redirect_uris", multiple=True)
 @click.option("--public", is_flag=True, help="no secret; PKCE required (native and browser apps)")
 @click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(GRANT_TYPES))
-@click.option("--scope", default="openid profile email offline_access")
+@click.option("--scope", "scopes", multiple=True,
+              help="space-separated, or repeated (--scope admin:read --scope admin:write); "
+                   "default: openid profile email offline_access")
 @click.option("--token-endpoint-auth-method", "--auth-method", "auth_method", type=click.Choice(AUTH_METHODS),
               default=None, help="default client_secret_basic (none with --public)")
 @click.option("--jwks-uri", default=None, help="the client's public keys (private_key_jwt, request objects)")
@@ -42,10 +44,11 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt"
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
               help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
 @click.option("--json", "as_json", is_flag=True)
-def clients_create(name, client_id, redirect_uris, public, grant_types, scope, auth_method, jwks_uri,
+def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
                    post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, subject_type,
                    sector_identifier_uri, trusted, id_token_alg, as_json):
     """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
+    scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
         raise click.UsageError("--public means --token-endpoint-auth-method none")
     requested = {

@@ -11,6 +11,8 @@ import functools
 import hashlib
 import json
 
+from idp.admin.api import openapi as admin_api
+
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
@@ -49,6 +51,13 @@ _TOKEN_FORM = {"token": _STRING, "token_type_hint": {"type": "string", "enum": [
 
 
 def spec(issuer: str) -> dict:
+    document = _provider_spec(issuer)
+    document["paths"].update(admin_api.paths())  # /admin/api/v1 (issue 15)
+    document["components"]["schemas"].update(admin_api.schemas())
+    return document
+
+
+def _provider_spec(issuer: str) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "idp: OpenID Connect provider", "version": "1",

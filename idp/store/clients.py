@@ -26,6 +26,11 @@ from idp.store.models import (
 )
 
 
+# Scopes of the admin API (issue 15): only an operator grants them (`idp clients create --scope`),
+# and only the client_credentials grant carries them (idp/oauth/grants/client_credentials.py).
+ADMIN_SCOPES = ("admin:read", "admin:write")
+
+
 @dataclasses.dataclass(frozen=True)
 class OAuthClient:
     """An immutable snapshot of a client row implementing authlib's ClientMixin."""
@@ -61,9 +66,12 @@ class OAuthClient:
         return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
 
     def get_allowed_scope(self, scope):
+        """What a user may grant this client (authorization, consent, device flow): the client's
+        scopes but the admin ones, which no user's consent confers (RFC 6749 3.3: the server may
+        grant less than asked)."""
+        allowed = [s for s in self.scope.split() if s not in ADMIN_SCOPES]
         if not scope:
-            return self.scope
-        allowed = set(self.scope.split())
+            return " ".join(allowed)
         return " ".join(s for s in scope.split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri):

@@ -219,10 +219,15 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     request_id: Mapped[str | None] = mapped_column(String(128))
     details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    # who acted: "client:<id>" (an admin API client), "user:<id>" (an administrator), "cli" (an operator)
+    actor: Mapped[str | None] = mapped_column(String(128))
 
 
-Index("ix_audit_events_occurred_at", AuditEvent.occurred_at)
-Index("ix_audit_events_user_id_occurred_at", AuditEvent.user_id, AuditEvent.occurred_at)
+# Newest first under each filter, as keyset pages read them (migration 0008)
+Index("ix_audit_events_occurred_at_id", AuditEvent.occurred_at, AuditEvent.id)
+for _column in ("user_id", "client_id", "action", "actor"):
+    Index(f"ix_audit_events_{_column}_occurred_at_id", getattr(AuditEvent, _column), AuditEvent.occurred_at,
+          AuditEvent.id)
 
 
 # -- upstream federation (issue 5) ---------------------------------------------

@@ -5,14 +5,14 @@ clients are paged by (created_at, client_id); a client's active grants are count
 refresh_tokens by client_id.
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0013"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
