@@ -269,7 +269,8 @@ def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admi
     shown = json.loads(result.stdout)
     remember_secret(shown["client_secret"])
     assert shown["previous_secret_expires_at"] and shown["client_secret"] != old
-    assert token_status(pg, client.client_id, old) == 200 and token_status(pg, client.client_id, shown["client_secret"]) == 200
+    assert token_status(pg, client.client_id, old) == 200
+    assert token_status(pg, client.client_id, shown["client_secret"]) == 200
     entry = next(e for e in audit_rows(pg, client.client_id) if e["action"] == "client.secret_rotated")
     assert "cli" in json.dumps(entry)
     bad = subprocess.run([sys.executable, "-m", "idp.cli", "clients", "rotate-secret", client.client_id,

@@ -2,9 +2,9 @@
 
 Every write is checked exactly like a dynamic registration (client_policy), is audited
 (who, which client, which fields: never a secret) and, for a change of an existing client,
-is conditional on the version the caller read (ETag / If-Match): the store locks the row
-while it compares, so of two administrators editing one client the second is refused
-instead of silently undoing the first. A secret is returned once, by create and by
+is conditional on the version the caller read (ETag / If-Match): the store's UPDATE is
+conditional on that version too, so of two administrators editing one client the second
+is refused instead of silently undoing the first. A secret is returned once, by create and by
 rotate_secret; only its salted hash is kept.
 """
 
@@ -38,7 +38,7 @@ ADMIN_FIELDS = ("client_id", "trusted")
 
 
 def client_version(client: OAuthClient) -> str:
-    """Its ETag's value: the row's change counter (the store compares it under a row lock), and
+    """Its ETag's value: the row's change counter (every write of the row is conditional on it), and
     its creation, so that a client deleted and made again under its id never matches an old ETag."""
     return version_of(client.client_id, client.created_at.isoformat(), client.version)
 
@@ -126,12 +126,14 @@ class ClientAdmin:
         the caller read (None: unconditional, the CLI)."""
         changes = self._known(changes)
         current = self._current(client_id, version)
-        if changes.get("client_id", client_id) != client_id:
-            raise Invalid({"client_id": "cannot change"})
-        method = changes.get("token_endpoint_auth_method", current.token_endpoint_auth_method)
-        if method != current.token_endpoint_auth_method:
-            raise Invalid({"token_endpoint_auth_method": "cannot change (its credentials would not follow): "
-                                                         "create a new client"})
+        refused = {}
+        if changes.pop("client_id", client_id) != client_id:
+            refused["client_id"] = "cannot change"
+        if changes.get("token_endpoint_auth_method", current.token_endpoint_auth_method) \
+                != current.token_endpoint_auth_method:
+            refused["token_endpoint_auth_method"] = ("cannot change (its credentials would not follow): "
+                                                     "create a new client")
+            del changes["token_endpoint_auth_method"]
         merged = {k: v for k, v in client_policy.describe(current).items() if k != "client_id"}
         if "grant_types" in changes and "response_types" not in changes:
             merged.pop("response_types")  # derived again from the new grant types
@@ -139,10 +141,10 @@ class ClientAdmin:
         for name, value in changes.items():
             if value is None:
                 merged.pop(name, None)
-            elif name != "client_id":
+            else:
                 merged[name] = value
         trusted = self._trusted(merged.pop("trusted", False))
-        validated = self._validate(actor, merged, current.scope)
+        validated = self._validate(actor, merged, current.scope, refused)
         fields = client_policy.client_fields(validated)
         try:
             client = self.clients.update(
@@ -192,7 +194,7 @@ class ClientAdmin:
     # -- checks ----------------------------------------------------------------
     def _current(self, client_id: str, version: str | None) -> OAuthClient:
         """The client as it is now, if it is still the version the caller read; its row version is
-        what the store's write then compares, under a row lock."""
+        what the store's write is then conditional on."""
         current = self.get(client_id)
         check_version(version, client_version(current))
         return current
@@ -214,10 +216,13 @@ class ClientAdmin:
             raise Invalid({"trusted": "must be true or false"})
         return value
 
-    def _validate(self, actor: Actor, fields: dict, current_scope: str = "") -> dict:
+    def _validate(self, actor: Actor, fields: dict, current_scope: str = "", refused: dict | None = None) -> dict:
         """Like a registration; the admin API's scopes only from an operator, or kept where an operator
-        gave them (an admin API client cannot mint admin clients)."""
-        problems = [] if actor.kind == "operator" else client_policy.admin_scope_problems(fields, current_scope)
+        gave them (an admin API client cannot mint admin clients). refused: what the caller already
+        found wrong, reported with the rest."""
+        problems = [client_policy.MetadataProblem(name, detail) for name, detail in (refused or {}).items()]
+        if actor.kind != "operator":
+            problems += client_policy.admin_scope_problems(fields, current_scope)
         try:
             validated = client_policy.validate(fields, self.server_metadata(), self.outbound, operator=True)
         except client_policy.InvalidMetadata as exc:

@@ -10,6 +10,7 @@ import time
 
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from idp.plumbing.security import (
     check_client_secret,
@@ -207,8 +208,8 @@ class Clients:
     def update(self, client_id: str, expected_version: int | None = None, **fields) -> OAuthClient | None:
         """Replace registered metadata (RFC 7592 2.2); fields are Client columns (metadata as metadata_).
 
-        With expected_version, StaleVersion unless the row still has that version: the row is
-        locked while checked and written, so of two writers that read one version one wins."""
+        With expected_version, StaleVersion unless the row still has that version when written: of
+        two writers that read one version, one wins."""
         def change(row):
             if "metadata_" in fields:
                 kept = {k: v for k, v in (row.metadata_ or {}).items() if k in SHARED_SECRET_FIELDS}
@@ -218,19 +219,28 @@ class Clients:
         return self._change(client_id, expected_version, change)
 
     def _change(self, client_id: str, expected_version: int | None, change) -> OAuthClient | None:
-        with self.db.session() as session:
-            row = session.get(Client, client_id, with_for_update=True)
-            if row is None:
-                return None
-            if expected_version is not None and row.version != expected_version:
-                raise StaleVersion(f"client {client_id} is at version {row.version}, not {expected_version}")
-            change(row)
-            row.version = (row.version or 1) + 1
-            row.updated_at = utcnow()
-            session.flush()
-            view = _client_view(row)
+        """change(row), written only if the row is still at expected_version (and at the version read:
+        the mapper's version_id_col makes the UPDATE conditional), else StaleVersion."""
+        try:
+            with self.db.session() as session:
+                row = self._versioned(session, client_id, expected_version)
+                if row is None:
+                    return None
+                change(row)
+                row.updated_at = utcnow()
+                session.flush()
+                view = _client_view(row)
+        except StaleDataError:
+            raise StaleVersion(f"client {client_id} changed meanwhile") from None
         self._cache.pop(client_id, None)
         return view
+
+    @staticmethod
+    def _versioned(session, client_id: str, expected_version: int | None) -> Client | None:
+        row = session.get(Client, client_id)
+        if row is not None and expected_version is not None and row.version != expected_version:
+            raise StaleVersion(f"client {client_id} is at version {row.version}, not {expected_version}")
+        return row
 
     def rotate_secret(self, client_id: str, grace_seconds: int = 0,
                       expected_version: int | None = None) -> tuple[OAuthClient | None, str]:
@@ -286,13 +296,14 @@ class Clients:
             return [_client_view(r) for r in session.scalars(query).all()]
 
     def delete(self, client_id: str, expected_version: int | None = None) -> bool:
-        with self.db.session() as session:
-            row = session.get(Client, client_id, with_for_update=True)
-            if row is None:
-                return False
-            if expected_version is not None and row.version != expected_version:
-                raise StaleVersion(f"client {client_id} is at version {row.version}, not {expected_version}")
-            session.delete(row)
+        try:
+            with self.db.session() as session:
+                row = self._versioned(session, client_id, expected_version)
+                if row is None:
+                    return False
+                session.delete(row)
+        except StaleDataError:
+            raise StaleVersion(f"client {client_id} changed meanwhile") from None
         self._cache.pop(client_id, None)
         return True
 

@@ -61,6 +61,8 @@ class Client(Base):
     previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
     previous_secret_salt: Mapped[str | None] = mapped_column(String(64))
     previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Every ORM write is `UPDATE … WHERE version = <read>` (StaleDataError when another came first).
+    __mapper_args__ = {"version_id_col": version}
 
 
 Index("ix_clients_created_at_client_id", Client.created_at, Client.client_id)
