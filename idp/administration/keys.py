@@ -11,7 +11,7 @@ from idp.administration import Actor
 from idp.administration.errors import AdminError, Invalid, NotFound, PreconditionFailed
 from idp.observability import audit
 from idp.store.models import utcnow
-from idp.tokens.keys import PUBLISHED_STATES, SUPPORTED_ALGS, RotationTooEarly
+from idp.tokens.keys import PUBLISHED_STATES, RotationTooEarly
 
 
 class TooEarly(AdminError):
@@ -67,8 +67,8 @@ class KeyAdmin:
         Rotates the key that signs when asked (or expected_current): two administrators who both
         decided to rotate produce one rotation, and the second is told (PreconditionFailed).
         TooEarly when the next key is younger than the JWKS cache lifetime, unless force."""
-        if alg not in SUPPORTED_ALGS:
-            raise Invalid({"alg": "one of " + ", ".join(SUPPORTED_ALGS)})
+        if alg not in self.keys.algs:  # rotating another would start signing with it (KEY_ALGORITHMS)
+            raise Invalid({"alg": "one of the configured KEY_ALGORITHMS: " + ", ".join(self.keys.algs)})
         previous = expected_current if expected_current is not None else self.current_kid(alg)
         try:
             kid = self.keys.rotate(alg, expected_current=previous, force=force)
