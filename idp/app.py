@@ -71,6 +71,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
     from idp import i18n
     from idp.admin.api import bp as admin_api_bp
+    from idp.admin.api import clients, keys  # noqa: F401  (their routes join admin_api_bp: issue 15)
     from idp.admin.console import bp as admin_console_bp
     from idp.oauth.blueprint import bp as oauth_bp
     from idp.oauth.server import build_server

@@ -12,6 +12,7 @@ import hashlib
 import json
 
 from idp.admin.api import openapi as admin_api
+from idp.admin.api import openapi_clients as admin_api_clients
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -54,6 +55,8 @@ def spec(issuer: str) -> dict:
     document = _provider_spec(issuer)
     document["paths"].update(admin_api.paths())  # /admin/api/v1 (issue 15)
     document["components"]["schemas"].update(admin_api.schemas())
+    document["paths"].update(admin_api_clients.paths())  # its clients and keys
+    document["components"]["schemas"].update(admin_api_clients.schemas())
     return document
 
 

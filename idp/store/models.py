@@ -54,6 +54,18 @@ class Client(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     # RFC 7592: SHA-256 of the registration access token of a dynamically registered client.
     registration_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic concurrency (admin API ETag / If-Match): incremented by every change (migration 0013).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # After a secret rotation the previous secret stays valid until previous_secret_expires_at.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_salt: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Every ORM write is `UPDATE … WHERE version = <read>` (StaleDataError when another came first).
+    __mapper_args__ = {"version_id_col": version}
+
+
+Index("ix_clients_created_at_client_id", Client.created_at, Client.client_id)
 
 
 class PairwiseSubject(Base):
@@ -107,6 +119,9 @@ class RefreshToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # RFC 9449 5: a public client's refresh token is bound to its DPoP key (thumbprint).
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+
+
+Index("ix_refresh_tokens_client_id", RefreshToken.client_id)
 
 
 class Revocation(Base):

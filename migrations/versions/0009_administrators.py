@@ -1,14 +1,14 @@
 """administrators: who may use the web admin console (issue 15)
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
