@@ -104,9 +104,7 @@ FR: dict[str, str] = {
     "Secret and deletion": "Secret et suppression",
     "Rotate the secret": "Renouveler le secret",
     "Delete the client": "Supprimer le client",
-    "%(uri)s is not an acceptable redirect URI: absolute, no fragment, https except for loopback.":
-        "%(uri)s n’est pas une URI de redirection acceptable : absolue, sans fragment, en https sauf pour "
-        "l’adresse locale.",
+    "The client was not saved: %(reasons)s": "Le client n’a pas été enregistré : %(reasons)s",
     "Rotate the secret of %(name)s?": "Renouveler le secret de %(name)s ?",
     "The current secret of %(name)s stops working at once: the application needs the new one before it can get "
     "tokens again.":

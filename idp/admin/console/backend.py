@@ -1,10 +1,10 @@
 """The one place the console reaches the domain and the storage below it.
 
-Every page calls these functions and nothing else. Users and the audit trail go through the
-administration service layer (idp/administration: UserAdmin, AuditAdmin), which validates, audits
-and names the acting administrator; clients and keys still use their repositories here until
-idp/administration/clients.py and keys.py are merged (then only this module changes). Every change
-is audited with the administrator as `actor`.
+Every page calls these functions and nothing else. Users, clients, keys and the audit trail go
+through the administration service layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin,
+AuditAdmin), which validates, audits and names the acting administrator (`actor`); what it has no
+operation for (ending a user's sessions, revoking one grant, the overview's counts, the console's
+own client) is done here, audited the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ import datetime as dt
 from idp.accounts.connected_apps import revoke_app
 from idp.administration import Actor, Invalid, NotFound, Page
 from idp.administration.audit import AuditAdmin
+from idp.administration.clients import ClientAdmin
+from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
 from idp.administration.users import UserAdmin
+from idp.oauth.client_metadata import client_admin
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import hash_client_secret, random_token
@@ -66,10 +69,9 @@ def overview() -> Overview:
 
 
 def next_rotations() -> list[tuple[str, dt.datetime | None]]:
-    keys = services().keys
-    interval = keys.rotation_interval
-    return [(row.alg, (row.promoted_at or row.created_at) + dt.timedelta(seconds=interval) if interval > 0 else None)
-            for row in keys.list_keys() if row.state == "current"]
+    interval = key_rotation_interval()
+    return [(key.alg, (key.promoted_at or key.created_at) + dt.timedelta(seconds=interval) if interval > 0 else None)
+            for key in signing_keys() if key.state == "current"]
 
 
 # -- users -------------------------------------------------------------------
@@ -129,48 +131,54 @@ def delete_user(admin, target) -> None:
 
 
 # -- clients -----------------------------------------------------------------
-def clients() -> list:
-    return services().clients.list()
+def _clients() -> ClientAdmin:
+    return client_admin(services())
+
+
+def clients(after: list | None, limit: int) -> Page:
+    """Oldest first, a keyset page at a time (a cursor not of this list: the first page)."""
+    try:
+        return _clients().list(after=after, limit=limit)
+    except Invalid:
+        return _clients().list(limit=limit)
 
 
 def client(client_id: str):
-    return services().clients.get(client_id)
+    try:
+        return _clients().get(client_id)
+    except NotFound:
+        return None
 
 
 def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
-    """Returns (client, secret shown once) or raises Conflict."""
-    created, secret = services().clients.create(name, redirect_uris, public=public, scope=scope)
-    audit.record("client.created", client_id=created.client_id, actor=actor(admin).label)
-    return created, secret
+    """(client, secret shown once); Invalid names each wrong field (checked like a registration)."""
+    fields = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
+              "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+              "grant_types": ["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"]}
+    return _clients().create(actor(admin), fields)
 
 
 def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str):
-    updated = services().clients.update(client_id, name=name, redirect_uris=redirect_uris, scope=scope)
-    if updated is not None:
-        audit.record("client.updated", client_id=client_id, actor=actor(admin).label)
-    return updated
+    """Raises Invalid (each wrong field), NotFound."""
+    return _clients().update(actor(admin), client_id, {"client_name": name, "redirect_uris": redirect_uris,
+                                                       "scope": scope})
 
 
 def rotate_client_secret(admin, target) -> str | None:
-    """A new secret (the old one stops working at once), or None for a client that has no shared secret."""
-    if target.token_endpoint_auth_method not in ("client_secret_basic", "client_secret_post"):
+    """A new secret (the old one stops working at once), or None for a client without a shared secret."""
+    try:
+        return _clients().rotate_secret(actor(admin), target.client_id, grace_seconds=0)[1]
+    except Invalid:
         return None
-    secret, salt = random_token(32), random_token(16)
-    services().clients.update(target.client_id, secret_hash=hash_client_secret(secret, salt), secret_salt=salt)
-    audit.record("client.secret_rotated", client_id=target.client_id, actor=actor(admin).label)
-    return secret
 
 
-def delete_client(admin, client_id: str) -> bool:
-    deleted = services().clients.delete(client_id)
-    if deleted:
-        audit.record("client.deleted", client_id=client_id, actor=actor(admin).label)
-    return deleted
+def delete_client(admin, client_id: str) -> None:
+    _clients().delete(actor(admin), client_id)
 
 
 # -- keys --------------------------------------------------------------------
 def signing_keys() -> list:
-    return services().keys.list_keys()
+    return KeyAdmin(services()).list()
 
 
 def signing_algs() -> tuple[str, ...]:
@@ -181,11 +189,9 @@ def key_rotation_interval() -> int:
     return services().keys.rotation_interval
 
 
-def rotate_key(admin, alg: str, force: bool) -> str | None:
-    """The new current kid; raises idp.tokens.keys.RotationTooEarly unless forced."""
-    kid = services().keys.rotate(alg, force=force)
-    audit.record("key.rotated", actor=actor(admin).label, alg=alg, kid=kid, forced=force)
-    return kid
+def rotate_key(admin, alg: str, force: bool) -> str:
+    """The new current kid; raises TooEarly unless forced, PreconditionFailed when someone rotated first."""
+    return KeyAdmin(services()).rotate(actor(admin), alg, force=force)
 
 
 # -- audit -------------------------------------------------------------------

@@ -14,7 +14,7 @@ from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import KeyRotateForm
 from idp.admin.console.pages import confirmation, confirmed, utc
 from idp.i18n import gettext as _
-from idp.tokens.keys import RotationTooEarly
+from idp.administration import PreconditionFailed
 
 STATE_ORDER = {"next": 0, "current": 1, "retired": 2, "revoked": 3}
 
@@ -59,7 +59,9 @@ def key_rotate():
                             button=_("Rotate"), **ask)
     try:
         backend.rotate_key(g.admin, alg, force)
-    except RotationTooEarly:
+    except PreconditionFailed:
+        return redirect(url_for("admin.keys"))  # another administrator rotated it a moment ago: show the keys now
+    except backend.TooEarly:
         ask["fields"]["force"] = "yes"
         return confirmation(form, question=_(ROTATE_TOO_EARLY_QUESTION),
                             button=_("Rotate anyway"), **ask)
