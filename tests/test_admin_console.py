@@ -212,3 +212,16 @@ def test_user_pages_follow_the_keyset_cursor(idp):
     assert 'rel="next"' not in second.text
     garbled = browser.go(idp.endpoint(f"/admin/users?q={prefix}&after=not-a-cursor"))
     assert garbled.status_code == 200 and emails[0] in garbled.text
+
+
+def test_a_client_with_a_bad_redirect_uri_is_refused_naming_the_field_rfc7591_3_2_2(idp):
+    admin, secret = make_admin(idp)
+    browser = Browser(idp)
+    enter_console(browser, admin, secret)
+    form = browser.go(idp.endpoint("/admin/clients/new"))
+    before = len(idp.services.clients.list())
+    refused = post_form(browser, "/admin/clients/new", form, name="Plain HTTP", scope="openid",
+                        redirect_uris="http://rp.example.com/callback")
+    assert refused.status_code == 400
+    assert "The client was not saved" in refused.text and "redirect_uris" in refused.text
+    assert len(idp.services.clients.list()) == before

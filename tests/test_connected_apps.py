@@ -47,4 +47,4 @@ def test_revoking_without_the_csrf_token_changes_nothing(idp, client, user):
                          {"client_id": client.client_id, "confirmed": "yes"})
     assert refused.status_code == 400
     assert idp.services.consents.covers(user.id, client.client_id, {"openid"})
-    assert idp.services.connected_apps.families(user.id, client.client_id)
+    assert [app.client_id for app in idp.services.connected_apps.for_user(user.id)] == [client.client_id]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from idp.signin import backchannel
+from idp.store.user_grants import UserGrants
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,10 +19,12 @@ class Revoked:
 
 
 def revoke_app(svc, user_id: str, client_id: str) -> Revoked:
-    families = svc.connected_apps.families(user_id, client_id)
+    grants = UserGrants(svc.db)
+    grant = grants.get(user_id, client_id)
+    families = grant.families if grant else ()
     for family_id in families:
         svc.tokens.revoke_grant(family_id)
-    consent = svc.connected_apps.forget_consent(user_id, client_id)
+    consent = grants.forget_consent(user_id, client_id)
     # One logout token per session the client has an ID token of (with its sid), else one for the user.
     sids = svc.sessions.sids_at(user_id, client_id) or [None]
     sent = [backchannel.notify(svc, user_id, sid, [client_id]) for sid in sids]

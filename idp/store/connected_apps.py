@@ -3,7 +3,7 @@ account page's "connected apps" and the admin console's grants of a user.
 
 A client is connected when the user's consent to it is remembered or when a refresh-token
 family of the user and that client can still be used (trusted first-party clients skip consent
-but hold refresh tokens all the same).
+but hold refresh tokens all the same). Revoking one goes through idp/store/user_grants.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from idp.store.db import Database
 from idp.store.models import Client, Consent, RefreshToken, utcnow
@@ -54,17 +54,3 @@ class ConnectedApps:
             apps.append(ConnectedApp(client_id, names.get(client_id, client_id), tuple(sorted(scopes)),
                                      consent.updated_at if consent else first, count))
         return sorted(apps, key=lambda app: app.client_name.lower())
-
-    def families(self, user_id: str, client_id: str) -> list[str]:
-        """The user's refresh-token families at that client that can still be used."""
-        with self.db.session() as session:
-            return list(session.scalars(
-                select(RefreshToken.family_id).distinct()
-                .where(RefreshToken.user_id == user_id, RefreshToken.client_id == client_id,
-                       *self._live_families())).all())
-
-    def forget_consent(self, user_id: str, client_id: str) -> bool:
-        """The next authorization request of that client asks for consent again."""
-        with self.db.session() as session:
-            return session.execute(delete(Consent).where(Consent.user_id == user_id,
-                                                         Consent.client_id == client_id)).rowcount == 1
