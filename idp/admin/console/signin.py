@@ -38,7 +38,6 @@ LOGIN_TTL = 600  # seconds from /admin/login to the callback
 CONSOLE_SESSION_SECONDS = 3600  # administrators sign in again every hour (OWASP ASVS 3.3)
 OPEN_ENDPOINTS = {"admin.login", "admin.callback"}
 SAFE_NEXT = re.compile(r"/admin(/[A-Za-z0-9_\-/]*)?(\?[A-Za-z0-9_\-=&%.+]*)?")
-_registered: set[int] = set()
 
 
 def safe_next(value: str | None) -> str:
@@ -76,16 +75,10 @@ def refused(user_id: str | None, reason: str, status: int = 403):
 
 @bp.get("/login")
 def login():
-    ensure_registered()
+    # Checked at each sign-in, not once per process: a console client deleted or changed (through
+    # the admin API, say) is put back before the browser is sent to /authorize. Idempotent.
+    backend.ensure_console_client()
     return authorization_redirect(safe_next(request.args.get("next")), step_up=False)
-
-
-def ensure_registered() -> None:
-    """The console's client, registered at first use in each process (idempotent across replicas)."""
-    app_id = id(current_app._get_current_object())
-    if app_id not in _registered:
-        backend.ensure_console_client()
-        _registered.add(app_id)
 
 
 def authorization_redirect(next_page: str, step_up: bool):
