@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from idp.admin.api.framework import PREFIX as ADMIN_API_PREFIX
+from idp.admin.api.problems import for_status as admin_problem
 from idp.config import Config
 from idp.oauth.published import PublishedDocuments
 from idp.observability.logs import install_request_id
@@ -68,6 +70,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                                                   config.cookie_secure)
 
     from idp import i18n
+    from idp.admin.api import bp as admin_api_bp
+    from idp.admin.api import clients, keys  # noqa: F401  (their routes join admin_api_bp: issue 15)
+    from idp.admin.console import bp as admin_console_bp
     from idp.oauth.blueprint import bp as oauth_bp
     from idp.oauth.server import build_server
     from idp.ops import bp as ops_bp
@@ -80,6 +85,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(oauth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(ops_bp)
+    csrf.exempt(admin_api_bp)  # bearer tokens, never a browser session (issue 15)
+    app.register_blueprint(admin_api_bp)
+    app.register_blueprint(admin_console_bp)
 
     install_request_id(app)
     count_sessions_with(count_active_sessions)
@@ -102,6 +110,8 @@ def wants_json() -> bool:
 
 def install_error_handlers(app: Flask) -> None:
     def respond(status: int, error: str, description: str):
+        if request.path.startswith(ADMIN_API_PREFIX):
+            return admin_problem(status, description)  # RFC 9457, as every admin API answer
         if wants_json():
             response = jsonify(error=error, error_description=description)
             response.status_code = status

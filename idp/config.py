@@ -245,6 +245,9 @@ class Config:
     # deployment or a Cluster, see idp/store/redis_client.py); a replica for lag-tolerant reads.
     redis_sentinel_password: str = ""
     database_read_url: str = ""
+    # admin API (issue 15): requests one admin client may make per window
+    admin_api_rate_limit: int = 600
+    admin_api_rate_window: int = 60
 
     @property
     def cookie_secure(self) -> bool:
@@ -326,6 +329,9 @@ class Config:
             smtp_timeout=parse_duration("SMTP_TIMEOUT", env.get("SMTP_TIMEOUT", "5s")),
             email_from=env.get("EMAIL_FROM", cls.email_from).strip(),
             federation_timeout=parse_duration("FEDERATION_TIMEOUT", env.get("FEDERATION_TIMEOUT", "5s")),
+            # admin API (issue 15)
+            admin_api_rate_limit=_int("ADMIN_API_RATE_LIMIT", env.get("ADMIN_API_RATE_LIMIT", "600")),
+            admin_api_rate_window=parse_duration("ADMIN_API_RATE_WINDOW", env.get("ADMIN_API_RATE_WINDOW", "60s")),
         )
         values.update(  # high availability
             redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),

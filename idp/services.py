@@ -16,8 +16,10 @@ from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
 from idp.signin.sessions import UserSessions
 from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
+from idp.store.administrators import Administrators
 from idp.store.audit_events import AuditEvents
 from idp.store.clients import Clients, InitialAccessTokens
+from idp.store.connected_apps import ConnectedApps
 from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, make_store
@@ -53,6 +55,9 @@ class Services:
     # upstream federation
     federated: FederatedIdentities
     connectors: dict[str, Connector]
+    # admin console (issue 15)
+    administrators: Administrators
+    connected_apps: ConnectedApps
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -116,4 +121,6 @@ def build_services(config: Config) -> Services:
         pairwise=PairwiseSubjects(db),
         federated=FederatedIdentities(db),
         connectors=build_connectors(config.providers, config.federation_timeout),
+        administrators=Administrators(db),
+        connected_apps=ConnectedApps(db),
     )

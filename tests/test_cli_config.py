@@ -34,8 +34,10 @@ def test_users_create_from_stdin_and_list(cli_env):
     assert created.returncode == 0, created.stderr
     listed = run(["users", "list"], cli_env)
     assert "ops@example.com" in listed.stdout
-    duplicate = run(["users", "create", "--email", "ops@example.com", "--password", "x"], cli_env)
+    duplicate = run(["users", "create", "--email", "ops@example.com", "--password", "another-s3cret"], cli_env)
     assert duplicate.returncode != 0 and "exists" in duplicate.stderr
+    weak = run(["users", "create", "--email", "weak@example.com", "--password", "x"], cli_env)
+    assert weak.returncode != 0 and "at least 12 characters" in weak.stderr  # the policy, as the admin API
 
 
 def test_clients_create_prints_the_secret_once_and_stores_only_its_hash(cli_env):

@@ -5,6 +5,7 @@ does not allow (status, content type, headers, body schema)."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 import requests
@@ -19,6 +20,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from .admin_api import admin_session
 from .conftest import Browser
 from .test_code_flow import run_code_flow
 
@@ -35,14 +37,16 @@ def credentials(idp):
     client = dataclasses.replace(client, client_metadata={"secret": secret})
     _, _, token, _, _ = run_code_flow(idp, Browser(idp), client, idp.create_user())
     basic = base64.b64encode(f"{client.client_id}:{secret}".encode()).decode()
-    return {"basic": f"Basic {basic}", "bearer": f"Bearer {token['access_token']}"}
+    admin = admin_session(idp)  # an operator-made admin client's own token (issue 15)
+    return {"basic": f"Basic {basic}", "bearer": f"Bearer {token['access_token']}",
+            "admin": admin.http.headers["Authorization"]}
 
 
 def test_openapi_json_is_a_valid_openapi_3_1_document(idp):
     document = requests.get(idp.endpoint("/openapi.json"), timeout=5).json()
     validate(document)
     assert document["openapi"] == "3.1.0" and document["servers"] == [{"url": idp.url}]
-    routes = {rule.rule for rule in idp.app.url_map.iter_rules()}
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in idp.app.url_map.iter_rules()}
     assert set(document["paths"]) <= routes  # nothing described that the app does not serve
 
 
@@ -52,15 +56,22 @@ def test_api_conforms_to_its_openapi_description(idp, credentials):
     scheme = {"/userinfo": "bearer", "/token": "basic", "/introspect": "basic", "/revoke": "basic"}
     operations = [result.ok() for result in schemathesis.openapi.from_url(idp.url + "/openapi.json")
                   .get_all_operations()]
-    assert {"POST /token", "GET /userinfo", "POST /introspect", "POST /revoke"} <= {op.label for op in operations}
+    assert {"POST /token", "GET /userinfo", "POST /introspect", "POST /revoke", "GET /admin/api/v1/users",
+            "PATCH /admin/api/v1/users/{user_id}"} <= {op.label for op in operations}
 
+    admin_statuses = []
     for operation in operations:
-        headers = {"Authorization": credentials[scheme[operation.path]]} if operation.path in scheme else {}
+        kind = "admin" if operation.path.startswith("/admin/api/") else scheme.get(operation.path)
+        headers = {"Authorization": credentials[kind]} if kind else {}
 
         @given(case=operation.as_strategy())
         @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                   database=None)
         def conforms(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            if kind == "admin":
+                admin_statuses.append(response.status_code)
 
         conforms()
+    # the admin API was exercised with its token, not only refused at the door (RFC 6750 3.1)
+    assert any(200 <= status < 300 for status in admin_statuses) and 401 not in admin_statuses

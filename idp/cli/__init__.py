@@ -1,7 +1,8 @@
-"""The `idp` command: demo, serve, db, users, clients, mail, audit, keys — one module per group."""
+"""The `idp` command: demo, serve, db, users, clients, mail, audit, keys, admins — one module per group."""
 
 import click
 
+from idp.cli.admins import admins
 from idp.cli.audit import audit
 from idp.cli.clients import clients
 from idp.cli.db import db
@@ -24,6 +25,7 @@ main.add_command(clients)
 main.add_command(mail)
 main.add_command(audit)
 main.add_command(keys)
+main.add_command(admins)
 
 
 if __name__ == "__main__":

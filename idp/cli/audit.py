@@ -7,6 +7,7 @@ import json
 
 import click
 
+from idp.administration import MAX_LIMIT
 from idp.cli.common import (
     load_services,
 )
@@ -39,12 +40,18 @@ def parse_since(value: str | None) -> dt.datetime | None:
 
 @audit.command("list")
 @click.option("--since", help="ISO date/time (UTC) or an age: 15m, 24h, 7d")
+@click.option("--until", help="ISO date/time (UTC): events before it")
 @click.option("--user", help="user id or email")
+@click.option("--client", "client_id", help="client id")
 @click.option("--action", help="e.g. login.failed")
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--actor", help="who acted: client:<id>, user:<id> or cli")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
-def audit_list(since, user, action, limit, as_json):
-    """Audit events, newest first."""
+def audit_list(since, until, user, client_id, action, actor, limit, as_json):
+    """Audit events, newest first (as the admin API's /audit-events lists them)."""
+    from idp.administration import AdminError
+    from idp.administration.audit import AuditAdmin
+
     svc = load_services()
     user_id = user
     if user and "@" in user:
@@ -52,10 +59,16 @@ def audit_list(since, user, action, limit, as_json):
         if found is None:
             raise click.ClickException(f"no user {user}")
         user_id = found.id
-    for entry in svc.audit_events.list(since=parse_since(since), user_id=user_id, action=action, limit=limit):
+    try:
+        page = AuditAdmin(svc).list(since=parse_since(since), until=until, user_id=user_id, client_id=client_id,
+                                    action=action, actor=actor, limit=limit)
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
+    for entry in page.items:
         if as_json:
             click.echo(json.dumps(entry.as_dict(), sort_keys=True))
             continue
         details = " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))
+        by = f"  by={entry.actor}" if entry.actor else ""
         click.echo(f"{entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
-                   f"client={entry.client_id or '-'}  ip={entry.ip or '-'}  {details}".rstrip())
+                   f"client={entry.client_id or '-'}  ip={entry.ip or '-'}{by}  {details}".rstrip())

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import click
-from authlib.oauth2.base import OAuth2Error
 
-from idp.cli.common import (
-    load_services,
-)
+from idp.administration import MAX_LIMIT, Actor
+from idp.cli.common import load_services, refusals, request_like_context
 from idp.config import ConfigError
+from idp.oauth.client_metadata import client_admin
 
 
 @click.group()
@@ -25,10 +24,13 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt"
 
 @clients.command("create")
 @click.option("--name", required=True)
+@click.option("--client-id", default=None, help="default: a random one")
 @click.option("--redirect-uri", "redirect_uris", multiple=True)
 @click.option("--public", is_flag=True, help="no secret; PKCE required (native and browser apps)")
 @click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(GRANT_TYPES))
-@click.option("--scope", default="openid profile email offline_access")
+@click.option("--scope", "scopes", multiple=True,
+              help="space-separated, or repeated (--scope admin:read --scope admin:write); "
+                   "default: openid profile email offline_access")
 @click.option("--token-endpoint-auth-method", "--auth-method", "auth_method", type=click.Choice(AUTH_METHODS),
               default=None, help="default client_secret_basic (none with --public)")
 @click.option("--jwks-uri", default=None, help="the client's public keys (private_key_jwt, request objects)")
@@ -42,35 +44,28 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt"
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
               help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
 @click.option("--json", "as_json", is_flag=True)
-def clients_create(name, redirect_uris, public, grant_types, scope, auth_method, jwks_uri, post_logout_redirect_uris,
-                   backchannel_logout_uri, require_par, dpop_bound, subject_type, sector_identifier_uri, trusted,
-                   id_token_alg, as_json):
-    """Validated like a dynamic registration (oauth/client_metadata.py), except that any scope is allowed."""
-    from idp.oauth import client_metadata
-    from idp.oauth.endpoints.discovery import metadata as server_metadata
-
+def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
+                   post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, subject_type,
+                   sector_identifier_uri, trusted, id_token_alg, as_json):
+    """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
+    scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
         raise click.UsageError("--public means --token-endpoint-auth-method none")
     requested = {
-        "client_name": name, "redirect_uris": list(redirect_uris), "scope": scope,
+        "client_id": client_id, "client_name": name, "redirect_uris": list(redirect_uris), "scope": scope,
         "grant_types": list(grant_types) or (["authorization_code", "refresh_token"] if redirect_uris or public
                                              else ["client_credentials"]),
         "token_endpoint_auth_method": "none" if public else (auth_method or "client_secret_basic"),
         "jwks_uri": jwks_uri, "post_logout_redirect_uris": list(post_logout_redirect_uris) or None,
         "backchannel_logout_uri": backchannel_logout_uri, "id_token_signed_response_alg": id_token_alg,
         "require_pushed_authorization_requests": require_par or None, "dpop_bound_access_tokens": dpop_bound or None,
-        "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri,
+        "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri, "trusted": trusted,
     }
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()
-    policy = server_metadata(svc.config, svc.keys.signing_algs())
-    policy.pop("scopes_supported")  # operators may give service clients their own API scopes
-    try:
-        validated = client_metadata.validate({k: v for k, v in requested.items() if v is not None}, policy,
-                                             svc.outbound)
-    except OAuth2Error as exc:
-        raise click.UsageError(f"{exc.error}: {exc.description}") from None
-    client, secret = svc.clients.create(**client_metadata.client_fields(validated), trusted=trusted)
+    with refusals(), request_like_context(svc):
+        client, secret = client_admin(svc).create(Actor.operator(),
+                                                  {k: v for k, v in requested.items() if v is not None})
     data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
             "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
             "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}
@@ -98,14 +93,47 @@ def clients_registration_token(expires, uses):
 
 @clients.command("list")
 def clients_list():
-    for client in load_services().clients.list():
-        click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
-                   f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
+    admin = client_admin(load_services())
+    after = None
+    while True:
+        page = admin.list(after=after, limit=MAX_LIMIT)
+        for client in page.items:
+            click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
+                       f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
+        if page.next_key is None:
+            return
+        after = page.next_key
 
 
 @clients.command("delete")
 @click.argument("client_id")
 def clients_delete(client_id):
-    if not load_services().clients.delete(client_id):
-        raise click.ClickException(f"no client {client_id}")
+    svc = load_services()
+    with refusals(), request_like_context(svc):
+        client_admin(svc).delete(Actor.operator(), client_id)
     click.echo(f"deleted {client_id}")
+
+
+@clients.command("rotate-secret")
+@click.argument("client_id")
+@click.option("--grace", default="0", help="how long the current secret stays valid (0, 900, 15m, 1h, 7d)")
+@click.option("--json", "as_json", is_flag=True)
+def clients_rotate_secret(client_id, grace, as_json):
+    """A new secret (shown once); the current one keeps working for --grace, while the client deploys the new one."""
+    from idp.config import parse_duration
+
+    try:
+        grace_seconds = 0 if grace.strip() == "0" else parse_duration("--grace", grace)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    svc = load_services()
+    with refusals(), request_like_context(svc):
+        client, secret = client_admin(svc).rotate_secret(Actor.operator(), client_id, grace_seconds)
+    until = client.previous_secret_expires_at if client.previous_secret_live else None
+    if as_json:
+        click.echo(json.dumps({"client_id": client_id, "client_secret": secret,
+                               "previous_secret_expires_at": until.isoformat() + "Z" if until else None}))
+        return
+    click.echo(f"client_secret  {secret}   (shown once: store it now)")
+    click.echo(f"the previous secret works until {until:%Y-%m-%d %H:%M:%S} UTC" if until
+               else "the previous secret no longer works")

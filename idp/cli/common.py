@@ -43,3 +43,17 @@ def request_like_context(svc):
     with app.app_context():
         yield
     wait_for_deliveries(timeout=60)
+
+
+@contextlib.contextmanager
+def refusals():
+    """What the administration layer refuses, as the command's error: a usage error for invalid
+    input (exit 2), a plain error otherwise (exit 1)."""
+    from idp.administration.errors import AdminError, Invalid
+
+    try:
+        yield
+    except Invalid as exc:
+        raise click.UsageError(str(exc)) from None
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None

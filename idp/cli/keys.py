@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from idp.cli.common import (
-    load_services,
-)
+from idp.administration import Actor
+from idp.cli.common import load_services, refusals, request_like_context
 
 
 @click.group()
@@ -17,8 +16,8 @@ def keys():
     """Signing keys: list, rotate, retire, revoke, import, export, rewrap."""
 
 
-def key_manager():
-    manager = load_services().keys
+def key_manager(svc=None):
+    manager = (svc or load_services()).keys
     try:
         manager.reload(force=True)
     except Exception as exc:  # e.g. KeyDecryptionError: one line, no traceback
@@ -30,11 +29,20 @@ def _when(value) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else "-"
 
 
+def key_administration():
+    """The services (for the audit trail's context) and the administration of their keys."""
+    from idp.administration.keys import KeyAdmin
+
+    svc = load_services()
+    key_manager(svc)
+    return svc, KeyAdmin(svc)
+
+
 @keys.command("list")
 def keys_list():
     """kid, alg, state, created, promoted, retires."""
     click.echo(f"{'kid':44}  {'alg':5}  {'state':7}  {'created':16}  {'promoted':16}  retires")
-    for key in key_manager().list_keys():
+    for key in key_administration()[1].list():
         click.echo(f"{key.kid:44}  {key.alg:5}  {key.state:7}  {_when(key.created_at):16}  "
                    f"{_when(key.promoted_at):16}  {_when(key.retire_until)}")
 
@@ -47,24 +55,25 @@ def keys_rotate(alg, if_current, force):
     """Promote next -> current, retire current, publish a new next.
 
     Rotates the key that signs when the command starts: two concurrent runs rotate once."""
-    manager = key_manager()
-    if if_current is None:
-        try:
-            if_current = manager.signing_key(alg)[0]
-        except RuntimeError:
-            if_current = None
-    from idp.tokens.keys import RotationTooEarly
+    from idp.administration.errors import AdminError, PreconditionFailed
 
+    svc, admin = key_administration()
+    if_current = if_current if if_current is not None else admin.current_kid(alg)
     try:
-        kid = manager.rotate(alg, expected_current=if_current, force=force)
-    except RotationTooEarly as exc:
+        with request_like_context(svc):
+            kid = admin.rotate(Actor.operator(), alg, expected_current=if_current, force=force)
+    except PreconditionFailed:  # another run rotated it: the outcome asked for, not an error
+        click.echo(f"not rotated: {if_current} no longer signs")
+        return
+    except AdminError as exc:  # TooEarly
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{alg} now signs with {kid}" if kid else f"not rotated: {if_current} no longer signs")
+    click.echo(f"{alg} now signs with {kid}")
 
 
 def _end_key(kid: str, action: str) -> None:
-    if not getattr(key_manager(), action)(kid):
-        raise click.ClickException(f"no live key {kid}")
+    svc, admin = key_administration()
+    with refusals(), request_like_context(svc):
+        getattr(admin, action)(Actor.operator(), kid)
     click.echo(f"{action}d {kid}")
 
 

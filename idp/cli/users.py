@@ -1,4 +1,4 @@
-"""`idp users`: accounts, as an operator sees them."""
+"""`idp users`: accounts, as an operator sees them (through idp/administration, as the admin API)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ import click
 from idp.cli.common import (
     load_services,
     request_like_context,
-    user_by_email,
 )
-from idp.observability.audit import record as audit_record
+
+
+def _admin(svc):
+    from idp.administration.users import UserAdmin
+
+    return UserAdmin(svc)
+
+
+def _refused(exc) -> click.ClickException:
+    return click.ClickException(str(exc))
 
 
 @click.group()
@@ -26,27 +34,47 @@ def users():
 @click.option("--name", default=None)
 @click.option("--verified/--unverified", default=True)
 def users_create(email, password, password_stdin, name, verified):
-    from idp.plumbing.security import hash_password
-    from idp.store.errors import Conflict
+    """With a password that meets the policy (at least 12 characters, not a common one)."""
+    from idp.administration import Actor, AdminError
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     if not password:
         raise click.UsageError("give --password-stdin or --password")
-    if "@" not in email or len(email) > 320:
-        raise click.UsageError("--email must be an email address")
-    try:
-        user = load_services().users.create(email, hash_password(password), name, email_verified=verified)
-    except Conflict as exc:
-        raise click.ClickException(str(exc)) from None
+    svc = load_services()
+    with request_like_context(svc):
+        try:
+            user = _admin(svc).create(Actor.operator(), email=email, name=name, password=password,
+                                      email_verified=verified)
+        except AdminError as exc:
+            raise _refused(exc) from None
     click.echo(f"created user {user.id} <{user.email}>")
 
 
 @users.command("list")
-def users_list():
-    for user in load_services().users.list():
-        state = "disabled" if user.disabled else "active"
-        click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
+@click.option("--search", default=None, help="email or name prefix")
+def users_list(search):
+    admin, after = _admin(load_services()), None
+    while True:
+        page = admin.list(search=search, after=after, limit=500)
+        for user in page.items:
+            state = "disabled" if user.disabled else "active"
+            click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
+        if page.next_key is None:
+            return
+        after = page.next_key
+
+
+def _set_disabled(email: str, disabled: bool) -> dict:
+    from idp.administration import Actor, AdminError
+
+    svc = load_services()
+    admin = _admin(svc)
+    with request_like_context(svc):
+        try:
+            return admin.set_disabled(Actor.operator(), admin.by_email(email).id, disabled)
+        except AdminError as exc:
+            raise _refused(exc) from None
 
 
 @users.command("disable")
@@ -55,23 +83,32 @@ def users_disable(email):
     """Shut a user out now, on every replica: sign-in and token issuance refused, every browser
     session ended (relying parties told by back-channel logout), every grant's refresh and access
     tokens revoked."""
-    svc = load_services()
-    user = user_by_email(svc, email)
-    with request_like_context(svc):
-        svc.users.set_disabled(user.id, True)
-        ended = svc.sessions.end_all(user.id)
-        revoked = svc.tokens.revoke_user_grants(user.id)
-        audit_record("user.disabled", user_id=user.id, sessions_ended=ended, grants_revoked=revoked)
-    click.echo(f"disabled {user.email}: {ended} session(s) ended, {revoked} grant(s) revoked")
+    effects = _set_disabled(email, True)
+    click.echo(f"disabled {email}: {effects.get('sessions_ended', 0)} session(s) ended, "
+               f"{effects.get('grants_revoked', 0)} grant(s) revoked")
 
 
 @users.command("enable")
 @click.option("--email", required=True)
 def users_enable(email):
     """Let a disabled user sign in again (their ended sessions and revoked tokens stay so)."""
+    _set_disabled(email, False)
+    click.echo(f"enabled {email}")
+
+
+@users.command("delete")
+@click.option("--email", required=True)
+@click.confirmation_option(prompt="Delete the user, their grants, sessions and links?")
+def users_delete(email):
+    """Delete a user with their consents, refresh tokens (access tokens revoked), federated links,
+    second factors and browser sessions (as DELETE /admin/api/v1/users/{id})."""
+    from idp.administration import Actor, AdminError
+
     svc = load_services()
-    user = user_by_email(svc, email)
+    admin = _admin(svc)
     with request_like_context(svc):
-        svc.users.set_disabled(user.id, False)
-        audit_record("user.enabled", user_id=user.id)
-    click.echo(f"enabled {user.email}")
+        try:
+            admin.delete(Actor.operator(), admin.by_email(email).id)
+        except AdminError as exc:
+            raise _refused(exc) from None
+    click.echo(f"deleted {email}")

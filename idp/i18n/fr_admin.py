@@ -2,4 +2,173 @@
 catalogue by idp/i18n/__init__.py; one file per area so parallel work never edits one dict)."""
 
 FR: dict[str, str] = {
+    # admin API
+    "Choose your %(brand)s password": "Choisissez votre mot de passe %(brand)s",
+    "An account was made for you. Open this link to choose your password:":
+        "Un compte a été créé pour vous. Ouvrez ce lien pour choisir votre mot de passe :",
+    # admin console
+    "Administration": "Administration",
+    "Overview": "Vue d’ensemble",
+    "Users": "Utilisateurs",
+    "Clients": "Clients",
+    "Signing keys": "Clés de signature",
+    "Audit": "Journal d’audit",
+    "Leave the console": "Quitter la console",
+    "Access denied": "Accès refusé",
+    "Administrators must sign in with a second factor. Turn on two-step verification, then come back.":
+        "Les administrateurs doivent se connecter avec un second facteur. Activez la validation en deux étapes, "
+        "puis revenez.",
+    "This account is not an administrator. The attempt was recorded.":
+        "Ce compte n’est pas administrateur. La tentative a été enregistrée.",
+    "users": "utilisateurs",
+    "clients": "clients",
+    "active sessions": "sessions actives",
+    "sign-ins, last 24 hours": "connexions, dernières 24 heures",
+    "failed sign-ins, last 24 hours": "connexions échouées, dernières 24 heures",
+    "Sign-ins per hour, last 24 hours": "Connexions par heure, dernières 24 heures",
+    "Sign-ins": "Connexions",
+    "Failed sign-ins": "Connexions échouées",
+    "The same figures as a table": "Les mêmes chiffres sous forme de tableau",
+    "Hour": "Heure",
+    "Next rotation: %(when)s": "Prochaine rotation : %(when)s",
+    "Search": "Rechercher",
+    "Name": "Nom",
+    "State": "État",
+    "Active": "Actif",
+    "Disabled": "Désactivé",
+    "Pages": "Pages",
+    "Next": "Suivante",
+    "First page": "Première page",
+    "No user matches.": "Aucun utilisateur ne correspond.",
+    "Search by the start of an email or name": "Rechercher par le début d’une adresse e-mail ou d’un nom",
+    "There is no such user.": "Cet utilisateur n’existe pas.",
+    "There is no such client.": "Ce client n’existe pas.",
+    "Administrator": "Administrateur",
+    "Email not verified": "Adresse e-mail non vérifiée",
+    "Second factors": "Seconds facteurs",
+    "Authenticator app (TOTP)": "Application d’authentification (TOTP)",
+    "No second factor.": "Aucun second facteur.",
+    "Sessions": "Sessions",
+    "End every session": "Fermer toutes les sessions",
+    "No active session.": "Aucune session active.",
+    "Linked identities": "Identités liées",
+    "Grants": "Autorisations",
+    "Since %(when)s": "Depuis le %(when)s",
+    "Revoke": "Révoquer",
+    "Revoke access of %(client)s": "Révoquer l’accès de %(client)s",
+    "No application holds a grant of this user.": "Aucune application ne détient d’autorisation de cet utilisateur.",
+    "Account actions": "Actions sur le compte",
+    "Enable": "Réactiver",
+    "Disable": "Désactiver",
+    "Delete the account": "Supprimer le compte",
+    "The account is disabled: its sessions were ended and its tokens revoked.":
+        "Le compte est désactivé : ses sessions ont été fermées et ses jetons révoqués.",
+    "The account can sign in again.": "Le compte peut de nouveau se connecter.",
+    "Every session of this user was ended.": "Toutes les sessions de cet utilisateur ont été fermées.",
+    "That application's access was revoked.": "L’accès de cette application a été révoqué.",
+    "Disable this account?": "Désactiver ce compte ?",
+    "%(email)s will be signed out everywhere, every token they hold revoked, and they will not be able to sign in "
+    "until the account is enabled again.":
+        "%(email)s sera déconnecté partout, tous ses jetons seront révoqués et la connexion lui sera impossible "
+        "jusqu’à la réactivation du compte.",
+    "End every session?": "Fermer toutes les sessions ?",
+    "End sessions": "Fermer les sessions",
+    "%(email)s will be signed out of every browser; applications that asked for it are told.":
+        "%(email)s sera déconnecté de tous les navigateurs ; les applications qui l’ont demandé seront prévenues.",
+    "Revoke this access?": "Révoquer cet accès ?",
+    "%(client)s loses the access %(email)s granted it: its refresh and access tokens stop working.":
+        "%(client)s perd l’accès que %(email)s lui a accordé : ses jetons d’actualisation et d’accès cessent "
+        "de fonctionner.",
+    "Delete %(email)s?": "Supprimer %(email)s ?",
+    "The account %(email)s, its sessions, tokens, consents and second factors are removed. This cannot be undone.":
+        "Le compte %(email)s, ses sessions, jetons, consentements et seconds facteurs sont supprimés. "
+        "C’est irréversible.",
+    "You cannot delete your own account from the console.":
+        "Vous ne pouvez pas supprimer votre propre compte depuis la console.",
+    "Cancel": "Annuler",
+    "New client": "Nouveau client",
+    "Client ID": "Identifiant client",
+    "Type": "Type",
+    "Redirect URIs": "URI de redirection",
+    "Public": "Public",
+    "Confidential": "Confidentiel",
+    "first-party": "interne",
+    "One per line, compared exactly. Leave empty for a machine-to-machine client.":
+        "Une par ligne, comparées à l’identique. Laissez vide pour un client de machine à machine.",
+    "Scopes": "Portées",
+    "Separated by spaces.": "Séparées par des espaces.",
+    "Public client (no secret: a browser or mobile app, with PKCE)":
+        "Client public (sans secret : application web ou mobile, avec PKCE)",
+    "Create the client": "Créer le client",
+    "Save": "Enregistrer",
+    "Secret and deletion": "Secret et suppression",
+    "Rotate the secret": "Renouveler le secret",
+    "Delete the client": "Supprimer le client",
+    "The client was not saved: %(reasons)s": "Le client n’a pas été enregistré : %(reasons)s",
+    "Rotate the secret of %(name)s?": "Renouveler le secret de %(name)s ?",
+    "The current secret of %(name)s stops working at once: the application needs the new one before it can get "
+    "tokens again.":
+        "Le secret actuel de %(name)s cesse aussitôt de fonctionner : l’application aura besoin du nouveau pour "
+        "obtenir des jetons.",
+    "This client has no shared secret to rotate.": "Ce client n’a pas de secret partagé à renouveler.",
+    "Delete the client %(name)s?": "Supprimer le client %(name)s ?",
+    "%(name)s (%(id)s) and every token and consent it holds are removed. This cannot be undone.":
+        "%(name)s (%(id)s) et tous ses jetons et consentements sont supprimés. C’est irréversible.",
+    "Delete %(name)s": "Supprimer %(name)s",
+    "The client is registered.": "Le client est enregistré.",
+    "The secret was rotated: the old one no longer works.": "Le secret a été renouvelé : l’ancien ne fonctionne plus.",
+    "Client secret": "Secret client",
+    "Copy it now: it is shown only once and cannot be read back.":
+        "Copiez-le maintenant : il n’est affiché qu’une fois et ne peut pas être relu.",
+    "Copy": "Copier",
+    "Copied": "Copié",
+    "Done": "Terminé",
+    "A next key is published before it signs; the current key signs; a retired key stays published until what it "
+    "signed has expired.":
+        "Une clé suivante est publiée avant de signer ; la clé actuelle signe ; une clé retirée reste publiée "
+        "jusqu’à l’expiration de ce qu’elle a signé.",
+    "The %(alg)s signing key was rotated.": "La clé de signature %(alg)s a été renouvelée.",
+    "Rotate": "Renouveler",
+    "Rotate the %(alg)s signing key": "Renouveler la clé de signature %(alg)s",
+    "Rotate the %(alg)s signing key?": "Renouveler la clé de signature %(alg)s ?",
+    "The next key starts signing now; the current one stays published until the tokens it signed have expired.":
+        "La clé suivante signe dès maintenant ; l’actuelle reste publiée jusqu’à l’expiration des jetons "
+        "qu’elle a signés.",
+    "The next key was published only moments ago: relying parties that cached the key set may reject tokens it "
+    "signs until they fetch it again. Rotate anyway?":
+        "La clé suivante vient d’être publiée : les applications qui ont gardé le jeu de clés en cache peuvent "
+        "refuser les jetons qu’elle signe jusqu’à le relire. Renouveler quand même ?",
+    "Rotate anyway": "Renouveler quand même",
+    "next": "suivante",
+    "current": "actuelle",
+    "retired": "retirée",
+    "revoked": "révoquée",
+    "Created %(when)s": "Créée le %(when)s",
+    "signing since %(when)s": "signe depuis le %(when)s",
+    "next rotation %(when)s": "prochaine rotation le %(when)s",
+    "published until %(when)s": "publiée jusqu’au %(when)s",
+    "Action": "Action",
+    "Any action": "Toutes les actions",
+    "User (email or id)": "Utilisateur (adresse e-mail ou identifiant)",
+    "Since": "Depuis",
+    "Filter": "Filtrer",
+    "When": "Quand",
+    "User": "Utilisateur",
+    "Client": "Client",
+    "IP": "IP",
+    "Details": "Détails",
+    "By": "Par",
+    "No event matches.": "Aucun événement ne correspond.",
+    # connected apps (account page)
+    "Connected apps": "Applications connectées",
+    "Since %(date)s": "Depuis le %(date)s",
+    "Remove access": "Retirer l’accès",
+    "Remove access for %(client)s": "Retirer l’accès de %(client)s",
+    "Remove access for %(client)s?": "Retirer l’accès de %(client)s ?",
+    "%(client)s will no longer reach your account: it is signed out and the next time it asks, you will be asked "
+    "again.":
+        "%(client)s n’aura plus accès à votre compte : l’application est déconnectée et, la prochaine fois "
+        "qu’elle le demandera, votre accord vous sera redemandé.",
+    "No application has access to your account.": "Aucune application n’a accès à votre compte.",
+    "That application no longer has access to your account.": "Cette application n’a plus accès à votre compte.",
 }

@@ -160,6 +160,16 @@ class ClientSecretJWT(_ClientAssertion):
             raise InvalidClientError(description="The client has no shared secret.")
         return OctKey.import_key(secret)
 
+    def retry_with_fresh_keys(self, client, assertion, error):
+        """During a secret rotation's grace period, assertions made with the previous secret still verify."""
+        previous = services().clients.previous_shared_secret(client)
+        if previous:
+            try:
+                return jwt.decode(assertion, OctKey.import_key(previous), algorithms=self.algorithms(client))
+            except JoseError:
+                pass
+        return super().retry_with_fresh_keys(client, assertion, error)
+
 
 JWT_AUTH_METHODS = ["private_key_jwt", "client_secret_jwt"]
 

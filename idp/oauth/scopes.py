@@ -1,6 +1,9 @@
 """The scopes this server knows (discovery, the authorization server and registration read it)."""
 
+from idp.store.clients import ADMIN_SCOPES
+
 SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
+ADMIN_READ, ADMIN_WRITE = ADMIN_SCOPES  # the admin API's (issue 15): operator-granted, client_credentials only
 
 
 def understood_scope(scope: str | None) -> str | None:

@@ -16,8 +16,10 @@ from idp.observability.metrics import dependency_failed
 log = logging.getLogger("idp.audit")
 
 
-def record(event: str, *, user_id: str | None = None, client_id: str | None = None, **fields) -> None:
-    """Record one event. Never pass secrets, passwords, tokens or codes in fields."""
+def record(event: str, *, user_id: str | None = None, client_id: str | None = None, actor: str | None = None,
+           **fields) -> None:
+    """Record one event. Never pass secrets, passwords, tokens or codes in fields. `actor` names who
+    acted when it is not the user themselves (an admin client or administrator, see idp/administration)."""
     from flask import current_app, g, has_app_context, has_request_context, request
 
     services = current_app.extensions["idp"] if has_app_context() else None
@@ -26,12 +28,12 @@ def record(event: str, *, user_id: str | None = None, client_id: str | None = No
     ip = request.remote_addr if has_request_context() else None
     request_id = g.get("request_id") if has_request_context() else None
     log.info(event, extra={"action": event, "tags": ["audit"], "user_id": user_id, "client_id": client_id,
-                           "ip": ip, **fields})
+                           "ip": ip, **({"actor": actor} if actor else {}), **fields})
     if services is None:
         return
     try:
         services.audit_events.add(event, user_id=user_id, client_id=client_id, ip=ip, request_id=request_id,
-                                  details=fields)
+                                  details=fields, actor=actor)
     except SQLAlchemyError:
         # The log line above already carries the event; a database blip must not fail the sign-in.
         dependency_failed("database")

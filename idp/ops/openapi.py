@@ -11,6 +11,9 @@ import functools
 import hashlib
 import json
 
+from idp.admin.api import openapi as admin_api
+from idp.admin.api import openapi_clients as admin_api_clients
+
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
@@ -49,6 +52,15 @@ _TOKEN_FORM = {"token": _STRING, "token_type_hint": {"type": "string", "enum": [
 
 
 def spec(issuer: str) -> dict:
+    document = _provider_spec(issuer)
+    document["paths"].update(admin_api.paths())  # /admin/api/v1 (issue 15)
+    document["components"]["schemas"].update(admin_api.schemas())
+    document["paths"].update(admin_api_clients.paths())  # its clients and keys
+    document["components"]["schemas"].update(admin_api_clients.schemas())
+    return document
+
+
+def _provider_spec(issuer: str) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "idp: OpenID Connect provider", "version": "1",

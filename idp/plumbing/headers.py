@@ -11,7 +11,7 @@ from idp.config import Config
 # Endpoints for clients, not browsers: their errors are OAuth JSON, not pages, and they never
 # read the browser session (the app's error handlers and the session interface use this list).
 JSON_PREFIXES = ("/token", "/userinfo", "/introspect", "/revoke", "/jwks.json", "/.well-known", "/ready",
-                 "/device_authorization", "/connect/register", "/par")
+                 "/device_authorization", "/connect/register", "/par", "/admin/api/")
 
 
 def security_headers(config: Config) -> tuple[tuple[str, str], ...]:

@@ -131,6 +131,32 @@ class FailureBudget:
         return guarded
 
 
+class ClientBudget:
+    """Requests per window per authenticated client (the admin API: issue 15), counted in the
+    limiter's storage so every replica shares one budget. spend(key) -> (seconds to wait or None,
+    whether this is the window's first refusal: that one is worth an audit event)."""
+
+    def __init__(self, storage: Storage, amount: int, window_s: int, scope: str):
+        self.item = RateLimitItemPerSecond(amount, window_s, namespace="CLIENT")
+        self.notice = RateLimitItemPerSecond(1, window_s, namespace="REFUSED")
+        self.scope = scope
+        self.shared = FixedWindowRateLimiter(storage)
+        self.local = FixedWindowRateLimiter(MemoryStorage())
+
+    def _ask(self, method: str, item, key: str):
+        try:
+            return getattr(self.shared, method)(item, self.scope, key)
+        except Exception as exc:  # Redis down: the budget is counted in this process
+            log.warning("rate limit storage unreachable (%s): counting in process", type(exc).__name__)
+            return getattr(self.local, method)(item, self.scope, key)
+
+    def spend(self, key: str) -> tuple[int | None, bool]:
+        if self._ask("hit", self.item, key):
+            return None, False
+        stats = self._ask("get_window_stats", self.item, key)
+        return max(1, int(stats.reset_time - time.time())), bool(self._ask("hit", self.notice, key))
+
+
 def too_many(retry_after: int):
     if request.path.startswith("/token"):
         response = jsonify(error="too_many_requests", error_description=TOO_MANY)
@@ -168,6 +194,8 @@ def install(app: Flask, config: Config) -> Limiter:
         app.view_functions[endpoint] = view
     token_budget = FailureBudget(limiter.storage, max(1, config.rate_limit_max_requests), window, "oauth.token")
     app.view_functions["oauth.token"] = token_budget.guard(app.view_functions["oauth.token"])
+    app.extensions["idp_admin_budget"] = ClientBudget(limiter.storage, max(1, config.admin_api_rate_limit),
+                                                      max(1, config.admin_api_rate_window), "admin.api")
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc):

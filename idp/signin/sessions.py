@@ -153,6 +153,11 @@ class UserSessions:
                     for sid, data in self._live(user_id).items()]
         return sorted(sessions, key=lambda s: (not s.current, -s.created))
 
+    def sids_at(self, user_id: str, client_id: str) -> list[str]:
+        """The OIDC sid of each live session of the user in which the client received an ID token."""
+        return [data["sid"] for data in self._live(user_id).values()
+                if data.get("sid") and client_id in (data.get("rps") or ())]
+
     def end(self, user_id: str, handle: str) -> bool:
         for sid, data in self._live(user_id).items():
             if token_hash(sid)[:32] == handle:

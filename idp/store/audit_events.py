@@ -1,14 +1,18 @@
-"""The audit events table: written by idp.observability.audit.record, read by `idp audit list`."""
+"""The audit events table: written by idp.observability.audit.record, read by `idp audit list` and
+the admin API (idp/administration/audit.py), newest first."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from idp.store.db import Database
 from idp.store.models import AuditEvent
+
+# the columns a reader may filter on (each has an (column, occurred_at, id) index, migration 0008)
+FILTERS = ("user_id", "client_id", "action", "actor")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,30 +25,47 @@ class AuditEntry:
     ip: str | None
     request_id: str | None
     details: dict
+    actor: str | None = None
 
     def as_dict(self) -> dict:
         return {**dataclasses.asdict(self), "occurred_at": self.occurred_at.isoformat() + "Z"}
+
+
+def _entry(row: AuditEvent) -> AuditEntry:
+    return AuditEntry(row.id, row.occurred_at, row.action, row.user_id, row.client_id, row.ip, row.request_id,
+                      dict(row.details or {}), row.actor)
 
 
 class AuditEvents:
     def __init__(self, db: Database):
         self.db = db
 
-    def add(self, action: str, *, user_id=None, client_id=None, ip=None, request_id=None, details=None) -> None:
+    def add(self, action: str, *, user_id=None, client_id=None, ip=None, request_id=None, details=None,
+            actor=None) -> None:
         with self.db.session() as session:
             session.add(AuditEvent(action=action, user_id=user_id, client_id=client_id, ip=ip,
-                                   request_id=request_id, details=details or {}))
+                                   request_id=request_id, details=details or {}, actor=actor))
 
-    def list(self, since: dt.datetime | None = None, user_id: str | None = None, action: str | None = None,
-             limit: int = 100) -> list[AuditEntry]:
-        """Newest first."""
+    def get(self, event_id: int) -> AuditEntry | None:
+        with self.db.read() as session:
+            row = session.get(AuditEvent, event_id)
+            return _entry(row) if row else None
+
+    def list(self, since: dt.datetime | None = None, until: dt.datetime | None = None,
+             before: tuple[dt.datetime, int] | None = None, limit: int = 100, **equal) -> list[AuditEntry]:
+        """Newest first: events at or after `since`, before `until`, strictly older than the keyset
+        `before` (occurred_at, id) of the previous page, and whose FILTERS columns equal `equal`'s."""
         query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
         if since is not None:
             query = query.where(AuditEvent.occurred_at >= since)
-        if user_id is not None:
-            query = query.where(AuditEvent.user_id == user_id)
-        if action is not None:
-            query = query.where(AuditEvent.action == action)
+        if until is not None:
+            query = query.where(AuditEvent.occurred_at < until)
+        if before is not None:
+            query = query.where(tuple_(AuditEvent.occurred_at, AuditEvent.id) < tuple_(*before))
+        for name, value in equal.items():
+            if name not in FILTERS:
+                raise TypeError(f"no audit filter {name}")
+            if value is not None:
+                query = query.where(getattr(AuditEvent, name) == value)
         with self.db.lagging_read() as session:  # a listing: replica lag is fine
-            return [AuditEntry(row.id, row.occurred_at, row.action, row.user_id, row.client_id, row.ip,
-                               row.request_id, dict(row.details or {})) for row in session.scalars(query)]
+            return [_entry(row) for row in session.scalars(query)]

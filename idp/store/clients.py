@@ -8,8 +8,9 @@ import datetime as dt
 import threading
 import time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from idp.plumbing.security import (
     check_client_secret,
@@ -18,12 +19,17 @@ from idp.plumbing.security import (
     token_hash,
 )
 from idp.store.db import Database
-from idp.store.errors import Conflict
+from idp.store.errors import Conflict, StaleVersion
 from idp.store.models import (
     Client,
     InitialAccessToken,
     utcnow,
 )
+
+
+# Scopes of the admin API (issue 15): only an operator grants them (`idp clients create --scope`),
+# and only the client_credentials grant carries them (idp/oauth/grants/client_credentials.py).
+ADMIN_SCOPES = ("admin:read", "admin:write")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +48,12 @@ class OAuthClient:
     secret_salt: str | None
     client_metadata: dict
     registration_token_hash: str | None = None
+    version: int = 1
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    previous_secret_hash: str | None = None
+    previous_secret_salt: str | None = None
+    previous_secret_expires_at: dt.datetime | None = None
 
     @property
     def is_public(self) -> bool:
@@ -55,9 +67,12 @@ class OAuthClient:
         return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
 
     def get_allowed_scope(self, scope):
+        """What a user may grant this client (authorization, consent, device flow): the client's
+        scopes but the admin ones, which no user's consent confers (RFC 6749 3.3: the server may
+        grant less than asked)."""
+        allowed = [s for s in self.scope.split() if s not in ADMIN_SCOPES]
         if not scope:
-            return self.scope
-        allowed = set(self.scope.split())
+            return " ".join(allowed)
         return " ".join(s for s in scope.split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri):
@@ -65,7 +80,15 @@ class OAuthClient:
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret):
-        return check_client_secret(client_secret, self.secret_salt, self.secret_hash)
+        """The current secret, or the previous one until its grace period ends (a rotation);
+        both are compared every time, in constant time, so the answer's timing tells nothing."""
+        current = check_client_secret(client_secret, self.secret_salt, self.secret_hash)
+        previous = check_client_secret(client_secret, self.previous_secret_salt, self.previous_secret_hash)
+        return current or (previous and self.previous_secret_live)
+
+    @property
+    def previous_secret_live(self) -> bool:
+        return self.previous_secret_expires_at is not None and self.previous_secret_expires_at > utcnow()
 
     def check_endpoint_auth_method(self, method, endpoint):
         return method == self.token_endpoint_auth_method
@@ -91,10 +114,19 @@ def _client_view(row: Client) -> OAuthClient:
         secret_salt=row.secret_salt,
         client_metadata=dict(row.metadata_ or {}),
         registration_token_hash=row.registration_token_hash,
+        version=row.version or 1,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        previous_secret_hash=row.previous_secret_hash,
+        previous_secret_salt=row.previous_secret_salt,
+        previous_secret_expires_at=row.previous_secret_expires_at,
     )
 
 
 SHARED_SECRET_FIELD = "client_secret_encrypted"
+PREVIOUS_SHARED_SECRET_FIELD = "previous_client_secret_encrypted"  # a client_secret_jwt client's, during the grace
+SHARED_SECRET_FIELDS = (SHARED_SECRET_FIELD, PREVIOUS_SHARED_SECRET_FIELD)
+INTERNAL_FIELDS = (*SHARED_SECRET_FIELDS, "secret")  # never described to anyone
 
 
 class Clients:
@@ -112,12 +144,13 @@ class Clients:
         self._cache: dict[str, tuple[OAuthClient | None, float]] = {}
         self._lock = threading.Lock()
 
-    def get(self, client_id: str | None) -> OAuthClient | None:
+    def get(self, client_id: str | None, fresh: bool = False) -> OAuthClient | None:
+        """fresh: read the row now (an administrator about to change it), not the cached view."""
         if not client_id or len(client_id) > 64:
             return None
         hit = self._cache.get(client_id)
         now = time.monotonic()
-        if hit and hit[1] > now:
+        if hit and hit[1] > now and not fresh:
             return hit[0]
         with self.db.read() as session:
             row = session.get(Client, client_id)
@@ -172,20 +205,64 @@ class Clients:
         self._cache.pop(row.client_id, None)
         return _client_view(row), secret
 
-    def update(self, client_id: str, **fields) -> OAuthClient | None:
-        """Replace registered metadata (RFC 7592 2.2); fields are Client columns (metadata as metadata_)."""
-        with self.db.session() as session:
-            row = session.get(Client, client_id)
-            if row is None:
-                return None
-            if SHARED_SECRET_FIELD in (row.metadata_ or {}) and "metadata_" in fields:
-                fields["metadata_"] = {**fields["metadata_"], SHARED_SECRET_FIELD: row.metadata_[SHARED_SECRET_FIELD]}
+    def update(self, client_id: str, expected_version: int | None = None, **fields) -> OAuthClient | None:
+        """Replace registered metadata (RFC 7592 2.2); fields are Client columns (metadata as metadata_).
+
+        With expected_version, StaleVersion unless the row still has that version when written: of
+        two writers that read one version, one wins."""
+        def change(row):
+            if "metadata_" in fields:
+                kept = {k: v for k, v in (row.metadata_ or {}).items() if k in SHARED_SECRET_FIELDS}
+                fields["metadata_"] = {**fields["metadata_"], **kept}
             for name, value in fields.items():
                 setattr(row, name, value)
-            session.flush()
-            view = _client_view(row)
+        return self._change(client_id, expected_version, change)
+
+    def _change(self, client_id: str, expected_version: int | None, change) -> OAuthClient | None:
+        """change(row), written only if the row is still at expected_version (and at the version read:
+        the mapper's version_id_col makes the UPDATE conditional), else StaleVersion."""
+        try:
+            with self.db.session() as session:
+                row = self._versioned(session, client_id, expected_version)
+                if row is None:
+                    return None
+                change(row)
+                row.updated_at = utcnow()
+                session.flush()
+                view = _client_view(row)
+        except StaleDataError:
+            raise StaleVersion(f"client {client_id} changed meanwhile") from None
         self._cache.pop(client_id, None)
         return view
+
+    @staticmethod
+    def _versioned(session, client_id: str, expected_version: int | None) -> Client | None:
+        row = session.get(Client, client_id)
+        if row is not None and expected_version is not None and row.version != expected_version:
+            raise StaleVersion(f"client {client_id} is at version {row.version}, not {expected_version}")
+        return row
+
+    def rotate_secret(self, client_id: str, grace_seconds: int = 0,
+                      expected_version: int | None = None) -> tuple[OAuthClient | None, str]:
+        """A new secret (returned once); the current one stays valid for grace_seconds (0: refused at
+        once). A secret still in an earlier grace period is dropped: at most two are ever valid."""
+        secret, salt = random_token(32), random_token(16)
+
+        def change(row):
+            if grace_seconds > 0:
+                row.previous_secret_hash, row.previous_secret_salt = row.secret_hash, row.secret_salt
+                row.previous_secret_expires_at = utcnow() + dt.timedelta(seconds=grace_seconds)
+            else:
+                row.previous_secret_hash = row.previous_secret_salt = row.previous_secret_expires_at = None
+            row.secret_salt, row.secret_hash = salt, hash_client_secret(secret, salt)
+            metadata = dict(row.metadata_ or {})
+            metadata.pop(PREVIOUS_SHARED_SECRET_FIELD, None)
+            if SHARED_SECRET_FIELD in metadata:
+                if grace_seconds > 0:
+                    metadata[PREVIOUS_SHARED_SECRET_FIELD] = metadata[SHARED_SECRET_FIELD]
+                metadata[SHARED_SECRET_FIELD] = self._wrap_secret(row.client_id, secret)
+            row.metadata_ = metadata
+        return self._change(client_id, expected_version, change), secret
 
     def _wrap_secret(self, client_id: str, secret: str) -> str:
         import base64
@@ -193,25 +270,40 @@ class Clients:
         blob = self.secret_wrapper.wrap(secret.encode(), "client:" + client_id)
         return base64.b64encode(blob).decode()
 
-    def shared_secret(self, client: OAuthClient) -> str | None:
+    def shared_secret(self, client: OAuthClient, field: str = SHARED_SECRET_FIELD) -> str | None:
         """The clear secret of a client_secret_jwt client (its assertions' HMAC key)."""
         import base64
 
-        blob = client.client_metadata.get(SHARED_SECRET_FIELD)
+        blob = client.client_metadata.get(field)
         if not blob or self.secret_wrapper is None:
             return None
         return self.secret_wrapper.unwrap(base64.b64decode(blob), "client:" + client.client_id).decode()
+
+    def previous_shared_secret(self, client: OAuthClient) -> str | None:
+        """The client_secret_jwt secret a rotation replaced, while its grace period lasts."""
+        return self.shared_secret(client, PREVIOUS_SHARED_SECRET_FIELD) if client.previous_secret_live else None
 
     def list(self) -> list[OAuthClient]:
         with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_client_view(r) for r in session.scalars(select(Client).order_by(Client.created_at)).all()]
 
-    def delete(self, client_id: str) -> bool:
-        with self.db.session() as session:
-            row = session.get(Client, client_id)
-            if row is None:
-                return False
-            session.delete(row)
+    def page(self, limit: int, after: tuple[dt.datetime, str] | None = None) -> list[OAuthClient]:
+        """Oldest first, keyset-paged on (created_at, client_id) (its index: migration 0013)."""
+        query = select(Client).order_by(Client.created_at, Client.client_id).limit(limit)
+        if after is not None:
+            query = query.where(tuple_(Client.created_at, Client.client_id) > tuple_(*after))
+        with self.db.lagging_read() as session:  # a listing: replica lag is fine
+            return [_client_view(r) for r in session.scalars(query).all()]
+
+    def delete(self, client_id: str, expected_version: int | None = None) -> bool:
+        try:
+            with self.db.session() as session:
+                row = self._versioned(session, client_id, expected_version)
+                if row is None:
+                    return False
+                session.delete(row)
+        except StaleDataError:
+            raise StaleVersion(f"client {client_id} changed meanwhile") from None
         self._cache.pop(client_id, None)
         return True
 

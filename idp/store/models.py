@@ -54,6 +54,18 @@ class Client(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     # RFC 7592: SHA-256 of the registration access token of a dynamically registered client.
     registration_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic concurrency (admin API ETag / If-Match): incremented by every change (migration 0013).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # After a secret rotation the previous secret stays valid until previous_secret_expires_at.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_salt: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Every ORM write is `UPDATE … WHERE version = <read>` (StaleDataError when another came first).
+    __mapper_args__ = {"version_id_col": version}
+
+
+Index("ix_clients_created_at_client_id", Client.created_at, Client.client_id)
 
 
 class PairwiseSubject(Base):
@@ -107,6 +119,9 @@ class RefreshToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # RFC 9449 5: a public client's refresh token is bound to its DPoP key (thumbprint).
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+
+
+Index("ix_refresh_tokens_client_id", RefreshToken.client_id)
 
 
 class Revocation(Base):
@@ -206,10 +221,15 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     request_id: Mapped[str | None] = mapped_column(String(128))
     details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    # who acted: "client:<id>" (an admin API client), "user:<id>" (an administrator), "cli" (an operator)
+    actor: Mapped[str | None] = mapped_column(String(128))
 
 
-Index("ix_audit_events_occurred_at", AuditEvent.occurred_at)
-Index("ix_audit_events_user_id_occurred_at", AuditEvent.user_id, AuditEvent.occurred_at)
+# Newest first under each filter, as keyset pages read them (migration 0008)
+Index("ix_audit_events_occurred_at_id", AuditEvent.occurred_at, AuditEvent.id)
+for _column in ("user_id", "client_id", "action", "actor"):
+    Index(f"ix_audit_events_{_column}_occurred_at_id", getattr(AuditEvent, _column), AuditEvent.occurred_at,
+          AuditEvent.id)
 
 
 # -- upstream federation (issue 5) ---------------------------------------------

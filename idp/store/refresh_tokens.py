@@ -106,6 +106,14 @@ class RefreshTokens:
                 .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
                        RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow())).all())
 
+    def count_active_for_client(self, client_id: str) -> int:
+        """A client's grants (refresh-token families) that still hold a usable refresh token."""
+        with self.db.read() as session:
+            return session.scalar(
+                select(func.count(RefreshToken.family_id.distinct()))
+                .where(RefreshToken.client_id == client_id, RefreshToken.revoked_at.is_(None),
+                       RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow()))
+
     def revoke_family(self, family_id: str) -> None:
         with self.db.session() as session:
             session.execute(

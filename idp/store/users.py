@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.store.db import Database
@@ -44,6 +44,30 @@ def _user_view(row: User) -> UserView:
         disabled=row.disabled,
         updated_at=int(row.updated_at.replace(tzinfo=dt.timezone.utc).timestamp()),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class UserRecord:
+    """A user as administrators see them (no password hash; whether there is one)."""
+
+    id: str
+    email: str
+    email_verified: bool
+    name: str | None
+    disabled: bool
+    has_password: bool
+    created_at: dt.datetime  # UTC
+    updated_at: dt.datetime  # UTC, exact: a write made since changes it (the admin API's version)
+
+
+def _record(row) -> UserRecord:
+    return UserRecord(id=row.id, email=row.email, email_verified=row.email_verified, name=row.name,
+                      disabled=row.disabled, has_password=row.password_hash is not None, created_at=row.created_at,
+                      updated_at=row.updated_at)
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _snapshot_key(user_id: str) -> str:
@@ -133,6 +157,58 @@ class Users:
     def list(self) -> list[UserView]:
         with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_user_view(r) for r in session.scalars(select(User).order_by(User.created_at)).all()]
+
+    # -- administration (idp/administration/users.py) ----------------------------
+    def _email_key(self):
+        """The key users are listed by: email in code-point order (the index of migration 0008)."""
+        return User.email.collate("C") if self.db.engine.dialect.name == "postgresql" else User.email
+
+    def record(self, user_id: str) -> UserRecord | None:
+        with self.db.read() as session:
+            row = session.get(User, user_id)
+            return _record(row) if row else None
+
+    def page(self, after_email: str | None, limit: int, prefix: str | None = None,
+             disabled: bool | None = None) -> list[UserRecord]:
+        """Up to `limit` users by email after `after_email` (a keyset: an index range, whatever the
+        table's size), optionally whose email or name (case-insensitively) starts with `prefix`."""
+        key = self._email_key()
+        query = select(User).order_by(key).limit(limit)
+        if after_email is not None:
+            query = query.where(key > after_email)
+        if disabled is not None:
+            query = query.where(User.disabled == disabled)
+        if prefix:
+            pattern = _like_prefix(prefix.lower())
+            lower_name = func.lower(User.name)
+            if self.db.engine.dialect.name == "postgresql":
+                lower_name = lower_name.collate("C")
+            query = query.where(or_(key.like(pattern, escape="\\"), lower_name.like(pattern, escape="\\")))
+        with self.db.lagging_read() as session:  # a listing: replica lag is fine
+            return [_record(row) for row in session.scalars(query)]
+
+    def update_if_unchanged(self, user_id: str, seen: dt.datetime, **values) -> bool:
+        """Apply `values` only if the row's updated_at is still `seen` (compare-and-set: of two
+        concurrent writers that saw the same version, exactly one wins); Conflict on a taken email."""
+        if "email" in values:
+            values["email"] = values["email"].strip().lower()
+        try:
+            with self.db.session() as session:
+                done = session.execute(update(User).where(User.id == user_id, User.updated_at == seen)
+                                       .values(**values)).rowcount == 1
+        except IntegrityError:
+            raise Conflict("a user with this email exists") from None
+        if done:
+            self._changed(user_id)
+        return done
+
+    def delete_if_unchanged(self, user_id: str, seen: dt.datetime) -> bool:
+        """Delete the row (its consents, refresh tokens, links, second factors cascade) if unchanged since `seen`."""
+        with self.db.session() as session:
+            done = session.execute(delete(User).where(User.id == user_id, User.updated_at == seen)).rowcount == 1
+        if done:
+            self._changed(user_id)
+        return done
 
     def set_disabled(self, user_id: str, disabled: bool) -> bool:
         with self.db.session() as session:

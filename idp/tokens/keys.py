@@ -223,15 +223,16 @@ class KeyManager:
     def _rewrap_client_secrets(self, session, new: KeyWrapper) -> None:
         """client_secret_jwt secrets are encrypted under the same key (idp.store.clients.Clients)."""
 
-        from idp.store.clients import SHARED_SECRET_FIELD
+        from idp.store.clients import SHARED_SECRET_FIELDS
         from idp.store.models import Client
 
         for client in session.scalars(select(Client)).all():
-            blob = (client.metadata_ or {}).get(SHARED_SECRET_FIELD)
-            if blob:
-                aad = "client:" + client.client_id
-                clear = self._wrapper.unwrap(base64.b64decode(blob), aad)
-                client.metadata_ = {**client.metadata_, SHARED_SECRET_FIELD: base64.b64encode(new.wrap(clear, aad)).decode()}
+            aad = "client:" + client.client_id
+            for field in SHARED_SECRET_FIELDS:  # the current secret, and the previous one during a rotation's grace
+                blob = (client.metadata_ or {}).get(field)
+                if blob:
+                    clear = self._wrapper.unwrap(base64.b64decode(blob), aad)
+                    client.metadata_ = {**client.metadata_, field: base64.b64encode(new.wrap(clear, aad)).decode()}
 
     # -- reading (every request) ---------------------------------------------
     def _table_version(self) -> str:

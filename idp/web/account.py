@@ -12,7 +12,7 @@ from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.web.blueprint import bp
-from idp.web.forms import EndSessionForm, FederatedStartForm, LogoutForm, UnlinkForm
+from idp.web.forms import EndSessionForm, FederatedStartForm, LogoutForm, RevokeAppForm, UnlinkForm
 
 UNLINK_REFUSED = "You cannot unlink your only way to sign in. Set a password or link another account first."
 
@@ -67,12 +67,21 @@ def account():
                 "mfa-off": _("Two-step verification is off."),
                 "unlinked": _("That account is no longer linked."),
                 "linked": _("The account is linked: it now signs you in here too."),
-                "unlink-refused": _(UNLINK_REFUSED)}
+                "unlink-refused": _(UNLINK_REFUSED),
+                "app-revoked": _("That application no longer has access to your account.")}
     return render_template("account.html", user=user, sessions=sessions, mfa_enrolled=svc.mfa.is_enrolled(user.id),
                            linked=linked_identities(user), unlink_form=UnlinkForm(),
                            linkable=linkable_providers(user), link_form=FederatedStartForm(),
                            message=messages.get(request.args.get("done", "")),
-                           end_form=EndSessionForm(), logout_form=LogoutForm())
+                           end_form=EndSessionForm(), logout_form=LogoutForm(),
+                           apps=connected_apps(user), revoke_app_form=RevokeAppForm())
+
+
+def connected_apps(user) -> list[dict]:
+    """The applications the user granted access to (idp/web/account_apps.py revokes one)."""
+    return [dict(client_id=app.client_id, name=app.client_name, scopes=" ".join(app.scopes),
+                 since=app.granted_at.strftime("%Y-%m-%d") if app.granted_at else "")
+            for app in services().connected_apps.for_user(user.id)]
 
 
 def linked_identities(user) -> list[dict]:

@@ -92,3 +92,10 @@ class FederatedStartForm(FlaskForm):
 class UnlinkForm(FlaskForm):
     provider = HiddenField(validators=[DataRequired(), Length(max=32)])
     subject = HiddenField(validators=[DataRequired(), Length(max=255)])
+
+
+class RevokeAppForm(FlaskForm):
+    """Connected apps: the first POST asks for confirmation, the second (confirmed=yes) revokes."""
+
+    client_id = HiddenField(validators=[DataRequired(), Length(max=64)])
+    confirmed = HiddenField(validators=[Length(max=3)])

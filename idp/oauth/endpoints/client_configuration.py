@@ -19,6 +19,7 @@ from authlib.oauth2.rfc7592 import ClientConfigurationEndpoint as _Base
 from flask import abort
 from flask import request as flask_request
 
+from idp.administration import client_policy
 from idp.oauth import client_metadata
 from idp.oauth.endpoints.discovery import current_metadata
 from idp.oauth.endpoints.register import bearer_token, registration_client_uri, require_json_object
@@ -59,7 +60,7 @@ class ClientConfigurationEndpoint(_Base):
         return True  # the token check above already bound the request to this client
 
     def introspect_client(self, client):
-        return client_metadata.describe(client)
+        return client_policy.describe(client)
 
     def generate_client_registration_info(self, client, request):
         return {"registration_client_uri": registration_client_uri(client.client_id),
@@ -74,7 +75,7 @@ class ClientConfigurationEndpoint(_Base):
     def update_client(self, client, metadata, request):
         if metadata["token_endpoint_auth_method"] != client.token_endpoint_auth_method:
             raise InvalidClientMetadataError("token_endpoint_auth_method cannot change; register a new client")
-        fields = client_metadata.client_fields(metadata)
+        fields = client_policy.client_fields(metadata)
         return services().clients.update(
             client.client_id, name=fields["name"], redirect_uris=fields["redirect_uris"],
             grant_types=fields["grant_types"], scope=fields["scope"], metadata_=fields["metadata"],

@@ -2,7 +2,7 @@
 
 1. the policy: `off` -> 404; `token` -> an initial access token (RFC 7591 3, `idp clients
    registration-token`) as a bearer token, else 401 invalid_token; `open` -> anyone;
-2. the metadata, a JSON object, validated (oauth/client_metadata.py) -> 400
+2. the metadata, a JSON object, validated (administration/client_policy.py) -> 400
    invalid_redirect_uri / invalid_client_metadata (RFC 7591 3.2.2);
 3. the client is stored (the initial access token spends one use, atomically), with a
    registration access token kept as its hash (RFC 7592 3);
@@ -20,6 +20,7 @@ from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint as _Base
 from authlib.oauth2.rfc7591 import InvalidClientMetadataError
 from flask import abort, request
 
+from idp.administration import client_policy
 from idp.oauth import client_metadata
 from idp.oauth.endpoints.discovery import current_metadata
 from idp.plumbing.context import oauth_server, services
@@ -55,11 +56,11 @@ class ClientRegistrationEndpoint(_Base):
             raise InvalidTokenError(description="The initial access token was used up meanwhile.")
         request.registration_token = random_token(32)
         client, request.client_secret = svc.clients.create(
-            **client_metadata.client_fields(metadata), registration_token=request.registration_token)
+            **client_policy.client_fields(metadata), registration_token=request.registration_token)
         return client
 
     def generate_client_registration_info(self, client, request):
-        info = client_metadata.describe(client)
+        info = client_policy.describe(client)
         info.update(client_id_issued_at=int(time.time()), client_secret_expires_at=0,
                     registration_client_uri=registration_client_uri(client.client_id),
                     registration_access_token=request.registration_token)

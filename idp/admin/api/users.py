@@ -1,0 +1,85 @@
+"""/admin/api/v1/users: list, read, create, change (disable, enable), delete (issue 15)."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+
+from idp.admin.api.framework import (
+    READ,
+    WRITE,
+    bp,
+    current_actor,
+    if_match,
+    json_body,
+    page_args,
+    page_response,
+    query_flag,
+    requires,
+    resource,
+)
+from idp.administration.users import UserAdmin, user_version
+from idp.plumbing.context import services
+from idp.store.users import UserRecord
+
+CREATE_FIELDS = {"email": (str,), "name": (str, None), "password": (str,), "email_verified": (bool,),
+                 "send_email": (str, None)}
+UPDATE_FIELDS = {"email": (str,), "name": (str, None), "email_verified": (bool,), "disabled": (bool,)}
+
+
+def timestamp(moment) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def user_json(user: UserRecord) -> dict:
+    return {"id": user.id, "email": user.email, "email_verified": user.email_verified, "name": user.name,
+            "disabled": user.disabled, "has_password": user.has_password,
+            "created_at": timestamp(user.created_at), "updated_at": timestamp(user.updated_at)}
+
+
+def user_resource(user: UserRecord, status: int = 200):
+    location = url_for("admin_api.get_user", user_id=user.id) if status == 201 else None
+    return resource(user_json(user), user_version(user), status, location)
+
+
+def admin() -> UserAdmin:
+    return UserAdmin(services())
+
+
+@bp.get("/users")
+@requires(READ)
+def list_users():
+    """?search= (email or name prefix), ?disabled=true|false, ?limit=, ?cursor=; by email."""
+    page = admin().list(search=request.args.get("search"), disabled=query_flag("disabled"), **page_args())
+    return page_response(page, user_json)
+
+
+@bp.get("/users/<user_id>")
+@requires(READ)
+def get_user(user_id):
+    return user_resource(admin().get(user_id))
+
+
+@bp.post("/users")
+@requires(WRITE)
+def create_user():
+    body = json_body(CREATE_FIELDS, required=("email",))
+    user = admin().create(current_actor(), email=body["email"], name=body.get("name"),
+                          password=body.get("password"), email_verified=body.get("email_verified", False),
+                          send_email=body.get("send_email"))
+    return user_resource(user, 201)
+
+
+@bp.patch("/users/<user_id>")
+@requires(WRITE)
+def update_user(user_id):
+    """A JSON merge patch (RFC 7396) of email, name, email_verified, disabled; If-Match required."""
+    version = if_match()
+    body = json_body(UPDATE_FIELDS)
+    return user_resource(admin().update(current_actor(), user_id, body, version))
+
+
+@bp.delete("/users/<user_id>")
+@requires(WRITE)
+def delete_user(user_id):
+    admin().delete(current_actor(), user_id, if_match())
+    return "", 204

@@ -1,0 +1,6 @@
+"""The web admin console at /admin (issue 15): server-rendered pages in the hosted pages' style,
+entered through the console's own OpenID Connect sign-in (signin.py), for administrators with a
+second factor only. Pages reach the system through backend.py alone."""
+
+from idp.admin.console import audit, clients, keys, overview, signin, users  # noqa: F401  (routes register on import)
+from idp.admin.console.blueprint import bp  # noqa: F401  (what the app factory registers)

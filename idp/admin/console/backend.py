@@ -1,0 +1,257 @@
+"""The one place the console reaches the domain and the storage below it.
+
+Every page calls these functions and nothing else. Users, clients, keys and the audit trail go
+through the administration service layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin,
+AuditAdmin), which validates, audits and names the acting administrator (`actor`); what it has no
+operation for (ending a user's sessions, revoking one grant, the overview's counts, the console's
+own client) is done here, audited the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from idp.accounts.connected_apps import revoke_app
+from idp.administration import Actor, Invalid, NotFound, Page
+from idp.administration.audit import AuditAdmin
+from idp.administration.clients import ClientAdmin
+from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
+from idp.administration.users import UserAdmin
+from idp.oauth.client_metadata import client_admin
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.plumbing.security import hash_client_secret, random_token
+from idp.signin.sessions import count_active_sessions
+from idp.store.admin_queries import AdminQueries
+
+SIGN_IN_ACTIONS = ("login.succeeded", "login.failed")
+
+
+def _queries() -> AdminQueries:
+    return AdminQueries(services().db)
+
+
+# -- administrators ----------------------------------------------------------
+def is_administrator(user_id: str | None) -> bool:
+    return services().administrators.is_administrator(user_id)
+
+
+def actor(admin) -> Actor:
+    return Actor.user(admin.id)
+
+
+def user(user_id: str):
+    """The user as administrators see them (no password hash), or None."""
+    try:
+        return UserAdmin(services()).get(user_id)
+    except NotFound:
+        return None
+
+
+# -- overview ----------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Overview:
+    users: int
+    clients: int
+    sessions: int
+    sign_ins: list[int]  # per hour, the last 24 hours, oldest first
+    failures: list[int]
+    next_rotations: list[tuple[str, dt.datetime | None]]  # (alg, when; None: rotation is off)
+
+
+def overview() -> Overview:
+    svc = services()
+    counts = _queries().hourly_counts(SIGN_IN_ACTIONS)
+    return Overview(users=_queries().count_users(), clients=_queries().count_clients(),
+                    sessions=count_active_sessions(svc.store), sign_ins=counts["login.succeeded"],
+                    failures=counts["login.failed"], next_rotations=next_rotations())
+
+
+def next_rotations() -> list[tuple[str, dt.datetime | None]]:
+    interval = key_rotation_interval()
+    return [(key.alg, (key.promoted_at or key.created_at) + dt.timedelta(seconds=interval) if interval > 0 else None)
+            for key in signing_keys() if key.state == "current"]
+
+
+# -- users -------------------------------------------------------------------
+def search_users(query: str, after: list | None, limit: int) -> Page:
+    """Users whose email or name starts with query, by email, a keyset page at a time; a cursor
+    that is not one of this list starts again at the first page."""
+    try:
+        return UserAdmin(services()).list(search=query or None, after=after, limit=limit)
+    except Invalid:
+        return UserAdmin(services()).list(search=query or None, limit=limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class UserDetails:
+    user: object
+    sessions: list
+    identities: list
+    grants: list
+    mfa_enrolled: bool
+    recovery_codes_left: int
+    administrator: bool
+
+
+def user_details(user_id: str) -> UserDetails | None:
+    svc = services()
+    found = user(user_id)
+    if found is None:
+        return None
+    enrolled = svc.mfa.is_enrolled(found.id)
+    return UserDetails(found, svc.sessions.list(found.id), svc.federated.for_user(found.id),
+                       svc.connected_apps.for_user(found.id), enrolled,
+                       svc.mfa.remaining_recovery_codes(found.id) if enrolled else 0,
+                       svc.administrators.is_administrator(found.id))
+
+
+def set_disabled(admin, target, disabled: bool) -> dict:
+    """Disable: sign-in and token issuance refused at once, sessions ended, grants revoked."""
+    return UserAdmin(services()).set_disabled(actor(admin), target.id, disabled)
+
+
+def end_sessions(admin, target) -> int:
+    ended = services().sessions.end_all(target.id)
+    audit.record("session.ended_by_admin", user_id=target.id, actor=actor(admin).label, count=ended)
+    return ended
+
+
+def revoke_grant(admin, target, client_id: str):
+    revoked = revoke_app(services(), target.id, client_id)
+    audit.record("grant.revoked", user_id=target.id, client_id=client_id, actor=actor(admin).label,
+                 families=revoked.families)
+    return revoked
+
+
+def delete_user(admin, target) -> None:
+    """Sessions ended (relying parties told), tokens revoked, the user and all they own removed."""
+    UserAdmin(services()).delete(actor(admin), target.id)
+
+
+# -- clients -----------------------------------------------------------------
+def _clients() -> ClientAdmin:
+    return client_admin(services())
+
+
+def clients(after: list | None, limit: int) -> Page:
+    """Oldest first, a keyset page at a time (a cursor not of this list: the first page)."""
+    try:
+        return _clients().list(after=after, limit=limit)
+    except Invalid:
+        return _clients().list(limit=limit)
+
+
+def client(client_id: str):
+    try:
+        return _clients().get(client_id)
+    except NotFound:
+        return None
+
+
+def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
+    """(client, secret shown once); Invalid names each wrong field (checked like a registration)."""
+    fields = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
+              "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+              "grant_types": ["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"]}
+    return _clients().create(actor(admin), fields)
+
+
+def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str):
+    """Raises Invalid (each wrong field), NotFound."""
+    return _clients().update(actor(admin), client_id, {"client_name": name, "redirect_uris": redirect_uris,
+                                                       "scope": scope})
+
+
+def rotate_client_secret(admin, target) -> str | None:
+    """A new secret (the old one stops working at once), or None for a client without a shared secret."""
+    try:
+        return _clients().rotate_secret(actor(admin), target.client_id, grace_seconds=0)[1]
+    except Invalid:
+        return None
+
+
+def delete_client(admin, client_id: str) -> None:
+    _clients().delete(actor(admin), client_id)
+
+
+# -- keys --------------------------------------------------------------------
+def signing_keys() -> list:
+    return KeyAdmin(services()).list()
+
+
+def signing_algs() -> tuple[str, ...]:
+    return services().keys.algs
+
+
+def key_rotation_interval() -> int:
+    return services().keys.rotation_interval
+
+
+def rotate_key(admin, alg: str, force: bool) -> str:
+    """The new current kid; raises TooEarly unless forced, PreconditionFailed when someone rotated first."""
+    return KeyAdmin(services()).rotate(actor(admin), alg, force=force)
+
+
+# -- audit -------------------------------------------------------------------
+def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, after: list | None,
+               limit: int) -> Page:
+    """Newest first; a cursor that is not one of this list starts again at the first page."""
+    admin = AuditAdmin(services())
+    try:
+        return admin.list(action=action, user_id=user_id, since=since, after=after, limit=limit)
+    except Invalid:
+        return admin.list(action=action, user_id=user_id, since=since, limit=limit)
+
+
+def audit_actions() -> list[str]:
+    return _queries().audit_actions()
+
+
+def user_by_email(email: str):
+    try:
+        return UserAdmin(services()).by_email(email)
+    except NotFound:
+        return None
+
+
+# -- the console's own OpenID Connect client ---------------------------------
+CONSOLE_CLIENT_ID = "idp-admin-console"
+CONSOLE_SCOPE = "openid profile email"
+
+
+def console_client_secret() -> str:
+    """Derived from SESSION_SECRET: every replica knows it without storing it, and changing
+    SESSION_SECRET changes it (the next ensure_console_client records the new hash)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(services().config.session_secret.encode(), b"idp-admin-console-client", hashlib.sha256).hexdigest()
+
+
+def ensure_console_client() -> None:
+    """Register the console as a trusted first-party client of its issuer, or bring the
+    registration in line (issuer, secret). Idempotent, and safe when replicas race: a
+    duplicate create is a Conflict, then everyone converges on the same values."""
+    from idp.store.errors import Conflict as Duplicate
+
+    svc = services()
+    redirect_uri = svc.config.issuer + "/admin/callback"
+    secret = console_client_secret()
+    existing = svc.clients.get(CONSOLE_CLIENT_ID)
+    if existing is None:
+        try:
+            existing, _secret = svc.clients.create("Admin console", [redirect_uri], client_id=CONSOLE_CLIENT_ID,
+                                                   trusted=True, scope=CONSOLE_SCOPE,
+                                                   grant_types=["authorization_code"])
+        except Duplicate:
+            existing = None  # another replica registered it a moment ago: align its fields below
+    if (existing is not None and existing.trusted and existing.redirect_uris == (redirect_uri,)
+            and existing.check_client_secret(secret)):
+        return
+    salt = random_token(16)
+    svc.clients.update(CONSOLE_CLIENT_ID, redirect_uris=[redirect_uri], trusted=True, scope=CONSOLE_SCOPE,
+                       grant_types=["authorization_code"], response_types=["code"],
+                       token_endpoint_auth_method="client_secret_basic",
+                       secret_salt=salt, secret_hash=hash_client_secret(secret, salt))

@@ -1,0 +1,115 @@
+"""Clients: the list, creating one (the secret shown once, with a copy button), editing its
+name, redirect URIs and scopes, rotating its secret, and deleting it after a confirmation that
+names it."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, url_for
+
+import idp.admin.console.backend as backend
+from idp.admin.console.blueprint import bp
+from idp.admin.console.forms import ActionForm, ClientForm
+from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link
+from idp.administration import Invalid, NotFound, PreconditionFailed
+from idp.i18n import gettext as _
+
+NOT_SAVED = "The client was not saved: %(reasons)s"
+ROTATE_SECRET_QUESTION = (
+    "The current secret of %(name)s stops working at once: the application needs the new one before it "
+    "can get tokens again."
+)
+DELETE_CLIENT_QUESTION = "%(name)s (%(id)s) and every token and consent it holds are removed. This cannot be undone."
+
+
+@bp.get("/clients")
+def clients():
+    after = cursor_from_request()
+    page = backend.clients(after, PAGE_SIZE)
+    return render_template("admin/clients.html", clients=page.items, console_id=backend.CONSOLE_CLIENT_ID,
+                           next_cursor=cursor_link(page.next_key), first_page=after is None)
+
+
+def redirect_uris_of(text: str) -> list[str]:
+    """One URI per line; the service checks each like a registration (RFC 7591 2, RFC 9700 2.1)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def refusal(exc: Invalid) -> str:
+    return _(NOT_SAVED, reasons="; ".join(f"{field}: {why}" for field, why in exc.errors.items()))
+
+
+def client_page(form, template_vars: dict, status: int = 200):
+    return render_template("admin/client_form.html", form=form, **template_vars), status
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def client_new():
+    form = ClientForm()
+    if request.method == "GET":
+        form.scope.data = "openid profile email offline_access"
+    if not form.validate_on_submit():
+        return client_page(form, {"creating": True}, 400 if request.method == "POST" else 200)
+    try:
+        created, secret = backend.create_client(g.admin, form.name.data.strip(),
+                                                redirect_uris_of(form.redirect_uris.data), form.public.data,
+                                                " ".join(form.scope.data.split()))
+    except Invalid as exc:
+        return client_page(form, {"creating": True, "uri_error": refusal(exc)}, 400)
+    return render_template("admin/client_secret.html", client=created, secret=secret, created=True)
+
+
+def target_client(client_id: str):
+    found = backend.client(client_id)
+    if found is None or found.client_id == backend.CONSOLE_CLIENT_ID:
+        abort(404, _("There is no such client."))  # the console's own client is managed by the console itself
+    return found
+
+
+@bp.route("/clients/<client_id>", methods=["GET", "POST"])
+def client_edit(client_id: str):
+    target = target_client(client_id)
+    form = ClientForm()
+    if request.method == "GET":
+        form.name.data, form.scope.data = target.name, target.scope
+        form.redirect_uris.data = "\n".join(target.redirect_uris)
+    page_vars = {"creating": False, "client": target, "action_form": ActionForm()}
+    if not form.validate_on_submit():
+        return client_page(form, page_vars, 400 if request.method == "POST" else 200)
+    try:
+        backend.update_client(g.admin, target.client_id, form.name.data.strip(),
+                              redirect_uris_of(form.redirect_uris.data), " ".join(form.scope.data.split()))
+    except Invalid as exc:
+        return client_page(form, {**page_vars, "uri_error": refusal(exc)}, 400)
+    except (NotFound, PreconditionFailed):
+        return redirect(url_for("admin.clients"))
+    return redirect(url_for("admin.clients"))
+
+
+@bp.post("/clients/<client_id>/secret")
+def client_rotate_secret(client_id: str):
+    target = target_client(client_id)
+    page = ask_first(title=_("Rotate the secret of %(name)s?", name=target.name),
+                     question=_(ROTATE_SECRET_QUESTION, name=target.name), button=_("Rotate the secret"),
+                     cancel=url_for("admin.client_edit", client_id=target.client_id))
+    if page is not None:
+        return page
+    secret = backend.rotate_client_secret(g.admin, target)
+    if secret is None:
+        abort(400, _("This client has no shared secret to rotate."))
+    return render_template("admin/client_secret.html", client=target, secret=secret, created=False)
+
+
+@bp.post("/clients/<client_id>/delete")
+def client_delete(client_id: str):
+    target = target_client(client_id)
+    page = ask_first(title=_("Delete the client %(name)s?", name=target.name),
+                     question=_(DELETE_CLIENT_QUESTION, name=target.name, id=target.client_id),
+                     button=_("Delete %(name)s", name=target.name),
+                     cancel=url_for("admin.client_edit", client_id=target.client_id))
+    if page is not None:
+        return page
+    try:
+        backend.delete_client(g.admin, target.client_id)
+    except (NotFound, PreconditionFailed):
+        pass  # deleted or changed meanwhile: the list shows what is there now
+    return redirect(url_for("admin.clients"))

@@ -1,0 +1,28 @@
+"""The console's forms; Flask-WTF adds and checks the CSRF token on each (the app's CSRFProtect
+refuses any POST without it before a view runs)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ConsoleSignOutForm(FlaskForm):
+    pass
+
+
+class ActionForm(FlaskForm):
+    """A destructive action: the first POST shows a confirmation page, the second (confirmed=yes) acts."""
+
+    confirmed = HiddenField(validators=[Length(max=3)])
+
+
+class ClientForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
+    redirect_uris = TextAreaField("Redirect URIs", validators=[Length(max=8192)])
+    scope = StringField("Scopes", validators=[DataRequired(), Length(max=1024)])
+    public = BooleanField("Public client (no secret: a browser or mobile app, with PKCE)")
+
+
+class KeyRotateForm(ActionForm):
+    alg = HiddenField(validators=[DataRequired(), Length(max=16)])
+    force = HiddenField(validators=[Length(max=3)])

@@ -1,0 +1,184 @@
+"""Entering the console: it is an OpenID Connect client of its own issuer (OIDC Core 3.1,
+authorization code with PKCE S256, state and nonce; RFC 9700 2.1.1), not a reader of the
+end-user session.
+
+/admin/login sends the browser to /authorize; /admin/callback checks state against the cookie
+that started it (RFC 9700 4.7.1), the `iss` parameter (RFC 9207), redeems the code at /token and
+validates the ID token (signature with the issuer's own published keys, iss, aud, exp, nonce:
+OIDC Core 3.1.3.7). Only then, and only for an administrator whose ID token says a second factor
+was used (acr/amr), does the session get the console's own flag. Without MFA the console asks
+once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1); a non-administrator
+gets 403 and an audit event. Every console request checks the flag and the administrators table.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from urllib.parse import urlencode
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from joserfc.jwt import JWTClaimsRegistry
+
+from idp.accounts.mfa import ACR_MFA
+import idp.admin.console.backend as backend
+from idp.admin.console.blueprint import bp
+from idp.admin.console.forms import ConsoleSignOutForm
+from idp.observability import audit
+from idp.plumbing.context import services
+from idp.plumbing.security import random_token
+
+LOGIN_COOKIE = "idp_admin_login"
+LOGIN_TTL = 600  # seconds from /admin/login to the callback
+CONSOLE_SESSION_SECONDS = 3600  # administrators sign in again every hour (OWASP ASVS 3.3)
+OPEN_ENDPOINTS = {"admin.login", "admin.callback"}
+SAFE_NEXT = re.compile(r"/admin(/[A-Za-z0-9_\-/]*)?(\?[A-Za-z0-9_\-=&%.+]*)?")
+
+
+def safe_next(value: str | None) -> str:
+    return value if value and SAFE_NEXT.fullmatch(value) and "//" not in value else url_for("admin.overview")
+
+
+@bp.before_request
+def _administrators_only():
+    """Every console page: the console's own flag, for the user signed in now, still an administrator."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    flag = session.get("admin") or {}
+    user_id = session.get("uid")
+    if not user_id or flag.get("uid") != user_id or flag.get("until", 0) < time.time():
+        session.pop("admin", None)
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("admin.login", next=wanted))
+    admin = backend.user(user_id)
+    if admin is None or admin.disabled or not backend.is_administrator(admin.id):
+        session.pop("admin", None)
+        return refused(user_id, "not_administrator")
+    g.admin = admin
+    return None
+
+
+@bp.context_processor
+def _console_globals():
+    return {"admin": g.get("admin"), "console_sign_out": ConsoleSignOutForm()}
+
+
+def refused(user_id: str | None, reason: str, status: int = 403):
+    audit.record("admin.refused", user_id=user_id, reason=reason, path=request.path[:200])
+    return render_template("admin/refused.html", reason=reason), status
+
+
+@bp.get("/login")
+def login():
+    # Checked at each sign-in, not once per process: a console client deleted or changed (through
+    # the admin API, say) is put back before the browser is sent to /authorize. Idempotent.
+    backend.ensure_console_client()
+    return authorization_redirect(safe_next(request.args.get("next")), step_up=False)
+
+
+def authorization_redirect(next_page: str, step_up: bool):
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+    svc = services()
+    state, nonce, verifier = random_token(24), random_token(24), random_token(48)
+    svc.store.set("admin-login:" + state, json.dumps({"nonce": nonce, "verifier": verifier, "next": next_page,
+                                                      "step_up": step_up}), LOGIN_TTL)
+    params = {"response_type": "code", "client_id": backend.CONSOLE_CLIENT_ID, "scope": backend.CONSOLE_SCOPE,
+              "redirect_uri": callback_uri(), "state": state, "nonce": nonce,
+              "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256"}
+    if step_up:
+        params.update(acr_values=ACR_MFA, prompt="login")
+    response = redirect(url_for("oauth.authorize") + "?" + urlencode(params))
+    response.set_cookie(LOGIN_COOKIE, state, max_age=LOGIN_TTL, path="/admin", httponly=True, samesite="Lax",
+                        secure=svc.config.cookie_secure)
+    return response
+
+
+def callback_uri() -> str:
+    return services().config.issuer + "/admin/callback"
+
+
+@bp.get("/callback")
+def callback():
+    import hmac
+
+    svc = services()
+    state = request.args.get("state", "")
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    raw = svc.store.take("admin-login:" + state) if state and len(state) <= 64 else None
+    if raw is None or not hmac.compare_digest(state.encode(), cookie.encode()):
+        return error("invalid_state", "This sign-in to the console expired or was not started in this browser.")
+    pending = json.loads(raw)
+    if request.args.get("iss") != svc.config.issuer:  # RFC 9207 2.4: a mix-up defence
+        return error("invalid_request", "The authorization response did not come from this issuer.")
+    if request.args.get("error"):
+        if request.args["error"] == "unmet_authentication_requirements":
+            return refused(session.get("uid"), "second_factor_missing")
+        return error(request.args["error"][:64], "Signing in to the console did not complete.")
+    claims = redeem(request.args.get("code", ""), pending)
+    if claims is None or claims.get("sub") != session.get("uid"):
+        return error("invalid_grant", "The console could not verify this sign-in. Try again.")
+    user = backend.user(claims["sub"])
+    if user is None or user.disabled or not backend.is_administrator(user.id):
+        return refused(claims["sub"], "not_administrator")
+    if claims.get("acr") != ACR_MFA or "otp" not in (claims.get("amr") or []):
+        if pending["step_up"]:
+            return refused(user.id, "second_factor_missing")
+        audit.record("admin.step_up", user_id=user.id)
+        return authorization_redirect(pending["next"], step_up=True)
+    session["admin"] = {"uid": user.id, "acr": claims["acr"], "auth_time": claims.get("auth_time"),
+                        "until": int(time.time()) + CONSOLE_SESSION_SECONDS}
+    audit.record("admin.signed_in", user_id=user.id, amr=claims.get("amr"))
+    response = redirect(safe_next(pending["next"]))
+    response.delete_cookie(LOGIN_COOKIE, path="/admin")
+    return response
+
+
+def redeem(code: str, pending: dict) -> dict | None:
+    """The code at this issuer's token endpoint, then the ID token's checks (OIDC Core 3.1.3.7).
+
+    The request goes through the app in-process (a WSGI call, the same code path as a network
+    request): the console lives inside the IdP, and going out to the public issuer URL and back
+    through the load balancer would need that route from every pod and hold a second worker."""
+    svc = services()
+    basic = base64.b64encode(f"{backend.CONSOLE_CLIENT_ID}:{backend.console_client_secret()}".encode()).decode()
+    response = current_app.test_client(use_cookies=False).post(
+        "/token", base_url=svc.config.issuer, headers={"Authorization": "Basic " + basic},
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback_uri(),
+              "code_verifier": pending["verifier"]})
+    body = response.get_json(silent=True) or {}
+    if response.status_code != 200 or "id_token" not in body:
+        return None
+    return verified_id_token(body["id_token"], pending["nonce"])
+
+
+def verified_id_token(id_token: str, nonce: str) -> dict | None:
+    svc = services()
+    jwks, _etag = svc.keys.jwks()
+    try:
+        token = jwt.decode(id_token, KeySet.import_key_set(json.loads(jwks)), algorithms=svc.keys.signing_algs())
+        JWTClaimsRegistry(leeway=60, iss={"essential": True, "value": svc.config.issuer},
+                          aud={"essential": True, "value": backend.CONSOLE_CLIENT_ID},
+                          nonce={"essential": True, "value": nonce}, sub={"essential": True},
+                          exp={"essential": True}).validate(token.claims)
+    except (JoseError, ValueError):
+        return None
+    return token.claims
+
+
+def error(code: str, description: str):
+    return render_template("error.html", error=code, description=description), 400
+
+
+@bp.post("/logout")
+def logout():
+    """Leave the console; the end-user session (and its sign-in) stays."""
+    if ConsoleSignOutForm().validate_on_submit():
+        session.pop("admin", None)
+        audit.record("admin.signed_out", user_id=g.admin.id)
+    return redirect(url_for("web.home"))

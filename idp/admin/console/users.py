@@ -1,0 +1,120 @@
+"""Users: search and pages of results; a user's page (sessions, linked identities, grants,
+second factors) and what an administrator may do to the account, each destructive action
+behind a confirmation step."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, url_for
+
+import idp.admin.console.backend as backend
+from idp.admin.console.blueprint import bp
+from idp.admin.console.forms import ActionForm
+from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
+from idp.i18n import gettext as _
+from idp.web.account import describe_browser, since
+
+DISABLE_QUESTION = (
+    "%(email)s will be signed out everywhere, every token they hold revoked, and they will not be able to"
+    " sign in until the account is enabled again."
+)
+END_SESSIONS_QUESTION = "%(email)s will be signed out of every browser; applications that asked for it are told."
+REVOKE_GRANT_QUESTION = "%(client)s loses the access %(email)s granted it: its refresh and access tokens stop working."
+DELETE_USER_QUESTION = (
+    "The account %(email)s, its sessions, tokens, consents and second factors are removed. This cannot be"
+    " undone."
+)
+
+
+@bp.get("/users")
+def users():
+    query = request.args.get("q", "").strip()[:320]
+    after = cursor_from_request()
+    page = backend.search_users(query, after, PAGE_SIZE)
+    return render_template("admin/users.html", users=page.items, query=query, first_page=after is None,
+                           next_cursor=cursor_link(page.next_key))
+
+
+def target_user(user_id: str):
+    found = backend.user(user_id) if len(user_id) <= 36 else None
+    if found is None:
+        abort(404, _("There is no such user."))
+    return found
+
+
+@bp.get("/users/<user_id>")
+def user(user_id: str):
+    details = backend.user_details(target_user(user_id).id)
+    sessions = [dict(handle=s.handle, device=describe_browser(s.user_agent), ip=s.ip, when=since(s.created))
+                for s in details.sessions]
+    return render_template("admin/user.html", d=details, sessions=sessions, form=ActionForm(), utc=utc,
+                           message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
+
+
+MESSAGES = {"disabled": "The account is disabled: its sessions were ended and its tokens revoked.",
+            "enabled": "The account can sign in again.",
+            "sessions": "Every session of this user was ended.",
+            "grant": "That application's access was revoked."}
+
+
+def act(user_id: str, **question):
+    """The confirmation step of an action on a user's page (None: confirmed)."""
+    return ask_first(cancel=url_for("admin.user", user_id=user_id), **question)
+
+
+@bp.post("/users/<user_id>/disable")
+def user_disable(user_id: str):
+    target = target_user(user_id)
+    page = act(target.id, title=_("Disable this account?"), button=_("Disable"),
+               question=_(DISABLE_QUESTION, email=target.email))
+    if page is not None:
+        return page
+    backend.set_disabled(g.admin, target, True)
+    return redirect(url_for("admin.user", user_id=target.id, done="disabled"))
+
+
+@bp.post("/users/<user_id>/enable")
+def user_enable(user_id: str):
+    target = target_user(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    backend.set_disabled(g.admin, target, False)
+    return redirect(url_for("admin.user", user_id=target.id, done="enabled"))
+
+
+@bp.post("/users/<user_id>/sessions/end")
+def user_end_sessions(user_id: str):
+    target = target_user(user_id)
+    page = act(target.id, title=_("End every session?"), button=_("End sessions"),
+               question=_(END_SESSIONS_QUESTION, email=target.email))
+    if page is not None:
+        return page
+    backend.end_sessions(g.admin, target)
+    return redirect(url_for("admin.user", user_id=target.id, done="sessions"))
+
+
+@bp.post("/users/<user_id>/grants/revoke")
+def user_revoke_grant(user_id: str):
+    target = target_user(user_id)
+    client_id = request.form.get("client_id", "")[:64]
+    client = backend.client(client_id)
+    if client is None:
+        abort(404, _("There is no such client."))
+    page = act(target.id, title=_("Revoke this access?"), button=_("Revoke"), fields={"client_id": client_id},
+               question=_(REVOKE_GRANT_QUESTION, client=client.name, email=target.email))
+    if page is not None:
+        return page
+    backend.revoke_grant(g.admin, target, client_id)
+    return redirect(url_for("admin.user", user_id=target.id, done="grant"))
+
+
+@bp.post("/users/<user_id>/delete")
+def user_delete(user_id: str):
+    target = target_user(user_id)
+    if target.id == g.admin.id:
+        abort(400, _("You cannot delete your own account from the console."))
+    page = act(target.id, title=_("Delete %(email)s?", email=target.email), button=_("Delete the account"),
+               question=_(DELETE_USER_QUESTION, email=target.email))
+    if page is not None:
+        return page
+    backend.delete_user(g.admin, target)
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,78 @@
+"""The audit trail as administrators read it: filtered by time range, user, client, action and
+actor, newest first, in keyset pages (the API's /audit-events, `idp audit list`, the console)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from idp.administration import DEFAULT_LIMIT, Page, check_limit, page_of, version_of
+from idp.administration.errors import Invalid, NotFound
+from idp.store.audit_events import AuditEntry
+
+MAX_FILTER = 320
+
+
+def utc_moment(name: str, value, errors: dict) -> dt.datetime | None:
+    """An ISO 8601 date/time (UTC unless it says otherwise) as the naive UTC the table holds."""
+    if value is None or isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 64 else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            errors[name] = "an ISO 8601 date/time, e.g. 2026-01-31T08:00:00Z"
+            return None
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def entry_key(entry: AuditEntry) -> list:
+    return [entry.occurred_at.isoformat(), entry.id]
+
+
+def parse_key(after, errors: dict) -> tuple[dt.datetime, int] | None:
+    if after is None:
+        return None
+    if isinstance(after, list) and len(after) == 2 and isinstance(after[0], str) and type(after[1]) is int:
+        try:
+            return dt.datetime.fromisoformat(after[0]), after[1]
+        except ValueError:
+            pass
+    errors["cursor"] = "not a cursor of this list"
+    return None
+
+
+def audit_version(entry: AuditEntry) -> str:
+    return version_of(entry.id, entry.occurred_at.isoformat())  # events never change
+
+
+class AuditAdmin:
+    def __init__(self, services):
+        self.events = services.audit_events
+
+    def list(self, *, since=None, until=None, user_id=None, client_id=None, action=None, actor=None,
+             after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
+        """Events at or after `since` and before `until`, equal to each filter given, newest first."""
+        check_limit(limit)
+        errors: dict[str, str] = {}
+        moments = {name: utc_moment(name, value, errors) for name, value in (("since", since), ("until", until))}
+        equal = {"user_id": user_id, "client_id": client_id, "action": action, "actor": actor}
+        for name, value in equal.items():
+            if value is not None and (not isinstance(value, str) or len(value) > MAX_FILTER):
+                errors[name] = f"text of at most {MAX_FILTER} characters"
+        before = parse_key(after, errors)
+        if errors:
+            raise Invalid(errors)
+        rows = self.events.list(since=moments["since"], until=moments["until"], before=before, limit=limit + 1,
+                                **equal)
+        return page_of(rows, limit, entry_key)
+
+    def get(self, event_id) -> AuditEntry:
+        entry = self.events.get(int(event_id)) if isinstance(event_id, str) and event_id.isascii() and event_id.isdigit() \
+            and len(event_id) < 19 else None
+        if entry is None:
+            raise NotFound("audit event", str(event_id))
+        return entry

@@ -1,0 +1,42 @@
+"""What an administrative operation can refuse, whichever surface (API, CLI, console) asked.
+
+The admin API maps them to RFC 9457 problem details (idp/admin/api/problems.py); the CLI prints them.
+"""
+
+from __future__ import annotations
+
+
+class AdminError(Exception):
+    """Base of the refusals below; never raised itself."""
+
+
+class Invalid(AdminError):
+    """Some fields are wrong: `errors` maps each field (or query parameter) to why."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in errors.items()))
+        self.errors = dict(errors)
+
+
+class NotFound(AdminError):
+    def __init__(self, kind: str, ident: str):
+        super().__init__(f"no {kind} {ident}")
+        self.kind, self.ident = kind, ident
+
+
+class Duplicate(AdminError):
+    """A value that must be unique (a user's email) is taken."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class PreconditionFailed(AdminError):
+    """The resource changed since the caller read the version it names (a lost update prevented)."""
+
+    def __init__(self, message: str = "the resource was changed since you read it: read it again"):
+        super().__init__(message)
+
+
+Stale = PreconditionFailed

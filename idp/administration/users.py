@@ -1,0 +1,200 @@
+"""Users, as administrators manage them: list, read, create, change, disable, delete (issue 15).
+
+The admin API, `idp users …` and the console call these; each write checks the caller's version
+(when given), writes with a compare-and-set on the row (two concurrent writers of one version:
+exactly one wins, the other gets PreconditionFailed), then does what follows from it (sessions
+ended, grants revoked, mail sent) and records an audit event naming the actor and what changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from idp.accounts import passwords
+from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
+from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.observability import audit
+from idp.plumbing.security import hash_password
+from idp.store.errors import Conflict
+from idp.store.users import UserRecord
+
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+MAX_EMAIL, MAX_NAME, MAX_SEARCH = 320, 255, 320
+SEND_EMAIL = ("verification", "set_password")
+CHANGEABLE = ("email", "name", "email_verified", "disabled")
+
+
+def user_version(user: UserRecord) -> str:
+    return version_of(user.id, user.email, user.email_verified, user.name, user.disabled, user.has_password,
+                      user.updated_at.isoformat())
+
+
+def check_email(email, errors: dict) -> str | None:
+    if not isinstance(email, str) or len(email) > MAX_EMAIL or not EMAIL.match(email.strip()):
+        errors["email"] = "must be an email address (at most 320 characters)"
+        return None
+    return email.strip().lower()
+
+
+def check_name(name, errors: dict) -> str | None:
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME
+                             or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        errors["name"] = f"must be text of at most {MAX_NAME} characters, without control characters"
+        return None
+    return (name or "").strip() or None
+
+
+class UserAdmin:
+    """Built on the services container (idp/services.py): `UserAdmin(services)`."""
+
+    def __init__(self, services):
+        self.svc = services
+        self.users = services.users
+
+    # -- reading -----------------------------------------------------------------
+    def list(self, *, search: str | None = None, disabled: bool | None = None, after: list | None = None,
+             limit: int = DEFAULT_LIMIT) -> Page:
+        """By email; `search`: email or name prefix (case-insensitive); `after`: the previous page's next_key."""
+        check_limit(limit)
+        errors = {}
+        if search is not None and (not isinstance(search, str) or len(search) > MAX_SEARCH):
+            errors["search"] = f"text of at most {MAX_SEARCH} characters"
+        if after is not None and not (isinstance(after, list) and len(after) == 1 and isinstance(after[0], str)):
+            errors["cursor"] = "not a cursor of this list"
+        if errors:
+            raise Invalid(errors)
+        rows = self.users.page(after[0] if after else None, limit + 1, prefix=search or None, disabled=disabled)
+        return page_of(rows, limit, lambda user: [user.email])
+
+    def get(self, user_id: str) -> UserRecord:
+        user = self.users.record(user_id) if isinstance(user_id, str) and len(user_id) <= 36 else None
+        if user is None:
+            raise NotFound("user", str(user_id))
+        return user
+
+    def by_email(self, email: str) -> UserRecord:
+        found = self.users.by_email(email)
+        if found is None:
+            raise NotFound("user with email", email)
+        return self.get(found.id)
+
+    # -- writing -----------------------------------------------------------------
+    def create(self, actor: Actor, *, email, name=None, password=None, email_verified=False,
+               send_email=None) -> UserRecord:
+        """With a password (the policy of idp/accounts/passwords.py) or without one (the user sets it
+        through the emailed link, send_email="set_password"); send_email="verification" asks them to
+        confirm the address."""
+        errors = {}
+        email = check_email(email, errors)
+        name = check_name(name, errors)
+        if password is not None:
+            reason = passwords.problem(password, email or "") if isinstance(password, str) else "must be text"
+            if reason:
+                errors["password"] = reason
+        if type(email_verified) is not bool:
+            errors["email_verified"] = "must be true or false"
+        if send_email is not None and send_email not in SEND_EMAIL:
+            errors["send_email"] = "one of: " + ", ".join(SEND_EMAIL)
+        if errors:
+            raise Invalid(errors)
+        try:
+            view = self.users.create(email, hash_password(password) if password else None, name,
+                                     email_verified=email_verified)
+        except Conflict:
+            raise Duplicate("email", f"a user with email {email} exists") from None
+        audit.record("user.created", user_id=view.id, actor=actor.label, email=view.email,
+                     email_verified=email_verified, password_set=password is not None, email_sent=send_email)
+        self._send(view.id, send_email)
+        return self.get(view.id)
+
+    def update(self, actor: Actor, user_id: str, changes: dict, version: str | None = None) -> UserRecord:
+        """Change email (unverified again unless email_verified is given; a verification mail goes
+        out), name, email_verified, disabled (with what disabling does, see set_disabled)."""
+        return self._update(actor, user_id, changes, version)[0]
+
+    def _update(self, actor: Actor, user_id: str, changes: dict, version: str | None) -> tuple[UserRecord, dict]:
+        if not isinstance(changes, dict):
+            raise Invalid({"body": "must be a JSON object"})
+        current = self.get(user_id)
+        check_version(version, user_version(current))
+        errors, values = {}, {}
+        for field in set(changes) - set(CHANGEABLE):
+            errors[field] = "cannot be changed here"
+        if "email" in changes:
+            values["email"] = check_email(changes["email"], errors)
+        if "name" in changes:
+            values["name"] = check_name(changes["name"], errors)
+        for flag in ("email_verified", "disabled"):
+            if flag in changes:
+                if type(changes[flag]) is not bool:
+                    errors[flag] = "must be true or false"
+                values[flag] = changes[flag]
+        if errors:
+            raise Invalid(errors)
+        values = {k: v for k, v in values.items() if getattr(current, k) != v}
+        if "email" in values and "email_verified" not in changes:
+            values["email_verified"] = False  # a new address is proved again
+        if not values:
+            return current, {}
+        self._write(current, values)
+        audit.record("user.updated", user_id=current.id, actor=actor.label, changed=values)
+        effects = self._after_disabled_change(actor, current.id, values.get("disabled"))
+        if "email" in values and not values["email_verified"]:
+            self._send(current.id, "verification")
+        return self.get(current.id), effects
+
+    def set_disabled(self, actor: Actor, user_id: str, disabled: bool, version: str | None = None) -> dict:
+        """Disable: sign-in and token issuance refused on every replica, every browser session
+        ended (relying parties told by back-channel logout), every grant's tokens revoked.
+        Enable: sign-in allowed again (ended sessions and revoked tokens stay so).
+        Returns what followed: {"sessions_ended": n, "grants_revoked": n} on disabling."""
+        return self._update(actor, user_id, {"disabled": disabled}, version)[1]
+
+    def delete(self, actor: Actor, user_id: str, version: str | None = None) -> None:
+        """The user and what hangs on them: consents, refresh-token families (their access tokens
+        revoked too), federated links, second factors, browser sessions."""
+        current = self.get(user_id)
+        check_version(version, user_version(current))
+        families = self.svc.refresh_tokens.active_families(current.id)
+        if not self.users.delete_if_unchanged(current.id, current.updated_at):
+            self._refused(current.id)
+        for family_id in families:  # the rows went with the user; their access tokens must go too
+            self.svc.tokens.revoke_grant(family_id)
+        ended = self.svc.sessions.end_all(current.id)
+        audit.record("user.deleted", user_id=current.id, actor=actor.label, email=current.email,
+                     sessions_ended=ended, grants_revoked=len(families))
+
+    # -- helpers -----------------------------------------------------------------
+    def _write(self, current: UserRecord, values: dict) -> None:
+        try:
+            done = self.users.update_if_unchanged(current.id, current.updated_at, **values)
+        except Conflict:
+            raise Duplicate("email", f"a user with email {values.get('email')} exists") from None
+        if not done:
+            self._refused(current.id)
+
+    def _refused(self, user_id: str):
+        """A compare-and-set lost: the user is gone, or was changed by someone else meanwhile."""
+        if self.users.record(user_id) is None:
+            raise NotFound("user", user_id)
+        raise PreconditionFailed()
+
+    def _after_disabled_change(self, actor: Actor, user_id: str, disabled: bool | None) -> dict:
+        if disabled is None:
+            return {}
+        if not disabled:
+            audit.record("user.enabled", user_id=user_id, actor=actor.label)
+            return {}
+        effects = {"sessions_ended": self.svc.sessions.end_all(user_id),
+                   "grants_revoked": self.svc.tokens.revoke_user_grants(user_id)}
+        audit.record("user.disabled", user_id=user_id, actor=actor.label, **effects)
+        return effects
+
+    def _send(self, user_id: str, what: str | None) -> None:
+        if what is None:
+            return
+        view = self.users.by_id(user_id)
+        if what == "verification":
+            self.svc.accounts.send_verification(view)
+        else:
+            self.svc.accounts.send_password_reset(view, template="set_password")

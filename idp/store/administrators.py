@@ -1,0 +1,65 @@
+"""Administrators: the users who may enter the web admin console (issue 15).
+
+A durable row per administrator, made by an operator (`idp admins grant`): being signed in
+is never enough, the console checks this table on every request so a revocation takes effect
+at once on every replica.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.store.db import Database
+from idp.store.models import Base, User, utcnow
+
+
+class Administrator(Base):
+    __tablename__ = "administrators"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    granted_by: Mapped[str] = mapped_column(String(320), nullable=False)  # "cli" or the granting admin's email
+
+
+@dataclasses.dataclass(frozen=True)
+class AdministratorView:
+    user_id: str
+    email: str
+    granted_at: dt.datetime
+    granted_by: str
+
+
+class Administrators:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def grant(self, user_id: str, granted_by: str) -> bool:
+        """True when the user became an administrator now; False when they already were (idempotent)."""
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        statement = insert(Administrator).values(user_id=user_id, granted_at=utcnow(), granted_by=granted_by[:320])
+        with self.db.session() as session:
+            statement = statement.on_conflict_do_nothing(index_elements=["user_id"]).returning(Administrator.user_id)
+            return session.execute(statement).first() is not None  # no row back: it was there already
+
+    def revoke(self, user_id: str) -> bool:
+        with self.db.session() as session:
+            return session.execute(delete(Administrator).where(Administrator.user_id == user_id)).rowcount == 1
+
+    def is_administrator(self, user_id: str | None) -> bool:
+        if not user_id:
+            return False
+        with self.db.read() as session:
+            return session.get(Administrator, user_id) is not None
+
+    def list(self) -> list[AdministratorView]:
+        query = (select(Administrator, User.email).join(User, User.id == Administrator.user_id)
+                 .order_by(Administrator.granted_at))
+        with self.db.session() as session:
+            return [AdministratorView(row.user_id, email, row.granted_at, row.granted_by)
+                    for row, email in session.execute(query)]
