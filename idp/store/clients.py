@@ -121,7 +121,8 @@ class Clients:
         self._lock = threading.Lock()
 
     def get(self, client_id: str | None) -> OAuthClient | None:
-        if not client_id or len(client_id) > 64:
+        # No client id holds a NUL, and PostgreSQL refuses one in a query (a 500, found by idp selftest).
+        if not client_id or len(client_id) > 64 or "\x00" in client_id:
             return None
         hit = self._cache.get(client_id)
         now = time.monotonic()
