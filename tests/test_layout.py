@@ -19,7 +19,7 @@ LAYERS = [
     ("domain", {"idp.accounts", "idp.signin", "idp.tokens", "idp.apis", "idp.federation", "idp.administration"}),
     ("composition", {"idp.services"}),
     ("surfaces", {"idp.oauth", "idp.web", "idp.ops", "idp.admin"}),
-    ("entry points", {"idp.app", "idp.cli", "idp.gunicorn_conf"}),
+    ("entry points", {"idp.app", "idp.cli", "idp.gunicorn_conf", "idp.selftest"}),
 ]
 TOP_LEVEL_MODULES = {"__init__.py", "app.py", "services.py", "config.py", "gunicorn_conf.py"}
 MAX_LINES = 420

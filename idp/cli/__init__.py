@@ -8,6 +8,7 @@ from idp.cli.clients import clients
 from idp.cli.db import db
 from idp.cli.keys import keys
 from idp.cli.mail import mail
+from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve
 from idp.cli.users import users
 
@@ -26,6 +27,7 @@ main.add_command(mail)
 main.add_command(audit)
 main.add_command(keys)
 main.add_command(admins)
+main.add_command(selftest)
 
 
 if __name__ == "__main__":

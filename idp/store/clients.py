@@ -146,7 +146,8 @@ class Clients:
 
     def get(self, client_id: str | None, fresh: bool = False) -> OAuthClient | None:
         """fresh: read the row now (an administrator about to change it), not the cached view."""
-        if not client_id or len(client_id) > 64:
+        # No client id holds a NUL, and PostgreSQL refuses one in a query (a 500, found by idp selftest).
+        if not client_id or len(client_id) > 64 or "\x00" in client_id:
             return None
         hit = self._cache.get(client_id)
         now = time.monotonic()

@@ -140,6 +140,8 @@ class Users:
             return unreachable
 
     def by_email(self, email: str) -> UserView | None:
+        if "\x00" in email:  # no address holds a NUL, and PostgreSQL refuses one in a query
+            return None
         with self.db.read() as session:
             row = session.scalar(select(User).where(User.email == email.strip().lower()))
             return _user_view(row) if row else None
