@@ -1,6 +1,14 @@
-"""The scopes this server knows (discovery, the authorization server and registration read it)."""
+"""The scopes this server knows (discovery, the authorization server and registration read it):
+its own, plus every scope a registered API defines (idp/apis/access.py)."""
 
-SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
+from idp.plumbing.context import services
+
+# groups / roles: the RFC 9068 2.2.3.1 claims in the ID token and userinfo (idp/apis/access.py)
+SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access", "groups", "roles"]
+
+
+def known_scopes() -> set[str]:
+    return set(SCOPES_SUPPORTED) | services().api_access.known_scopes()
 
 
 def understood_scope(scope: str | None) -> str | None:
@@ -13,4 +21,5 @@ def understood_scope(scope: str | None) -> str | None:
     values = scope.split()
     if "openid" not in values:
         return scope
-    return " ".join(v for v in dict.fromkeys(values) if v in SCOPES_SUPPORTED)
+    known = known_scopes()
+    return " ".join(v for v in dict.fromkeys(values) if v in known)
