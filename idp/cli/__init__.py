@@ -1,7 +1,8 @@
-"""The `idp` command: demo, serve, db, users, clients, mail, audit, keys — one module per group."""
+"""The `idp` command: demo, serve, db, users, clients, mail, audit, keys, apis, groups, roles — one module per group."""
 
 import click
 
+from idp.cli.apis import apis, groups, roles
 from idp.cli.audit import audit
 from idp.cli.clients import clients
 from idp.cli.db import db
@@ -24,6 +25,9 @@ main.add_command(clients)
 main.add_command(mail)
 main.add_command(audit)
 main.add_command(keys)
+main.add_command(apis)
+main.add_command(groups)
+main.add_command(roles)
 
 
 if __name__ == "__main__":
