@@ -172,3 +172,24 @@ def test_group_role_reaches_the_next_token_on_a_second_replica_at_once(idp, brow
         assert claims_of(second.json()["access_token"])["roles"] == ["auditor"]
     finally:
         stop()
+
+
+def test_device_flow_asks_for_an_api_rfc8628_3_1_rfc8707_2(idp, browser):
+    from .test_device import DEVICE_GRANT, enter_code
+
+    apis = two_apis(idp)
+    device, _ = idp.create_client(name="TV", public=True, redirect_uris=[], grant_types=[DEVICE_GRANT], scope="openid")
+    idp.services.apis.allow(apis.a, device.client_id)
+    endpoint = idp.endpoint("/device_authorization")
+    unknown = requests.post(endpoint, data={"client_id": device.client_id, "scope": "openid", "resource": apis.b},
+                            timeout=10)
+    assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_target"
+    grant = requests.post(endpoint, data={"client_id": device.client_id, "scope": "openid orders:read",
+                                          "resource": apis.a}, timeout=10).json()
+    enter_code(browser, idp.create_user(), grant["user_code"])
+    polled = requests.post(idp.endpoint("/token"), timeout=10, data={
+        "grant_type": DEVICE_GRANT, "device_code": grant["device_code"], "client_id": device.client_id,
+        "resource": apis.a})
+    assert polled.status_code == 200, polled.text
+    claims = verify_locally(idp, polled.json()["access_token"], apis.a)
+    assert claims["scope"] == "openid orders:read"
