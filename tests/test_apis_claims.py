@@ -107,3 +107,20 @@ def test_deleting_an_api_stops_its_refresh_tokens_and_its_introspection(idp, bro
     # the resource server is no longer registered for any API: it is an ordinary client, and the token
     # was not issued to it
     assert introspect(idp, apis.a_server, token["access_token"]) == {"active": False}
+
+
+def test_consent_to_one_apis_scope_never_covers_another_apis_scope_of_that_name(idp):
+    registry = idp.services.apis
+    x, y = f"https://x-{uid()}.example.com/", f"https://y-{uid()}.example.com/"
+    registry.create_api(x, "X", {"read": "Read X"})
+    registry.create_api(y, "Y", {"read": "Read Y"})
+    client, _ = idp.create_client(scope="openid")
+    registry.allow(x, client.client_id)
+    registry.allow(y, client.client_id)
+    user = idp.create_user()
+    browser = Browser(idp)
+    assert browser.authorize(authorize_url(idp, client.client_id, "openid read", [x]), user.email).status_code == 302
+    silent = browser.go(authorize_url(idp, client.client_id, "openid read", [y], prompt="none"))
+    assert "error=consent_required" in silent.headers["Location"]  # OIDC Core 3.1.2.6
+    again = browser.go(authorize_url(idp, client.client_id, "openid read", [x], prompt="none"))
+    assert "code=" in again.headers["Location"]

@@ -113,6 +113,16 @@ class ApiAccess:
             raise NothingGrantable("None of the requested scopes can be granted to this client for this API.")
         return " ".join(kept)
 
+    @staticmethod
+    def consent_keys(scope: str, targets: list[Target]) -> set[str]:
+        """What a remembered consent holds: an API's scopes qualified by the API (identifier#scope;
+        an identifier has no fragment), so consenting to one API's `read` never covers another's."""
+        keys = set()
+        for name in (scope or "").split():
+            owner = next((t.identifier for t in targets if name in t.scopes), None)
+            keys.add(f"{owner}#{name}" if owner else name)
+        return keys
+
     def role_scopes(self, user_id: str) -> dict[str, set[str]]:
         _, roles = self.authorization.effective(user_id)
         return {api: {s for r in rs for s in r["scopes"]} for api, rs in roles.items()}

@@ -31,7 +31,13 @@ def live_resources() -> list[str]:
 
 
 def stored_resources(params) -> list[str]:
-    return check_resources((params.get(PARAMETER) or "").split())
+    """From kept parameters (space-separated) or a request object (RFC 9101: a string or an array)."""
+    value = params.get(PARAMETER) or ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return check_resources(value)
+    if not isinstance(value, str):
+        raise InvalidTargetError("resource is an absolute URI or an array of them (RFC 8707 2).")
+    return check_resources(value.split())
 
 
 def check_resources(values: list[str]) -> list[str]:

@@ -53,7 +53,7 @@ def consent():
         audit.record("consent.granted" if granted else "consent.denied", user_id=user_id,
                      client_id=client.client_id, scope=" ".join(scopes))
         if granted:
-            services().consents.grant(user_id, client.client_id, set(scopes))
+            services().consents.grant(user_id, client.client_id, services().api_access.consent_keys(scope, targets))
         return redirect(url_for("oauth.authorize", interaction=interaction_id))
 
     form.interaction.data = interaction_id

@@ -107,7 +107,7 @@ def authorize():
             redirect_uri=grant.redirect_uri), params)
 
     # 4. Consent.
-    scopes = set(grant.request.scope.split())
+    scopes = svc.api_access.consent_keys(grant.request.scope, getattr(grant.request, "api_targets", []))
     decision = interaction.get("consent") if interaction and interaction.get("consent_user") == user.id else None
     if decision == "denied":
         interactions.finish(interaction_id)
