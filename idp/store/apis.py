@@ -209,6 +209,35 @@ class ApiRegistry:
                                                              GroupMember.user_id == user_id)).rowcount > 0
         return self._write(work)
 
+    def set_direct_memberships(self, user_id: str, member_of: set[str], not_member_of: set[str]) -> bool:
+        """The user directly in every group of member_of (created when missing) and in none of
+        not_member_of, in one transaction (upstream group mapping); True when anything changed."""
+        def work(session):
+            changed = False
+            for name in sorted(member_of):
+                row = session.scalar(select(Group).where(Group.name == name))
+                if row is None:
+                    row = Group(name=name)
+                    session.add(row)
+                    session.flush()
+                if not session.scalar(select(GroupMember.id).where(GroupMember.group_id == row.id,
+                                                                   GroupMember.user_id == user_id)):
+                    session.add(GroupMember(group_id=row.id, user_id=user_id))
+                    changed = True
+            if not_member_of:
+                ids = select(Group.id).where(Group.name.in_(sorted(not_member_of)))
+                changed |= session.execute(delete(GroupMember).where(GroupMember.user_id == user_id,
+                                                                     GroupMember.group_id.in_(ids))).rowcount > 0
+            return changed
+        try:
+            with self.db.session() as session:
+                changed = work(session)
+        except IntegrityError:
+            raise Conflict("already exists") from None
+        if changed:
+            self.on_change()
+        return changed
+
     @staticmethod
     def _ancestors(session, group_ids: list[str]) -> set[str]:
         """Every group containing one of group_ids, directly or not: breadth first, one query per level,
