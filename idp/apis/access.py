@@ -88,7 +88,8 @@ class ApiAccess:
         return self.authorization.all_api_scopes()
 
     # -- scopes -------------------------------------------------------------------------
-    def grantable(self, client, scope: str | None, targets: list[Target], user_id: str | None) -> str:
+    def grantable(self, client, scope: str | None, targets: list[Target], user_id: str | None,
+                  effective: tuple | None = None) -> str:
         """The scope a token may carry. Scopes of the targeted APIs need the client's allowance and,
         for a user's token, a role when the API says so; other scopes are the client's own
         (client.scope, as before APIs existed); anything else is left out."""
@@ -96,7 +97,7 @@ class ApiAccess:
         if not asked:  # RFC 6749 3.3: no scope asked -> the API scopes this client may ask
             asked = [name for t in targets for name in t.scopes if t.may_ask(name)]
         own = set(client.get_allowed_scope(" ".join(asked)).split()) if asked else set()
-        granted_by_roles = self.role_scopes(user_id) if user_id else {}
+        granted_by_roles = self.role_scopes(user_id, effective) if user_id else {}
         kept = []
         for name in asked:
             owner = next((t for t in targets if name in t.scopes), None)
@@ -123,8 +124,8 @@ class ApiAccess:
             keys.add(f"{owner}#{name}" if owner else name)
         return keys
 
-    def role_scopes(self, user_id: str) -> dict[str, set[str]]:
-        _, roles = self.authorization.effective(user_id)
+    def role_scopes(self, user_id: str, effective: tuple | None = None) -> dict[str, set[str]]:
+        _, roles = effective or self.authorization.effective(user_id)
         return {api: {s for r in rs for s in r["scopes"]} for api, rs in roles.items()}
 
     @staticmethod
@@ -135,12 +136,13 @@ class ApiAccess:
                            any(t.dpop_only for t in targets))
 
     # -- claims -------------------------------------------------------------------------
-    def access_token_claims(self, user_id: str | None, targets: list[Target], scope: str) -> dict:
+    def access_token_claims(self, user_id: str | None, targets: list[Target], scope: str,
+                            effective: tuple | None = None) -> dict:
         """RFC 9068 2.2.3.1 in a user's token for an API: its roles and entitlements (the API
         scopes those roles grant) always, the user's groups when the `groups` scope was granted."""
         if not user_id or not targets:
             return {}
-        groups, roles = self.authorization.effective(user_id)
+        groups, roles = effective or self.authorization.effective(user_id)
         identifiers = {t.identifier for t in targets}
         mine = [r for api, rs in roles.items() if api in identifiers for r in rs]
         claims = {}

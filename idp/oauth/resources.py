@@ -58,9 +58,10 @@ def targets_for(client_id: str, resources: list[str]) -> list[Target]:
         raise InvalidTargetError(str(error)) from None
 
 
-def grantable_scope(client, scope: str | None, targets: list[Target], user_id: str | None) -> str:
+def grantable_scope(client, scope: str | None, targets: list[Target], user_id: str | None,
+                    effective: tuple | None = None) -> str:
     try:
-        return services().api_access.grantable(client, scope, targets, user_id)
+        return services().api_access.grantable(client, scope, targets, user_id, effective)
     except NothingGrantable as error:
         raise InvalidScopeError(str(error)) from None
 

@@ -65,8 +65,10 @@ class IssuesTokens:
         context = self.token_context()
         targets = request_targets()
         access = services().api_access
+        user_id = user.id if user else None
+        effective = services().authorization.effective(user_id) if user_id and targets else None  # one read
         if targets:  # RFC 8707: scopes cut to what the API defines, the client may ask and the user's roles grant
-            scope = grantable_scope(client, scope, targets, user.id if user else None)
+            scope = grantable_scope(client, scope, targets, user_id, effective)
         policy = access.policy(targets)
         wants_refresh = (
             include_refresh_token
@@ -86,7 +88,7 @@ class IssuesTokens:
             bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
             audience=policy.audience,
             ttl=policy.ttl,
-            extra_claims=access.access_token_claims(user.id if user else None, targets, scope or ""),
+            extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
             resources=granted if granted is not None else policy.audience,
         )
         TOKENS_ISSUED.labels(self.GRANT_TYPE).inc()
