@@ -11,23 +11,7 @@ from idp.config import ConfigError, provider_config
 from idp.store.migrate import upgrade
 
 from .conftest import REDIS_URL, RUN_ID, free_port, pg_database, start_idp
-from .test_federation import click_provider, finish, new_email, start, upstream_login
-from .upstreams import GitHubStandIn, UpstreamCookies
-
-
-@pytest.fixture(scope="module")
-def upstream(tmp_path_factory):
-    live, stop = start_idp("embedded", tmp_path_factory)
-    live.app.wsgi_app = UpstreamCookies(live.app.wsgi_app)
-    yield live
-    stop()
-
-
-@pytest.fixture(scope="module")
-def github():
-    server = GitHubStandIn()
-    yield server
-    server.stop()
+from .test_federation import click_provider, finish, github, new_email, start, upstream, upstream_login  # noqa: F401
 
 
 @pytest.fixture(scope="module", params=["postgres", "embedded"])

@@ -24,8 +24,15 @@ def change(event: str, work, **fields):
             raise click.ClickException(str(exc)) from None
         except Conflict:
             raise click.ClickException("it already exists") from None
-        audit_record(event, **fields)
+        if result is not False:  # a delete that found nothing changed nothing: nothing to audit
+            audit_record(event, **fields)
     return result
+
+
+def must_have_changed(event: str, work, missing: str, **fields) -> None:
+    """A delete or removal that found nothing to change is an error the operator sees."""
+    if not change(event, work, **fields):
+        raise click.ClickException(missing)
 
 
 def parse_scopes(values) -> dict:
@@ -83,8 +90,8 @@ def apis_list(as_json):
 @click.argument("identifier")
 def apis_delete(identifier):
     """Its roles, assignments and client allowances go with it; refresh tokens for it stop working."""
-    if not change("api.deleted", lambda svc: svc.apis.delete_api(identifier), api=identifier):
-        raise click.ClickException(f"no API {identifier}")
+    must_have_changed("api.deleted", lambda svc: svc.apis.delete_api(identifier), f"no API {identifier}",
+                      api=identifier)
     click.echo(f"deleted API {identifier}")
 
 
@@ -125,8 +132,7 @@ def groups_list():
 @groups.command("delete")
 @click.argument("name")
 def groups_delete(name):
-    if not change("group.deleted", lambda svc: svc.apis.delete_group(name), group=name):
-        raise click.ClickException(f"no group {name}")
+    must_have_changed("group.deleted", lambda svc: svc.apis.delete_group(name), f"no group {name}", group=name)
     click.echo(f"deleted group {name}")
 
 
@@ -152,8 +158,7 @@ def groups_add_member(group, email, member_group):
 def groups_remove_member(group, email):
     def work(svc):
         return svc.apis.remove_member(group, user_id=user_by_email(svc, email).id)
-    if not change("group.member_removed", work, group=group):
-        raise click.ClickException(f"{email} is not a direct member of {group}")
+    must_have_changed("group.member_removed", work, f"{email} is not a direct member of {group}", group=group)
     click.echo(f"removed {email} from {group}")
 
 
@@ -219,6 +224,6 @@ def roles_unassign(identifier, name, email, group):
     def work(svc):
         return svc.apis.unassign(identifier, name, user_id=user_by_email(svc, email).id if email else None,
                                  group=group)
-    if not change("role.unassigned", work, api=identifier, role=name, group=group):
-        raise click.ClickException(f"{email or group} does not hold {name}")
+    must_have_changed("role.unassigned", work, f"{email or group} does not hold {name}", api=identifier, role=name,
+                      group=group)
     click.echo(f"took {name} from {email or group}")
