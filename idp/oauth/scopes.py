@@ -11,6 +11,11 @@ def known_scopes() -> set[str]:
     return set(SCOPES_SUPPORTED) | services().api_access.known_scopes()
 
 
+def all_known(values) -> bool:
+    """Whether every value is ours or a registered API's; the API scopes are read only when needed."""
+    return set(values) <= set(SCOPES_SUPPORTED) or set(values) <= known_scopes()
+
+
 def understood_scope(scope: str | None) -> str | None:
     """An OpenID request's scope without the values we do not define: OIDC Core 3.1.2.1 says
     scope values that are not understood SHOULD be ignored (relying-party libraries ask for
@@ -21,5 +26,7 @@ def understood_scope(scope: str | None) -> str | None:
     values = scope.split()
     if "openid" not in values:
         return scope
+    if all_known(values):
+        return " ".join(dict.fromkeys(values))
     known = known_scopes()
     return " ".join(v for v in dict.fromkeys(values) if v in known)

@@ -30,7 +30,7 @@ from idp.oauth.grants.device_code import DeviceIdToken
 from idp.oauth.jar import SignedRequestObject
 from idp.oauth.requests import RequestPayload
 from idp.oauth.resources import ApiResources
-from idp.oauth.scopes import SCOPES_SUPPORTED, known_scopes, understood_scope
+from idp.oauth.scopes import SCOPES_SUPPORTED, all_known, understood_scope
 
 
 class IdPAuthorizationServer(AuthorizationServer):
@@ -48,7 +48,7 @@ class IdPAuthorizationServer(AuthorizationServer):
         neither we nor a registered API define is invalid_scope (RFC 6749 3.3). Which API scopes a
         request may have is decided with its resources (oauth/resources.py)."""
         scope = understood_scope(scope)
-        if scope and not set(scope.split()) <= known_scopes():
+        if scope and not all_known(scope.split()):
             raise InvalidScopeError()
 
     def handle_response(self, status_code, payload, headers):
