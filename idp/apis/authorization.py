@@ -6,11 +6,13 @@ cached answer needs no database read."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 from idp.store.apis import ApiRegistry, RoleView
-from idp.store.ephemeral import EphemeralStore
+from idp.store.ephemeral import EphemeralStore, is_outage
 
+log = logging.getLogger(__name__)
 VERSION_KEY = "authz:version"
 CACHE_TTL = 300
 
@@ -22,18 +24,34 @@ class Authorization:
         registry.on_change = self.changed
 
     def changed(self) -> None:
-        """Any API, group, role or membership change: every cached answer becomes stale."""
-        self.store.set(VERSION_KEY, secrets.token_hex(8), 30 * 86400)
+        """Any API, group, role or membership change: every cached answer becomes stale. With Redis
+        unreachable the change is already in the database; cached answers then age out (CACHE_TTL)."""
+        try:
+            self.store.set(VERSION_KEY, secrets.token_hex(8), 30 * 86400)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("authorization cache version not bumped: the shared store is unreachable")
 
     def _cached(self, key: str, compute):
-        """compute()'s JSON value, reused while no registry change happened since it was stored."""
-        version, cached = self.store.mget([VERSION_KEY, key])
+        """compute()'s JSON value, reused while no registry change happened since it was stored.
+        Redis down: the database answers (tokens keep being issued, as revocation checks do)."""
+        try:
+            version, cached = self.store.mget([VERSION_KEY, key])
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return compute()
         if cached:
             entry = json.loads(cached)
             if entry["v"] == version:
                 return entry["value"]
         value = compute()
-        self.store.set(key, json.dumps({"v": version, "value": value}), CACHE_TTL)
+        try:
+            self.store.set(key, json.dumps({"v": version, "value": value}), CACHE_TTL)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
         return value
 
     def effective(self, user_id: str) -> tuple[list[str], dict[str, list[dict]]]:
