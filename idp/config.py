@@ -115,6 +115,9 @@ class ProviderConfig:
     issuer: str = ""  # expected `iss`; empty: the discovery document's
     scope: str = ""
     token_auth_method: str = "client_secret_basic"  # or client_secret_post (LinkedIn)
+    # -- upstream group mapping (issue 21): upstream group -> local group, memberships follow each sign-in
+    groups_claim: str = "groups"  # OIDC kinds: the ID token / userinfo claim listing the user's groups
+    group_map: tuple = ()  # ((upstream, local), ...); GitHub upstream names are "org" or "org/team-slug"
 
 
 def _providers(env, issuer: str) -> tuple[ProviderConfig, ...]:
@@ -133,6 +136,8 @@ def _providers(env, issuer: str) -> tuple[ProviderConfig, ...]:
         merged = {**PROVIDER_DEFAULTS[kind], **{k: v for k, v in values.items() if v}}
         if kind == "linkedin":
             merged.setdefault("token_auth_method", "client_secret_post")  # LinkedIn reads the secret from the body
+        if env.get(prefix + "GROUP_MAP"):
+            merged["group_map"] = env.get(prefix + "GROUP_MAP")
         found.append(dict(name=kind, kind=kind, client_id=client_id, client_secret=secret, callback_url=callback,
                           **merged))
     raw = env.get("OIDC_PROVIDERS", "") or ""
@@ -164,7 +169,9 @@ def provider_config(values: dict, issuer: str) -> ProviderConfig:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
     if not _PROVIDER_NAME.match(name):
         raise ConfigError(f"{where}: provider name {name!r} must be lowercase letters, digits or -")
+    group_map = parse_group_map(values.pop("group_map", None), where)
     values = {k: str(v) for k, v in values.items()}
+    values["group_map"] = group_map
     values.setdefault("label", PROVIDER_DEFAULTS.get(name, {}).get("label", name.capitalize()))
     if not values.get("client_id"):
         raise ConfigError(f"{where}: client_id is required")
@@ -175,6 +182,21 @@ def provider_config(values: dict, issuer: str) -> ProviderConfig:
     if values["kind"] == "oidc" and not values.get("discovery_url"):
         values["discovery_url"] = values["issuer"].rstrip("/") + "/.well-known/openid-configuration"
     return ProviderConfig(**values)
+
+
+def parse_group_map(value, where: str) -> tuple:
+    """{"upstream": "local", ...} (JSON in OIDC_PROVIDERS, or <KIND>_GROUP_MAP as JSON) -> sorted pairs."""
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"{where}: group_map must be a JSON object of upstream group -> local group") from None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k and isinstance(v, str) and v
+                                              for k, v in value.items()):
+        raise ConfigError(f"{where}: group_map must be a JSON object of upstream group -> local group")
+    return tuple(sorted(value.items()))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,11 +10,14 @@ from idp.accounts.lifecycle import Accounts
 from idp.accounts.lockout import Lockout
 from idp.accounts.mail import Mailer
 from idp.accounts.mfa import Mfa
+from idp.apis.access import ApiAccess
+from idp.apis.authorization import Authorization
 from idp.config import Config
 from idp.federation import Connector, build_connectors
 from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
 from idp.signin.sessions import UserSessions
+from idp.store.apis import ApiRegistry
 from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
 from idp.store.administrators import Administrators
 from idp.store.audit_events import AuditEvents
@@ -58,6 +61,10 @@ class Services:
     # admin console (issue 15)
     administrators: Administrators
     connected_apps: ConnectedApps
+    # registered APIs, groups and roles (issue 21)
+    apis: ApiRegistry
+    authorization: Authorization
+    api_access: ApiAccess
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -99,6 +106,8 @@ def build_services(config: Config) -> Services:
     sessions = UserSessions(store)
     lockout = Lockout(store, config.max_login_attempts, config.account_lock_time_ms)
     mailer = Mailer(config, Outbox(db))
+    apis = ApiRegistry(db)
+    authorization = Authorization(apis, store)  # bumps the shared version on every registry change
     return Services(
         config=config,
         db=db,
@@ -123,4 +132,7 @@ def build_services(config: Config) -> Services:
         connectors=build_connectors(config.providers, config.federation_timeout),
         administrators=Administrators(db),
         connected_apps=ConnectedApps(db),
+        apis=apis,
+        authorization=authorization,
+        api_access=ApiAccess(authorization),
     )

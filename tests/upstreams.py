@@ -75,6 +75,8 @@ class GitHubStandIn(ThreadServer):
         self.codes: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
         self.requests: list[str] = []
+        self.orgs: list[str] = []  # the signed-in account's organisations (logins)
+        self.teams: list[tuple[str, str]] = []  # (org login, team slug)
         super().__init__(self.build())
 
     def sign_in_as(self, user_id: int, email: str, verified: bool = True, name: str = "Octo Cat"):
@@ -143,6 +145,16 @@ class GitHubStandIn(ThreadServer):
         @app.get("/user/emails")
         def emails():
             return jsonify(account()["emails"])
+
+        @app.get("/user/orgs")
+        def orgs():
+            account()
+            return jsonify([{"login": login, "id": n} for n, login in enumerate(self.orgs)])
+
+        @app.get("/user/teams")
+        def teams():
+            account()
+            return jsonify([{"slug": slug, "name": slug, "organization": {"login": org}} for org, slug in self.teams])
 
         return app
 

@@ -6,11 +6,13 @@ cached answer needs no database read."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 from idp.store.apis import ApiRegistry, RoleView
-from idp.store.ephemeral import EphemeralStore
+from idp.store.ephemeral import EphemeralStore, is_outage
 
+log = logging.getLogger(__name__)
 VERSION_KEY = "authz:version"
 CACHE_TTL = 300
 
@@ -22,21 +24,73 @@ class Authorization:
         registry.on_change = self.changed
 
     def changed(self) -> None:
-        """Any API, group, role or membership change: every cached answer becomes stale."""
-        self.store.set(VERSION_KEY, secrets.token_hex(8), 30 * 86400)
+        """Any API, group, role or membership change: every cached answer becomes stale. With Redis
+        unreachable the change is already in the database; cached answers then age out (CACHE_TTL)."""
+        try:
+            self.store.set(VERSION_KEY, secrets.token_hex(8), 30 * 86400)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("authorization cache version not bumped: the shared store is unreachable")
 
-    def effective(self, user_id: str) -> tuple[list[str], dict[str, list[dict]]]:
-        """(group names, roles by API identifier as {name, scopes})."""
-        key = "authz:user:" + user_id
-        version, cached = self.store.mget([VERSION_KEY, key])
+    def _cached(self, key: str, compute):
+        """compute()'s JSON value, reused while no registry change happened since it was stored.
+        Redis down: the database answers (tokens keep being issued, as revocation checks do)."""
+        try:
+            version, cached = self.store.mget([VERSION_KEY, key])
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return compute()
         if cached:
             entry = json.loads(cached)
             if entry["v"] == version:
-                return entry["groups"], entry["roles"]
-        groups, roles = self.registry.memberships(user_id)
-        plain = {api: [_plain(r) for r in rs] for api, rs in roles.items()}
-        self.store.set(key, json.dumps({"v": version, "groups": groups, "roles": plain}), CACHE_TTL)
-        return groups, plain
+                return entry["value"]
+        value = compute()
+        try:
+            self.store.set(key, json.dumps({"v": version, "value": value}), CACHE_TTL)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+        return value
+
+    def effective(self, user_id: str) -> tuple[list[str], dict[str, list[dict]]]:
+        """(group names, roles by API identifier as {name, scopes})."""
+        def compute():
+            groups, roles = self.registry.memberships(user_id)
+            return [groups, {api: [_plain(r) for r in rs] for api, rs in roles.items()}]
+        groups, roles = self._cached("authz:user:" + user_id, compute)
+        return groups, roles
+
+    def client_apis(self, client_id: str) -> list[dict]:
+        """The APIs a client may ask tokens for: each API's policy and the allowance's scopes
+        (None: all) and default flag; read on every token request, so cached like the roles."""
+        def compute():
+            out = []
+            for allowance in self.registry.allowances(client_id):
+                api = self.registry.api(allowance.identifier)
+                if api is not None:
+                    out.append({"identifier": api.identifier, "name": api.name, "scopes": api.scopes,
+                                "ttl": api.access_token_ttl, "dpop_only": api.dpop_only,
+                                "role_scopes": list(api.role_scopes), "allowed": allowance.scopes,
+                                "default": allowance.is_default})
+            return out
+        return self._cached("authz:client:" + client_id, compute)
+
+    def served_by(self, client_id: str) -> list[str]:
+        """The APIs that introspect as this client (RFC 7662: a resource server sees its own tokens)."""
+        return self._cached("authz:rs:" + client_id, lambda: sorted(self.registry.served_by(client_id)))
+
+    def all_api_scopes(self) -> set[str]:
+        """Every scope some registered API defines (so that an OpenID request does not drop them)."""
+        def compute():
+            names, after = set(), ""
+            while page := self.registry.apis(after=after, limit=500):
+                for api in page:
+                    names.update(api.scopes)
+                after = page[-1].identifier
+            return sorted(names)
+        return set(self._cached("authz:scopes", compute))
 
 
 def _plain(role: RoleView) -> dict:

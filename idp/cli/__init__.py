@@ -1,8 +1,10 @@
-"""The `idp` command: demo, serve, db, users, clients, mail, audit, keys, admins — one module per group."""
+"""The `idp` command — one module per group: demo, serve, db, users, clients, mail, audit, keys,
+admins, apis, groups, roles, selftest."""
 
 import click
 
 from idp.cli.admins import admins
+from idp.cli.apis import apis, groups, roles
 from idp.cli.audit import audit
 from idp.cli.clients import clients
 from idp.cli.db import db
@@ -28,6 +30,9 @@ main.add_command(audit)
 main.add_command(keys)
 main.add_command(admins)
 main.add_command(selftest)
+main.add_command(apis)
+main.add_command(groups)
+main.add_command(roles)
 
 
 if __name__ == "__main__":

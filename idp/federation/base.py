@@ -30,6 +30,7 @@ class UpstreamIdentity:
     email: str | None
     email_verified: bool
     name: str | None
+    groups: tuple | None = None  # the upstream's groups, when the provider has a group map (groups.py)
 
 
 class Connector:

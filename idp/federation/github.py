@@ -4,10 +4,14 @@ and name, /user/emails for the primary verified address."""
 from __future__ import annotations
 
 from idp.federation.base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
+from idp.federation.groups import upstream_groups
 
 
 class GitHubConnector(Connector):
-    scope = "read:user user:email"
+    @property
+    def scope(self) -> str:
+        """read:org only when organisations and teams are mapped to local groups (groups.py)."""
+        return "read:user user:email read:org" if self.provider.group_map else "read:user user:email"
 
     def authorization_url(self, state, nonce, code_verifier):
         url, _ = self.oauth_session(self.scope).create_authorization_url(
@@ -29,4 +33,18 @@ class GitHubConnector(Connector):
         email = primary.get("email") if primary else None
         return UpstreamIdentity(provider=self.name, subject=str(user["id"]),
                                 email=email.strip().lower() if isinstance(email, str) and email else None,
-                                email_verified=verified, name=user.get("name") or user.get("login"))
+                                email_verified=verified, name=user.get("name") or user.get("login"),
+                                groups=self.teams(api, token["access_token"], headers))
+
+    def teams(self, api: str, access_token: str, headers: dict) -> tuple | None:
+        """The user's organisations ("org") and teams ("org/team-slug"), when they are mapped.
+        One page of 100 each: a larger membership is cut there (documented in docs/federation.md)."""
+        if not self.provider.group_map:
+            return None
+        orgs = self.get_json(api + "/user/orgs?per_page=100", access_token, **headers)
+        teams = self.get_json(api + "/user/teams?per_page=100", access_token, **headers)
+        if not isinstance(orgs, list) or not isinstance(teams, list):
+            raise UpstreamError("the organisations API did not answer a list")
+        names = [o.get("login") for o in orgs if isinstance(o, dict)]
+        names += [f"{(t.get('organization') or {}).get('login')}/{t.get('slug')}" for t in teams if isinstance(t, dict)]
+        return upstream_groups(self.provider, names)

@@ -12,6 +12,7 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from idp.federation.base import Connector, UpstreamError, UpstreamIdentity, UpstreamRejected
+from idp.federation.groups import upstream_groups
 
 CACHE_SECONDS = 3600
 ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]
@@ -74,14 +75,19 @@ class OidcConnector(Connector):
         token = self.exchange(meta["token_endpoint"], self.scope, code, code_verifier)
         claims = self.validate_id_token(token.get("id_token"), nonce, meta)
         email, verified, name = claims.get("email"), claims.get("email_verified"), claims.get("name")
-        if not email and meta.get("userinfo_endpoint"):
+        groups = claims.get(self.provider.groups_claim)
+        wants_groups = bool(self.provider.group_map) and groups is None
+        if (not email or wants_groups) and meta.get("userinfo_endpoint"):
             info = self.get_json(meta["userinfo_endpoint"], token["access_token"])
             if str(info.get("sub")) != str(claims["sub"]):  # OIDC Core 5.3.2
                 raise UpstreamRejected("userinfo is about another subject")
-            email, verified, name = info.get("email"), info.get("email_verified"), name or info.get("name")
+            if not email:
+                email, verified, name = info.get("email"), info.get("email_verified"), name or info.get("name")
+            groups = info.get(self.provider.groups_claim) if groups is None else groups
         return UpstreamIdentity(provider=self.name, subject=str(claims["sub"]),
                                 email=email.strip().lower() if isinstance(email, str) and email else None,
-                                email_verified=verified is True or verified == "true", name=name)
+                                email_verified=verified is True or verified == "true", name=name,
+                                groups=upstream_groups(self.provider, groups))
 
     def validate_id_token(self, id_token: str | None, nonce: str, meta: dict) -> dict:
         """OIDC Core 3.1.3.7: signature, iss, aud (and azp), exp, iat, nonce."""

@@ -24,7 +24,7 @@ from idp.accounts.mfa import ACR_VALUES_SUPPORTED
 
 SCOPE_CLAIMS = {"profile": ("name", "updated_at"), "email": ("email", "email_verified")}
 CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "azp", "sid",
-                    "name", "updated_at", "email", "email_verified"]
+                    "name", "updated_at", "email", "email_verified", "groups", "roles"]
 
 
 class UnmetAuthenticationRequirementsError(OAuth2Error):

@@ -19,11 +19,15 @@ def _repeated(name: str) -> InvalidRequestError:
     return InvalidRequestError(f"The parameter{shown} is included more than once (RFC 6749 3.2).")
 
 
+# RFC 8707 2: "resource" MAY be included multiple times (one per API the token is for).
+REPEATABLE = {"resource"}
+
+
 def refuse_repeated_parameters() -> None:
     for source in (request.args, request.form):
         for name, values in source.lists():
-            if len(values) > 1:
+            if len(values) > 1 and name not in REPEATABLE:
                 raise _repeated(name)
-    repeated = set(request.args) & set(request.form)
+    repeated = (set(request.args) & set(request.form)) - REPEATABLE
     if repeated:
         raise _repeated(sorted(repeated)[0])

@@ -1,9 +1,21 @@
-"""The scopes this server knows (discovery, the authorization server and registration read it)."""
+"""The scopes this server knows (discovery, the authorization server and registration read it):
+its own, plus every scope a registered API defines (idp/apis/access.py)."""
 
+from idp.plumbing.context import services
 from idp.store.clients import ADMIN_SCOPES
 
-SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access"]
+# groups / roles: the RFC 9068 2.2.3.1 claims in the ID token and userinfo (idp/apis/access.py)
+SCOPES_SUPPORTED = ["openid", "profile", "email", "offline_access", "groups", "roles"]
 ADMIN_READ, ADMIN_WRITE = ADMIN_SCOPES  # the admin API's (issue 15): operator-granted, client_credentials only
+
+
+def known_scopes() -> set[str]:
+    return set(SCOPES_SUPPORTED) | services().api_access.known_scopes()
+
+
+def all_known(values) -> bool:
+    """Whether every value is ours or a registered API's; the API scopes are read only when needed."""
+    return set(values) <= set(SCOPES_SUPPORTED) or set(values) <= known_scopes()
 
 
 def understood_scope(scope: str | None) -> str | None:
@@ -16,4 +28,7 @@ def understood_scope(scope: str | None) -> str | None:
     values = scope.split()
     if "openid" not in values:
         return scope
-    return " ".join(v for v in dict.fromkeys(values) if v in SCOPES_SUPPORTED)
+    if all_known(values):
+        return " ".join(dict.fromkeys(values))
+    known = known_scopes()
+    return " ".join(v for v in dict.fromkeys(values) if v in known)

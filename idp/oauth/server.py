@@ -7,7 +7,7 @@ import hmac
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
-from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from flask import request as flask_request
 
@@ -29,7 +29,8 @@ from idp.oauth.grants.authorization_code import IdToken, S256CodeChallenge
 from idp.oauth.grants.device_code import DeviceIdToken
 from idp.oauth.jar import SignedRequestObject
 from idp.oauth.requests import RequestPayload
-from idp.oauth.scopes import SCOPES_SUPPORTED, understood_scope
+from idp.oauth.resources import ApiResources
+from idp.oauth.scopes import SCOPES_SUPPORTED, all_known, understood_scope
 
 
 class IdPAuthorizationServer(AuthorizationServer):
@@ -43,8 +44,12 @@ class IdPAuthorizationServer(AuthorizationServer):
         return oauth_request
 
     def validate_requested_scope(self, scope):
-        """Unknown values of an OpenID request are ignored, not refused (OIDC Core 3.1.2.1)."""
-        return super().validate_requested_scope(understood_scope(scope))
+        """Unknown values of an OpenID request are ignored, not refused (OIDC Core 3.1.2.1); a scope
+        neither we nor a registered API define is invalid_scope (RFC 6749 3.3). Which API scopes a
+        request may have is decided with its resources (oauth/resources.py)."""
+        scope = understood_scope(scope)
+        if scope and not all_known(scope.split()):
+            raise InvalidScopeError()
 
     def handle_response(self, status_code, payload, headers):
         response = super().handle_response(status_code, payload, headers)
@@ -118,7 +123,7 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server.jar = SignedRequestObject(client_keys)  # called by the authorize and PAR endpoints (see jar.py)
     config = services.config
     server.dpop = DPoPVerifier(services.store, config.session_secret, config.dpop_iat_window, config.dpop_require_nonce)
-    server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken()])
+    server.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(), IdToken(), ApiResources()])
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(DeviceCodeGrant, [DeviceIdToken()])

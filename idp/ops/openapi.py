@@ -38,6 +38,7 @@ def _form(properties: dict, required: list[str] | None = None) -> dict:
 
 _STRING = {"type": "string"}
 _OAUTH_ERROR = _json(_ref("OAuthError"), "an OAuth error (RFC 6749 5.2)")
+_STRINGS = {"type": "array", "items": {"type": "string"}}
 _CLIENT_AUTH_ERROR = _json(_ref("OAuthError"), "client authentication failed (RFC 6749 5.2 invalid_client)",
                            headers={"WWW-Authenticate": {"schema": _STRING}})
 _BEARER_ERROR = _json(_ref("OAuthError"), "missing, invalid or insufficient bearer token (RFC 6750 3.1)",
@@ -80,6 +81,7 @@ def _provider_spec(issuer: str) -> dict:
                                    "enum": ["authorization_code", "refresh_token", "client_credentials"]},
                     "code": _STRING, "redirect_uri": _STRING, "code_verifier": _STRING,
                     "refresh_token": _STRING, "scope": _STRING, "client_id": _STRING, "client_secret": _STRING,
+                    "resource": _STRING,  # RFC 8707 2 (may repeat): a registered API's identifier
                 }, ["grant_type"]),
                 "responses": {"200": _json(_ref("TokenResponse"), "tokens (RFC 6749 5.1)"),
                               "400": _OAUTH_ERROR, "401": _CLIENT_AUTH_ERROR}}},
@@ -126,12 +128,13 @@ def _provider_spec(issuer: str) -> dict:
                                                  "id_token": _STRING, "scope": _STRING}},
                 "UserInfo": {"type": "object", "required": ["sub"], "properties": {
                     "sub": _STRING, "name": _STRING, "email": _STRING, "email_verified": {"type": "boolean"},
-                    "updated_at": {"type": "integer"}}},
+                    "updated_at": {"type": "integer"}, "groups": _STRINGS, "roles": _STRINGS}},
                 "Introspection": {"type": "object", "required": ["active"], "properties": {
                     "active": {"type": "boolean"}, "scope": _STRING, "client_id": _STRING, "sub": _STRING,
                     "token_type": _STRING, "exp": {"type": "integer"}, "iat": {"type": "integer"},
                     "iss": _STRING, "jti": _STRING, "auth_time": {"type": "integer"},
-                    "aud": {"oneOf": [_STRING, {"type": "array", "items": _STRING}]}}},
+                    "aud": {"oneOf": [_STRING, {"type": "array", "items": _STRING}]},
+                    "groups": _STRINGS, "roles": _STRINGS, "entitlements": _STRINGS}},  # RFC 9068 2.2.3.1
                 "JWKSet": {"type": "object", "required": ["keys"], "properties": {"keys": {
                     "type": "array", "items": {"type": "object", "required": ["kty", "kid"], "properties": {
                         "kty": _STRING, "kid": _STRING, "use": _STRING, "alg": _STRING, "n": _STRING, "e": _STRING},

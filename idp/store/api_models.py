@@ -21,6 +21,10 @@ class Api(Base):
     scopes: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)  # scope -> description
     access_token_ttl: Mapped[int | None] = mapped_column(Integer)
     dpop_only: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Scopes a user-delegated token carries only when one of the user's roles grants them (migration 0010).
+    role_scopes: Mapped[list | None] = mapped_column(JSON)
+    # The client this API authenticates as at introspection (RFC 7662): it sees only tokens meant for it.
+    resource_server: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 

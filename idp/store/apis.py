@@ -37,6 +37,8 @@ class ApiView:
     scopes: dict  # scope -> description
     access_token_ttl: int | None
     dpop_only: bool
+    role_scopes: tuple = ()  # scopes a user's token carries only when one of their roles grants them
+    resource_server: str | None = None  # the client_id this API introspects as
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +59,8 @@ class RoleView:
 
 
 def _api(row: Api) -> ApiView:
-    return ApiView(row.id, row.identifier, row.name, dict(row.scopes or {}), row.access_token_ttl, row.dpop_only)
+    return ApiView(row.id, row.identifier, row.name, dict(row.scopes or {}), row.access_token_ttl, row.dpop_only,
+                   tuple(row.role_scopes or ()), row.resource_server)
 
 
 def _role(row: Role) -> RoleView:
@@ -88,14 +91,22 @@ class ApiRegistry:
 
     # -- APIs -----------------------------------------------------------------------
     def create_api(self, identifier: str, name: str, scopes: dict | None = None, access_token_ttl: int | None = None,
-                   dpop_only: bool = False) -> ApiView:
+                   dpop_only: bool = False, role_scopes: list | None = None,
+                   resource_server: str | None = None) -> ApiView:
         check_identifier(identifier)
         if any(not s or " " in s or '"' in s or "\\" in s for s in scopes or {}):
             raise Invalid("A scope is a non-empty token without spaces, quotes or backslashes (RFC 6749 3.3).")
+        if not set(role_scopes or ()) <= set(scopes or {}):
+            raise Invalid(f"{identifier} does not define {sorted(set(role_scopes) - set(scopes or {}))}")
+        if access_token_ttl is not None and access_token_ttl <= 0:
+            raise Invalid("The access-token lifetime is a positive number of seconds.")
 
         def work(session):
+            if resource_server is not None and session.get(Client, resource_server) is None:
+                raise NotFound(f"no client {resource_server}")
             row = Api(identifier=identifier, name=name, scopes=dict(scopes or {}), access_token_ttl=access_token_ttl,
-                      dpop_only=dpop_only)
+                      dpop_only=dpop_only, role_scopes=list(role_scopes or []) or None,
+                      resource_server=resource_server)
             session.add(row)
             session.flush()
             return _api(row)
@@ -111,6 +122,11 @@ class ApiRegistry:
         with self.db.read() as session:
             rows = session.scalars(select(Api).where(Api.identifier > after).order_by(Api.identifier).limit(limit))
             return [_api(r) for r in rows]
+
+    def served_by(self, client_id: str) -> set[str]:
+        """The identifiers of the APIs that introspect as this client."""
+        with self.db.read() as session:
+            return set(session.scalars(select(Api.identifier).where(Api.resource_server == client_id)))
 
     def delete_api(self, identifier: str) -> bool:
         """Its roles, their assignments and the client allowances go with it (ON DELETE CASCADE)."""
@@ -193,6 +209,35 @@ class ApiRegistry:
                                                              GroupMember.user_id == user_id)).rowcount > 0
         return self._write(work)
 
+    def set_direct_memberships(self, user_id: str, member_of: set[str], not_member_of: set[str]) -> bool:
+        """The user directly in every group of member_of (created when missing) and in none of
+        not_member_of, in one transaction (upstream group mapping); True when anything changed."""
+        def work(session):
+            changed = False
+            for name in sorted(member_of):
+                row = session.scalar(select(Group).where(Group.name == name))
+                if row is None:
+                    row = Group(name=name)
+                    session.add(row)
+                    session.flush()
+                if not session.scalar(select(GroupMember.id).where(GroupMember.group_id == row.id,
+                                                                   GroupMember.user_id == user_id)):
+                    session.add(GroupMember(group_id=row.id, user_id=user_id))
+                    changed = True
+            if not_member_of:
+                ids = select(Group.id).where(Group.name.in_(sorted(not_member_of)))
+                changed |= session.execute(delete(GroupMember).where(GroupMember.user_id == user_id,
+                                                                     GroupMember.group_id.in_(ids))).rowcount > 0
+            return changed
+        try:
+            with self.db.session() as session:
+                changed = work(session)
+        except IntegrityError:
+            raise Conflict("already exists") from None
+        if changed:
+            self.on_change()
+        return changed
+
     @staticmethod
     def _ancestors(session, group_ids: list[str]) -> set[str]:
         """Every group containing one of group_ids, directly or not: breadth first, one query per level,
@@ -254,6 +299,16 @@ class ApiRegistry:
             if not session.scalar(select(RoleAssignment.id).where(RoleAssignment.role_id == row.id, where)):
                 session.add(new)
         self._write(work)
+
+    def unassign(self, identifier: str, role: str, *, user_id: str | None = None, group: str | None = None) -> bool:
+        def work(session):
+            row = self._role_row(session, identifier, role)
+            if user_id is not None:
+                where = RoleAssignment.user_id == user_id
+            else:
+                where = RoleAssignment.group_id == self._group_row(session, group).id
+            return session.execute(delete(RoleAssignment).where(RoleAssignment.role_id == row.id, where)).rowcount > 0
+        return self._write(work)
 
     # -- resolution (read by the authorization service, then cached) ----------------------
     def memberships(self, user_id: str) -> tuple[list[str], dict[str, list[RoleView]]]:

@@ -119,6 +119,8 @@ class RefreshToken(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # RFC 9449 5: a public client's refresh token is bound to its DPoP key (thumbprint).
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
+    # RFC 8707 2.2: the APIs (resource identifiers) the grant covers; a refresh may narrow to some of them.
+    resources: Mapped[list | None] = mapped_column(JSON)
 
 
 Index("ix_refresh_tokens_client_id", RefreshToken.client_id)

@@ -30,6 +30,7 @@ class RefreshGrant:
     rotated: bool
     revoked: bool
     dpop_jkt: str | None = None
+    resources: tuple = ()  # RFC 8707: the APIs the grant covers
 
     def check_client(self, client):
         return client.client_id == self.client_id
@@ -56,6 +57,7 @@ def _grant_view(row: RefreshToken) -> RefreshGrant:
         rotated=row.rotated_at is not None,
         revoked=row.revoked_at is not None,
         dpop_jkt=row.dpop_jkt,
+        resources=tuple(row.resources or ()),
     )
 
 
@@ -64,7 +66,7 @@ class RefreshTokens:
         self.db = db
 
     def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int,
-              dpop_jkt: str | None = None):
+              dpop_jkt: str | None = None, resources: list | tuple = ()):
         with self.db.session() as session:
             session.add(
                 RefreshToken(
@@ -76,6 +78,7 @@ class RefreshTokens:
                     auth_time=auth_time,
                     expires_at=utcnow() + dt.timedelta(seconds=ttl),
                     dpop_jkt=dpop_jkt,
+                    resources=list(resources) or None,
                 )
             )
 

@@ -27,6 +27,7 @@ class DeviceRequest:
     user_code: str
     expires_at: int
     interval: int
+    resources: list = dataclasses.field(default_factory=list)  # RFC 8707: the APIs asked for
 
     # authlib's DeviceCredentialMixin
     def get_client_id(self):
@@ -54,9 +55,10 @@ class DeviceStore:
     def __init__(self, store):
         self.store = store
 
-    def create(self, device_code: str, user_code: str, client_id: str, scope: str, ttl: int, interval: int) -> None:
+    def create(self, device_code: str, user_code: str, client_id: str, scope: str, ttl: int, interval: int,
+               resources: list | None = None) -> None:
         key = token_hash(device_code)
-        record = DeviceRequest(key, client_id, scope, user_code, int(time.time()) + ttl, interval)
+        record = DeviceRequest(key, client_id, scope, user_code, int(time.time()) + ttl, interval, resources or [])
         if not self.store.add("devuser:" + user_code, key, ttl):
             raise ValueError("user code collision")
         self.store.set("device:" + key, json.dumps(dataclasses.asdict(record)), ttl + GRACE)

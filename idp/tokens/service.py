@@ -42,6 +42,7 @@ class AuthorizationCode:
     sid: str | None = None
     dpop_jkt: str | None = None  # RFC 9449 10: only a proof from this key may redeem the code
     idp: str | None = None  # upstream provider of a federated sign-in
+    resources: list | None = None  # RFC 8707: the APIs the grant covers (token aud)
 
     # authlib's AuthorizationCodeMixin
     def get_redirect_uri(self):
@@ -144,13 +145,17 @@ class TokenService:
     # -- issuance -----------------------------------------------------------
     def access_token(self, client_id: str, subject: str, scope: str, grant_id: str | None = None,
                      auth_time: int | None = None, ttl: int | None = None,
-                     dpop_jkt: str | None = None) -> tuple[str, int]:
+                     dpop_jkt: str | None = None, audience: list | None = None,
+                     extra_claims: dict | None = None) -> tuple[str, int]:
+        """RFC 9068 2.2: aud is the API (or APIs, RFC 8707 2.2) the token is for, else the issuer;
+        extra_claims are the groups/roles/entitlements of RFC 9068 2.2.3.1 (idp/apis/access.py)."""
         now = int(time.time())
         ttl = ttl or self.config.access_token_ttl
         claims = {
+            **(extra_claims or {}),
             "iss": self.config.issuer,
             "sub": subject,
-            "aud": self.audience,
+            "aud": (audience[0] if len(audience) == 1 else list(audience)) if audience else self.audience,
             "client_id": client_id,
             "iat": now,
             "exp": now + ttl,
@@ -166,23 +171,26 @@ class TokenService:
         return self.keys.sign(claims, typ=ACCESS_TOKEN_TYP), ttl
 
     def refresh_token(self, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int,
-                      dpop_jkt: str | None = None) -> str:
+                      dpop_jkt: str | None = None, resources: list | tuple = ()) -> str:
         value = random_token(32)
         self.refresh_tokens.issue(value, family_id, client_id, user_id, scope, auth_time, self.config.refresh_token_ttl,
-                                  dpop_jkt)
+                                  dpop_jkt, resources)
         return value
 
     def bearer_response(self, client_id: str, subject: str, scope: str, *, user_id: str | None = None,
                         grant_id: str | None = None, auth_time: int | None = None,
                         include_refresh_token: bool = False, dpop_jkt: str | None = None,
-                        bind_refresh_token: bool = False) -> dict:
-        """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP)."""
-        access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time, dpop_jkt=dpop_jkt)
+                        bind_refresh_token: bool = False, audience: list | None = None, ttl: int | None = None,
+                        extra_claims: dict | None = None, resources: list | tuple = ()) -> dict:
+        """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP). The refresh
+        token keeps the grant's resources (RFC 8707 2.2), whatever this access token was narrowed to."""
+        access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time, ttl, dpop_jkt, audience,
+                                        extra_claims)
         token = {"token_type": "DPoP" if dpop_jkt else "Bearer", "access_token": access, "expires_in": ttl,
                  "scope": scope}
         if include_refresh_token and user_id and grant_id:
             token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()),
-                                                        dpop_jkt if bind_refresh_token else None)
+                                                        dpop_jkt if bind_refresh_token else None, resources)
         return token
 
     # -- refresh rotation ---------------------------------------------------

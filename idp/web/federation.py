@@ -23,6 +23,7 @@ from authlib.common.security import generate_token
 from flask import abort, redirect, render_template, request, session, url_for
 
 from idp.federation import UpstreamError, UpstreamRejected
+from idp.federation.groups import local_memberships
 from idp.federation.linking import pending_link
 from idp.i18n import gettext as _
 from idp.observability import audit
@@ -175,6 +176,11 @@ def sign_in(connector, upstream, interaction_id: str | None):
                 return failure(connector, FAILED, interaction_id, 409, "upstream_error")
     if user is None or user.disabled:
         return failure(connector, DISABLED, interaction_id, 403)
+    if upstream.groups is not None:  # the provider maps groups: memberships follow the upstream now
+        member_of, not_member_of = local_memberships(connector.provider, upstream.groups)
+        if svc.apis.set_direct_memberships(user.id, member_of, not_member_of):
+            audit.record("federation.groups_synced", user_id=user.id, provider=upstream.provider,
+                         groups=sorted(member_of))
     authn.start_session(user, AMR_FEDERATED, idp=upstream.provider)
     return authn.after_sign_in(interaction_id)
 

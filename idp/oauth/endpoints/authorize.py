@@ -3,7 +3,8 @@
 1. the request: fresh from the relying party — a pushed request_uri (RFC 9126) or a signed
    request object (RFC 9101) stands for its parameters; PAR required for the client or the
    server -> error page — or resumed after login or consent; claims asked for in `claims`
-   bring in their scopes (OIDC Core 5.5, oauth/claims.py);
+   bring in their scopes (OIDC Core 5.5, oauth/claims.py); `resource` values (RFC 8707) pick
+   the APIs (oauth/resources.py: unknown -> invalid_target by redirect);
 2. authlib validates client, redirect URI (exact match; REQUIRED when scope has openid,
    OIDC Core 3.1.2.1), response_type, scope, PKCE; then the
    claims parameter's syntax and an essential acr we cannot meet;
@@ -37,6 +38,7 @@ from idp.oauth.claims import (
 )
 from idp.oauth.endpoints.par import take_pushed
 from idp.oauth.requests import StoredAuthorizationRequest
+from idp.oauth.resources import PARAMETER as RESOURCE
 from idp.oauth.response_modes import authorization_response
 from idp.oauth.scopes import understood_scope
 from idp.plumbing.context import oauth_server, services
@@ -64,7 +66,7 @@ def authorize():
             return error_page("invalid_request", "A parameter of the request is too long.")
         interaction = None
         try:
-            oauth_request = with_claimed_scopes(expanded_request(server, server.create_oauth2_request(None)))
+            oauth_request = with_claimed_scopes(with_resources(expanded_request(server, server.create_oauth2_request(None))))
         except OAuth2Error as error:  # the redirect URI is not known to be valid yet: never redirect
             return error_page(error.error, error.description or "The request object is invalid.")
     params = dict(oauth_request.payload.data.items())
@@ -105,7 +107,7 @@ def authorize():
             redirect_uri=grant.redirect_uri), params)
 
     # 4. Consent.
-    scopes = set(grant.request.scope.split())
+    scopes = svc.api_access.consent_keys(grant.request.scope, getattr(grant.request, "api_targets", []))
     decision = interaction.get("consent") if interaction and interaction.get("consent_user") == user.id else None
     if decision == "denied":
         interactions.finish(interaction_id)
@@ -146,6 +148,20 @@ def expanded_request(server, oauth_request):
         return expanded
     params = server.jar.parameters(server, oauth_request)
     return oauth_request if params is None else StoredAuthorizationRequest(f"{issuer}/authorize", params)
+
+
+def with_resources(oauth_request):
+    """A live request's `resource` values (RFC 8707 2: the parameter may repeat) kept as one
+    space-separated parameter, as stored requests hold them; a value with a space in it cannot be
+    an absolute URI and stands as "#", which the grant then refuses with invalid_target by redirect."""
+    if isinstance(oauth_request, StoredAuthorizationRequest):
+        return oauth_request
+    values = request.values.getlist(RESOURCE)
+    if not values:
+        return oauth_request
+    params = {**dict(oauth_request.payload.data.items()),
+              RESOURCE: " ".join("#" if v.split() != [v] else v for v in values)}
+    return StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
 
 
 def with_claimed_scopes(oauth_request):

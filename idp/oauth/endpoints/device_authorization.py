@@ -3,6 +3,7 @@
 1. authenticate the client (public clients by client_id), which must be allowed the device_code grant;
 0. a parameter sent twice is invalid_request (RFC 6749 3.2);
 2. the scope: supported by the server (unknown values of an OpenID request ignored, OIDC Core 3.1.2.1), narrowed to what the client may ask for;
+   `resource` values (RFC 8707) pick the APIs, as at the authorization endpoint;
 3. a device code (random, stored only as its hash) and a user code of 8 letters from an
    unambiguous alphabet (RFC 8628 6.1);
 4. the answer: device_code, user_code, verification_uri, verification_uri_complete,
@@ -17,6 +18,7 @@ from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as _Base
 
 from idp.oauth.client_auth import JWT_AUTH_METHODS
 from idp.oauth.endpoints.introspection import endpoint_response
+from idp.oauth.resources import grantable_scope, live_resources, targets_for
 from idp.oauth.scopes import understood_scope
 from idp.plumbing.context import services
 from idp.tokens.device_authorizations import DeviceStore
@@ -41,8 +43,11 @@ class DeviceAuthorizationEndpoint(_Base):
 
     def save_device_credential(self, client_id, scope, data):
         client = services().clients.get(client_id)
-        DeviceStore(services().store).create(data["device_code"], data["user_code"], client_id,
-                                             client.get_allowed_scope(understood_scope(scope)), data["expires_in"], data["interval"])
+        scope = understood_scope(scope)
+        targets = targets_for(client_id, live_resources())  # RFC 8707 2: invalid_target
+        scope = grantable_scope(client, scope, targets, None) if targets else client.get_allowed_scope(scope)
+        DeviceStore(services().store).create(data["device_code"], data["user_code"], client_id, scope,
+                                             data["expires_in"], data["interval"], [t.identifier for t in targets])
 
 
 def device_authorization():

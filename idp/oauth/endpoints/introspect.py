@@ -2,9 +2,10 @@
 
 1. authenticate the calling client (RFC 7662 2.1: the endpoint MUST require authorization);
 2. find the token: a JWT access token we verify, or a refresh token row;
-3. refresh tokens are shown only to the client they were issued to;
+3. refresh tokens are shown only to the client they were issued to; access tokens for an API
+   only to its resource server or the client they were issued to (idp/apis/access.py);
 4. inactive (expired, revoked, unknown, foreign) -> {"active": false} (RFC 7662 2.2);
-5. active -> its claims.
+5. active -> its claims (aud, groups, roles, entitlements; the full lists behind an overage marker).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _Base
 from idp.oauth.endpoints.tokens_lookup import find_token
 from idp.plumbing.context import services
 from idp.store.refresh_tokens import RefreshGrant
-from idp.tokens.subjects import subject_for
+from idp.tokens.subjects import subject_for, user_id_for
 
 
 class IntrospectionEndpoint(_Base):
@@ -28,7 +29,8 @@ class IntrospectionEndpoint(_Base):
     def check_permission(self, token, client, request):
         if isinstance(token, RefreshGrant):
             return token.client_id == client.client_id
-        return True  # resource servers are clients too; any authenticated one may ask about access tokens
+        # RFC 7662 4: an API's resource server sees only tokens meant for it (idp/apis/access.py)
+        return services().api_access.may_introspect(client.client_id, token.claims, services().config.issuer)
 
     def introspect_token(self, token):
         issuer = services().config.issuer
@@ -45,7 +47,12 @@ class IntrospectionEndpoint(_Base):
         claims = token.claims
         # RFC 9449 6.2: a bound token says so, and to which key, for the resource server to check the proof
         payload = {"active": True, "token_type": "DPoP" if claims.get("cnf") else "Bearer"}
-        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf"):
+        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf",
+                     "groups", "roles", "entitlements"):
             if name in claims:
                 payload[name] = claims[name]
+        if any(name.endswith("_overage") for name in claims):  # the full lists the token had no room for
+            user_id = user_id_for(services(), services().clients.get(claims.get("client_id")), claims.get("sub"))
+            if user_id:
+                payload.update(services().api_access.full_lists(user_id, claims))
         return payload

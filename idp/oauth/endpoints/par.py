@@ -3,7 +3,8 @@
 0. a parameter sent twice is invalid_request (RFC 6749 3.1);
 1. authenticate the client as at the token endpoint (RFC 9126 2; public clients by client_id);
 2. a request_uri in the push is invalid_request (RFC 9126 2.1); a signed `request` object
-   replaces the parameters (RFC 9101, oauth/jar.py); a DPoP proof binds the code to its key
+   replaces the parameters (RFC 9101, oauth/jar.py); `resource` may repeat (RFC 8707 2; an
+   unknown one is invalid_target, oauth/resources.py); a DPoP proof binds the code to its key
    (dpop_jkt, RFC 9449 10.1);
 3. validated like an authorization request by authlib (client, redirect URI exactly, response
    type, scope, PKCE); errors are JSON with 400, never redirects (RFC 9126 2.3);
@@ -26,6 +27,8 @@ from idp.oauth.client_auth import JWT_AUTH_METHODS
 from idp.oauth.dpop import InvalidDPoPProofError
 from idp.oauth.endpoints.token import dpop_key_of_request
 from idp.oauth.repeated import refuse_repeated_parameters
+from idp.oauth.resources import PARAMETER as RESOURCE
+from idp.oauth.resources import live_resources
 from idp.oauth.scopes import understood_scope
 from idp.plumbing.context import oauth_server, services
 from idp.plumbing.security import random_token
@@ -50,6 +53,8 @@ def pushed_authorization_request():
         if params.get("client_id", client.client_id) != client.client_id:
             raise InvalidRequestError("client_id does not match the authenticated client.")
         params["client_id"] = client.client_id
+        if oauth_request.payload.data.get(RESOURCE):  # RFC 8707 2: every value, kept space-separated
+            params[RESOURCE] = " ".join(live_resources())
         if params.get("scope"):
             params["scope"] = understood_scope(params["scope"])  # OIDC Core 3.1.2.1
         jkt = dpop_key_of_request()  # RFC 9449 10.1: a DPoP proof here binds the code to its key

@@ -3,7 +3,7 @@
 1. the bearer access token from the header or the form body (RFC 6750 2.1, 2.2);
 2. verified: signature, typ at+jwt, issuer, expiry, not revoked; scope includes openid;
 3. the user (behind a pairwise sub, for such clients) still exists and is enabled;
-4. the claims the token's scopes allow.
+4. the claims the token's scopes allow (groups / roles: idp/apis/access.py, unbounded here).
 """
 
 from authlib.oauth2.rfc6750 import InvalidTokenError
@@ -22,6 +22,11 @@ def userinfo():
     user = svc.users.for_tokens(user_id) if user_id else None
     if user is None or user.disabled:
         bearer_protector().raise_error_response(InvalidTokenError())
-    response = jsonify(dict(user_claims(user, token.scope, token.claims["sub"])))
+    claims = dict(user_claims(user, token.scope, token.claims["sub"]))
+    aud = token.claims.get("aud")
+    # groups / roles scopes: the full lists (a token past the bound carries only an overage marker)
+    claims.update(svc.api_access.identity_claims(user.id, token.scope, aud if isinstance(aud, list) else [aud],
+                                                 limit=None))
+    response = jsonify(claims)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,6 +20,7 @@ from flask import g
 from idp.oauth.claims import user_claims
 from idp.oauth.dpop import InvalidDPoPProofError
 from idp.oauth.grants.base import IssuesTokens, active_user
+from idp.oauth.resources import request_targets
 from idp.oauth.response_modes import RESPONSE_MODES, authorization_response
 from idp.plumbing.context import services
 from idp.plumbing.security import token_hash
@@ -54,6 +55,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 sid=interaction.get("sid"),
                 dpop_jkt=data.get("dpop_jkt"),
                 idp=interaction.get("idp"),
+                resources=[t.identifier for t in getattr(request, "api_targets", ())] or None,
             ),
         )
 
@@ -82,6 +84,9 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
     def token_context(self):
         code = self.request.authorization_code
         return {"grant_id": code.grant_id, "auth_time": code.auth_time}
+
+    def granted_resources(self):
+        return list(self.request.authorization_code.resources or [])
 
     def create_authorization_response(self, redirect_uri, grant_user):
         """RFC 6749 4.1.2, with response_mode and iss (RFC 9207) added to authlib's version."""
@@ -168,7 +173,10 @@ class IdToken(OpenIDCode):
         return super().encode_id_token(token, request)
 
     def generate_user_info(self, user, scope):
-        return user_claims(user, scope, subject_for(services(), g.id_token_client, user.id))
+        info = user_claims(user, scope, subject_for(services(), g.id_token_client, user.id))
+        # groups / roles scopes (RFC 9068 2.2.3.1 names): roles of the token's APIs only, bounded
+        info.update(services().api_access.identity_claims(user.id, scope, [t.identifier for t in request_targets()]))
+        return info
 
     def __call__(self, grant):
         super().__call__(grant)

@@ -6,6 +6,7 @@ from authlib.oauth2.rfc6749 import InvalidGrantError
 from flask import g
 
 from idp.oauth.dpop import InvalidDPoPProofError
+from idp.oauth.resources import grantable_scope, live_resources, narrowed, request_targets, targets_for
 from idp.observability.metrics import TOKENS_ISSUED
 from idp.plumbing.context import services
 from idp.tokens.subjects import subject_for
@@ -39,14 +40,42 @@ class IssuesTokens:
         """grant_id, auth_time and user_id of the grant being redeemed (none for client_credentials)."""
         return {}
 
+    def granted_resources(self) -> list | None:
+        """The APIs the redeemed grant covers (a code, a refresh token), which the token request may
+        narrow (RFC 8707 2.2); None for grants that start here (client_credentials, device)."""
+        return None
+
+    def validate_token_request(self):
+        """After authlib's checks, before a code or refresh token is spent: the APIs this token is
+        for (RFC 8707 2: invalid_target) and their DPoP rule."""
+        super().validate_token_request()
+        client = self.request.client
+        granted = self.granted_resources()
+        if granted is None:
+            targets = targets_for(client.client_id, live_resources())
+        else:
+            resources = narrowed(granted, live_resources())
+            targets = targets_for(client.client_id, resources) if resources else []
+        g.api_targets = targets
+        if services().api_access.policy(targets).dpop_only and not g.get("dpop_jkt"):
+            raise InvalidDPoPProofError("This API accepts DPoP-bound access tokens only: send a DPoP proof.")
+
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):
         client = self.request.client
         context = self.token_context()
+        targets = request_targets()
+        access = services().api_access
+        user_id = user.id if user else None
+        effective = services().authorization.effective(user_id) if user_id and targets else None  # one read
+        if targets:  # RFC 8707: scopes cut to what the API defines, the client may ask and the user's roles grant
+            scope = grantable_scope(client, scope, targets, user_id, effective)
+        policy = access.policy(targets)
         wants_refresh = (
             include_refresh_token
             and client.check_grant_type("refresh_token")
             and "offline_access" in (scope or "").split()
         )
+        granted = self.granted_resources()
         token = services().tokens.bearer_response(
             client.client_id,
             subject_for(services(), client, user.id) if user else client.client_id,
@@ -57,6 +86,10 @@ class IssuesTokens:
             include_refresh_token=wants_refresh,
             dpop_jkt=g.get("dpop_jkt"),
             bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
+            audience=policy.audience,
+            ttl=policy.ttl,
+            extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
+            resources=granted if granted is not None else policy.audience,
         )
         TOKENS_ISSUED.labels(self.GRANT_TYPE).inc()
         return token

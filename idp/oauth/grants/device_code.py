@@ -90,6 +90,9 @@ class DeviceCodeGrant(IssuesTokens, _Base):
     def should_slow_down(self, credential):
         """Unused: see validate_device_credential."""
 
+    def granted_resources(self):
+        return list(self.request.credential.resources)
+
     def token_context(self):
         decision = self.request.decision
         return {"grant_id": decision["grant_id"], "auth_time": decision["auth_time"]}

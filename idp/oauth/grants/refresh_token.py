@@ -37,6 +37,9 @@ class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
         grant = self.request.refresh_token
         return {"grant_id": grant.family_id, "auth_time": grant.auth_time}
 
+    def granted_resources(self):
+        return list(self.request.refresh_token.resources)
+
     def issue_token(self, user, refresh_token):
         # Consume before issuing, so two concurrent uses cannot both succeed.
         if not services().tokens.consume_refresh(refresh_token):

@@ -1,0 +1,98 @@
+"""Resource indicators (RFC 8707) at the authorization, PAR and token endpoints; the rules of
+what a token for an API carries are in idp/apis/access.py.
+
+`resource` may be sent several times (RFC 8707 2), so it is exempt from the repeated-parameter
+refusal; once read, a request's resources are kept space-separated in the stored parameters
+(an absolute URI holds no space, and a value that does is refused here).
+"""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Error
+from flask import g, request
+
+from idp.apis.access import NothingGrantable, Target, UnknownTarget
+from idp.plumbing.context import services
+from idp.store.apis import Invalid, check_identifier
+
+PARAMETER = "resource"
+
+
+class InvalidTargetError(OAuth2Error):
+    """RFC 8707 2: "the requested resource is invalid, missing, unknown, or malformed", or not
+    acceptable to the authorization server (here: not allowed to this client)."""
+
+    error = "invalid_target"
+
+
+def live_resources() -> list[str]:
+    """Every `resource` value of the live HTTP request (query and form)."""
+    return check_resources(request.args.getlist(PARAMETER) + request.form.getlist(PARAMETER))
+
+
+def stored_resources(params) -> list[str]:
+    """From kept parameters (space-separated) or a request object (RFC 9101: a string or an array)."""
+    value = params.get(PARAMETER) or ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return check_resources(value)
+    if not isinstance(value, str):
+        raise InvalidTargetError("resource is an absolute URI or an array of them (RFC 8707 2).")
+    return check_resources(value.split())
+
+
+def check_resources(values: list[str]) -> list[str]:
+    try:
+        return [check_identifier(v) if " " not in v else _malformed() for v in values]
+    except Invalid as error:
+        raise InvalidTargetError(str(error)) from None
+
+
+def _malformed():
+    raise Invalid("A resource is one absolute URI per parameter (RFC 8707 2).")
+
+
+def targets_for(client_id: str, resources: list[str]) -> list[Target]:
+    try:
+        return services().api_access.targets(client_id, resources)
+    except UnknownTarget as error:
+        raise InvalidTargetError(str(error)) from None
+
+
+def grantable_scope(client, scope: str | None, targets: list[Target], user_id: str | None,
+                    effective: tuple | None = None) -> str:
+    try:
+        return services().api_access.grantable(client, scope, targets, user_id, effective)
+    except NothingGrantable as error:
+        raise InvalidScopeError(str(error)) from None
+
+
+def narrowed(granted, asked: list[str]) -> list[str]:
+    try:
+        return services().api_access.narrowed(granted, asked)
+    except UnknownTarget as error:
+        raise InvalidTargetError(str(error)) from None
+
+
+class ApiResources:
+    """Grant extension for authorization requests (authorize and PAR): after authlib validated the
+    client, redirect URI and scope syntax, the request's resources pick the APIs, the scope is cut
+    to what this client (and the signed-in user's roles) may have, and the targets are kept on the
+    request for the code. Errors here redirect (RFC 8707 2: invalid_target; RFC 6749 4.1.2.1)."""
+
+    def __call__(self, grant):
+        grant.register_hook("after_validate_authorization_request_payload", self.apply)
+
+    @staticmethod
+    def apply(grant, redirect_uri):
+        oauth_request = grant.request
+        targets = targets_for(oauth_request.client.client_id, stored_resources(oauth_request.payload.data))
+        oauth_request.api_targets = targets
+        if targets:
+            user = getattr(oauth_request, "user", None)
+            oauth_request.scope = grantable_scope(oauth_request.client, oauth_request.payload.scope or oauth_request.scope,
+                                                  targets, user.get_user_id() if user else None)
+
+
+def request_targets() -> list[Target]:
+    """The targets of the token request being answered (set by the grant), [] before APIs existed."""
+    return g.get("api_targets") or []
