@@ -88,3 +88,25 @@ def test_idp_audit_list_filters_by_actor_like_the_api(idp, admin):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert '"action": "user.created"' in result.stdout and f'"actor": "client:{admin.client_id}"' in result.stdout
+
+
+def _cursor(key) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("query, status", [
+    ("action=%00", 400), ("user_id=a%00", 400), ("since=%00", 400),
+    ("since=0001-01-01T00:00:00%2B14:00", 400), ("until=9999-12-31T23:59:59-14:00", 400),
+    ("cursor=" + _cursor(["2026-01-01T00:00:00", 10**30]), 400),
+    ("cursor=" + _cursor(["2026-01-01T00:00:00+14:00", 1]), 400),
+    ("cursor=" + _cursor(["2026-01-01T00:00:00\u0000", 1]), 400),
+])
+def test_hostile_filters_are_refused_never_a_server_error(admin, query, status):
+    assert admin.get("/audit-events?" + query).status_code == status
+
+
+def test_event_ids_beyond_the_column_are_404(admin):
+    assert admin.get("/audit-events/999999999999999999").status_code == 404
