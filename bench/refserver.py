@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 
+from baseline import stop_process_group
 from wrkutil import BENCH_DIR, free_port, wait_http
 
 REFERENCE_DIR = os.path.join(BENCH_DIR, "reference")
@@ -79,15 +79,9 @@ class ReferenceServer:
     def stop(self) -> list[str]:
         """Stop the Node process (SIGTERM, then SIGKILL); what could not be done."""
         problems = []
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is not None:
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+                stop_process_group(self.proc)
             except Exception as exc:
                 problems.append(f"could not stop the reference server: {exc}")
         if self.log:

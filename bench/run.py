@@ -1,14 +1,22 @@
-"""IdP benchmark entry point:  python bench/run.py [--duration 10]
+"""IdP benchmark entry point:  python bench/run.py [--duration 10] [--server gunicorn|granian]
 
-1. a throwaway PostgreSQL database and Redis key prefix; `idp db upgrade`; a client_credentials
-   client, a trusted code-flow client and a user (via the `idp` CLI);
-2. the baseline (bench/baseline.py): RS256 signs/s of one core and bare Flask req/s;
-3. `taskset -c 0 idp serve --workers 1 --threads 8` (production mode), load generators on core 1;
-4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections;
-   the code flow (authorize + token) with bench/codeflow.py at 32 and 8 threads;
-5. the worker's peak RSS (VmHWM), a table, bench/results/latest.json.
+Every figure is given as a ratio to node oidc-provider (bench/reference, issue 20), measured in the
+same run, on the same core, by the same load generators:
 
-Time-bounded (a watchdog alarm), and the server, the database and the Redis keys are
+1. `npm ci` in bench/reference when its pinned oidc-provider is missing;
+   a throwaway PostgreSQL database and Redis key prefix; `idp db upgrade`; a client_credentials
+   client, a trusted code-flow client and a user (via the `idp` CLI); the reference gets the same;
+2. the baseline (bench/baseline.py): RS256 signs/s of one core and bare Flask req/s, and the stack's
+   floor (bench/authlib_floor_app.py), as context;
+3. `taskset -c 0 idp serve --workers 1 --threads 2` (production mode; or granian, bench/granian_app.py)
+   and `taskset -c 0 node bench/reference/server.js`, load generators on core 1;
+4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections, the
+   IdP and the reference taking turns; the code flow (authorize + token) with bench/codeflow.py at 32
+   and 8 threads, likewise;
+5. the worker's and the Node process's peak RSS (VmHWM); the ratio table (bench/ratios.py) with a
+   verdict per row, the detailed tables, bench/results/latest.json.
+
+Time-bounded (a watchdog alarm), and both servers, the database and the Redis keys are
 removed on every exit path (error, Ctrl-C, SIGTERM, the watchdog).
 """
 
