@@ -13,7 +13,8 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
 
 import authlib_floor_app as floor  # noqa: E402
-import run  # noqa: E402
+import report  # noqa: E402
+import run  # noqa: E402,F401  (run.py and everything it imports load)
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{floor.CLIENT_ID}:{floor.CLIENT_SECRET}".encode()).decode()}
 
@@ -51,7 +52,7 @@ def test_floor_table_shares_of_each_target():
     results = {"token_cc": {32: {"server_cpu_ms_per_req": 1.0}}, "introspect": {32: {"server_cpu_ms_per_req": 0.6}},
                "code_flow": {32: {"server_cpu_ms_per_flow": 3.0}}}
     verdicts = {"token_cc": {"min_rate": 1000.0}, "introspect": {"min_rate": 2000.0}, "code_flow": {"min_rate": 400.0}}
-    text = run.floor_table(floor_results, results, {"rs256": {"signs_per_s": 4000.0}}, verdicts)
+    text = report.floor_table(floor_results, results, {"rs256": {"signs_per_s": 4000.0}}, verdicts)
     lines = text.splitlines()[1:]
     # token: 0.5 + 0.25 = 0.75 of 1.0 ms; introspection: 0.4 of 0.5 ms; code flow: 1.5 + 0.5 = 2.0 of 2.5 ms
     assert "0.75 ms of the target's 1.00 ms (75%), leaving +0.25 ms" in lines[0] and "it adds 0.25 ms" in lines[0]
