@@ -17,6 +17,7 @@ RATE_TARGETS = {  # scenario: (minimum IdP/reference rate, aim)
 P99_TARGETS = {"token_cc": (1.5, 1.0), "introspect": (1.5, 1.0)}  # IdP p99 / reference p99 at 8 conns, at most
 P99_CONNECTIONS = 8
 RSS_TARGET = (1.0, 1.0)  # IdP worker's peak RSS / the Node process's, at most
+LOADGEN_BOUND_PCT = 90.0  # load generator's CPU share from which it, not the server, may be the limit
 
 
 def _rate(result: dict) -> float:
@@ -56,7 +57,9 @@ def ratio_rows(idp: dict, ref: dict, idp_peak_rss_mb: float, ref_peak_rss_mb: fl
                          "higher_is_better": True, "verdict": _verdict(ratio, target, aim, True),
                          "idp_cpu_ms": cpu_mine, "ref_cpu_ms": cpu_theirs,
                          "cpu_ratio": _ratio(cpu_theirs, cpu_mine),
-                         "disturbed": bool(mine.get("disturbed") or theirs.get("disturbed"))})
+                         "disturbed": bool(mine.get("disturbed") or theirs.get("disturbed")),
+                         "loadgen_bound": max(mine.get("loadgen_cpu_pct", 0), theirs.get("loadgen_cpu_pct", 0))
+                         >= LOADGEN_BOUND_PCT})
     for name, (target, aim) in P99_TARGETS.items():
         mine, theirs = idp[name][P99_CONNECTIONS], ref[name][P99_CONNECTIONS]
         ratio = _ratio(mine["p99_ms"], theirs["p99_ms"])
@@ -85,9 +88,11 @@ def ratio_table(rows: list[dict], reference: str, server: str) -> str:
         measure = {"rate": "/s"}.get(row["measure"], row["measure"])
         lines.append(f"{row['what']:<12}{measure:>8}{conns:>6}{row['idp']:>10.1f}{row['ref']:>10.1f}{ratio:>9}  "
                      f"{sign + format(row['target'], '.1f'):<8}{sign + format(row['aim'], '.1f'):<8}"
-                     f"{row['verdict'] + ('!' if row['disturbed'] else ''):<9}{cpu:>15}")
+                     f"{row['verdict'] + ('!' if row['disturbed'] else '') + ('^' if row.get('loadgen_bound') else ''):<9}"
+                     f"{cpu:>15}")
     lines += ["rates: code_flow in flows/s, the others in req/s; CPU/op ref/IdP = the reference's server CPU per "
               "operation / the IdP's (above 1: the IdP spends less),",
               "which a saturated load generator does not distort; ! = a measurement of that row was disturbed by "
-              "other processes (see the detailed tables)"]
+              f"other processes (see the detailed tables); ^ = a load generator used >= {LOADGEN_BOUND_PCT:.0f}% of "
+              "its core: the rate ratio may be the client's limit, read the CPU/op ratio"]
     return "\n".join(lines)

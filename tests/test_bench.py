@@ -92,9 +92,13 @@ def test_ratio_rows_give_each_target_its_verdict():
     assert rows[("code_flow", "rate", 32)]["ratio"] == 0.8 and rows[("code_flow", "rate", 32)]["verdict"] == "OK"
     assert rows[("code_flow", "rate", 32)]["cpu_ratio"] == 0.667  # the IdP spends 3 ms where the reference 2
     assert rows[("token_cc", "rate", 32)]["cpu_ratio"] == 2.0
+    assert not rows[("jwks", "rate", 32)]["loadgen_bound"]
+    ref["jwks"][32]["loadgen_cpu_pct"] = 97.0  # wrk's core was full: the reference's rate may be wrk's limit
+    assert ratios.ratio_rows(idp, ref, 90.0, 60.0)[2]["loadgen_bound"] is True
     assert rows[("peak RSS", "MiB", None)]["ratio"] == 1.5 and rows[("peak RSS", "MiB", None)]["verdict"] == "ABOVE"
     text = ratios.ratio_table(list(rows.values()), "node oidc-provider 8.8.1", "idp serve")
     assert len(text.splitlines()) == 3 + len(rows) + 2 and "BELOW" in text and "1.50x" in text
+    assert "^" not in "".join(text.splitlines()[3:-2])
 
 
 def test_reference_is_pinned_with_a_lockfile():
