@@ -247,7 +247,9 @@ class Deployment:
         elif server == "granian":
             command = [os.path.join(os.path.dirname(self.idp), "granian"), "--interface", "wsgi", "--factory",
                        "--working-dir", BENCH_DIR, "--host", "127.0.0.1", "--port", str(self.port),
-                       "--workers", "1", "--blocking-threads", str(threads), "--no-ws", "granian_app:create_app"]
+                       "--workers", "1", "--blocking-threads", str(threads), "--no-ws",
+                       "--access-log",  # a line per request, as gunicorn's JSON access line (in its own format)
+                       "granian_app:create_app"]
         else:
             raise ValueError(f"unknown server {server!r}")
         self.server = subprocess.Popen(
