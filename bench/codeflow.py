@@ -1,7 +1,9 @@
 """Load generator for the authorization-code flow (PKCE S256, trusted client: no consent page).
 
-Logs in once (GET /login, POST /login with the form's hidden csrf_token and interaction),
-then N threads share that logged-in session cookie and loop, each flow being
+Logs in once (GET /login, POST /login with the form's hidden csrf_token and interaction; or, with
+--login-by-redirect, as a relying party sends a person: GET /authorize, following the server's own
+redirects to its login form, POST that form, following redirects back to the callback; this is how
+bench/reference/server.js, node oidc-provider, signs a person in), then N threads share that logged-in session cookie and loop, each flow being
     GET /authorize?response_type=code&... -> 302 to the callback with ?code=
     POST /token grant_type=authorization_code (HTTP Basic client auth) -> 200 with access_token and id_token
 A 1 s warm-up is discarded. Prints one JSON object: flows/s, p50/p99 of whole flows and of each step, errors.
@@ -23,11 +25,12 @@ import secrets
 import sys
 import threading
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
+REDIRECTS = (302, 303)  # the IdP answers an authorization with 302, oidc-provider with 303
 
 
 def hidden_fields(html: str) -> dict:
@@ -58,6 +61,40 @@ def login(url: str, email: str, password: str) -> requests.Session:
     if response.status_code != 302 or "idp_session" not in session.cookies:
         raise RuntimeError(f"login failed: {response.status_code} {response.text[:200]}")
     return session
+
+
+def login_by_redirect(url: str, client_id: str, email: str, password: str) -> requests.Session:
+    """Sign in through the server's interaction flow, starting from an authorization request; the
+    session must then carry authorizations on its own (the first flow's code is not used)."""
+    session = new_session()
+    _, challenge = pkce_pair()
+    response = session.get(url + "/authorize", allow_redirects=False, timeout=10, params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI, "scope": "openid",
+        "state": "login", "code_challenge": challenge, "code_challenge_method": "S256"})
+    response = follow_own_redirects(session, url, response)
+    form = re.search(r'<form[^>]*action="([^"]+)"', response.text)
+    if response.status_code != 200 or not form:
+        raise RuntimeError(f"no login form after /authorize: {response.status_code} {response.text[:200]}")
+    fields = hidden_fields(response.text)
+    fields.update(email=email, password=password)
+    response = session.post(urljoin(response.url, form.group(1)), data=fields, allow_redirects=False, timeout=10)
+    response = follow_own_redirects(session, url, response)
+    location = response.headers.get("Location", "")
+    if response.status_code not in REDIRECTS or not location.startswith(REDIRECT_URI) or "code=" not in location:
+        raise RuntimeError(f"login by redirect failed: {response.status_code} {location[:80]} {response.text[:200]}")
+    return session
+
+
+def follow_own_redirects(session: requests.Session, url: str, response: requests.Response) -> requests.Response:
+    """Follow the server's redirects to itself (at most 10); stop at the relying party's."""
+    for _ in range(10):
+        if response.status_code not in REDIRECTS:
+            return response
+        target = urljoin(response.url, response.headers["Location"])
+        if not target.startswith(url + "/"):
+            return response
+        response = session.get(target, allow_redirects=False, timeout=10)
+    raise RuntimeError("more than 10 redirects")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -92,7 +129,7 @@ def run(url, client_id, client_secret, cookies, concurrency, duration, warmup=1.
                     "scope": "openid", "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
                 location = r.headers.get("Location", "")
                 code = parse_qs(urlsplit(location).query).get("code", [None])[0]
-                if r.status_code != 302 or not location.startswith(REDIRECT_URI) or not code:
+                if r.status_code not in REDIRECTS or not location.startswith(REDIRECT_URI) or not code:
                     with lock:
                         errors[f"authorize {r.status_code} {location[:60]}"] += 1
                     continue
@@ -145,6 +182,8 @@ def main() -> None:
     parser.add_argument("--password")
     parser.add_argument("--no-login", action="store_true",
                         help="no session (bench/authlib_floor_app.py, whose one user is always signed in)")
+    parser.add_argument("--login-by-redirect", action="store_true",
+                        help="sign in through /authorize's redirects to the server's login form (bench/reference)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
     args = parser.parse_args()
@@ -152,7 +191,12 @@ def main() -> None:
         sys.exit("--url must be on 127.0.0.1")
     if not args.no_login and not (args.email and args.password):
         sys.exit("--email and --password are needed (or --no-login)")
-    cookies = {} if args.no_login else login(args.url, args.email, args.password).cookies
+    if args.no_login:
+        cookies = {}
+    elif args.login_by_redirect:
+        cookies = login_by_redirect(args.url, args.client_id, args.email, args.password).cookies
+    else:
+        cookies = login(args.url, args.email, args.password).cookies
     result = run(args.url, args.client_id, args.client_secret, cookies, args.concurrency, args.duration)
     print(json.dumps(result))
 

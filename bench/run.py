@@ -1,14 +1,22 @@
-"""IdP benchmark entry point:  python bench/run.py [--duration 10]
+"""IdP benchmark entry point:  python bench/run.py [--duration 10] [--server gunicorn|granian]
 
-1. a throwaway PostgreSQL database and Redis key prefix; `idp db upgrade`; a client_credentials
-   client, a trusted code-flow client and a user (via the `idp` CLI);
-2. the baseline (bench/baseline.py): RS256 signs/s of one core and bare Flask req/s;
-3. `taskset -c 0 idp serve --workers 1 --threads 8` (production mode), load generators on core 1;
-4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections;
-   the code flow (authorize + token) with bench/codeflow.py at 32 and 8 threads;
-5. the worker's peak RSS (VmHWM), a table, bench/results/latest.json.
+Every figure is given as a ratio to node oidc-provider (bench/reference, issue 20), measured in the
+same run, on the same core, by the same load generators:
 
-Time-bounded (a watchdog alarm), and the server, the database and the Redis keys are
+1. `npm ci` in bench/reference when its pinned oidc-provider is missing;
+   a throwaway PostgreSQL database and Redis key prefix; `idp db upgrade`; a client_credentials
+   client, a trusted code-flow client and a user (via the `idp` CLI); the reference gets the same;
+2. the baseline (bench/baseline.py): RS256 signs/s of one core and bare Flask req/s, and the stack's
+   floor (bench/authlib_floor_app.py), as context;
+3. `taskset -c 0 idp serve --workers 1 --threads 2` (production mode; or granian, bench/granian_app.py)
+   and `taskset -c 0 node bench/reference/server.js`, load generators on core 1;
+4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections, the
+   IdP and the reference taking turns; the code flow (authorize + token) with bench/codeflow.py at 32
+   and 8 threads, likewise;
+5. the worker's and the Node process's peak RSS (VmHWM); the ratio table (bench/ratios.py) with a
+   verdict per row, the detailed tables, bench/results/latest.json.
+
+Time-bounded (a watchdog alarm), and both servers, the database and the Redis keys are
 removed on every exit path (error, Ctrl-C, SIGTERM, the watchdog).
 """
 
@@ -17,10 +25,13 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import dataclasses
+import importlib.metadata
 import datetime as dt
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -33,6 +44,11 @@ from urllib.parse import urlencode
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from authlib_floor_app import CLIENT_ID as FLOOR_CLIENT_ID, CLIENT_SECRET as FLOOR_CLIENT_SECRET  # noqa: E402
 from baseline import one_worker  # noqa: E402
+from ratios import ratio_rows, ratio_table  # noqa: E402
+from report import (  # noqa: E402
+    DISTURBED_PCT, annotate, cpu_ms_per_op, evaluate, floor_table, reference_table, table,
+)
+from refserver import NPM_CI_TIMEOUT, ReferenceServer, ensure_installed  # noqa: E402
 from wrkutil import (  # noqa: E402
     BENCH_DIR, ROOT, Deployment, Meter, child_pids, run_wrk, wait_until_quiet,
 )
@@ -45,18 +61,6 @@ KEY_CACHE_WAIT = 6  # seconds: longer than the default KEY_CACHE_SECONDS
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 USER_EMAIL, USER_PASSWORD = "bench@example.com", "bench-" + secrets.token_urlsafe(12)
 
-# The reference machine of the targets (bench/README.md) and its targets; scaled by this machine's baseline.
-REF_SIGNS, REF_FLASK = 1450.0, 2800.0
-TARGETS = {  # name: (minimum rate at 32 connections, max p99 ms at 8 connections, RS256 signatures per operation)
-    "discovery": (2000, None, 0),
-    "jwks": (2000, None, 0),
-    "token_cc": (700, 25.0, 1),
-    "token_cc_3keys": (700, None, 1),  # issue 3: unchanged (within noise) with 3 published keys
-    "introspect": (1500, 25.0, 0),
-    "code_flow": (250, None, 2),  # flows/s; a flow signs an access token and an ID token
-}
-RSS_TARGET_MB = 150
-DISTURBED_PCT = 25.0  # CPU used by other processes during a measurement above which it is repeated once
 
 
 class Watchdog(Exception):
@@ -87,14 +91,14 @@ class Environment(Deployment):
         self.cli("users", "create", "--email", USER_EMAIL, "--password-stdin", stdin=USER_PASSWORD + "\n")
         return {"cc": cc, "rp": rp}
 
-    def start_server(self) -> None:
-        super().start_server(SERVER_CORE, THREADS, os.path.join(RESULTS_DIR, "server.log"))
+    def start_server(self, server: str = "gunicorn") -> None:
+        super().start_server(SERVER_CORE, THREADS, os.path.join(RESULTS_DIR, "server.log"), server=server)
 
     def worker_pid(self) -> int:
-        """The gunicorn worker: the (single) child of the master we started."""
+        """The worker: the (single) child of the gunicorn master, or of granian's main process, we started."""
         children = child_pids(self.server.pid)
         if len(children) != 1:
-            raise RuntimeError(f"expected one gunicorn worker under {self.server.pid}, found {children}")
+            raise RuntimeError(f"expected one worker under {self.server.pid}, found {children}")
         return children[0]
 
 
@@ -158,18 +162,30 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def fetch_access_token(url: str, client: dict) -> str:
+def fetch_access_token(url: str, client: dict, resource: str | None = None) -> str:
     import requests
 
-    response = requests.post(url + "/token", data={"grant_type": "client_credentials"},
-                             auth=(client["client_id"], client["client_secret"]), timeout=10,
-                             proxies={"http": None, "https": None})
+    data = {"grant_type": "client_credentials", **({"resource": resource} if resource else {})}
+    response = requests.post(url + "/token", data=data, auth=(client["client_id"], client["client_secret"]),
+                             timeout=10, proxies={"http": None, "https": None})
     response.raise_for_status()
     return response.json()["access_token"]
 
 
+@dataclasses.dataclass
+class Target:
+    """A server under measurement: the IdP's worker or the reference's Node process (its pid is the one
+    whose CPU and RSS are measured), and what differs between them for the same scenarios."""
+    name: str
+    url: str
+    pid: int
+    introspect_token: str  # the IdP's JWT access token; an opaque one from the reference (server.js)
+    login_by_redirect: bool = False  # bench/codeflow.py's way to sign in
+
+
 def precheck(url: str, body: str | None, auth: str | None, expect: str) -> None:
-    """One request as wrk will send it: fail before measuring anything that is not a 200 with `expect`."""
+    """One request as wrk will send it: fail before measuring anything that is not a 200 matching `expect`
+    (a regular expression: the reference's JSON has no blanks, the IdP's has)."""
     import requests
 
     kwargs = dict(timeout=10, proxies={"http": None, "https": None})
@@ -178,40 +194,50 @@ def precheck(url: str, body: str | None, auth: str | None, expect: str) -> None:
     else:
         response = requests.post(url, data=body, headers={
             "Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"}, **kwargs)
-    if response.status_code != 200 or expect not in response.text:
+    if response.status_code != 200 or not re.search(expect, response.text):
         raise RuntimeError(f"precheck {url}: {response.status_code} {response.text[:200]}")
 
 
-def http_scenarios(env: Environment, clients: dict, duration: float, worker: int, quiet_wait: float) -> dict:
-    cc = clients["cc"]
+def http_scenarios(targets: list[Target], cc: dict, duration: float, quiet_wait: float) -> dict:
+    """Each scenario at 32 and 8 connections, the targets (the IdP, then the reference) taking turns at
+    each, so that the machine's drift falls on both alike. Returns {target name: {scenario: {connections: result}}}."""
     auth = basic(cc["client_id"], cc["client_secret"])
-    access_token = fetch_access_token(env.url, cc)
     lua = os.path.join(BENCH_DIR, "post.lua")
     scenarios = {
-        "discovery": (env.url + "/.well-known/openid-configuration", None, '"issuer"'),
-        "jwks": (env.url + "/jwks.json", None, '"keys"'),
-        "token_cc": (env.url + "/token", "grant_type=client_credentials", '"access_token"'),
-        "introspect": (env.url + "/introspect", urlencode({"token": access_token, "token_type_hint": "access_token"}),
-                       '"active": true'),
+        "discovery": ("/.well-known/openid-configuration", lambda t: None, '"issuer"'),
+        "jwks": ("/jwks.json", lambda t: None, '"keys"'),
+        "token_cc": ("/token", lambda t: "grant_type=client_credentials", '"access_token"'),
+        "introspect": ("/introspect", lambda t: urlencode({"token": t.introspect_token,
+                                                            "token_type_hint": "access_token"}), '"active": ?true'),
     }
-    results = {}
-    for name, (url, body, expect) in scenarios.items():
-        precheck(url, body, auth, expect)
-        script_kwargs = {} if body is None else {"script": lua, "script_args": [body, auth]}
-        run_wrk(url, 8, 1, core=LOADGEN_CORE, **script_kwargs)  # warm-up, discarded
-        results[name] = {}
+    results = {target.name: {} for target in targets}
+    for name, (path, body_for, expect) in scenarios.items():
+        requests_of = {}
+        for target in targets:
+            url, body = target.url + path, body_for(target)
+            precheck(url, body, auth, expect)
+            script_kwargs = {} if body is None else {"script": lua, "script_args": [body, auth]}
+            run_wrk(url, 8, 1, core=LOADGEN_CORE, **script_kwargs)  # warm-up, discarded
+            requests_of[target.name] = (url, body, script_kwargs)
+            results[target.name][name] = {}
         for connections in CONNECTIONS:
-            result = measure_quietly(
-                lambda: run_wrk(url, connections, duration, core=LOADGEN_CORE, server_pid=worker, **script_kwargs),
-                quiet_wait, f"{name} c={connections}")
-            result["rss_after_mb"] = round(vm_status(worker)["VmRSS"], 1)
-            raw = result.pop("raw")
-            if result["non2xx"] or any(result["socket_errors"].values()):
-                result["wrk_output"] = raw
-            results[name][connections] = result
-            print(f"  {name:<11} c={connections:<3} {result['rps']:>9.1f} req/s  p50 {result['p50_ms']} ms  "
-                  f"p99 {result['p99_ms']} ms  non2xx {result['non2xx']}", file=sys.stderr, flush=True)
-        precheck(url, body, auth, expect)  # still answering correctly after the load
+            for target in targets:
+                url, _, script_kwargs = requests_of[target.name]
+                result = measure_quietly(
+                    lambda: run_wrk(url, connections, duration, core=LOADGEN_CORE, server_pid=target.pid,
+                                    **script_kwargs),
+                    quiet_wait, f"{target.name} {name} c={connections}")
+                result["rss_after_mb"] = round(vm_status(target.pid)["VmRSS"], 1)
+                raw = result.pop("raw")
+                if result["non2xx"] or any(result["socket_errors"].values()):
+                    result["wrk_output"] = raw
+                results[target.name][name][connections] = result
+                print(f"  {target.name:<9} {name:<11} c={connections:<3} {result['rps']:>9.1f} req/s  "
+                      f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  non2xx {result['non2xx']}",
+                      file=sys.stderr, flush=True)
+        for target in targets:
+            url, body, _ = requests_of[target.name]
+            precheck(url, body, auth, expect)  # still answering correctly after the load
     return results
 
 
@@ -234,12 +260,13 @@ def token_with_more_keys(env: Environment, clients: dict, duration: float, worke
 
 
 def run_codeflow(url: str, client_id: str, secret: str, concurrency: int, duration: float, worker: int | None,
-                 login: bool = True) -> dict:
+                 login: bool = True, login_by_redirect: bool = False) -> dict:
     """bench/codeflow.py pinned to the load core; its figures plus the worker's CPU per flow."""
     cmd = ["taskset", "-c", str(LOADGEN_CORE), sys.executable, os.path.join(BENCH_DIR, "codeflow.py"),
            "--url", url, f"--client-id={client_id}", f"--client-secret={secret}",
            "--concurrency", str(concurrency), "--duration", str(duration)]
     cmd += ["--email", USER_EMAIL, "--password", USER_PASSWORD] if login else ["--no-login"]
+    cmd += ["--login-by-redirect"] if login_by_redirect else []
     # CPU shares over the whole subprocess (which includes its login and 1 s warm-up).
     with Meter(worker) as meter:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
@@ -252,17 +279,20 @@ def run_codeflow(url: str, client_id: str, secret: str, concurrency: int, durati
     return result
 
 
-def code_flow(env: Environment, clients: dict, duration: float, worker: int, quiet_wait: float) -> dict:
-    rp = clients["rp"]
-    results = {}
+def code_flow(targets: list[Target], rp: dict, duration: float, quiet_wait: float) -> dict:
+    """The code flow at 32 and 8 threads on each target in turn; {target name: {connections: result}}."""
+    results = {target.name: {} for target in targets}
     for concurrency in CONNECTIONS:
-        result = measure_quietly(
-            lambda: run_codeflow(env.url, rp["client_id"], rp["client_secret"], concurrency, duration, worker),
-            quiet_wait, f"code_flow c={concurrency}")
-        result["rss_after_mb"] = round(vm_status(worker)["VmRSS"], 1)
-        results[concurrency] = result
-        print(f"  code_flow   c={concurrency:<3} {result['flows_per_s']:>9.1f} flows/s p50 {result['p50_ms']} ms  "
-              f"p99 {result['p99_ms']} ms  errors {result['errors']}", file=sys.stderr, flush=True)
+        for target in targets:
+            result = measure_quietly(
+                lambda: run_codeflow(target.url, rp["client_id"], rp["client_secret"], concurrency, duration,
+                                     target.pid, login_by_redirect=target.login_by_redirect),
+                quiet_wait, f"{target.name} code_flow c={concurrency}")
+            result["rss_after_mb"] = round(vm_status(target.pid)["VmRSS"], 1)
+            results[target.name][concurrency] = result
+            print(f"  {target.name:<9} code_flow   c={concurrency:<3} {result['flows_per_s']:>9.1f} flows/s "
+                  f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  errors {result['errors']}",
+                  file=sys.stderr, flush=True)
     return results
 
 
@@ -312,122 +342,15 @@ def token_auth(env: Environment, duration: float) -> dict:
     return results
 
 
-# -- reporting ----------------------------------------------------------------------------------
-def scaled_target(min_rate: float, signs_per_op: int, signs: float, flask: float) -> tuple[float, float]:
-    """The reference target moved to this machine: an operation's time on the reference machine is
-    split into its RS256 signatures (scaled by this machine's signs/s) and the rest (scaled by its
-    bare-Flask req/s). Returns (minimum rate here, factor for latency limits)."""
-    ref_time = 1.0 / min_rate
-    sign_time = signs_per_op / REF_SIGNS
-    here = sign_time * REF_SIGNS / signs + (ref_time - sign_time) * REF_FLASK / flask
-    return 1.0 / here, here / ref_time
-
-
-def evaluate(results: dict, baseline: dict, peak_rss_mb: float) -> dict:
-    signs = baseline["rs256"]["signs_per_s"]
-    flask = baseline["bare_flask"]["rps"]
-    verdicts = {}
-    for name, (min_rate, max_p99, signs_per_op) in TARGETS.items():
-        rate_key = "flows_per_s" if name == "code_flow" else "rps"
-        rate = results[name][32][rate_key]
-        target, latency_factor = scaled_target(min_rate, signs_per_op, signs, flask)
-        verdict = {"reference_min_rate": min_rate, "min_rate": round(target, 1), "rate": rate,
-                   "rate_ok": rate >= target, "rate_vs_target": round(rate / target, 3)}
-        if max_p99 is not None:
-            verdict["reference_max_p99_ms"] = max_p99
-            verdict["max_p99_ms_at_8"] = round(max_p99 * latency_factor, 2)
-            verdict["p99_ms_at_8"] = results[name][8]["p99_ms"]
-            verdict["p99_ok"] = results[name][8]["p99_ms"] < max_p99 * latency_factor
-        verdicts[name] = verdict
-    verdicts["peak_rss"] = {"max_mb": RSS_TARGET_MB, "mb": round(peak_rss_mb, 1), "ok": peak_rss_mb < RSS_TARGET_MB}
-    for name, by_conn in results.items():
-        for result in by_conn.values():
-            rate = result.get("flows_per_s", result["rps"])
-            result["ratio_to_flask"] = round(result["rps"] / flask, 3)
-            if TARGETS[name][2]:
-                result["ratio_to_rs256"] = round(rate / signs, 3)
-    return verdicts
-
-
-def table(results: dict, baseline: dict, verdicts: dict, peak_rss_mb: float, hwm_before_logins: float) -> str:
-    signs = baseline["rs256"]["signs_per_s"]
-    flask = baseline["bare_flask"]
-    flask_ms = flask.get("server_cpu_ms_per_req")
-    drift = max(baseline["rs256"].get("drift_pct", 0), flask.get("drift_pct", 0))
-
-    def ends(part: dict) -> str:
-        return "/".join(f"{v:.0f}" for v in part.get("start_end", []))
-
-    lines = [
-        f"baseline: RS256 {signs:.0f} signs/s (1 core) | bare Flask {flask['rps']:.0f} req/s (1 gthread worker, "
-        f"32 conns, p50 {flask['p50_ms']} ms, p99 {flask['p99_ms']} ms"
-        + (f", {flask_ms} ms CPU/req" if flask_ms else "") + f", other load {flask['other_cpu_pct']:.0f}%)",
-        f"  (means of the run's start and end, which were: RS256 {ends(baseline['rs256'])}, bare Flask {ends(flask)}"
-        + (f"; the machine drifted {drift:.0f}%: a verdict within that margin is not decisive" if drift > 10 else "") + ")",
-        "",
-        f"{'scenario':<17}{'conns':>5}{'rate/s':>9}{'xFlask':>7}{'xRS256':>7}{'p50ms':>8}{'p99ms':>8}"
-        f"{'errors':>7}{'sock':>5}{'srvCPU':>7}{'ms/op':>7}{'other':>6}  target (scaled)",
-        "-" * 122,
-    ]
-    for name, by_conn in results.items():
-        verdict = verdicts[name]
-        for connections, r in by_conn.items():
-            rate = r.get("flows_per_s", r["rps"])
-            errors = r["errors"] if "errors" in r else r["non2xx"]
-            sockerr = sum(r["socket_errors"].values()) if "socket_errors" in r else 0
-            xsign = f"{r['ratio_to_rs256']:.3f}" if "ratio_to_rs256" in r else "-"
-            cpu_ms = cpu_ms_per_op(r)
-            if connections == 32:
-                target = f">= {verdict['min_rate']:.0f}/s {'OK' if verdict['rate_ok'] else 'BELOW'}"
-            elif "max_p99_ms_at_8" in verdict:
-                target = f"p99 < {verdict['max_p99_ms_at_8']:.1f} ms {'OK' if verdict['p99_ok'] else 'ABOVE'}"
-            else:
-                target = ""
-            label = "code_flow(flows)" if name == "code_flow" else name
-            lines.append(f"{label:<17}{connections:>5}{rate:>9.1f}{r['ratio_to_flask']:>7.3f}{xsign:>7}"
-                         f"{r['p50_ms']:>8.2f}{r['p99_ms']:>8.2f}{errors:>7}{sockerr:>5}"
-                         f"{r['server_cpu_pct']:>6.0f}%{cpu_ms if cpu_ms is not None else 0:>7.2f}"
-                         f"{r['other_cpu_pct']:>5.0f}%{'!' if r.get('disturbed') else ' '} {target}")
-    rss = verdicts["peak_rss"]
-    lines += ["", f"worker peak RSS (VmHWM): {peak_rss_mb:.1f} MiB   target < {rss['max_mb']} MB "
-                  f"{'OK' if rss['ok'] else 'ABOVE'}   (before the code flow's password logins: "
-                  f"{hwm_before_logins:.1f} MiB)",
-              "xFlask = req/s / bare-Flask req/s (code flow: 2 requests per flow); xRS256 = tokens or flows/s / RS256 "
-              "signs/s;",
-              "srvCPU = worker CPU use; ms/op = worker CPU ms per request (per flow); other = CPU of the 2 cores used "
-              "by anything but the worker and the load generator (PostgreSQL, Redis, other processes);",
-              f"! = disturbed: other > {DISTURBED_PCT:.0f}% even after one repeat"]
-    return "\n".join(lines)
-
-
-def cpu_ms_per_op(result: dict) -> float:
-    return result.get("server_cpu_ms_per_req", result.get("server_cpu_ms_per_flow"))
-
-
-def floor_table(floor: dict, results: dict, baseline: dict, verdicts: dict) -> str:
-    """Per target: how much of its time per operation the stack's floor and the operation's RS256
-    signatures already take, and what that leaves for everything the IdP does. Times are the
-    worker's CPU per operation (at 32 connections), which a saturated load generator does not
-    distort (the Python code-flow client can be the limit against the floor app)."""
-    sign_ms = 1000 / baseline["rs256"]["signs_per_s"]
-    lines = ["the stack's floor (Flask + authlib, nothing behind them) against each scaled target, "
-             "in worker CPU ms per operation at 32 connections:"]
-    for name in ("token_cc", "introspect", "code_flow"):
-        floor_ms, idp_ms = cpu_ms_per_op(floor[name]), cpu_ms_per_op(results[name][32])
-        signs = TARGETS[name][2]
-        target_ms = 1000 / verdicts[name]["min_rate"]
-        used = floor_ms + signs * sign_ms
-        lines.append(f"  {name:<11} floor {floor_ms:.2f} + {signs} RS256 {signs * sign_ms:.2f} = {used:.2f} ms of the "
-                     f"target's {target_ms:.2f} ms ({100 * used / target_ms:.0f}%), leaving {target_ms - used:+.2f} ms "
-                     f"for all the IdP adds; it adds {idp_ms - used:.2f} ms")
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the IdP's hot endpoints (see bench/README.md).")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
     parser.add_argument("--threads", type=int, default=2,
-                        help="gunicorn threads of the one worker, and of the bare-Flask baseline's (default 2)")
+                        help="gunicorn threads (granian: blocking threads) of the one worker, and the bare-Flask "
+                             "baseline's gunicorn threads (default 2)")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
+                        help="serve the IdP with `idp serve` (gunicorn, the default) or with granian's WSGI "
+                             "interface (bench/granian_app.py; installed from bench/granian-requirements.txt)")
     parser.add_argument("--baseline-duration", type=float, default=10.0, help="bare Flask wrk seconds (default 10)")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="wait at most this long for the machine to be idle before measuring (default 60)")
@@ -441,8 +364,9 @@ def main() -> int:
     if not shutil.which("wrk") or not shutil.which("taskset"):
         sys.exit("needs wrk and taskset on PATH")
 
-    measurements = 5 * len(CONNECTIONS) + 3  # each may be repeated once after a bounded wait for a quiet machine
-    budget = (240 + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
+    # the IdP's and the reference's; each may be repeated once after a bounded wait for a quiet machine
+    measurements = 2 * 5 * len(CONNECTIONS) + 3
+    budget = (240 + NPM_CI_TIMEOUT * (2 if args.server == "granian" else 1) + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
               + measurements * (2 * (args.duration + 8) + min(args.quiet_wait, 30)))
     signal.signal(signal.SIGALRM, _raise_watchdog)
     signal.signal(signal.SIGTERM, _raise_exit)
@@ -451,11 +375,16 @@ def main() -> int:
     os.sched_setaffinity(0, {LOADGEN_CORE})  # the orchestrator stays off the server's core
 
     env = Environment()
+    reference: ReferenceServer | None = None
     status = 1
     try:
         print(f"setup: database {env.db_name}, Redis prefix {env.prefix}, {env.url}", file=sys.stderr, flush=True)
-        clients = env.create()
         log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+        ref_version = ensure_installed(log)
+        if args.server == "granian":
+            ensure_granian(log)
+        clients = env.create()
+        reference = ReferenceServer(clients, USER_EMAIL, USER_PASSWORD)
         idle_before = wait_until_quiet(args.quiet_wait, log=log)
         print("baseline ...", file=sys.stderr, flush=True)
         def run_baseline():
@@ -472,23 +401,38 @@ def main() -> int:
               file=sys.stderr, flush=True)
         print("the stack's floor (bench/authlib_floor_app.py) ...", file=sys.stderr, flush=True)
         floor = stack_floor(args.duration, args.quiet_wait)
-        env.start_server()
+        env.start_server(args.server)
         worker = env.worker_pid()
         rss_start = vm_status(worker)
+        reference.start(SERVER_CORE, os.path.join(RESULTS_DIR, "reference.log"))
         idle_before_idp = wait_until_quiet(args.quiet_wait, log=log)
-        print(f"server up (worker pid {worker}, RSS {rss_start['VmRSS']:.1f} MiB)", file=sys.stderr, flush=True)
-        results = http_scenarios(env, clients, args.duration, worker, args.quiet_wait)
+        print(f"servers up (IdP worker pid {worker}, RSS {rss_start['VmRSS']:.1f} MiB; reference pid {reference.pid}, "
+              f"RSS {vm_status(reference.pid)['VmRSS']:.1f} MiB)", file=sys.stderr, flush=True)
+        cc = clients["cc"]
+        targets = [Target("idp", env.url, worker, fetch_access_token(env.url, cc)),
+                   Target("reference", reference.url, reference.pid,
+                          fetch_access_token(reference.url, cc, reference.opaque_resource), login_by_redirect=True)]
+        measured = http_scenarios(targets, cc, args.duration, args.quiet_wait)
+        results, ref_results = measured["idp"], measured["reference"]
         results["token_cc_3keys"] = token_with_more_keys(env, clients, args.duration, worker, args.quiet_wait)
         by_auth_method = token_auth(env, args.duration)
         hwm_before_logins = vm_status(worker)["VmHWM"]  # the code flow logs in (argon2id: 64 MiB per verification)
-        results["code_flow"] = code_flow(env, clients, args.duration, worker, args.quiet_wait)
-        memory = vm_status(worker)
-        if env.server.poll() is not None:
-            raise RuntimeError("the server died during the run")
+        flows = code_flow(targets, clients["rp"], args.duration, args.quiet_wait)
+        results["code_flow"], ref_results["code_flow"] = flows["idp"], flows["reference"]
+        memory, ref_memory = vm_status(worker), vm_status(reference.pid)
+        if env.server.poll() is not None or reference.proc.poll() is not None:
+            raise RuntimeError("a server died during the run")
         print("baseline again (the machine's speed drifts) ...", file=sys.stderr, flush=True)
         baseline = bracketed(baseline, measure_quietly(run_baseline, args.quiet_wait, "baseline at the end"))
         verdicts = evaluate(results, baseline, memory["VmHWM"])
-        text = table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
+        annotate(ref_results, baseline)
+        rows = ratio_rows(results, ref_results, memory["VmHWM"], ref_memory["VmHWM"])
+        server_label = (f"idp serve --workers 1 --threads {THREADS}" if args.server == "gunicorn" else
+                        f"granian {importlib.metadata.version('granian')} --interface wsgi --workers 1 "
+                        f"--blocking-threads {THREADS}")
+        text = ratio_table(rows, f"node oidc-provider {ref_version}", server_label)
+        text += "\n\n" + table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
+        text += "\n\n" + reference_table(ref_results, ref_version, ref_memory["VmHWM"])
         text += "\n\n" + floor_table(floor, results, baseline, verdicts)
         text += "\n\ntoken requests/s by client authentication (client_credentials, 8 connections, one run):\n" + "\n".join(
             f"  {name:<20}{r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  errors {r['errors']}  "
@@ -497,16 +441,20 @@ def main() -> int:
         report = {
             "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "machine": {"cpu": _cpu_model(), "cpus": os.cpu_count(), "python": platform.python_version(),
-                        "kernel": platform.release()},
+                        "kernel": platform.release(), "node": node_version()},
             "background_cpu_pct_before": {"baseline": idle_before, "idp": idle_before_idp},
             "settings": {"duration_s": args.duration, "connections": list(CONNECTIONS),
-                         "server": f"taskset -c 0 idp serve --workers 1 --threads {THREADS} (gthread)",
+                         "server": f"taskset -c 0 {server_label}",
+                         "reference": f"taskset -c 0 node bench/reference/server.js (oidc-provider {ref_version})",
                          "loadgen": "taskset -c 1 wrk -t1 --latency / bench/codeflow.py"},
+            "ratios_to_reference": rows,
             "baseline": baseline,
             "worker_memory_mb": {"start_rss": round(rss_start["VmRSS"], 1), "start_hwm": round(rss_start["VmHWM"], 1),
                                  "end_rss": round(memory["VmRSS"], 1), "peak_hwm": round(memory["VmHWM"], 1),
                                  "hwm_before_code_flow_logins": round(hwm_before_logins, 1)},
+            "reference_memory_mb": {"end_rss": round(ref_memory["VmRSS"], 1), "peak_hwm": round(ref_memory["VmHWM"], 1)},
             "results": results,
+            "reference_results": ref_results,
             "token_by_client_auth": by_auth_method,
             "stack_floor": floor,
             "targets": verdicts,
@@ -524,12 +472,34 @@ def main() -> int:
     finally:
         signal.alarm(60)  # teardown is bounded too
         try:
-            for problem in env.teardown():
+            for problem in (reference.stop() if reference else []) + env.teardown():
                 print(f"cleanup: {problem}", file=sys.stderr)
         except Watchdog:
             print("cleanup: timed out", file=sys.stderr)
         signal.alarm(0)
     return status
+
+
+def ensure_granian(log) -> None:
+    """granian for --server granian: a bench-only dependency, pinned in bench/granian-requirements.txt
+    and installed into this interpreter's environment when missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("granian") and shutil.which("granian", path=os.path.dirname(sys.executable)):
+        return
+    log("installing granian (bench/granian-requirements.txt) ...")
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                           os.path.join(BENCH_DIR, "granian-requirements.txt")], capture_output=True, text=True,
+                          timeout=NPM_CI_TIMEOUT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"pip install granian failed: {proc.stderr.strip()[-2000:]}")
+
+
+def node_version() -> str:
+    try:
+        return subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
 
 
 def _cpu_model() -> str:

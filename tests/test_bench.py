@@ -13,7 +13,8 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, BENCH)
 
 import authlib_floor_app as floor  # noqa: E402
-import run  # noqa: E402
+import report  # noqa: E402
+import run  # noqa: E402,F401  (run.py and everything it imports load)
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{floor.CLIENT_ID}:{floor.CLIENT_SECRET}".encode()).decode()}
 
@@ -51,9 +52,116 @@ def test_floor_table_shares_of_each_target():
     results = {"token_cc": {32: {"server_cpu_ms_per_req": 1.0}}, "introspect": {32: {"server_cpu_ms_per_req": 0.6}},
                "code_flow": {32: {"server_cpu_ms_per_flow": 3.0}}}
     verdicts = {"token_cc": {"min_rate": 1000.0}, "introspect": {"min_rate": 2000.0}, "code_flow": {"min_rate": 400.0}}
-    text = run.floor_table(floor_results, results, {"rs256": {"signs_per_s": 4000.0}}, verdicts)
+    text = report.floor_table(floor_results, results, {"rs256": {"signs_per_s": 4000.0}}, verdicts)
     lines = text.splitlines()[1:]
     # token: 0.5 + 0.25 = 0.75 of 1.0 ms; introspection: 0.4 of 0.5 ms; code flow: 1.5 + 0.5 = 2.0 of 2.5 ms
     assert "0.75 ms of the target's 1.00 ms (75%), leaving +0.25 ms" in lines[0] and "it adds 0.25 ms" in lines[0]
     assert "0.40 ms of the target's 0.50 ms (80%), leaving +0.10 ms" in lines[1] and "it adds 0.20 ms" in lines[1]
     assert "2.00 ms of the target's 2.50 ms (80%), leaving +0.50 ms" in lines[2] and "it adds 1.00 ms" in lines[2]
+
+
+# -- issue 20: ratios to node oidc-provider ---------------------------------------------------------
+import json  # noqa: E402
+
+import ratios  # noqa: E402
+import refserver  # noqa: E402
+
+
+def _result(rate: float, p99: float, cpu_ms: float) -> dict:
+    return {"rps": rate, "p99_ms": p99, "server_cpu_ms_per_req": cpu_ms}
+
+
+def test_ratio_rows_give_each_target_its_verdict():
+    idp = {name: {32: _result(100.0, 10.0, 1.0), 8: _result(100.0, 10.0, 1.0)} for name in ratios.RATE_TARGETS}
+    ref = {name: {32: _result(100.0, 10.0, 2.0), 8: _result(100.0, 10.0, 2.0)} for name in ratios.RATE_TARGETS}
+    idp["discovery"][32]["rps"] = 150.0  # 1.5x: above the 1.0 target, below the 2.0 aim
+    idp["token_cc"][32]["rps"] = 70.0  # 0.7x: below 0.8
+    idp["introspect"][8]["p99_ms"] = 14.0  # 1.4x the reference's p99: within 1.5, not the aim 1.0
+    idp["token_cc"][8]["p99_ms"] = 16.0  # 1.6x: above 1.5
+    idp["code_flow"] = {32: {"flows_per_s": 80.0, "rps": 160.0, "p99_ms": 1.0, "server_cpu_ms_per_flow": 3.0},
+                        8: {"flows_per_s": 100.0, "rps": 200.0, "p99_ms": 1.0, "server_cpu_ms_per_flow": 3.0}}
+    ref["code_flow"] = {c: {"flows_per_s": 100.0, "rps": 200.0, "p99_ms": 1.0, "server_cpu_ms_per_flow": 2.0}
+                        for c in (32, 8)}
+    rows = {(r["what"], r["measure"], r["connections"]): r for r in ratios.ratio_rows(idp, ref, 90.0, 60.0)}
+    assert rows[("discovery", "rate", 32)]["ratio"] == 1.5 and rows[("discovery", "rate", 32)]["verdict"] == "OK"
+    assert rows[("jwks", "rate", 32)]["verdict"] == "OK"  # 1.0x: the target, not the 2.0 aim
+    assert rows[("token_cc", "rate", 32)]["verdict"] == "BELOW"
+    assert rows[("token_cc", "rate", 8)]["verdict"] == "AIM MET"
+    assert rows[("introspect", "p99_ms", 8)]["verdict"] == "OK"
+    assert rows[("token_cc", "p99_ms", 8)]["verdict"] == "ABOVE"
+    assert rows[("code_flow", "rate", 32)]["ratio"] == 0.8 and rows[("code_flow", "rate", 32)]["verdict"] == "OK"
+    assert rows[("code_flow", "rate", 32)]["cpu_ratio"] == 0.667  # the IdP spends 3 ms where the reference 2
+    assert rows[("token_cc", "rate", 32)]["cpu_ratio"] == 2.0
+    assert not rows[("jwks", "rate", 32)]["loadgen_bound"]
+    ref["jwks"][32]["loadgen_cpu_pct"] = 97.0  # wrk's core was full: the reference's rate may be wrk's limit
+    assert ratios.ratio_rows(idp, ref, 90.0, 60.0)[2]["loadgen_bound"] is True
+    assert rows[("peak RSS", "MiB", None)]["ratio"] == 1.5 and rows[("peak RSS", "MiB", None)]["verdict"] == "ABOVE"
+    text = ratios.ratio_table(list(rows.values()), "node oidc-provider 8.8.1", "idp serve")
+    assert len(text.splitlines()) == 3 + len(rows) + 2 and "BELOW" in text and "1.50x" in text
+    assert "^" not in "".join(text.splitlines()[3:-2])
+
+
+def test_reference_is_pinned_with_a_lockfile():
+    """bench/reference: one exact oidc-provider version, locked, which run.py installs with `npm ci`."""
+    pinned = refserver.pinned_version()
+    assert pinned[0].isdigit() and not any(c in pinned for c in "^~*<>x ")
+    with open(os.path.join(refserver.REFERENCE_DIR, "package-lock.json")) as handle:
+        lock = json.load(handle)
+    assert lock["packages"]["node_modules/oidc-provider"]["version"] == pinned
+
+
+def test_reference_settings_carry_the_idps_clients_and_user():
+    clients = {name: {"client_id": f"{name}-id", "client_secret": f"{name}-secret", "redirect_uris": []}
+               for name in ("cc", "rp")}
+    server = refserver.ReferenceServer(clients, "u@example.com", "pw")
+    assert server.settings == {"port": server.port, "user": {"email": "u@example.com", "password": "pw"},
+                               "cc": {"client_id": "cc-id", "client_secret": "cc-secret"},
+                               "rp": {"client_id": "rp-id", "client_secret": "rp-secret"}}
+    assert server.opaque_resource == f"http://127.0.0.1:{server.port}/opaque-api"
+    assert server.stop() == []  # never started: nothing to stop
+
+
+def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(tmp_path):
+    """bench/reference/server.js as run.py configures it: RFC 9068 JWT access tokens signed RS256 for the
+    client_credentials client (RFC 6749 4.4), an opaque token that introspects active (RFC 7662 2.2), and
+    the code flow with PKCE S256 (RFC 7636) after a login through its interaction pages, then carried by
+    the session cookie alone; a wrong password signs nobody in."""
+    import requests
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    import codeflow
+
+    refserver.ensure_installed(log=lambda message: None)
+    clients = {"cc": {"client_id": "bench-cc", "client_secret": "cc-" + "s" * 40},
+               "rp": {"client_id": "bench-rp", "client_secret": "rp-" + "s" * 40}}
+    server = refserver.ReferenceServer(clients, "bench@example.com", "right password")
+    try:
+        server.start(core=0, log_path=str(tmp_path / "reference.log"))
+        http = requests.Session()
+        http.trust_env = False
+        cc = (clients["cc"]["client_id"], clients["cc"]["client_secret"])
+        token = http.post(server.url + "/token", data={"grant_type": "client_credentials"}, auth=cc).json()
+        keys = KeySet.import_key_set(http.get(server.url + "/jwks.json").json())
+        decoded = jwt.decode(token["access_token"], keys, algorithms=["RS256"])  # verifies the signature
+        assert decoded.header["alg"] == "RS256" and decoded.header["typ"] == "at+jwt"
+        assert decoded.claims["client_id"] == "bench-cc" and decoded.claims["aud"] == server.url + "/api"
+        opaque = http.post(server.url + "/token", auth=cc, data={
+            "grant_type": "client_credentials", "resource": server.opaque_resource}).json()["access_token"]
+        assert opaque.count(".") == 0
+        assert http.post(server.url + "/introspect", auth=cc, data={"token": opaque}).json()["active"] is True
+        assert http.post(server.url + "/introspect", auth=cc, data={"token": opaque + "x"}).json() == {"active": False}
+
+        session = codeflow.login_by_redirect(server.url, "bench-rp", "bench@example.com", "right password")
+        flow = codeflow.run(server.url, "bench-rp", clients["rp"]["client_secret"], session.cookies, 1, 1.0,
+                            warmup=0.0)
+        assert flow["flows"] >= 1 and flow["errors"] == 0, flow
+        try:
+            codeflow.login_by_redirect(server.url, "bench-rp", "bench@example.com", "wrong password")
+        except RuntimeError as exc:
+            assert "401" in str(exc)
+        else:
+            raise AssertionError("a wrong password signed in")
+    finally:
+        assert server.stop() == []
+    assert server.proc.poll() is not None
