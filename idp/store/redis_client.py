@@ -2,10 +2,10 @@
 Redis Cluster, always through redis-py's own clients (its Sentinel client finds the current
 primary after a failover; its Cluster client follows slot moves), never hand-written failover.
 
-    redis://[:password@]host:6379/0             rediss://… with TLS
-    redis+sentinel://[:password@]host1:26379,host2:26379/<service>/<db>
+    redis://[:PASS@]host:6379/0             rediss://… with TLS
+    redis+sentinel://[:PASS@]host1:26379,host2:26379/<service>/<db>
                                                 rediss+sentinel://… with TLS to the data nodes
-    redis+cluster://[:password@]host1:7000,host2:7001
+    redis+cluster://[:PASS@]host1:7000,host2:7001
                                                 rediss+cluster://… with TLS
 
 The password in the URL is the data nodes'; REDIS_SENTINEL_PASSWORD, when the sentinels ask
