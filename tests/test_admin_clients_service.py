@@ -4,14 +4,17 @@ audit trail says."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 import requests
+from flask import g
 from sqlalchemy import text
 
 from idp.administration import Actor
@@ -31,9 +34,18 @@ def pg(idp):
     return idp
 
 
+@contextlib.contextmanager
+def acting(pg):
+    """What the admin API gives the service layer: a request (its id goes with each audit event, as
+    the log pipeline expects) of the app whose services the audit trail writes through."""
+    with pg.app.test_request_context():
+        g.request_id = f"admin-service-test-{uuid.uuid4().hex[:8]}"
+        yield
+
+
 @pytest.fixture
 def admin(pg):
-    with pg.app.app_context():  # the audit trail writes its rows through the app's services
+    with acting(pg):
         yield client_admin(pg.services)
 
 
@@ -70,8 +82,9 @@ def test_create_checks_like_a_registration_and_names_every_wrong_field_rfc7591_3
                       "token_endpoint_auth_method": "none"})
     assert set(refused.value.errors) == {"grant_types"}
     with pytest.raises(Invalid) as refused:
-        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": [REDIRECT_URI], "trusted": "yes"})
-    assert set(refused.value.errors) == {"trusted"}
+        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": [REDIRECT_URI], "trusted": "yes",
+                             "client_id": "with space", "tos_uri": 1})
+    assert set(refused.value.errors) == {"trusted", "client_id", "tos_uri"}
 
 
 def test_create_returns_the_secret_once_and_stores_only_its_hash(pg, admin):
@@ -146,7 +159,7 @@ def test_concurrent_updates_of_one_version_let_exactly_one_win(admin, pg):
     outcomes, barrier = [], threading.Barrier(4)
 
     def edit(n):
-        with pg.app.app_context():
+        with acting(pg):
             barrier.wait()
             try:
                 admin.update(ACTOR, client.client_id, {"client_name": f"Editor {n}"}, client_version(client))
@@ -280,7 +293,7 @@ def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admi
 
 def test_keys_list_rotate_retire_revoke_audited(pg):
     keys = KeyAdmin(pg.services)
-    with pg.app.app_context():
+    with acting(pg):
         listed = {k.kid: k for k in keys.list()}
         current = next(k for k in listed.values() if k.state == "current" and k.alg == "RS256")
         assert current.published and current.as_dict()["created_at"].endswith("Z")
