@@ -98,6 +98,8 @@ def test_bad_metadata_is_a_problem_naming_each_field_rfc9457_3_rfc7591_3_2_2(adm
     assert error_names(admin.post("/clients", json=service_client(token_endpoint_auth_method="none"))) == {
         "grant_types"}
     assert error_names(admin.post("/clients", json=service_client(scope="admin:read"))) == {"scope"}
+    assert error_names(admin.post("/clients", json={"client_name": "n" * 256, "redirect_uris": [REDIRECT_URI]})) == {
+        "client_name"}  # longer than its column: a 400, not a database error
     assert error_names(admin.post("/clients", json=[1, 2])) == {"body"}
     assert admin.post("/clients", data="client_name=x").status_code == 415
 

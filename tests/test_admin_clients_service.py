@@ -124,7 +124,8 @@ def test_list_pages_by_keyset_each_client_once(admin):
     for limit in (0, 501, "5", True):
         with pytest.raises(Invalid):
             admin.list(limit=limit)
-    for after in (["not-a-date", "x"], ["2026-01-01T00:00:00"], [None, None], "text"):
+    for after in (["not-a-date", "x"], ["2026-01-01T00:00:00"], [None, None], "text",
+                  ["0001-01-01T00:00:00+14:00", "x"]):
         with pytest.raises(Invalid):
             admin.list(after=after, limit=2)
 

@@ -87,6 +87,8 @@ class ClientAdmin:
                 if len(after) != 2 or not isinstance(after[1], str):
                     raise ValueError
                 key = (dt.datetime.fromisoformat(after[0]), after[1])
+                if key[0].tzinfo is not None:  # ours are naive UTC; an offset could overflow the database's range
+                    raise ValueError
             except (ValueError, TypeError):
                 raise Invalid({"cursor": "not a cursor of this list"}) from None
         rows = self.clients.page(limit + 1, key)
