@@ -94,6 +94,35 @@ def test_dynamic_registration_refuses_admin_scopes_rfc7591_3_2_2(idp):
     assert response.status_code == 400 and response.json()["error"] == "invalid_client_metadata", response.text
 
 
+def test_registration_update_refuses_admin_scopes_rfc7592_2_2(idp):
+    initial = idp.services.initial_access_tokens.create(600, 1)
+    remember_secret(initial)
+    app = {"client_name": "Registered", "grant_types": ["client_credentials"], "response_types": [],
+           "scope": "openid"}
+    made = requests.post(idp.endpoint("/connect/register"), timeout=5, json=app,
+                         headers={"Authorization": f"Bearer {initial}"}).json()
+    remember_secret(made["registration_access_token"], made["client_secret"])
+    response = requests.put(made["registration_client_uri"], timeout=5,
+                            headers={"Authorization": f"Bearer {made['registration_access_token']}"},
+                            json={**app, "client_id": made["client_id"], "scope": "openid admin:write"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_client_metadata", response.text
+    assert idp.services.clients.get(made["client_id"]).scope == "openid"
+
+
+def test_device_authorization_never_carries_admin_scopes_rfc8628_3_1(idp):
+    from idp.tokens.device_authorizations import DeviceStore
+
+    client, secret = idp.create_client(redirect_uris=[], scope="openid admin:read",
+                                       grant_types=["urn:ietf:params:oauth:grant-type:device_code"])
+    for scope in ("openid admin:read", None):
+        response = requests.post(idp.endpoint("/device_authorization"), auth=(client.client_id, secret), timeout=5,
+                                 data={"scope": scope} if scope else {})
+        assert response.status_code == 200, response.text
+        remember_secret(response.json()["device_code"])
+        stored = DeviceStore(idp.services.store).by_device_code(response.json()["device_code"])
+        assert stored.get_scope() == "openid"
+
+
 def test_user_authorization_never_grants_admin_scopes_rfc6749_3_3(idp, browser, user):
     """Even for a client an operator registered with them: a user's consent confers no admin scope
     (openid requests drop it; a plain OAuth request naming it is invalid_scope), nor does a refresh."""

@@ -214,3 +214,16 @@ def test_delete_cascades_grants_and_sessions(idp, admin, browser, client, user):
     assert not idp.services.consents.covers(user.id, client.client_id, {"openid"})
     event = idp.services.audit_events.list(user_id=user.id, action="user.deleted")[0]
     assert event.details["grants_revoked"] == 1 and event.details["sessions_ended"] == 1
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/users?search=%00", 400), ("/users/%00", 404), ("/users/a%00b/sessions", 404), ("/users/x/grants/%00", 404),
+    ("/users/%ff%fe", 404), ("/users?search=%ff", 200),
+])
+def test_nul_and_odd_bytes_never_reach_the_database_as_errors(admin, path, status):
+    assert admin.get(path).status_code == status
+
+
+def test_nul_in_a_body_is_400_naming_the_field(admin):
+    response = admin.post("/users", json={"email": new_email(), "name": "a\u0000b"})
+    assert response.status_code == 400 and [e["name"] for e in response.json()["errors"]] == ["name"]

@@ -51,3 +51,11 @@ def test_disable_names_an_unknown_email(idp):
         pytest.skip("one backend is enough for the command's argument check")
     result = users_cli(idp, "disable", "--email", "nobody@example.com")
     assert result.returncode != 0 and "no user with email nobody@example.com" in result.stderr
+
+
+def test_delete_removes_the_user_and_is_audited_as_the_operator(idp):
+    user = idp.create_user()
+    result = users_cli(idp, "delete", "--email", user.email, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert idp.services.users.by_id(user.id) is None
+    assert idp.services.audit_events.list(user_id=user.id, action="user.deleted")[0].actor == "cli"

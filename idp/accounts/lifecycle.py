@@ -91,17 +91,14 @@ class Accounts:
         if user is None or user.disabled:
             audit.record("password.reset_requested_unknown")
             return
-        ttl = self.config.password_reset_ttl
-        token = self._issue_link(user, RESET_PASSWORD, ttl)
         audit.record("password.reset_requested", user_id=user.id)
-        self.notify(user, "reset_password", keep_trying_for=ttl, url=self._link("web.reset_password", token=token),
-                    minutes=ttl // 60)
+        self.send_password_reset(user)
 
-    def send_set_password(self, user: UserView) -> None:
-        """An administrator made the account without a password: a link to choose one (the reset page)."""
+    def send_password_reset(self, user: UserView, template: str = "reset_password") -> None:
+        """A single-use link to the reset page (also what an administrator sends, idp/administration)."""
         ttl = self.config.password_reset_ttl
         token = self._issue_link(user, RESET_PASSWORD, ttl)
-        self.notify(user, "set_password", keep_trying_for=ttl, url=self._link("web.reset_password", token=token),
+        self.notify(user, template, keep_trying_for=ttl, url=self._link("web.reset_password", token=token),
                     minutes=ttl // 60)
 
     def reset_password(self, token: str, new_password: str) -> UserView | None:

@@ -10,6 +10,7 @@ from idp.administration.errors import Invalid, NotFound
 from idp.store.audit_events import AuditEntry
 
 MAX_FILTER = 320
+MAX_ID = 2**31 - 1  # audit_events.id is a 32-bit serial
 
 
 def utc_moment(name: str, value, errors: dict) -> dt.datetime | None:
@@ -25,7 +26,11 @@ def utc_moment(name: str, value, errors: dict) -> dt.datetime | None:
             errors[name] = "an ISO 8601 date/time, e.g. 2026-01-31T08:00:00Z"
             return None
     if moment is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+            errors[name] = "a date/time between the years 1 and 9999 (UTC)"
+            return None
     return moment
 
 
@@ -36,11 +41,14 @@ def entry_key(entry: AuditEntry) -> list:
 def parse_key(after, errors: dict) -> tuple[dt.datetime, int] | None:
     if after is None:
         return None
-    if isinstance(after, list) and len(after) == 2 and isinstance(after[0], str) and type(after[1]) is int:
+    if (isinstance(after, list) and len(after) == 2 and isinstance(after[0], str) and type(after[1]) is int
+            and 0 <= after[1] <= MAX_ID):
         try:
-            return dt.datetime.fromisoformat(after[0]), after[1]
+            moment = dt.datetime.fromisoformat(after[0])
         except ValueError:
-            pass
+            moment = None
+        if moment is not None and moment.tzinfo is None:  # ours are naive UTC (entry_key)
+            return moment, after[1]
     errors["cursor"] = "not a cursor of this list"
     return None
 
@@ -71,8 +79,8 @@ class AuditAdmin:
         return page_of(rows, limit, entry_key)
 
     def get(self, event_id) -> AuditEntry:
-        entry = self.events.get(int(event_id)) if isinstance(event_id, str) and event_id.isascii() and event_id.isdigit() \
-            and len(event_id) < 19 else None
+        known = isinstance(event_id, str) and event_id.isascii() and event_id.isdigit() and len(event_id) <= 10
+        entry = self.events.get(int(event_id)) if known and int(event_id) <= MAX_ID else None
         if entry is None:
             raise NotFound("audit event", str(event_id))
         return entry

@@ -197,4 +197,4 @@ class UserAdmin:
         if what == "verification":
             self.svc.accounts.send_verification(view)
         else:
-            self.svc.accounts.send_set_password(view)
+            self.svc.accounts.send_password_reset(view, template="set_password")

@@ -94,3 +94,21 @@ def users_enable(email):
     """Let a disabled user sign in again (their ended sessions and revoked tokens stay so)."""
     _set_disabled(email, False)
     click.echo(f"enabled {email}")
+
+
+@users.command("delete")
+@click.option("--email", required=True)
+@click.confirmation_option(prompt="Delete the user, their grants, sessions and links?")
+def users_delete(email):
+    """Delete a user with their consents, refresh tokens (access tokens revoked), federated links,
+    second factors and browser sessions (as DELETE /admin/api/v1/users/{id})."""
+    from idp.administration import Actor, AdminError
+
+    svc = load_services()
+    admin = _admin(svc)
+    with request_like_context(svc):
+        try:
+            admin.delete(Actor.operator(), admin.by_email(email).id)
+        except AdminError as exc:
+            raise _refused(exc) from None
+    click.echo(f"deleted {email}")

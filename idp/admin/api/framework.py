@@ -27,7 +27,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from idp.admin.api.problems import for_admin_error, problem
 from idp.administration import DEFAULT_LIMIT, MAX_LIMIT, Actor, Page
-from idp.administration.errors import AdminError, Invalid
+from idp.administration.errors import AdminError, Invalid, NotFound
 from idp.oauth.scopes import ADMIN_READ, ADMIN_WRITE
 from idp.observability import audit
 from idp.observability.metrics import ADMIN_RATE_LIMITED
@@ -118,9 +118,25 @@ def requires(scope: str):
             if refused is not None:
                 return refused
             g.admin_actor = actor
+            if any(_has_nul(value) for value in kwargs.values()):
+                raise NotFound("resource", request.path.replace("\0", ""))
+            bad = sorted({name for name, value in request.args.items(multi=True) if _has_nul(value)})
+            if bad:
+                raise Invalid({name: "must not contain NUL characters" for name in bad})
             return view(*args, **kwargs)
         return guarded
     return decorate
+
+
+def _has_nul(value) -> bool:
+    """No text the database stores may hold NUL (PostgreSQL refuses it): such input names nothing."""
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
 
 
 def current_actor() -> Actor:
@@ -145,6 +161,8 @@ def json_body(fields: dict[str, tuple], required: tuple[str, ...] = ()) -> dict:
         allowed = fields.get(name)
         if allowed is None:
             errors[name] = "is not a member of this resource"
+        elif _has_nul(value):
+            errors[name] = "must not contain NUL characters"
         elif not any(value is None if kind is None else type(value) is kind for kind in allowed):
             errors[name] = " or ".join("null" if kind is None else JSON_TYPES[kind] for kind in allowed)
             errors[name] = "must be " + errors[name]
@@ -216,7 +234,7 @@ def decode_cursor(value: str) -> list:
         key = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "not a cursor of this list"}) from None
-    if not isinstance(key, list):
+    if not isinstance(key, list) or _has_nul(key):
         raise Invalid({"cursor": "not a cursor of this list"})
     return key
 

@@ -82,6 +82,7 @@ def paths() -> dict:
                        "responses": {"204": {"description": "deleted, with its grants, sessions and links"},
                                      **_problems(404, 412, 428)}},
         },
+        **_user_access_paths(),
         f"{PREFIX}/audit-events": {
             "get": {"operationId": "adminListAuditEvents", "tags": ["admin"], "security": _ADMIN,
                     "parameters": [_query("since", {"type": "string", "format": "date-time"}, "at or after"),
@@ -97,6 +98,53 @@ def paths() -> dict:
                     "responses": {"200": _ok("AuditEvent", "the event", _ETAG), **_problems(404)}},
         },
     }
+
+
+def _with_path(*names: str) -> list[dict]:
+    return [_USER_ID, *({"name": n, "in": "path", "required": True, "schema": _S} for n in names)]
+
+
+def _list(operation: str, schema: str, description: str) -> dict:
+    return {"get": {"operationId": operation, "tags": ["admin"], "security": _ADMIN, "parameters": [_USER_ID, *_PAGE],
+                    "responses": {"200": _ok(schema, description), **_problems(400, 404)}}}
+
+
+def _item(name: str, schema: str, key: str, description: str) -> dict:
+    params = _with_path(key)
+    return {"get": {"operationId": f"adminGet{name}", "tags": ["admin"], "security": _ADMIN, "parameters": params,
+                    "responses": {"200": _ok(schema, "the item", _ETAG), **_problems(404)}},
+            "delete": {"operationId": f"adminDelete{name}", "tags": ["admin"], "security": _ADMIN,
+                       "parameters": [*params, _IF_MATCH],
+                       "responses": {"204": {"description": description}, **_problems(404, 412, 428)}}}
+
+
+def _user_access_paths() -> dict:
+    user = f"{PREFIX}/users/{{user_id}}"
+    return {
+        f"{user}/sessions": _list("adminListUserSessions", "SessionPage", "the user's browser sessions"),
+        f"{user}/sessions/{{session_id}}": _item("UserSession", "Session", "session_id", "signed out"),
+        f"{user}/grants": _list("adminListUserGrants", "GrantPage", "what the user granted each client"),
+        f"{user}/grants/{{client_id}}": _item("UserGrant", "Grant", "client_id",
+                                              "consent forgotten, refresh and access tokens revoked"),
+        f"{user}/identities": _list("adminListUserIdentities", "IdentityPage", "linked upstream accounts"),
+        f"{user}/second-factors": {
+            "get": {"operationId": "adminGetSecondFactors", "tags": ["admin"], "security": _ADMIN,
+                    "parameters": [_USER_ID],
+                    "responses": {"200": _ok("SecondFactors", "what the user enrolled", _ETAG), **_problems(404)}},
+            "delete": {"operationId": "adminRemoveSecondFactors", "tags": ["admin"], "security": _ADMIN,
+                       "parameters": [_USER_ID, _IF_MATCH],
+                       "responses": {"204": {"description": "TOTP and recovery codes removed"},
+                                     **_problems(404, 412, 428)}}},
+        f"{user}/password-reset": {
+            "post": {"operationId": "adminSendPasswordReset", "tags": ["admin"], "security": _ADMIN,
+                     "parameters": [_USER_ID],
+                     "responses": {"202": {"description": "a reset link is queued for the user's email"},
+                                   **_problems(400, 404)}}},
+    }
+
+
+def _object(required: list[str], **properties) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
 
 
 def _page(item: str) -> dict:
@@ -131,4 +179,16 @@ def schemas() -> dict:
                                       "user_id": _NULLABLE_S, "client_id": _NULLABLE_S, "ip": _NULLABLE_S,
                                       "request_id": _NULLABLE_S, "details": {"type": "object"}}},
         "AuditEventPage": _page("AuditEvent"),
+        "Session": _object(["id", "created_at", "user_agent", "ip"], id=_S, created_at=_STAMP, user_agent=_S, ip=_S),
+        "SessionPage": _page("Session"),
+        "Grant": _object(["id", "client_id", "client_name", "scopes", "refresh_token_families", "consented_at"],
+                         id=_S, client_id=_S, client_name=_NULLABLE_S, scopes={"type": "array", "items": _S},
+                         refresh_token_families={"type": "integer"},
+                         consented_at={"type": ["string", "null"], "format": "date-time"}),
+        "GrantPage": _page("Grant"),
+        "Identity": _object(["id", "provider", "subject", "email", "created_at"], id=_S, provider=_S, subject=_S,
+                            email=_NULLABLE_S, created_at=_STAMP),
+        "IdentityPage": _page("Identity"),
+        "SecondFactors": _object(["totp", "recovery_codes_left"], totp=_BOOL,
+                                 recovery_codes_left={"type": "integer"}),
     }
