@@ -175,8 +175,9 @@ def test_a_client_shows_its_active_grants(idp, admin):
     for family in ("one", "two"):
         idp.services.refresh_tokens.issue(f"rt-{family}-{client_id}", f"{family}-{client_id}", client_id, user.id,
                                           "openid offline_access", 0, 3600)
-    idp.services.refresh_tokens.revoke_family(f"one-{client_id}")
-    assert admin.get(f"/clients/{client_id}").json()["active_grants"] == 1
+    assert admin.get(f"/clients/{client_id}").json()["active_grants"] == 1  # one user, two refresh families
+    idp.services.consents.grant(idp.create_user().id, client_id, {"openid"})
+    assert admin.get(f"/clients/{client_id}").json()["active_grants"] == 2
 
 
 def test_keys_list_rotate_retire_revoke(idp, admin):

@@ -260,18 +260,19 @@ def test_client_secret_jwt_assertions_with_the_previous_secret_verify_during_the
     assert assertion_status(old) == "invalid_client" and assertion_status(new) == 200
 
 
-def test_active_grants_count_usable_refresh_families(pg, admin):
+def test_active_grants_count_the_users_with_a_consent_or_a_usable_refresh_token(pg, admin):
     client, _ = create(admin, {"client_name": "Grants", "redirect_uris": [REDIRECT_URI]})
-    user = pg.create_user()
+    first, second, third = pg.create_user(), pg.create_user(), pg.create_user()
     tokens = pg.services.refresh_tokens
-    for family in ("fam-a", "fam-b"):
-        tokens.issue(f"{family}-{client.client_id}-value", f"{family}-{client.client_id}", client.client_id,
-                     user.id, "openid", 0, 3600)
-    tokens.issue(f"expired-{client.client_id}", f"fam-c-{client.client_id}", client.client_id, user.id, "openid",
-                 0, -10)
-    assert admin.active_grants(client.client_id) == 2
-    tokens.revoke_family(f"fam-a-{client.client_id}")
+    for user, family in ((first, "a"), (first, "b"), (second, "c")):
+        tokens.issue(f"rt-{family}-{client.client_id}", f"{family}-{client.client_id}", client.client_id, user.id,
+                     "openid offline_access", 0, 3600)
+    tokens.issue(f"rt-old-{client.client_id}", f"old-{client.client_id}", client.client_id, third.id, "openid", 0, -10)
+    assert admin.active_grants(client.client_id) == 2  # two families of one user are one grant; expired is none
+    tokens.revoke_family(f"c-{client.client_id}")
     assert admin.active_grants(client.client_id) == 1
+    pg.services.consents.grant(third.id, client.client_id, {"openid"})
+    assert admin.active_grants(client.client_id) == 2
 
 
 def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admin):

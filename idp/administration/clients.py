@@ -101,8 +101,8 @@ class ClientAdmin:
         return client
 
     def active_grants(self, client_id: str) -> int:
-        """Grants (refresh-token families) of this client that can still be used."""
-        return self.refresh_tokens.count_active_for_client(client_id)
+        """How many users granted this client something still in force (a consent, a usable refresh token)."""
+        return self.refresh_tokens.count_grants_of_client(client_id)
 
     # -- writing ---------------------------------------------------------------
     def create(self, actor: Actor, fields: dict) -> tuple[OAuthClient, str | None]:
