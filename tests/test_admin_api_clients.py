@@ -98,6 +98,8 @@ def test_bad_metadata_is_a_problem_naming_each_field_rfc9457_3_rfc7591_3_2_2(adm
     assert error_names(admin.post("/clients", json=service_client(token_endpoint_auth_method="none"))) == {
         "grant_types"}
     assert error_names(admin.post("/clients", json=service_client(scope="admin:read"))) == {"scope"}
+    assert error_names(admin.post("/clients", json={"client_name": "n" * 256, "redirect_uris": [REDIRECT_URI]})) == {
+        "client_name"}  # longer than its column: a 400, not a database error
     assert error_names(admin.post("/clients", json=[1, 2])) == {"body"}
     assert admin.post("/clients", data="client_name=x").status_code == 415
 
@@ -173,8 +175,9 @@ def test_a_client_shows_its_active_grants(idp, admin):
     for family in ("one", "two"):
         idp.services.refresh_tokens.issue(f"rt-{family}-{client_id}", f"{family}-{client_id}", client_id, user.id,
                                           "openid offline_access", 0, 3600)
-    idp.services.refresh_tokens.revoke_family(f"one-{client_id}")
-    assert admin.get(f"/clients/{client_id}").json()["active_grants"] == 1
+    assert admin.get(f"/clients/{client_id}").json()["active_grants"] == 1  # one user, two refresh families
+    idp.services.consents.grant(idp.create_user().id, client_id, {"openid"})
+    assert admin.get(f"/clients/{client_id}").json()["active_grants"] == 2
 
 
 def test_keys_list_rotate_retire_revoke(idp, admin):

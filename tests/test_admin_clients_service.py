@@ -4,14 +4,17 @@ audit trail says."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 import requests
+from flask import g
 from sqlalchemy import text
 
 from idp.administration import Actor
@@ -31,9 +34,18 @@ def pg(idp):
     return idp
 
 
+@contextlib.contextmanager
+def acting(pg):
+    """What the admin API gives the service layer: a request (its id goes with each audit event, as
+    the log pipeline expects) of the app whose services the audit trail writes through."""
+    with pg.app.test_request_context():
+        g.request_id = f"admin-service-test-{uuid.uuid4().hex[:8]}"
+        yield
+
+
 @pytest.fixture
 def admin(pg):
-    with pg.app.app_context():  # the audit trail writes its rows through the app's services
+    with acting(pg):
         yield client_admin(pg.services)
 
 
@@ -70,8 +82,9 @@ def test_create_checks_like_a_registration_and_names_every_wrong_field_rfc7591_3
                       "token_endpoint_auth_method": "none"})
     assert set(refused.value.errors) == {"grant_types"}
     with pytest.raises(Invalid) as refused:
-        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": [REDIRECT_URI], "trusted": "yes"})
-    assert set(refused.value.errors) == {"trusted"}
+        admin.create(ACTOR, {"client_name": "Bad", "redirect_uris": [REDIRECT_URI], "trusted": "yes",
+                             "client_id": "with space", "tos_uri": 1})
+    assert set(refused.value.errors) == {"trusted", "client_id", "tos_uri"}
 
 
 def test_create_returns_the_secret_once_and_stores_only_its_hash(pg, admin):
@@ -111,7 +124,8 @@ def test_list_pages_by_keyset_each_client_once(admin):
     for limit in (0, 501, "5", True):
         with pytest.raises(Invalid):
             admin.list(limit=limit)
-    for after in (["not-a-date", "x"], ["2026-01-01T00:00:00"], [None, None], "text"):
+    for after in (["not-a-date", "x"], ["2026-01-01T00:00:00"], [None, None], "text",
+                  ["0001-01-01T00:00:00+14:00", "x"]):
         with pytest.raises(Invalid):
             admin.list(after=after, limit=2)
 
@@ -146,7 +160,7 @@ def test_concurrent_updates_of_one_version_let_exactly_one_win(admin, pg):
     outcomes, barrier = [], threading.Barrier(4)
 
     def edit(n):
-        with pg.app.app_context():
+        with acting(pg):
             barrier.wait()
             try:
                 admin.update(ACTOR, client.client_id, {"client_name": f"Editor {n}"}, client_version(client))
@@ -246,18 +260,19 @@ def test_client_secret_jwt_assertions_with_the_previous_secret_verify_during_the
     assert assertion_status(old) == "invalid_client" and assertion_status(new) == 200
 
 
-def test_active_grants_count_usable_refresh_families(pg, admin):
+def test_active_grants_count_the_users_with_a_consent_or_a_usable_refresh_token(pg, admin):
     client, _ = create(admin, {"client_name": "Grants", "redirect_uris": [REDIRECT_URI]})
-    user = pg.create_user()
+    first, second, third = pg.create_user(), pg.create_user(), pg.create_user()
     tokens = pg.services.refresh_tokens
-    for family in ("fam-a", "fam-b"):
-        tokens.issue(f"{family}-{client.client_id}-value", f"{family}-{client.client_id}", client.client_id,
-                     user.id, "openid", 0, 3600)
-    tokens.issue(f"expired-{client.client_id}", f"fam-c-{client.client_id}", client.client_id, user.id, "openid",
-                 0, -10)
-    assert admin.active_grants(client.client_id) == 2
-    tokens.revoke_family(f"fam-a-{client.client_id}")
+    for user, family in ((first, "a"), (first, "b"), (second, "c")):
+        tokens.issue(f"rt-{family}-{client.client_id}", f"{family}-{client.client_id}", client.client_id, user.id,
+                     "openid offline_access", 0, 3600)
+    tokens.issue(f"rt-old-{client.client_id}", f"old-{client.client_id}", client.client_id, third.id, "openid", 0, -10)
+    assert admin.active_grants(client.client_id) == 2  # two families of one user are one grant; expired is none
+    tokens.revoke_family(f"c-{client.client_id}")
     assert admin.active_grants(client.client_id) == 1
+    pg.services.consents.grant(third.id, client.client_id, {"openid"})
+    assert admin.active_grants(client.client_id) == 2
 
 
 def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admin):
@@ -280,7 +295,7 @@ def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admi
 
 def test_keys_list_rotate_retire_revoke_audited(pg):
     keys = KeyAdmin(pg.services)
-    with pg.app.app_context():
+    with acting(pg):
         listed = {k.kid: k for k in keys.list()}
         current = next(k for k in listed.values() if k.state == "current" and k.alg == "RS256")
         assert current.published and current.as_dict()["created_at"].endswith("Z")

@@ -48,6 +48,7 @@ STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "p
 STRING_ARRAY_FIELDS = ("grant_types", "response_types", "contacts", "default_acr_values")
 BOOLEAN_FIELDS = ("backchannel_logout_session_required", "require_pushed_authorization_requests",
                   "dpop_bound_access_tokens", "require_auth_time")
+MAX_NAME = 255  # the clients.name column
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +130,8 @@ def field_problems(data: dict) -> list[MetadataProblem]:
     for name in STRING_FIELDS:
         if name in data and not isinstance(data[name], str):
             problems.append(MetadataProblem(name, f"{name} must be a string"))
+    if isinstance(data.get("client_name"), str) and len(data["client_name"]) > MAX_NAME:
+        problems.append(MetadataProblem("client_name", f"client_name must be at most {MAX_NAME} characters"))
     for name in STRING_ARRAY_FIELDS:
         if name in data and not (isinstance(data[name], list) and all(isinstance(v, str) for v in data[name])):
             problems.append(MetadataProblem(name, f"{name} must be an array of strings"))

@@ -87,6 +87,8 @@ class ClientAdmin:
                 if len(after) != 2 or not isinstance(after[1], str):
                     raise ValueError
                 key = (dt.datetime.fromisoformat(after[0]), after[1])
+                if key[0].tzinfo is not None:  # ours are naive UTC; an offset could overflow the database's range
+                    raise ValueError
             except (ValueError, TypeError):
                 raise Invalid({"cursor": "not a cursor of this list"}) from None
         rows = self.clients.page(limit + 1, key)
@@ -99,18 +101,18 @@ class ClientAdmin:
         return client
 
     def active_grants(self, client_id: str) -> int:
-        """Grants (refresh-token families) of this client that can still be used."""
-        return self.refresh_tokens.count_active_for_client(client_id)
+        """How many users granted this client something still in force (a consent, a usable refresh token)."""
+        return self.refresh_tokens.count_grants_of_client(client_id)
 
     # -- writing ---------------------------------------------------------------
     def create(self, actor: Actor, fields: dict) -> tuple[OAuthClient, str | None]:
         """A new client from RFC 7591 metadata (+ client_id, trusted); returns it and its secret, shown once."""
-        fields = self._known(fields)
-        trusted = self._trusted(fields.pop("trusted", False))
+        fields, refused = self._known(fields), {}
+        trusted = self._trusted(fields.pop("trusted", False), refused)
         client_id = fields.pop("client_id", None)
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)):
-            raise Invalid({"client_id": "1 to 64 of A-Z a-z 0-9 . _ ~ -"})
-        validated = self._validate(actor, fields)
+            refused["client_id"] = "1 to 64 of A-Z a-z 0-9 . _ ~ -"
+        validated = self._validate(actor, fields, refused=refused)
         try:
             client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
                                                  client_id=client_id)
@@ -143,7 +145,7 @@ class ClientAdmin:
                 merged.pop(name, None)
             else:
                 merged[name] = value
-        trusted = self._trusted(merged.pop("trusted", False))
+        trusted = self._trusted(merged.pop("trusted", False), refused)
         validated = self._validate(actor, merged, current.scope, refused)
         fields = client_policy.client_fields(validated)
         try:
@@ -211,9 +213,10 @@ class ClientAdmin:
         return dict(fields)
 
     @staticmethod
-    def _trusted(value) -> bool:
+    def _trusted(value, refused: dict) -> bool:
         if type(value) is not bool:
-            raise Invalid({"trusted": "must be true or false"})
+            refused["trusted"] = "must be true or false"
+            return False
         return value
 
     def _validate(self, actor: Actor, fields: dict, current_scope: str = "", refused: dict | None = None) -> dict:

@@ -284,10 +284,6 @@ class Clients:
         """The client_secret_jwt secret a rotation replaced, while its grace period lasts."""
         return self.shared_secret(client, PREVIOUS_SHARED_SECRET_FIELD) if client.previous_secret_live else None
 
-    def list(self) -> list[OAuthClient]:
-        with self.db.lagging_read() as session:  # a listing: replica lag is fine
-            return [_client_view(r) for r in session.scalars(select(Client).order_by(Client.created_at)).all()]
-
     def page(self, limit: int, after: tuple[dt.datetime, str] | None = None) -> list[OAuthClient]:
         """Oldest first, keyset-paged on (created_at, client_id) (its index: migration 0013)."""
         query = select(Client).order_by(Client.created_at, Client.client_id).limit(limit)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, union, update
 
 from idp.plumbing.security import (
     token_hash,
 )
 from idp.store.db import Database
 from idp.store.models import (
+    Consent,
     RefreshToken,
     Revocation,
     utcnow,
@@ -109,13 +110,15 @@ class RefreshTokens:
                 .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
                        RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow())).all())
 
-    def count_active_for_client(self, client_id: str) -> int:
-        """A client's grants (refresh-token families) that still hold a usable refresh token."""
+    def count_grants_of_client(self, client_id: str) -> int:
+        """The users who granted this client something still in force: a remembered consent or a
+        refresh token still usable (a grant as idp/store/user_grants.py lists them per user)."""
+        consented = select(Consent.user_id).where(Consent.client_id == client_id)
+        refreshing = select(RefreshToken.user_id).where(
+            RefreshToken.client_id == client_id, RefreshToken.revoked_at.is_(None),
+            RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow())
         with self.db.read() as session:
-            return session.scalar(
-                select(func.count(RefreshToken.family_id.distinct()))
-                .where(RefreshToken.client_id == client_id, RefreshToken.revoked_at.is_(None),
-                       RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow()))
+            return session.scalar(select(func.count()).select_from(union(consented, refreshing).subquery()))
 
     def revoke_family(self, family_id: str) -> None:
         with self.db.session() as session:
