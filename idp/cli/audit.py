@@ -10,6 +10,7 @@ import click
 from idp.cli.common import (
     load_services,
 )
+from idp.cli.paging import stream
 from idp.config import ConfigError
 
 
@@ -41,9 +42,10 @@ def parse_since(value: str | None) -> dt.datetime | None:
 @click.option("--since", help="ISO date/time (UTC) or an age: 15m, 24h, 7d")
 @click.option("--user", help="user id or email")
 @click.option("--action", help="e.g. login.failed")
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--after", type=int, default=None, help="cursor: the id of the last event of the previous page")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
-def audit_list(since, user, action, limit, as_json):
+def audit_list(since, user, action, limit, after, as_json):
     """Audit events, newest first."""
     svc = load_services()
     user_id = user
@@ -52,10 +54,15 @@ def audit_list(since, user, action, limit, as_json):
         if found is None:
             raise click.ClickException(f"no user {user}")
         user_id = found.id
-    for entry in svc.audit_events.list(since=parse_since(since), user_id=user_id, action=action, limit=limit):
+    since = parse_since(since)
+
+    def fetch(size, cursor):
+        return svc.audit_events.list(since=since, user_id=user_id, action=action, limit=size, after=cursor)
+
+    for entry in stream(fetch, lambda row: row.id, limit, after):
         if as_json:
             click.echo(json.dumps(entry.as_dict(), sort_keys=True))
             continue
         details = " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))
-        click.echo(f"{entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
+        click.echo(f"{entry.id:>8}  {entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
                    f"client={entry.client_id or '-'}  ip={entry.ip or '-'}  {details}".rstrip())

@@ -10,6 +10,7 @@ from authlib.oauth2.base import OAuth2Error
 from idp.cli.common import (
     load_services,
 )
+from idp.cli.paging import limit_options, stream
 from idp.config import ConfigError
 
 
@@ -97,8 +98,10 @@ def clients_registration_token(expires, uses):
 
 
 @clients.command("list")
-def clients_list():
-    for client in load_services().clients.list():
+@limit_options
+def clients_list(limit, after):
+    """Clients, oldest first (client_id, name, auth method, grant types, redirect URIs)."""
+    for client in stream(load_services().clients.page, lambda row: row.client_id, limit, after):
         click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
                    f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
 

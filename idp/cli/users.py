@@ -11,6 +11,7 @@ from idp.cli.common import (
     request_like_context,
     user_by_email,
 )
+from idp.cli.paging import limit_options, stream
 from idp.observability.audit import record as audit_record
 
 
@@ -43,8 +44,10 @@ def users_create(email, password, password_stdin, name, verified):
 
 
 @users.command("list")
-def users_list():
-    for user in load_services().users.list():
+@limit_options
+def users_list(limit, after):
+    """Users, oldest first (id, email, name, state)."""
+    for user in stream(load_services().users.page, lambda row: row.id, limit, after):
         state = "disabled" if user.disabled else "active"
         click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from idp.store.db import Database
 from idp.store.models import AuditEvent
@@ -36,9 +36,15 @@ class AuditEvents:
                                    request_id=request_id, details=details or {}))
 
     def list(self, since: dt.datetime | None = None, user_id: str | None = None, action: str | None = None,
-             limit: int = 100) -> list[AuditEntry]:
-        """Newest first."""
-        query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+             limit: int = 100, after: int | None = None) -> list[AuditEntry]:
+        """Newest first; `after`: the id of the last event of the previous page (keyset pagination on
+        (occurred_at, id), or (user_id, occurred_at) / (action, occurred_at) when filtered)."""
+        query = select(AuditEvent)
+        if after is not None:
+            mark = select(AuditEvent.occurred_at, AuditEvent.id).where(AuditEvent.id == after).subquery()
+            query = query.join(mark, tuple_(AuditEvent.occurred_at, AuditEvent.id)
+                               < tuple_(mark.c.occurred_at, mark.c.id))
+        query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
         if since is not None:
             query = query.where(AuditEvent.occurred_at >= since)
         if user_id is not None:

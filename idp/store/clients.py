@@ -8,7 +8,7 @@ import datetime as dt
 import threading
 import time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.plumbing.security import (
@@ -205,6 +205,17 @@ class Clients:
     def list(self) -> list[OAuthClient]:
         with self.db.session() as session:
             return [_client_view(r) for r in session.scalars(select(Client).order_by(Client.created_at)).all()]
+
+    def page(self, limit: int, after: str | None = None) -> list[OAuthClient]:
+        """Up to `limit` clients, oldest first, after client `after` (keyset on (created_at, client_id))."""
+        query = select(Client)
+        if after is not None:
+            mark = select(Client.created_at, Client.client_id).where(Client.client_id == after).subquery()
+            query = query.join(mark, tuple_(Client.created_at, Client.client_id)
+                               > tuple_(mark.c.created_at, mark.c.client_id))
+        query = query.order_by(Client.created_at, Client.client_id).limit(limit)
+        with self.db.read() as session:
+            return [_client_view(r) for r in session.scalars(query)]
 
     def delete(self, client_id: str) -> bool:
         with self.db.session() as session:

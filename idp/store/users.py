@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.store.db import Database
@@ -133,6 +133,18 @@ class Users:
     def list(self) -> list[UserView]:
         with self.db.session() as session:
             return [_user_view(r) for r in session.scalars(select(User).order_by(User.created_at)).all()]
+
+    def page(self, limit: int, after: str | None = None) -> list[UserView]:
+        """Up to `limit` users, oldest first, after the user with id `after` (keyset pagination on
+        the (created_at, id) index: every page costs the same however deep it is). An unknown
+        `after` gives an empty page."""
+        query = select(User)
+        if after is not None:
+            mark = select(User.created_at, User.id).where(User.id == after).subquery()
+            query = query.join(mark, tuple_(User.created_at, User.id) > tuple_(mark.c.created_at, mark.c.id))
+        query = query.order_by(User.created_at, User.id).limit(limit)
+        with self.db.read() as session:
+            return [_user_view(r) for r in session.scalars(query)]
 
     def set_disabled(self, user_id: str, disabled: bool) -> bool:
         with self.db.session() as session:
