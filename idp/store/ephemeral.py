@@ -22,6 +22,8 @@ class EphemeralStore(Protocol):
     def take_and_mark(self, key: str, marker: str, ttl: int) -> str | None:
         """take(key) and leave marker behind (ttl), atomically, in one round trip."""
     def delete(self, *keys: str) -> None: ...
+    def set_many(self, items: list[tuple[str, str, int]]) -> None:
+        """(key, value, ttl) triples, written in one round trip (a pipeline on Redis)."""
     def incr(self, key: str, ttl: int) -> int: ...
     def sadd(self, key: str, member: str, ttl: int) -> None:
         """Add to a set and (re)start its TTL: indexes such as a user's sessions."""
@@ -74,6 +76,12 @@ class RedisStore:
 
     def add(self, key, value, ttl):
         return bool(self._redis.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
+
+    def set_many(self, items):
+        pipe = self._redis.pipeline(transaction=False)  # one round trip, no MULTI: each SET stands alone
+        for key, value, ttl in items:
+            pipe.set(self._k(key), value, ex=max(1, int(ttl)))
+        pipe.execute()
 
     def take(self, key):
         return self._redis.getdel(self._k(key))
@@ -169,6 +177,10 @@ class MemoryStore:
         with self._lock:
             self._sweep()
             self._data[key] = (value, time.monotonic() + ttl)
+
+    def set_many(self, items):
+        for key, value, ttl in items:
+            self.set(key, value, ttl)
 
     def add(self, key, value, ttl):
         with self._lock:

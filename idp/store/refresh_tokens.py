@@ -136,12 +136,12 @@ class Revocations:
             return session.scalar(select(func.count()).select_from(Revocation).where(
                 Revocation.id.in_(idents), Revocation.expires_at > utcnow())) > 0
 
-    def active(self) -> list[Revocation]:
-        with self.db.session() as session:
-            return list(session.scalars(select(Revocation).where(Revocation.expires_at > utcnow())).all())
-
-    def purge_expired(self) -> int:
-        from sqlalchemy import delete
-
-        with self.db.session() as session:
-            return session.execute(delete(Revocation).where(Revocation.expires_at <= utcnow())).rowcount
+    def active_page(self, after: str | None, limit: int) -> list[tuple[str, dt.datetime]]:
+        """(id, expires_at) of up to `limit` active revocations after id `after`, by primary key:
+        the cache rebuild reads a million of them in bounded pages. Expired ones go with the purge
+        (idp/store/purge.py)."""
+        query = select(Revocation.id, Revocation.expires_at).where(Revocation.expires_at > utcnow())
+        if after is not None:
+            query = query.where(Revocation.id > after)
+        with self.db.read() as session:
+            return [tuple(row) for row in session.execute(query.order_by(Revocation.id).limit(limit))]
