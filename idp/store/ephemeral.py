@@ -28,6 +28,7 @@ class EphemeralStore(Protocol):
     def sadd(self, key: str, member: str, ttl: int) -> None:
         """Add to a set and (re)start its TTL: indexes such as a user's sessions."""
     def smembers(self, key: str) -> set[str]: ...
+    def scard(self, key: str) -> int: ...
     def srem(self, key: str, *members: str) -> None: ...
     def index_add(self, index: str, member: str, ttl: int) -> None:
         """Remember member in a set for ttl seconds (what can be counted without scanning keys)."""
@@ -110,6 +111,9 @@ class RedisStore:
 
     def smembers(self, key):
         return set(self._redis.smembers(self._k(key)))
+
+    def scard(self, key):
+        return int(self._redis.scard(self._k(key)))
 
     def srem(self, key, *members):
         if members:
@@ -225,6 +229,10 @@ class MemoryStore:
     def smembers(self, key):
         with self._lock:
             return set(self._live(key) or ())
+
+    def scard(self, key):
+        with self._lock:
+            return len(self._live(key) or ())
 
     def srem(self, key, *members):
         with self._lock:

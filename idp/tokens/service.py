@@ -203,8 +203,9 @@ class TokenService:
     def revoke_user_grants(self, user_id: str) -> int:
         """Revoke every refresh-token family of a user (and their access tokens): a password reset."""
         families = self.refresh_tokens.active_families(user_id)
-        for family_id in families:
-            self.revoke_grant(family_id)
+        # A fixed number of round trips however many grants the user holds (docs/retention.md).
+        self.refresh_tokens.revoke_user(user_id)
+        self._revoke_many("gid", families, self.config.access_token_ttl)
         return len(families)
 
     def revoke_access_token(self, claims: dict) -> None:
@@ -213,9 +214,15 @@ class TokenService:
             self._revoke("jti", claims["jti"], remaining)
 
     def _revoke(self, kind: str, ident: str, ttl: int) -> None:
-        # Durable first (survives a Redis loss), then the shared cache every replica reads.
-        self.revocations.add(f"{kind}:{ident}", kind, utcnow() + dt.timedelta(seconds=ttl + 60))
-        self.store.set(f"rev:{kind}:{ident}", "1", ttl + 60)
+        self._revoke_many(kind, [ident], ttl)
+
+    def _revoke_many(self, kind: str, idents: list[str], ttl: int) -> None:
+        # Durable first (survives a Redis loss), then the shared cache every replica reads (one pipeline).
+        if not idents:
+            return
+        self.revocations.add_many([f"{kind}:{ident}" for ident in idents], kind,
+                                  utcnow() + dt.timedelta(seconds=ttl + 60))
+        self.store.set_many([(f"rev:{kind}:{ident}", "1", ttl + 60) for ident in idents])
 
     def revocation_state(self, claims: dict) -> tuple[bool, str | None]:
         """(revoked?, the key-set version every replica last published), in one round trip."""
