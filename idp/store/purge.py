@@ -56,63 +56,66 @@ class Retention:
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
+    """Rows of one table that go: `condition(now, retention)` (None: keep everything), walked in the
+    order of the indexed column `order`. Rules on one table select disjoint rows, so a dry run's
+    counts add up to what a run deletes."""
+
     table: str  # the metric label
     key: object  # the primary-key column rows are deleted by
-    condition: Callable[[dt.datetime, Retention], object | None]  # None: this rule keeps everything
+    order: object  # the indexed column batches advance along
+    condition: Callable[[dt.datetime, Retention], object | None]
 
 
-def _ended_refresh_families(now: dt.datetime, keep: Retention):
-    """Rows of a family that ended (every token revoked or expired) more than REFRESH_TOKEN_RETENTION ago.
+def _refresh_family_ended(cutoff: dt.datetime):
+    """No token of the row's family lived or was revoked at or after the cutoff (the family_id index).
 
     A rotated token stays while any token of its family lives: presenting it again is how reuse
-    is detected (RFC 9700 4.14.2) and revokes the family. The OR picks candidates by the two
-    indexed timestamps; NOT EXISTS (on the family_id index) keeps every family still alive or
-    ended within the window."""
-    cutoff = now - dt.timedelta(seconds=keep.refresh_tokens)
+    is detected (RFC 9700 4.14.2) and revokes the family."""
     sibling = aliased(RefreshToken)
-    recent = exists().where(sibling.family_id == RefreshToken.family_id, sibling.expires_at >= cutoff,
-                            or_(sibling.revoked_at.is_(None), sibling.revoked_at >= cutoff))
-    return and_(or_(RefreshToken.expires_at < cutoff, RefreshToken.revoked_at < cutoff), ~recent)
+    return ~exists().where(sibling.family_id == RefreshToken.family_id, sibling.expires_at >= cutoff,
+                           or_(sibling.revoked_at.is_(None), sibling.revoked_at >= cutoff))
 
 
-def _spent_account_tokens(now, keep):
-    cutoff = now - dt.timedelta(seconds=keep.one_time_tokens)
-    return or_(AccountToken.expires_at < cutoff, AccountToken.used_at < cutoff)
+def _refresh_expired(now, keep):
+    cutoff = now - dt.timedelta(seconds=keep.refresh_tokens)
+    return and_(RefreshToken.expires_at < cutoff, _refresh_family_ended(cutoff))
 
 
-def _expired_initial_access_tokens(now, keep):
-    # An exhausted token goes with its expiry too: it refuses every registration either way.
-    return InitialAccessToken.expires_at < now - dt.timedelta(seconds=keep.one_time_tokens)
+def _refresh_revoked(now, keep):
+    cutoff = now - dt.timedelta(seconds=keep.refresh_tokens)
+    return and_(RefreshToken.revoked_at < cutoff, RefreshToken.expires_at >= cutoff, _refresh_family_ended(cutoff))
 
 
-def _used_recovery_codes(now, keep):
-    return RecoveryCode.used_at < now - dt.timedelta(seconds=keep.one_time_tokens)
-
-
-def _sent_mail(now, keep):
-    return and_(OutboxMessage.status == "sent", OutboxMessage.sent_at < now - dt.timedelta(seconds=keep.mail))
-
-
-def _failed_mail(now, keep):
-    # Marked failed at (or soon after) give_up_at; a pending message is never purged.
-    return and_(OutboxMessage.status == "failed",
-                OutboxMessage.give_up_at < now - dt.timedelta(seconds=keep.mail_failed))
-
-
-def _old_audit_events(now, keep):
-    return AuditEvent.occurred_at < now - dt.timedelta(seconds=keep.audit) if keep.audit else None
+def _one_time_cutoff(now, keep):
+    return now - dt.timedelta(seconds=keep.one_time_tokens)
 
 
 RULES = (
-    Rule("refresh_tokens", RefreshToken.token_hash, _ended_refresh_families),
+    # Refresh tokens of families that ended more than REFRESH_TOKEN_RETENTION ago: by expiry, or by revocation.
+    Rule("refresh_tokens", RefreshToken.token_hash, RefreshToken.expires_at, _refresh_expired),
+    Rule("refresh_tokens", RefreshToken.token_hash, RefreshToken.revoked_at, _refresh_revoked),
     # A revocation is needed until the token it revokes would have expired (its expires_at).
-    Rule("revocations", Revocation.id, lambda now, keep: Revocation.expires_at < now),
-    Rule("account_tokens", AccountToken.token_hash, _spent_account_tokens),
-    Rule("initial_access_tokens", InitialAccessToken.token_hash, _expired_initial_access_tokens),
-    Rule("recovery_codes", RecoveryCode.id, _used_recovery_codes),
-    Rule("mail_outbox", OutboxMessage.id, _sent_mail),
-    Rule("mail_outbox", OutboxMessage.id, _failed_mail),
-    Rule("audit_events", AuditEvent.id, _old_audit_events),
+    Rule("revocations", Revocation.id, Revocation.expires_at, lambda now, keep: Revocation.expires_at < now),
+    # Emailed links: expired, or used (while still unexpired), more than ONE_TIME_TOKEN_RETENTION ago.
+    Rule("account_tokens", AccountToken.token_hash, AccountToken.expires_at,
+         lambda now, keep: AccountToken.expires_at < _one_time_cutoff(now, keep)),
+    Rule("account_tokens", AccountToken.token_hash, AccountToken.used_at,
+         lambda now, keep: and_(AccountToken.used_at < _one_time_cutoff(now, keep),
+                                AccountToken.expires_at >= _one_time_cutoff(now, keep))),
+    # An exhausted initial access token goes with its expiry: it refuses every registration either way.
+    Rule("initial_access_tokens", InitialAccessToken.token_hash, InitialAccessToken.expires_at,
+         lambda now, keep: InitialAccessToken.expires_at < _one_time_cutoff(now, keep)),
+    Rule("recovery_codes", RecoveryCode.id, RecoveryCode.used_at,
+         lambda now, keep: RecoveryCode.used_at < _one_time_cutoff(now, keep)),
+    Rule("mail_outbox", OutboxMessage.id, OutboxMessage.sent_at,
+         lambda now, keep: and_(OutboxMessage.status == "sent",
+                                OutboxMessage.sent_at < now - dt.timedelta(seconds=keep.mail))),
+    # Marked failed at (or soon after) give_up_at; a pending message is never purged.
+    Rule("mail_outbox", OutboxMessage.id, OutboxMessage.give_up_at,
+         lambda now, keep: and_(OutboxMessage.status == "failed",
+                                OutboxMessage.give_up_at < now - dt.timedelta(seconds=keep.mail_failed))),
+    Rule("audit_events", AuditEvent.id, AuditEvent.occurred_at,
+         lambda now, keep: AuditEvent.occurred_at < now - dt.timedelta(seconds=keep.audit) if keep.audit else None),
 )
 
 
@@ -154,17 +157,20 @@ class Purge:
 
     @staticmethod
     def _delete_in_batches(conn, rule: Rule, condition, batch: int, on_batch) -> int:
-        total = 0
-        doomed = select(rule.key).where(condition).limit(batch).scalar_subquery()
-        statement = delete(rule.key.table).where(rule.key.in_(doomed))
+        """Batches walk `rule.order` forward from where the last one stopped: rows the condition
+        keeps (a live family's old rotated tokens) are passed once per run, not once per batch."""
+        total, reached = 0, None
         while True:
+            where = condition if reached is None else and_(condition, rule.order >= reached)
+            doomed = select(rule.key).where(where).order_by(rule.order).limit(batch).scalar_subquery()
             with conn.begin():  # one short transaction per batch: locks held for one batch only
-                deleted = conn.execute(statement).rowcount
-            total += deleted
-            if deleted and on_batch:
-                on_batch(rule.table, deleted)
-            if deleted < batch:
+                gone = conn.execute(delete(rule.key.table).where(rule.key.in_(doomed)).returning(rule.order)).all()
+            total += len(gone)
+            if gone and on_batch:
+                on_batch(rule.table, len(gone))
+            if len(gone) < batch:
                 return total
+            reached = max(row[0] for row in gone)
 
     @staticmethod
     def _record_success(conn, now: dt.datetime) -> None:
