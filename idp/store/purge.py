@@ -35,7 +35,8 @@ from idp.store.models import (
 # pg_try_advisory_lock takes a bigint: a fixed one for "the purge" (the ASCII of "idpprg16").
 ADVISORY_LOCK_KEY = 0x6964707072673136
 LAST_SUCCESS = "purge.last_success"
-_process_lock = threading.Lock()  # SQLite: one purger per process (the file is one process's)
+_file_locks: dict[str, threading.Lock] = {}  # SQLite: one purger per database file in this process
+_file_locks_guard = threading.Lock()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,7 +197,9 @@ class _Exclusive:
 
     def __enter__(self):
         if self.db.is_sqlite:
-            self.locked = _process_lock.acquire(blocking=False)
+            with _file_locks_guard:
+                self.file_lock = _file_locks.setdefault(str(self.db.engine.url), threading.Lock())
+            self.locked = self.file_lock.acquire(blocking=False)
             if not self.locked:
                 return None
             self.conn = self.db.engine.connect()
@@ -222,4 +225,4 @@ class _Exclusive:
             if self.conn is not None:
                 self.conn.close()
             if self.locked and self.db.is_sqlite:
-                _process_lock.release()
+                self.file_lock.release()
