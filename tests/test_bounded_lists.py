@@ -11,12 +11,10 @@ from sqlalchemy import insert
 
 from idp.cli import main, paging
 from idp.store.audit_events import AuditEvents
-from idp.store.db import Database
-from idp.store.migrate import upgrade
 from idp.store.models import AuditEvent, Client, User
 from idp.store.users import Users
 
-from .conftest import pg_database
+from .databases import migrated_database
 
 T0 = dt.datetime(2026, 1, 1)
 USERS = 1205  # more than two pages of paging.PAGE
@@ -24,12 +22,11 @@ USERS = 1205  # more than two pages of paging.PAGE
 
 @pytest.fixture(scope="module", params=["postgres", "sqlite"])
 def seeded(request, tmp_path_factory):
-    if request.param == "postgres":
-        url, drop = pg_database("_lists")
-    else:
-        url, drop = "sqlite:///" + str(tmp_path_factory.mktemp("lists") / "idp.sqlite"), (lambda: None)
-    upgrade(url)
-    db = Database(url)
+    with migrated_database(request.param, "lists", tmp_path_factory) as (db, url):
+        yield seed(db), {"DATABASE_URL": url, "IDP_ENV": "development", "REDIS_URL": ""}
+
+
+def seed(db):
     # Same created_at for pairs of rows: the id breaks the tie, so no row is skipped or repeated.
     users = [dict(id=f"u{n:05d}", email=f"u{n:05d}@example.com", email_verified=True, disabled=False,
                   created_at=T0 + dt.timedelta(seconds=n // 2), updated_at=T0) for n in range(USERS)]
@@ -42,10 +39,7 @@ def seeded(request, tmp_path_factory):
         session.execute(insert(User), users)
         session.execute(insert(Client), clients)
         session.execute(insert(AuditEvent), events)
-    env = {"DATABASE_URL": url, "IDP_ENV": "development", "REDIS_URL": ""}
-    yield db, env
-    db.dispose()
-    drop()
+    return db
 
 
 def run(env, *args) -> list[str]:

@@ -18,7 +18,6 @@ from sqlalchemy import func, insert, select
 
 from idp.ops.purge_schedule import run_purge
 from idp.store.db import Database
-from idp.store.migrate import upgrade
 from idp.store.models import (
     AccountToken,
     AuditEvent,
@@ -32,7 +31,7 @@ from idp.store.models import (
 )
 from idp.store.purge import Purge, Retention
 
-from .conftest import pg_database
+from .databases import migrated_database
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, 0)
 SECOND = dt.timedelta(seconds=1)
@@ -46,15 +45,8 @@ def days(n: float) -> dt.timedelta:
 
 @pytest.fixture(scope="module", params=["postgres", "sqlite"])
 def database(request, tmp_path_factory):
-    if request.param == "postgres":
-        url, drop = pg_database("_retention")
-    else:
-        url, drop = "sqlite:///" + str(tmp_path_factory.mktemp("retention") / "idp.sqlite"), (lambda: None)
-    upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
-    drop()
+    with migrated_database(request.param, "retention", tmp_path_factory) as (db, _):
+        yield db
 
 
 @pytest.fixture

@@ -11,24 +11,19 @@ import pytest
 import requests
 from sqlalchemy import insert
 
-from idp.store.db import Database
 from idp.store.ephemeral import RedisStore
-from idp.store.migrate import upgrade
 from idp.store.models import Revocation, utcnow
 from idp.store.refresh_tokens import Revocations
 from idp.tokens.revocation_cache import LEASE, LOADED, RevocationCache
 
-from .conftest import REDIS_URL, pg_database
+from .conftest import REDIS_URL
+from .databases import migrated_database
 
 
 @pytest.fixture(scope="module")
-def durable():
-    url, drop = pg_database("_revcache")
-    upgrade(url)
-    db = Database(url)
-    yield db
-    db.dispose()
-    drop()
+def durable(tmp_path_factory):
+    with migrated_database("postgres", "revcache", tmp_path_factory) as (db, _):
+        yield db
 
 
 @pytest.fixture
