@@ -22,7 +22,14 @@ import time
 import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from seedutil import copy_rows, table_bytes, throwaway_database, time_bound, without_secondary_indexes  # noqa: E402
+from seedutil import (  # noqa: E402
+    Watchdog,
+    copy_rows,
+    table_bytes,
+    throwaway_database,
+    time_bound,
+    without_secondary_indexes,
+)
 
 FAMILY = 5  # tokens per refresh family: four rotated, the last one current or ended
 
@@ -52,13 +59,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--timeout", type=int, default=3000)
     args = parser.parse_args()
+    result: dict = {"refresh_rows": args.refresh, "audit_rows": args.audit, "batch": args.batch,
+                    "load_average_at_start": os.getloadavg()}
+    try:
+        measure(args, result)
+    except Watchdog as stopped:  # what was measured until then is still worth printing
+        result["stopped"] = str(stopped)
+    print(json.dumps(result, indent=2))
 
+
+def measure(args, result: dict) -> None:
     from idp.store.db import Database
     from idp.store.purge import Purge, Retention
 
     tables = ("refresh_tokens", "audit_events")
-    result: dict = {"refresh_rows": args.refresh, "audit_rows": args.audit, "batch": args.batch,
-                    "load_average_at_start": os.getloadavg()}
     with time_bound(args.timeout), throwaway_database("purge") as url:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         with psycopg.connect(url) as conn:
@@ -78,14 +92,19 @@ def main() -> None:
         db = Database(url)
         purge = Purge(db, Retention(), args.batch)
         runs = []
-        for _ in range(2):
-            started = time.monotonic()
-            report = purge.run()
-            seconds = time.monotonic() - started
-            deleted = sum(report.rows.values())
-            runs.append({"rows": {t: n for t, n in report.rows.items() if n}, "seconds": round(seconds, 1),
-                         "rows_per_s": round(deleted / seconds) if deleted else 0})
         result["runs"] = runs
+        for _ in range(2):
+            run = {"rows": {}, "seconds": 0.0, "rows_per_s": 0}
+            runs.append(run)
+            started = time.monotonic()
+
+            def progress(table, rows, run=run, started=started):  # kept current, in case the watchdog stops it
+                run["rows"][table] = run["rows"].get(table, 0) + rows
+                run["seconds"] = round(time.monotonic() - started, 1)
+                run["rows_per_s"] = round(sum(run["rows"].values()) / max(time.monotonic() - started, 1e-9))
+
+            purge.run(on_batch=progress)
+            run["seconds"] = round(time.monotonic() - started, 1)
         result["bytes_after_purge"] = table_bytes(url, *tables)
         with psycopg.connect(url, autocommit=True) as conn:
             for table in tables:
@@ -94,7 +113,6 @@ def main() -> None:
         result["bytes_after_vacuum"] = table_bytes(url, *tables)
         result["load_average_at_end"] = os.getloadavg()
         db.dispose()
-    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
