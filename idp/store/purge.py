@@ -2,10 +2,10 @@
 
 Each rule names one table, its primary key and the condition under which a row is no longer
 needed by a live token, session, reuse check or audit query. Rows go in bounded batches
-(`DELETE ... WHERE pk IN (SELECT pk ... WHERE <indexed condition> LIMIT n)`), one short
+(`DELETE ... WHERE pk IN (SELECT pk ... WHERE <indexed condition> ORDER BY it LIMIT n)`), one short
 transaction per batch, so a purge never holds locks long and can run at any time, next to live
 traffic. One purger runs at a time: a PostgreSQL session advisory lock (try-lock: a replica that
-finds it held skips this round), or on SQLite, where one process owns the file, a process lock.
+finds it held skips this round), or on SQLite, where one process owns the file, a lock per file.
 """
 
 from __future__ import annotations
