@@ -16,6 +16,7 @@ from idp.admin.api.framework import PREFIX as ADMIN_API_PREFIX
 from idp.admin.api.problems import for_status as admin_problem
 from idp.config import Config
 from idp.oauth.published import PublishedDocuments
+from idp.ops.purge_schedule import start_purge_schedule
 from idp.observability.logs import install_request_id
 from idp.observability.metrics import count_sessions_with, dependency_failed, install_metrics
 from idp.plumbing.cors import install_cors
@@ -101,6 +102,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     if not config.smtp_host:
         log.warning("SMTP_HOST is not set: verification and reset emails wait in the outbox (idp mail status)")
     services.mailer.start()
+    start_purge_schedule(services)  # retention (docs/retention.md); PURGE_INTERVAL=0 leaves it to a CronJob
     return app
 
 

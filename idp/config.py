@@ -32,6 +32,11 @@ def parse_duration(name: str, value: str) -> int:
     return max(1, int(int(match.group(1)) * _UNIT_SECONDS[match.group(2)]))
 
 
+def _duration_or_zero(name: str, value: str) -> int:
+    """A duration where 0 means "never" / "off" (AUDIT_RETENTION=0 keeps audit events)."""
+    return 0 if (value or "").strip() in ("0", "0s", "0d") else parse_duration(name, value)
+
+
 def _bool(name: str, value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -270,6 +275,14 @@ class Config:
     # admin API (issue 15): requests one admin client may make per window
     admin_api_rate_limit: int = 600
     admin_api_rate_window: int = 60
+    # Retention and purge (issue 16): see docs/retention.md.
+    refresh_token_retention: int = 7 * 86400  # an ended refresh-token family is kept this long
+    one_time_token_retention: int = 86400  # used/expired verification, reset and initial access tokens
+    mail_retention: int = 3 * 86400  # sent mail (body already erased)
+    mail_failed_retention: int = 30 * 86400  # mail given up on
+    audit_retention: int = 400 * 86400  # 0: audit events are kept forever
+    purge_interval: int = 3600  # the in-app purge's period; 0: off (run `idp db purge` from a CronJob)
+    purge_batch: int = 1000  # rows per DELETE (one short transaction each)
 
     @property
     def cookie_secure(self) -> bool:
@@ -358,6 +371,15 @@ class Config:
         values.update(  # high availability
             redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),
             database_read_url=env.get("DATABASE_READ_URL", "").strip(),
+            # Retention and purge (issue 16)
+            refresh_token_retention=_duration_or_zero("REFRESH_TOKEN_RETENTION", env.get("REFRESH_TOKEN_RETENTION", "7d")),
+            one_time_token_retention=_duration_or_zero("ONE_TIME_TOKEN_RETENTION",
+                                                       env.get("ONE_TIME_TOKEN_RETENTION", "1d")),
+            mail_retention=_duration_or_zero("MAIL_RETENTION", env.get("MAIL_RETENTION", "3d")),
+            mail_failed_retention=_duration_or_zero("MAIL_FAILED_RETENTION", env.get("MAIL_FAILED_RETENTION", "30d")),
+            audit_retention=_duration_or_zero("AUDIT_RETENTION", env.get("AUDIT_RETENTION", "400d")),
+            purge_interval=_duration_or_zero("PURGE_INTERVAL", env.get("PURGE_INTERVAL", "1h")),
+            purge_batch=_int("PURGE_BATCH", env.get("PURGE_BATCH", "1000")),
         )
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))
@@ -384,6 +406,8 @@ class Config:
             raise ConfigError("KEY_RSA_BITS: must be 2048, 3072 or 4096")
         if self.key_rotation_interval <= self.longest_token_ttl + self.jwks_max_age:
             raise ConfigError("KEY_ROTATION_INTERVAL: must outlast the longest token plus the JWKS cache lifetime")
+        if not 1 <= self.purge_batch <= 100_000:
+            raise ConfigError("PURGE_BATCH: between 1 and 100000 rows")
         if not _HEX_COLOR.match(self.brand_primary_color):
             # It is written into /brand.css: anything but a colour could inject CSS.
             raise ConfigError(

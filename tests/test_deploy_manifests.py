@@ -115,7 +115,7 @@ def test_probes_point_at_real_routes_and_ports(idp):
 
 
 def test_pods_run_non_root_on_a_read_only_root_filesystem():
-    for workload in (k8s("Deployment"), k8s("Job")):
+    for workload in (k8s("Deployment"), k8s("Job"), k8s("CronJob")["spec"]["jobTemplate"]):
         pod = workload["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 1001
         assert pod["automountServiceAccountToken"] is False
@@ -130,6 +130,21 @@ def test_pods_run_non_root_on_a_read_only_root_filesystem():
 def test_migrations_run_only_in_the_job():
     assert k8s("Job")["spec"]["template"]["spec"]["containers"][0]["command"] == ["idp", "db", "upgrade"]
     assert k8s("Deployment")["spec"]["template"]["spec"]["containers"][0]["command"] == ["idp", "serve"]
+
+
+def test_the_purge_cronjob_runs_idp_db_purge_one_at_a_time_with_the_app_settings():
+    """docs/retention.md: the alternative to the in-app schedule; both share one lock."""
+    cronjob = k8s("CronJob", "idp-purge")
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    minute, hour, *rest = cronjob["spec"]["schedule"].split()
+    assert minute.isdigit() and hour == "*" and rest == ["*", "*", "*"]  # hourly: well inside the day-long alert
+    job = cronjob["spec"]["jobTemplate"]["spec"]
+    assert job["activeDeadlineSeconds"] < 3600  # one run ends before the next is due
+    container = job["template"]["spec"]["containers"][0]
+    assert container["command"] == ["idp", "db", "purge"]
+    assert container["envFrom"] == k8s("Deployment")["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+    config = Config.from_env(k8s("ConfigMap")["data"] | {"IDP_ENV": "development"})
+    assert config.purge_interval == 3600 and config.audit_retention == 400 * 86400
 
 
 def test_service_ingress_hpa_and_pdb_point_at_the_deployment():

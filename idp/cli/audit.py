@@ -7,10 +7,10 @@ import json
 
 import click
 
-from idp.administration import MAX_LIMIT
 from idp.cli.common import (
     load_services,
 )
+from idp.cli.paging import stream
 from idp.config import ConfigError
 
 
@@ -45,13 +45,11 @@ def parse_since(value: str | None) -> dt.datetime | None:
 @click.option("--client", "client_id", help="client id")
 @click.option("--action", help="e.g. login.failed")
 @click.option("--actor", help="who acted: client:<id>, user:<id> or cli")
-@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--after", type=int, default=None, help="cursor: the id of the last event of the previous page")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
-def audit_list(since, until, user, client_id, action, actor, limit, as_json):
-    """Audit events, newest first (as the admin API's /audit-events lists them)."""
-    from idp.administration import AdminError
-    from idp.administration.audit import AuditAdmin
-
+def audit_list(since, until, user, client_id, action, actor, limit, after, as_json):
+    """Audit events, newest first (the id first: it is the cursor of --after)."""
     svc = load_services()
     user_id = user
     if user and "@" in user:
@@ -59,16 +57,17 @@ def audit_list(since, until, user, client_id, action, actor, limit, as_json):
         if found is None:
             raise click.ClickException(f"no user {user}")
         user_id = found.id
-    try:
-        page = AuditAdmin(svc).list(since=parse_since(since), until=until, user_id=user_id, client_id=client_id,
-                                    action=action, actor=actor, limit=limit)
-    except AdminError as exc:
-        raise click.ClickException(str(exc)) from None
-    for entry in page.items:
+    since, until = parse_since(since), parse_since(until)
+
+    def fetch(size, cursor):
+        return svc.audit_events.list(since=since, until=until, user_id=user_id, client_id=client_id, action=action,
+                                     actor=actor, limit=size, after=cursor)
+
+    for entry in stream(fetch, lambda row: row.id, limit, after):
         if as_json:
             click.echo(json.dumps(entry.as_dict(), sort_keys=True))
             continue
         details = " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))
         by = f"  by={entry.actor}" if entry.actor else ""
-        click.echo(f"{entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
+        click.echo(f"{entry.id:>8}  {entry.occurred_at:%Y-%m-%dT%H:%M:%S}Z  {entry.action:<16} user={entry.user_id or '-'}  "
                    f"client={entry.client_id or '-'}  ip={entry.ip or '-'}{by}  {details}".rstrip())

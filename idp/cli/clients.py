@@ -6,8 +6,9 @@ import json
 
 import click
 
-from idp.administration import MAX_LIMIT, Actor
+from idp.administration import Actor
 from idp.cli.common import load_services, refusals, request_like_context
+from idp.cli.paging import limit_options, stream
 from idp.config import ConfigError
 from idp.oauth.client_metadata import client_admin
 
@@ -92,17 +93,12 @@ def clients_registration_token(expires, uses):
 
 
 @clients.command("list")
-def clients_list():
-    admin = client_admin(load_services())
-    after = None
-    while True:
-        page = admin.list(after=after, limit=MAX_LIMIT)
-        for client in page.items:
-            click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
-                       f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
-        if page.next_key is None:
-            return
-        after = page.next_key
+@limit_options
+def clients_list(limit, after):
+    """Clients, oldest first (client_id, name, auth method, grant types, redirect URIs)."""
+    for client in stream(load_services().clients.page, lambda row: row.client_id, limit, after):
+        click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
+                   f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
 
 
 @clients.command("delete")

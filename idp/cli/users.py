@@ -10,6 +10,7 @@ from idp.cli.common import (
     load_services,
     request_like_context,
 )
+from idp.cli.paging import limit_options, stream
 
 
 def _admin(svc):
@@ -52,17 +53,23 @@ def users_create(email, password, password_stdin, name, verified):
 
 
 @users.command("list")
-@click.option("--search", default=None, help="email or name prefix")
-def users_list(search):
-    admin, after = _admin(load_services()), None
-    while True:
-        page = admin.list(search=search, after=after, limit=500)
-        for user in page.items:
-            state = "disabled" if user.disabled else "active"
-            click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
-        if page.next_key is None:
-            return
-        after = page.next_key
+@click.option("--search", default=None, help="email or name prefix (then listed by email)")
+@limit_options
+def users_list(search, limit, after):
+    """Users, oldest first (id, email, name, state); with --search, those whose email or name starts with it."""
+    svc = load_services()
+    if search:
+        admin = _admin(svc)
+        rows = stream(lambda size, cursor: _search_page(admin, search, size, cursor), lambda row: row.email, limit, after)
+    else:
+        rows = stream(svc.users.page_by_age, lambda row: row.id, limit, after)
+    for user in rows:
+        state = "disabled" if user.disabled else "active"
+        click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
+
+
+def _search_page(admin, search, size, after_email):
+    return admin.list(search=search, after=[after_email] if after_email else None, limit=size).items
 
 
 def _set_disabled(email: str, disabled: bool) -> dict:

@@ -22,7 +22,7 @@ import os
 import time
 
 from flask import Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -40,6 +40,13 @@ DEPENDENCY_FAILURES = {
     "database": Counter("database_connections_failed_total", "Requests or probes that could not reach the database"),
     "redis": Counter("redis_connections_failed_total", "Requests or probes that could not reach Redis"),
 }
+# The purge (issue 16, docs/retention.md): rows deleted per table, how long a run took, and when
+# any purger (this replica, another one, a CronJob) last finished, as recorded in the database.
+PURGE_ROWS = Counter("idp_purge_rows_total", "Rows the purge deleted", ["table"])
+PURGE_DURATION = Histogram("idp_purge_duration_seconds", "Duration of a purge run",
+                           buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600))
+PURGE_LAST_SUCCESS = Gauge("idp_purge_last_success_timestamp_seconds", "When a purge last finished (Unix time)",
+                           multiprocess_mode="max")
 
 
 def dependency_failed(name: str) -> None:

@@ -8,7 +8,7 @@ Sign-up and reset requests count every POST (each may send an email). Sign-in an
 count only refused requests: guessing is what they must slow down, while an office behind
 one address signing in all morning, or a busy relying party redeeming codes, must not be.
 
-/token is the one limited endpoint on a hot path, so it has a `FailureBudget` instead of a
+/token is the one limited endpoint on a hot path, so it has `TokenBudgets` (see there) instead of a
 flask-limiter decorator: flask-limiter asks the storage before every request it may limit
 (a Redis round trip and about a third of a client_credentials request's CPU), although a
 budget spent only by refusals cannot be exhausted for an address that has not been refused.
@@ -76,7 +76,7 @@ def only_on_limited_endpoints(app: Flask, limiter: Limiter) -> None:
 
 
 class FailureBudget:
-    """A per-address budget of refused requests, shared by every replica through the limiter's storage.
+    """A budget of refused requests per key (an address, a client, both), shared by every replica through the limiter's storage.
 
     The storage is asked only about addresses this process saw refused within the window: an
     address refused elsewhere first is checked here after its own first refusal here, so across
@@ -116,17 +116,50 @@ class FailureBudget:
                 self.suspects = {k: t for k, t in self.suspects.items() if t > now}
             self.suspects[key] = now + self.window_s
 
+
+def token_client_key() -> str:
+    """The client a /token request names (HTTP Basic user name or the client_id parameter). Not yet
+    authenticated, so it only picks a budget; hashed, so a long or odd value makes a short key."""
+    auth = request.authorization
+    named = (auth.username if auth is not None and auth.type == "basic" else None) or request.form.get("client_id")
+    return "client:" + token_hash((named or "")[:256])[:32]
+
+
+class TokenBudgets:
+    """/token's budgets of refused requests (issue 16), so that one relying party's wrong secret does
+    not lock out every other client behind the same address (a NAT, a shared egress):
+
+    - per (address, client): RATE_LIMIT_MAX_REQUESTS refusals per window: the misconfigured client,
+      or a guesser of one client's secret from one address, is stopped; its neighbours are not;
+    - per client, from any address: SPREAD times that: a guesser of one secret from many addresses;
+    - per address, for any client: SPREAD times that: one address trying many clients.
+
+    The per-client budget is the price of stopping a distributed guess: whoever knows a client_id can
+    spend it (that client is refused until the window ends, other clients are not)."""
+
+    SPREAD = 10
+
+    def __init__(self, storage: Storage, amount: int, window_s: int):
+        wide = amount * self.SPREAD
+        self.budgets = (
+            (FailureBudget(storage, amount, window_s, "oauth.token"), lambda: client_ip() + "|" + token_client_key()),
+            (FailureBudget(storage, wide, window_s, "oauth.token.client"), token_client_key),
+            (FailureBudget(storage, wide, window_s, "oauth.token.address"), client_ip),
+        )
+
     def guard(self, view):
-        """`view`, answering 429 while the caller's budget is spent and spending it on each refusal."""
+        """`view`, answering 429 while any budget of the caller is spent and spending all on each refusal."""
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            key = client_ip()
-            wait = self.retry_after(key)
-            if wait is not None:
-                return too_many(wait)
+            keyed = [(budget, key()) for budget, key in self.budgets]
+            for budget, key in keyed:
+                wait = budget.retry_after(key)
+                if wait is not None:
+                    return too_many(wait)
             response = make_response(view(*args, **kwargs))
             if refused(response):
-                self.spend(key)
+                for budget, key in keyed:
+                    budget.spend(key)
             return response
         return guarded
 
@@ -192,8 +225,8 @@ def install(app: Flask, config: Config) -> Limiter:
             view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
                                  exempt_when=lambda: not request.form.get("email"))(view)
         app.view_functions[endpoint] = view
-    token_budget = FailureBudget(limiter.storage, max(1, config.rate_limit_max_requests), window, "oauth.token")
-    app.view_functions["oauth.token"] = token_budget.guard(app.view_functions["oauth.token"])
+    token_budgets = TokenBudgets(limiter.storage, max(1, config.rate_limit_max_requests), window)
+    app.view_functions["oauth.token"] = token_budgets.guard(app.view_functions["oauth.token"])
     app.extensions["idp_admin_budget"] = ClientBudget(limiter.storage, max(1, config.admin_api_rate_limit),
                                                       max(1, config.admin_api_rate_window), "admin.api")
 

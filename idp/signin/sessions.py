@@ -19,6 +19,9 @@ from idp.plumbing.headers import JSON_PREFIXES
 from idp.plumbing.security import random_token, token_hash
 
 COOKIE_NAME = "idp_session"
+# At most this many signed-in sessions per user (docs/retention.md): a sign-in beyond it ends the
+# oldest, so the account page, "sign out everywhere" and `idp users disable` read a bounded set.
+MAX_SESSIONS_PER_USER = 100
 SESSION_INDEX = "sessions"  # signed-in session ids, so active_sessions_total is a count and not a key scan
 
 
@@ -100,6 +103,8 @@ class StoreSessionInterface(SessionInterface):
         if session.get("uid"):
             self.store.sadd(index_key(session["uid"]), session.sid, self.ttl)
             self.store.index_add(SESSION_INDEX, session.sid, self.ttl)  # counted for metrics
+            if session.rotate and self.store.scard(index_key(session["uid"])) > MAX_SESSIONS_PER_USER:
+                UserSessions(self.store).keep_newest(session["uid"], MAX_SESSIONS_PER_USER, session.sid)
         response.set_cookie(
             COOKIE_NAME,
             self.signer.sign(session.sid).decode(),
@@ -171,14 +176,33 @@ class UserSessions:
         self._end(user_id, ended)
         return len(ended)
 
+    def keep_newest(self, user_id: str, keep: int, current_sid: str) -> int:
+        """End the user's oldest sessions beyond `keep` (never current_sid); how many ended."""
+        live = self._live(user_id)
+        others = sorted((sid for sid in live if sid != current_sid), key=lambda sid: live[sid].get("created") or 0)
+        ended = {sid: live[sid] for sid in others[:max(0, len(live) - keep)]}
+        # Sessions some relying party saw are ended as any logout (back-channel, audit each); the
+        # rest are dropped with one audit event, so even a backlog of thousands is one request's work.
+        told = {sid: data for sid, data in ended.items() if data.get("rps")}
+        self._end(user_id, told)
+        silent = [sid for sid in ended if sid not in told]
+        if silent:
+            from idp.observability import audit
+
+            self._drop(user_id, silent)
+            audit.record("sessions.capped", user_id=user_id, ended=len(silent), kept=keep)
+        return len(ended)
+
     def _end(self, user_id: str, ended: dict[str, dict]) -> None:
         """Remove the sessions and tell their relying parties (Back-Channel Logout 1.0, 2.7)."""
         from idp.signin.logout import end_session_data  # logout needs the app context this module does not
 
-        sids = list(ended)
+        for data in ended.values():
+            end_session_data(data)
+        self._drop(user_id, list(ended))
+
+    def _drop(self, user_id: str, sids: list[str]) -> None:
         if sids:
-            for data in ended.values():
-                end_session_data(data)
             self.store.delete(*["sess:" + sid for sid in sids])
             self.store.srem(index_key(user_id), *sids)
             self.store.index_remove(SESSION_INDEX, *sids)

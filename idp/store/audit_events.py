@@ -52,10 +52,17 @@ class AuditEvents:
             return _entry(row) if row else None
 
     def list(self, since: dt.datetime | None = None, until: dt.datetime | None = None,
-             before: tuple[dt.datetime, int] | None = None, limit: int = 100, **equal) -> list[AuditEntry]:
+             before: tuple[dt.datetime, int] | None = None, limit: int = 100, after: int | None = None,
+             **equal) -> list[AuditEntry]:
         """Newest first: events at or after `since`, before `until`, strictly older than the keyset
-        `before` (occurred_at, id) of the previous page, and whose FILTERS columns equal `equal`'s."""
-        query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+        `before` (occurred_at, id) of the previous page — or than the event whose id is `after`
+        (`idp audit list --after`) — and whose FILTERS columns equal `equal`'s."""
+        query = select(AuditEvent)
+        if after is not None:
+            mark = select(AuditEvent.occurred_at, AuditEvent.id).where(AuditEvent.id == after).subquery()
+            query = query.join(mark, tuple_(AuditEvent.occurred_at, AuditEvent.id)
+                               < tuple_(mark.c.occurred_at, mark.c.id))
+        query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
         if since is not None:
             query = query.where(AuditEvent.occurred_at >= since)
         if until is not None:

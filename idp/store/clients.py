@@ -26,7 +26,6 @@ from idp.store.models import (
     utcnow,
 )
 
-
 # Scopes of the admin API (issue 15): only an operator grants them (`idp clients create --scope`),
 # and only the client_credentials grant carries them (idp/oauth/grants/client_credentials.py).
 ADMIN_SCOPES = ("admin:read", "admin:write")
@@ -284,10 +283,15 @@ class Clients:
         """The client_secret_jwt secret a rotation replaced, while its grace period lasts."""
         return self.shared_secret(client, PREVIOUS_SHARED_SECRET_FIELD) if client.previous_secret_live else None
 
-    def page(self, limit: int, after: tuple[dt.datetime, str] | None = None) -> list[OAuthClient]:
-        """Oldest first, keyset-paged on (created_at, client_id) (its index: migration 0013)."""
+    def page(self, limit: int, after: tuple[dt.datetime, str] | str | None = None) -> list[OAuthClient]:
+        """Oldest first, keyset-paged on (created_at, client_id) (its index: migration 0013). `after`:
+        the previous page's last key, or the client_id printed last (`idp clients list --after`)."""
         query = select(Client).order_by(Client.created_at, Client.client_id).limit(limit)
-        if after is not None:
+        if isinstance(after, str):
+            mark = select(Client.created_at, Client.client_id).where(Client.client_id == after).subquery()
+            query = query.join(mark, tuple_(Client.created_at, Client.client_id)
+                               > tuple_(mark.c.created_at, mark.c.client_id))
+        elif after is not None:
             query = query.where(tuple_(Client.created_at, Client.client_id) > tuple_(*after))
         with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_client_view(r) for r in session.scalars(query).all()]

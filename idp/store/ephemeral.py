@@ -22,10 +22,13 @@ class EphemeralStore(Protocol):
     def take_and_mark(self, key: str, marker: str, ttl: int) -> str | None:
         """take(key) and leave marker behind (ttl), atomically, in one round trip."""
     def delete(self, *keys: str) -> None: ...
+    def set_many(self, items: list[tuple[str, str, int]]) -> None:
+        """(key, value, ttl) triples, written in one round trip (a pipeline on Redis)."""
     def incr(self, key: str, ttl: int) -> int: ...
     def sadd(self, key: str, member: str, ttl: int) -> None:
         """Add to a set and (re)start its TTL: indexes such as a user's sessions."""
     def smembers(self, key: str) -> set[str]: ...
+    def scard(self, key: str) -> int: ...
     def srem(self, key: str, *members: str) -> None: ...
     def index_add(self, index: str, member: str, ttl: int) -> None:
         """Remember member in a set for ttl seconds (what can be counted without scanning keys)."""
@@ -89,6 +92,12 @@ class RedisStore:
     def add(self, key, value, ttl):
         return bool(self._redis.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
 
+    def set_many(self, items):
+        pipe = self._redis.pipeline(transaction=False)  # one round trip, no MULTI: each SET stands alone
+        for key, value, ttl in items:
+            pipe.set(self._k(key), value, ex=max(1, int(ttl)))
+        pipe.execute()
+
     def take(self, key):
         return self._redis.getdel(self._k(key))
 
@@ -116,6 +125,9 @@ class RedisStore:
 
     def smembers(self, key):
         return set(self._redis.smembers(self._k(key)))
+
+    def scard(self, key):
+        return int(self._redis.scard(self._k(key)))
 
     def srem(self, key, *members):
         if members:
@@ -184,6 +196,10 @@ class MemoryStore:
             self._sweep()
             self._data[key] = (value, time.monotonic() + ttl)
 
+    def set_many(self, items):
+        for key, value, ttl in items:
+            self.set(key, value, ttl)
+
     def add(self, key, value, ttl):
         with self._lock:
             if self._live(key) is not None:
@@ -227,6 +243,10 @@ class MemoryStore:
     def smembers(self, key):
         with self._lock:
             return set(self._live(key) or ())
+
+    def scard(self, key):
+        with self._lock:
+            return len(self._live(key) or ())
 
     def srem(self, key, *members):
         with self._lock:

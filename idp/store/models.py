@@ -245,3 +245,18 @@ class FederatedIdentity(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# -- retention (issue 16): what the purge and the bounded lists select on --------
+Index("ix_refresh_tokens_expires_at", RefreshToken.expires_at)
+Index("ix_refresh_tokens_revoked_at", RefreshToken.revoked_at)
+Index("ix_account_tokens_expires_at", AccountToken.expires_at)
+Index("ix_account_tokens_used_at", AccountToken.used_at)
+Index("ix_initial_access_tokens_expires_at", InitialAccessToken.expires_at)
+Index("ix_recovery_codes_used_at", RecoveryCode.used_at)
+Index("ix_mail_outbox_sent", OutboxMessage.status, OutboxMessage.sent_at)
+Index("ix_mail_outbox_given_up", OutboxMessage.status, OutboxMessage.give_up_at)
+Index("ix_audit_events_occurred_at_id", AuditEvent.occurred_at, AuditEvent.id)
+Index("ix_audit_events_action_occurred_at", AuditEvent.action, AuditEvent.occurred_at)
+Index("ix_users_created_at_id", User.created_at, User.id)
+Index("ix_clients_created_at_client_id", Client.created_at, Client.client_id)

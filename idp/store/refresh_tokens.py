@@ -120,6 +120,14 @@ class RefreshTokens:
         with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(union(consented, refreshing).subquery()))
 
+    def revoke_user(self, user_id: str) -> None:
+        """Revoke every refresh token of a user in one statement (on the user_id index), however many
+        grants they hold: `idp users disable` and a password reset stay one round trip."""
+        with self.db.session() as session:
+            session.execute(update(RefreshToken)
+                            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+                            .values(revoked_at=utcnow()))
+
     def revoke_family(self, family_id: str) -> None:
         with self.db.session() as session:
             session.execute(
@@ -135,27 +143,36 @@ class Revocations:
     def __init__(self, db: Database):
         self.db = db
 
+    CHUNK = 1000  # rows per INSERT when revoking many at once
+
     def add(self, ident: str, kind: str, expires_at: dt.datetime) -> None:
         """Idempotent: concurrent revocations of one grant (a replayed refresh token) all succeed."""
+        self.add_many([ident], kind, expires_at)
+
+    def add_many(self, idents: list[str], kind: str, expires_at: dt.datetime) -> None:
+        """Idempotent, in one transaction of INSERTs of up to CHUNK rows each."""
         if self.db.is_sqlite:
             from sqlalchemy.dialects.sqlite import insert
         else:
             from sqlalchemy.dialects.postgresql import insert
-        statement = insert(Revocation).values(id=ident, kind=kind, expires_at=expires_at, created_at=utcnow())
+        now = utcnow()
         with self.db.session() as session:
-            session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+            for start in range(0, len(idents), self.CHUNK):
+                rows = [dict(id=ident, kind=kind, expires_at=expires_at, created_at=now)
+                        for ident in idents[start:start + self.CHUNK]]
+                session.execute(insert(Revocation).values(rows).on_conflict_do_nothing(index_elements=["id"]))
 
     def any_active(self, idents: list[str]) -> bool:
         with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(Revocation).where(
                 Revocation.id.in_(idents), Revocation.expires_at > utcnow())) > 0
 
-    def active(self) -> list[Revocation]:
-        with self.db.session() as session:
-            return list(session.scalars(select(Revocation).where(Revocation.expires_at > utcnow())).all())
-
-    def purge_expired(self) -> int:
-        from sqlalchemy import delete
-
-        with self.db.session() as session:
-            return session.execute(delete(Revocation).where(Revocation.expires_at <= utcnow())).rowcount
+    def active_page(self, after: str | None, limit: int) -> list[tuple[str, dt.datetime]]:
+        """(id, expires_at) of up to `limit` active revocations after id `after`, by primary key:
+        the cache rebuild reads a million of them in bounded pages. Expired ones go with the purge
+        (idp/store/purge.py)."""
+        query = select(Revocation.id, Revocation.expires_at).where(Revocation.expires_at > utcnow())
+        if after is not None:
+            query = query.where(Revocation.id > after)
+        with self.db.read() as session:
+            return [tuple(row) for row in session.execute(query.order_by(Revocation.id).limit(limit))]

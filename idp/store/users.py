@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import logging
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.store.db import Database
@@ -211,6 +211,18 @@ class Users:
         if done:
             self._changed(user_id)
         return done
+
+    def page_by_age(self, limit: int, after: str | None = None) -> list[UserView]:
+        """Up to `limit` users, oldest first, after the user with id `after` (keyset pagination on
+        the (created_at, id) index: every page costs the same however deep it is). An unknown
+        `after` gives an empty page."""
+        query = select(User)
+        if after is not None:
+            mark = select(User.created_at, User.id).where(User.id == after).subquery()
+            query = query.join(mark, tuple_(User.created_at, User.id) > tuple_(mark.c.created_at, mark.c.id))
+        query = query.order_by(User.created_at, User.id).limit(limit)
+        with self.db.lagging_read() as session:  # a listing: replica lag is fine
+            return [_user_view(r) for r in session.scalars(query)]
 
     def set_disabled(self, user_id: str, disabled: bool) -> bool:
         with self.db.session() as session:

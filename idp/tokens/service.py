@@ -18,9 +18,10 @@ from idp.store.ephemeral import EphemeralStore, is_outage
 from idp.store.models import new_id, utcnow
 from idp.store.refresh_tokens import RefreshGrant, RefreshTokens, Revocations
 from idp.tokens.keys import InvalidJWT, KeyManager
+from idp.tokens.revocation_cache import LOADED, RevocationCache
 
 ACCESS_TOKEN_TYP = "at+jwt"
-REVOCATIONS_LOADED = "rev:loaded"
+REVOCATIONS_LOADED = LOADED
 KEYS_VERSION = "keys:version"
 
 
@@ -99,6 +100,7 @@ class TokenService:
         self.revocations = revocations
         self.audience = config.issuer
         self._keys_signal: str | None = None
+        self.revocation_cache = RevocationCache(store, revocations)
         keys.on_change = self._publish_keys_version
 
     def _publish_keys_version(self, version: str) -> None:
@@ -215,8 +217,9 @@ class TokenService:
     def revoke_user_grants(self, user_id: str) -> int:
         """Revoke every refresh-token family of a user (and their access tokens): a password reset."""
         families = self.refresh_tokens.active_families(user_id)
-        for family_id in families:
-            self.revoke_grant(family_id)
+        # A fixed number of round trips however many grants the user holds (docs/retention.md).
+        self.refresh_tokens.revoke_user(user_id)
+        self._revoke_many("gid", families, self.config.access_token_ttl)
         return len(families)
 
     def revoke_access_token(self, claims: dict) -> None:
@@ -225,15 +228,15 @@ class TokenService:
             self._revoke("jti", claims["jti"], remaining)
 
     def _revoke(self, kind: str, ident: str, ttl: int) -> None:
-        # Durable first (survives a Redis loss), then the shared cache every replica reads.
-        self.revocations.add(f"{kind}:{ident}", kind, utcnow() + dt.timedelta(seconds=ttl + 60))
-        self.store.set(f"rev:{kind}:{ident}", "1", ttl + 60)
+        self._revoke_many(kind, [ident], ttl)
 
-    def _warm_revocations(self) -> None:
-        now = utcnow()
-        for row in self.revocations.active():
-            self.store.set("rev:" + row.id, "1", int((row.expires_at - now).total_seconds()) + 1)
-        self.store.set(REVOCATIONS_LOADED, "1", 6 * 3600)
+    def _revoke_many(self, kind: str, idents: list[str], ttl: int) -> None:
+        # Durable first (survives a Redis loss), then the shared cache every replica reads (one pipeline).
+        if not idents:
+            return
+        self.revocations.add_many([f"{kind}:{ident}" for ident in idents], kind,
+                                  utcnow() + dt.timedelta(seconds=ttl + 60))
+        self.store.set_many([(f"rev:{kind}:{ident}", "1", ttl + 60) for ident in idents])
 
     def revocation_state(self, claims: dict) -> tuple[bool, str | None]:
         """(revoked?, the key-set version every replica last published), in one round trip."""
@@ -242,15 +245,20 @@ class TokenService:
             keys.append("rev:gid:" + str(claims["gid"]))
         try:
             values = self.store.mget(keys)
-            if values[0] is None:  # the cache was lost or never filled: rebuild it from the durable list
-                self._warm_revocations()
-                values = self.store.mget(keys)
         except Exception as exc:
             if not is_outage(exc):
                 raise
             # Redis is down: the durable list answers (slower, but a revoked token stays revoked).
-            return self.revocations.any_active([k.removeprefix("rev:") for k in keys[2:]]), None
+            return self._durably_revoked(keys[2:]), None
+        if values[0] is None:
+            # The cache was lost or never filled: rebuilt off the request path; until then the
+            # durable list answers (one primary-key lookup), so no revocation is missed meanwhile.
+            self.revocation_cache.rebuild_in_background()
+            return self._durably_revoked(keys[2:]), values[1]
         return any(values[2:]), values[1]
+
+    def _durably_revoked(self, cache_keys: list[str]) -> bool:
+        return self.revocations.any_active([key.removeprefix("rev:") for key in cache_keys])
 
     # -- validation ---------------------------------------------------------
     def validate_access_token(self, value: str) -> AccessToken | None:
