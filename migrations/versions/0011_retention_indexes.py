@@ -4,7 +4,10 @@ Every purge batch picks rows by an indexed timestamp (expiry, use, revocation, s
 occurrence); `idp users/clients/audit list` page by (created_at, id) and (occurred_at, id).
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
+
+(The (occurred_at, id) keyset indexes of audit events and the clients' (created_at, client_id)
+are migration 0008's and 0013's.)
 """
 from alembic import op
 
@@ -23,10 +26,7 @@ INDEXES = [
     ("ix_recovery_codes_used_at", "recovery_codes", ["used_at"]),
     ("ix_mail_outbox_sent", "mail_outbox", ["status", "sent_at"]),
     ("ix_mail_outbox_given_up", "mail_outbox", ["status", "give_up_at"]),
-    ("ix_audit_events_occurred_at_id", "audit_events", ["occurred_at", "id"]),
-    ("ix_audit_events_action_occurred_at", "audit_events", ["action", "occurred_at"]),
     ("ix_users_created_at_id", "users", ["created_at", "id"]),
-    ("ix_clients_created_at_client_id", "clients", ["created_at", "client_id"]),
 ]
 
 
