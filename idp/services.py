@@ -10,6 +10,7 @@ from idp.accounts.lifecycle import Accounts
 from idp.accounts.lockout import Lockout
 from idp.accounts.mail import Mailer
 from idp.accounts.mfa import Mfa
+from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
 from idp.federation import Connector, build_connectors
 from idp.plumbing.encryption import KeyWrapper
@@ -22,6 +23,7 @@ from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, make_store
 from idp.store.federated import FederatedIdentities
+from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
 from idp.tokens.keys import KeyManager
@@ -53,6 +55,7 @@ class Services:
     # upstream federation
     federated: FederatedIdentities
     connectors: dict[str, Connector]
+    passkeys: PasskeyService  # WebAuthn (issue 17)
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -116,4 +119,5 @@ def build_services(config: Config) -> Services:
         pairwise=PairwiseSubjects(db),
         federated=FederatedIdentities(db),
         connectors=build_connectors(config.providers, config.federation_timeout),
+        passkeys=PasskeyService(config, Passkeys(db), store),
     )

@@ -7,6 +7,7 @@ from idp.cli.clients import clients
 from idp.cli.db import db
 from idp.cli.keys import keys
 from idp.cli.mail import mail
+from idp.cli.passkeys import remove_passkeys
 from idp.cli.serve import demo, serve
 from idp.cli.users import users
 
@@ -24,6 +25,7 @@ main.add_command(clients)
 main.add_command(mail)
 main.add_command(audit)
 main.add_command(keys)
+users.add_command(remove_passkeys)  # `idp users remove-passkeys` lives in idp/cli/passkeys.py
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ from idp.plumbing.security import token_hash
 LIMITED_ENDPOINTS = {
     "web.login": (True, True),
     "web.login_mfa": (False, True),
+    "web.login_passkey": (False, True),  # passkeys (issue 17): no email in the form, per IP only
+    "web.login_mfa_passkey": (False, True),
     "web.register": (True, False),
     "web.forgot_password": (True, False),
     "web.reset_password": (False, False),

@@ -14,6 +14,8 @@ from idp.web import (  # noqa: F401  (routes register on import)
     login,
     login_mfa,
     logout,
+    passkeys_account,
+    passkeys_sign_in,
     register,
     reset_password,
     verify_email,

@@ -1,0 +1,349 @@
+"""Passkeys (WebAuthn Level 3) through the hosted pages, with crafted authenticator responses:
+registration (L3 7.1), authentication (L3 7.2) with and without a password, amr (RFC 8176) and
+acr in the ID token, and every refusal a page must explain (and audit) rather than fail on."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from idp.accounts.mfa import ACR_PHISHING_RESISTANT
+
+from .conftest import Browser, callback_params, free_port, hidden_fields, serve
+from .flows import enrol_totp, sign_in, submit
+from .passkey_flows import add_passkey, authenticator, passkey_sign_in, pk_idp, user_with_passkey  # noqa: F401
+from .soft_authenticator import page_ceremony
+from .test_mfa import code_flow, id_token_claims
+from .test_code_flow import relying_party, validate_id_token
+
+
+def events(idp, action, user_id=None):
+    return [e for e in idp.services.audit_events.list(action=action, user_id=user_id)]
+
+
+def passkey_code_flow(idp, browser, client, device, **extra):
+    """Authorize -> login page -> "Sign in with a passkey" -> consent -> code -> tokens."""
+    from authlib.common.security import generate_token
+
+    rp, meta = relying_party(idp, client, "openid email")
+    verifier, nonce = generate_token(48), generate_token(16)
+    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra)
+    response, _ = passkey_sign_in(browser, device, start=browser.go(url))
+    if "would like to" in response.text:
+        response = browser.consent(response)
+    params = callback_params(response)
+    token = rp.fetch_token(meta["token_endpoint"], code=params["code"], code_verifier=verifier)
+    validate_id_token(meta, token["id_token"], client.client_id, nonce)
+    return id_token_claims(token)
+
+
+def test_sign_in_with_a_passkey_alone_gives_hwk_user_and_the_phishing_resistant_acr_rfc8176(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    client, secret = pk_idp.create_client()
+    client = dataclasses.replace(client, client_metadata={"secret": secret})
+    claims = passkey_code_flow(pk_idp, Browser(pk_idp), client, device)
+    assert claims["amr"] == ["hwk", "user"] and claims["acr"] == ACR_PHISHING_RESISTANT
+    assert events(pk_idp, "login.succeeded", user.id)[0].details["amr"] == ["hwk", "user"]
+    stored = pk_idp.services.passkeys.for_user(user.id)
+    assert stored[0].sign_count == 1 and stored[0].last_used_at is not None
+
+
+def test_a_synced_passkey_is_a_software_key_and_shows_as_synced_rfc8176_swk(pk_idp):
+    device = authenticator(pk_idp, backup_eligible=True, counter=False)
+    user = user_with_passkey(pk_idp, device)
+    browser = Browser(pk_idp)
+    passkey_sign_in(browser, device)
+    assert browser.go(pk_idp.endpoint("/account")).final_url.endswith("/account")
+    assert passkey_sign_in(Browser(pk_idp), device)[0].final_url.endswith("/account")  # counter 0 twice is fine
+    page = browser.go(pk_idp.endpoint("/account/passkeys"))
+    assert "Synced" in page.text and "Laptop" in page.text
+    assert events(pk_idp, "login.succeeded", user.id)[0].details["amr"] == ["swk", "user"]
+
+
+def test_the_login_page_offers_passkey_autofill_in_the_email_field(pk_idp):
+    page = Browser(pk_idp).go(pk_idp.endpoint("/login"))
+    assert 'autocomplete="username webauthn"' in page.text and 'data-conditional="1"' in page.text
+    options, _ = page_ceremony(page.text, "passkey-sign-in")
+    assert options["rpId"] == "localhost" and options["userVerification"] == "required"
+    assert options["allowCredentials"] == []  # discoverable credentials: the account is not named first
+    assert 'src="/static/passkeys.js" nonce="' in page.text and 'nonce=""' not in page.text
+
+
+def test_a_replayed_assertion_is_refused_with_a_message_and_an_audit_event_l3_13_4_3(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    first = Browser(pk_idp)
+    done, fields = passkey_sign_in(first, device)
+    assert done.final_url.endswith("/account")
+    thief = Browser(pk_idp)
+    thief.go(pk_idp.endpoint("/login"))
+    fields["csrf_token"] = page_ceremony(thief.go(pk_idp.endpoint("/login")).text, "passkey-sign-in")[1]["csrf_token"]
+    replay = thief.go(pk_idp.endpoint("/login/passkey"), "POST", fields)
+    assert replay.status_code == 200 and "expired or was already used" in replay.text
+    assert "signed in as" not in thief.go(pk_idp.endpoint("/account")).text
+    assert any(e.details.get("reason") == "expired" for e in events(pk_idp, "login.passkey_failed"))
+
+
+def test_an_answer_made_for_another_origin_is_refused_l3_7_2_step_13(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    browser = Browser(pk_idp)
+    refused, _ = passkey_sign_in(browser, device, origin="https://idp.example.evil")
+    assert "made for another website address" in refused.text
+    assert browser.go(pk_idp.endpoint("/account")).final_url.startswith(pk_idp.endpoint("/login"))
+    wrong = [e for e in events(pk_idp, "login.passkey_failed") if e.details.get("reason") == "wrong_origin"]
+    assert wrong and "idp.example.evil" in wrong[-1].details["detail"]
+    assert user.id  # the credential itself stays valid:
+    assert passkey_sign_in(Browser(pk_idp), device)[0].final_url.endswith("/account")
+
+
+def test_an_unknown_credential_and_a_cancelled_ceremony_are_explained(pk_idp):
+    stranger = authenticator(pk_idp)
+    stranger.create({"rp": {"id": "localhost"}, "user": {"id": "AAAA"}, "challenge": "AAAA"})
+    unknown, _ = passkey_sign_in(Browser(pk_idp), stranger)
+    assert "not registered here" in unknown.text
+    browser = Browser(pk_idp)
+    page = browser.go(pk_idp.endpoint("/login"))
+    _, fields = page_ceremony(page.text, "passkey-sign-in")
+    cancelled = browser.go(pk_idp.endpoint("/login/passkey"), "POST", {**fields, "error": "NotAllowedError"})
+    assert "cancelled or timed out" in cancelled.text
+    reasons = {e.details.get("reason") for e in events(pk_idp, "login.passkey_failed")}
+    assert {"unknown_credential", "cancelled"} <= reasons
+    garbage = browser.go(pk_idp.endpoint("/login/passkey"), "POST", {**page_ceremony(
+        browser.go(pk_idp.endpoint("/login")).text, "passkey-sign-in")[1], "credential": "{not json"})
+    assert garbage.status_code == 200 and "could not be verified" in garbage.text
+
+
+def test_a_counter_that_goes_back_is_refused_as_a_possible_clone_l3_6_1_1(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    passkey_sign_in(Browser(pk_idp), device)
+    passkey_sign_in(Browser(pk_idp), device)
+    clone, _ = passkey_sign_in(Browser(pk_idp), device, sign_count=1)
+    assert "may have been copied" in clone.text
+    assert any(e.details.get("reason") == "counter" for e in events(pk_idp, "login.passkey_failed", user.id))
+
+
+def test_passkey_as_second_factor_is_offered_first_and_adds_mfa_rfc8176(pk_idp):
+    device = authenticator(pk_idp, user_verified=False)  # a security key without PIN: fine after a password
+    user = pk_idp.create_user()
+    browser = Browser(pk_idp)
+    sign_in(browser, user.email)
+    enrol_totp(browser)
+    # user verification is required to add a passkey (it may later sign in alone)
+    device.user_verified = True
+    assert "Your passkey is ready" in add_passkey(browser, device).text
+    device.user_verified = False
+    second = Browser(pk_idp)
+    page = sign_in(second, user.email)
+    assert page.text.index('id="passkey-second-factor"') < page.text.index('name="code"')
+    done, _ = passkey_sign_in(second, device, start=page, form_id="passkey-second-factor", action="/login/mfa/passkey")
+    assert done.final_url.endswith("/account")
+    assert events(pk_idp, "login.succeeded", user.id)[0].details["amr"] == ["pwd", "hwk", "mfa"]
+    # without user verification a passkey alone does not sign in (L3 7.2 step 17)
+    alone, _ = passkey_sign_in(Browser(pk_idp), device)
+    assert "could not be verified" in alone.text
+
+
+def test_a_wrong_passkey_at_the_second_step_counts_towards_the_lock(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    browser = Browser(pk_idp)
+    sign_in(browser, user.email)
+    enrol_totp(browser)
+    second = Browser(pk_idp)
+    page = sign_in(second, user.email)
+    refused, _ = passkey_sign_in(second, device, start=page, form_id="passkey-second-factor",
+                                 action="/login/mfa/passkey", origin="http://localhost:1")
+    assert "another website address" in refused.text and 'name="code"' in refused.text
+    assert events(pk_idp, "login.mfa_failed", user.id)[0].details["reason"] == "wrong_origin"
+
+
+def test_acr_values_phishing_resistant_without_a_passkey_shows_the_passkey_step_oidc_core_3_1_2_1(pk_idp):
+    user = pk_idp.create_user()
+    client, secret = pk_idp.create_client()
+    client = dataclasses.replace(client, client_metadata={"secret": secret})
+    from authlib.common.security import generate_token
+
+    rp, meta = relying_party(pk_idp, client, "openid email")
+    verifier, nonce = generate_token(48), generate_token(16)
+    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce,
+                                         acr_values=ACR_PHISHING_RESISTANT)
+    browser = Browser(pk_idp)
+    step = sign_in(browser, user.email, start=browser.go(url))
+    assert "Passkey required" in step.text and "Create a passkey" in step.text
+    device = authenticator(pk_idp)
+    options, fields = page_ceremony(step.text, "passkey-step")
+    fields.update(credential=device.create(options), name="Phone")
+    use = browser.go(pk_idp.endpoint("/login/passkey-step"), "POST", fields)
+    assert "Use your passkey" in use.text
+    done, _ = passkey_sign_in(browser, device, start=use, form_id="passkey-step", action="/login/passkey-step")
+    if "would like to" in done.text:
+        done = browser.consent(done)
+    token = rp.fetch_token(meta["token_endpoint"], code=callback_params(done)["code"], code_verifier=verifier)
+    claims = id_token_claims(token)
+    assert claims["acr"] == ACR_PHISHING_RESISTANT and claims["amr"] == ["pwd", "hwk", "user", "mfa"]
+
+
+def test_an_essential_acr_claim_for_a_passkey_asks_for_it_after_the_password_oidc_core_5_5_1_1(pk_idp):
+    import json
+
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    client, secret = pk_idp.create_client()
+    client = dataclasses.replace(client, client_metadata={"secret": secret})
+    claims = {"id_token": {"acr": {"essential": True, "values": [ACR_PHISHING_RESISTANT]}}}
+    browser = Browser(pk_idp)
+    token = code_flow_with_passkey_second_step(pk_idp, browser, client, user, device, claims=json.dumps(claims))
+    assert token["acr"] == ACR_PHISHING_RESISTANT and "mfa" in token["amr"]
+
+
+def code_flow_with_passkey_second_step(idp, browser, client, user, device, **extra):
+    from authlib.common.security import generate_token
+
+    rp, meta = relying_party(idp, client, "openid email")
+    verifier, nonce = generate_token(48), generate_token(16)
+    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra)
+    page = sign_in(browser, user.email, start=browser.go(url))
+    assert 'id="passkey-second-factor"' in page.text and 'name="code"' not in page.text  # no TOTP: passkey only
+    done, _ = passkey_sign_in(browser, device, start=page, form_id="passkey-second-factor", action="/login/mfa/passkey")
+    if "would like to" in done.text:
+        done = browser.consent(done)
+    token = rp.fetch_token(meta["token_endpoint"], code=callback_params(done)["code"], code_verifier=verifier)
+    return id_token_claims(token)
+
+
+def test_discovery_advertises_the_phishing_resistant_acr(pk_idp):
+    meta = Browser(pk_idp).go(pk_idp.endpoint("/.well-known/openid-configuration")).json()
+    assert ACR_PHISHING_RESISTANT in meta["acr_values_supported"]
+
+
+def test_adding_or_removing_needs_a_recent_sign_in_owasp_asvs_3_7_1(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    strict, stop = serve(dataclasses.replace(pk_idp.services.config, port=free_port(), passkey_reauth_window=0))
+    try:
+        strict = dataclasses.replace(strict, url=pk_idp.url.rsplit(":", 1)[0] + ":" + strict.url.rsplit(":", 1)[1])
+        browser = Browser(strict)
+        sign_in(browser, user.email)
+        import time
+
+        time.sleep(1.1)
+        page = browser.go(strict.endpoint("/account/passkeys"))
+        assert "sign in again before changing your passkeys" in page.text and 'id="passkey-add"' not in page.text
+        assert "next=/account/passkeys" in page.text
+        passkey = pk_idp.services.passkeys.for_user(user.id)[0]
+        removed = browser.go(strict.endpoint("/account/passkeys/remove"), "POST",
+                             {**page_ceremony_free_fields(browser.go(strict.endpoint("/account")).text),
+                              "passkey": passkey.id})
+        assert "sign in again" in removed.text and pk_idp.services.passkeys.for_user(user.id)
+    finally:
+        stop()
+
+
+def page_ceremony_free_fields(page_html: str) -> dict:
+    return {"csrf_token": hidden_fields(page_html)["csrf_token"]}
+
+
+def test_removing_the_last_passkey_warns_first_and_the_only_way_in_is_kept(pk_idp):
+    device = authenticator(pk_idp)
+    user = pk_idp.create_user()
+    browser = Browser(pk_idp)
+    sign_in(browser, user.email)
+    add_passkey(browser, device, name="One")
+    add_passkey(browser, device, name="Two")
+    first, second = pk_idp.services.passkeys.for_user(user.id)
+    page = browser.go(pk_idp.endpoint("/account/passkeys"))
+    fields = page_ceremony_free_fields(page.text)
+    assert browser.go(pk_idp.endpoint("/account/passkeys/remove"), "POST", {**fields, "passkey": first.id}
+                      ).final_url.endswith("done=removed")
+    warned = browser.go(pk_idp.endpoint("/account/passkeys/remove"), "POST", {**fields, "passkey": second.id})
+    assert "This is your last passkey" in warned.text and len(pk_idp.services.passkeys.for_user(user.id)) == 1
+    removed = browser.go(pk_idp.endpoint("/account/passkeys/remove"), "POST",
+                         {**fields, "passkey": second.id, "confirm": "yes"})
+    assert "The passkey was removed" in removed.text and len(pk_idp.services.passkeys.for_user(user.id)) == 0
+    assert [e.details["remaining"] for e in events(pk_idp, "passkey.removed", user.id)] == [0, 1]
+
+
+
+def test_the_only_way_to_sign_in_cannot_be_removed(pk_idp):
+    """An account with no password and no linked provider keeps its last passkey."""
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    pk_idp.services.users.set_password_hash(user.id, None)
+    browser = Browser(pk_idp)
+    assert passkey_sign_in(browser, device)[0].final_url.endswith("/account")
+    page = browser.go(pk_idp.endpoint("/account/passkeys"))
+    passkey = pk_idp.services.passkeys.for_user(user.id)[0]
+    refused = browser.go(pk_idp.endpoint("/account/passkeys/remove"), "POST",
+                         {**page_ceremony_free_fields(page.text), "passkey": passkey.id, "confirm": "yes"})
+    assert refused.status_code == 409 and "your only way to sign in" in refused.text
+    assert len(pk_idp.services.passkeys.for_user(user.id)) == 1
+
+
+def test_sign_in_again_returns_to_the_passkeys_page(pk_idp):
+    user = pk_idp.create_user()
+    browser = Browser(pk_idp)
+    page = browser.go(pk_idp.endpoint("/login?next=/account/passkeys&login_hint=" + user.email))
+    done = sign_in(browser, user.email, start=page)
+    assert done.final_url.endswith("/account/passkeys") and 'id="passkey-add"' in done.text
+
+
+def test_an_administrator_removes_a_users_passkeys_audited(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    result = subprocess.run([sys.executable, "-m", "idp.cli", "users", "remove-passkeys", "--email", user.email],
+                            env=pk_idp.cli_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "removed 1 passkey(s)" in result.stdout
+    assert len(pk_idp.services.passkeys.for_user(user.id)) == 0
+    assert events(pk_idp, "passkey.removed_by_admin", user.id)[0].details["count"] == 1
+    refused, _ = passkey_sign_in(Browser(pk_idp), device)
+    assert "not registered here" in refused.text
+    # recovery still works: the password signs in
+    assert "signed in as" in sign_in(Browser(pk_idp), user.email).text
+
+
+def test_french_passkey_pages(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    browser = Browser(pk_idp)
+    page = browser.go(pk_idp.endpoint("/login?lang=fr"))
+    assert "Se connecter avec une clé d’accès" in page.text
+    sign_in(browser, user.email)
+    listing = browser.go(pk_idp.endpoint("/account/passkeys"))
+    assert "Vos clés d’accès" in listing.text and "Ajouter une clé d’accès" in listing.text
+
+
+def test_a_ceremony_started_on_one_replica_finishes_on_another(pk_idp):
+    if pk_idp.backend != "postgres":
+        pytest.skip("replicas share Redis; the embedded default is one process")
+    from .conftest import start_replica
+
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    replica, stop = start_replica(pk_idp)
+    try:
+        replica = dataclasses.replace(replica, url=pk_idp.url.rsplit(":", 1)[0] + ":" + replica.url.rsplit(":", 1)[1])
+        browser = Browser(pk_idp)
+        page = browser.go(pk_idp.endpoint("/login"))
+        options, fields = page_ceremony(page.text, "passkey-sign-in")
+        fields["credential"] = device.get(options)
+        done = browser.http.post(replica.endpoint("/login/passkey"), data=fields, allow_redirects=False, timeout=10)
+        assert done.status_code == 302 and done.headers["Location"].endswith("/account"), done.text[:500]
+        assert events(pk_idp, "login.succeeded", user.id)
+    finally:
+        stop()
+
+
+def test_every_passkey_message_has_a_french_translation():
+    from idp.i18n import CATALOGUES
+    from idp.web import passkey_pages, passkeys_account
+
+    messages = {*passkey_pages.MESSAGES.values(), *passkeys_account.DONE.values(), passkeys_account.LAST_ONE,
+                passkeys_account.ONLY_WAY}
+    assert sorted(m for m in messages if m not in CATALOGUES["fr"]) == []
