@@ -34,6 +34,13 @@ AMR_MFA = ["pwd", "otp"]  # RFC 8176: a TOTP and a recovery code are both one-ti
 
 
 
+def acr_values_supported(issuer: str) -> list[str]:
+    """What discovery advertises: the phishing-resistant class only where passkeys can work."""
+    from idp.accounts.passkeys import rp_id_for
+
+    return ACR_VALUES_SUPPORTED if rp_id_for(issuer) else [ACR_PASSWORD, ACR_MFA]
+
+
 def acr_for(amr: list[str]) -> str:
     """The class a sign-in's methods (RFC 8176) reach."""
     if "hwk" in amr or "swk" in amr:
