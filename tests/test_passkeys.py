@@ -347,3 +347,27 @@ def test_every_passkey_message_has_a_french_translation():
     messages = {*passkey_pages.MESSAGES.values(), *passkeys_account.DONE.values(), passkeys_account.LAST_ONE,
                 passkeys_account.ONLY_WAY}
     assert sorted(m for m in messages if m not in CATALOGUES["fr"]) == []
+
+
+def test_failed_passkey_answers_count_towards_the_account_lock_owasp_asvs_2_2_1(pk_idp):
+    """Forged signatures by a registered credential lock the account as wrong passwords do; a
+    locked account cannot sign in with a good passkey either (until the lock passes)."""
+    import json
+
+    from .soft_authenticator import b64url, unb64url
+
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    for _ in range(pk_idp.services.config.max_login_attempts):
+        browser = Browser(pk_idp)
+        options, fields = page_ceremony(browser.go(pk_idp.endpoint("/login")).text, "passkey-sign-in")
+        answer = json.loads(device.get(options))
+        signature = bytearray(unb64url(answer["response"]["signature"]))
+        signature[-1] ^= 1
+        answer["response"]["signature"] = b64url(bytes(signature))
+        refused = browser.go(pk_idp.endpoint("/login/passkey"), "POST", {**fields, "credential": json.dumps(answer)})
+        assert "could not be verified" in refused.text
+    assert pk_idp.services.lockout.locked_for(user.email)
+    locked, _ = passkey_sign_in(Browser(pk_idp), device)
+    assert "Too many failed attempts" in locked.text
+    assert events(pk_idp, "login.locked", user.id) and events(pk_idp, "login.refused_locked", user.id)
