@@ -371,3 +371,29 @@ def test_failed_passkey_answers_count_towards_the_account_lock_owasp_asvs_2_2_1(
     locked, _ = passkey_sign_in(Browser(pk_idp), device)
     assert "Too many failed attempts" in locked.text
     assert events(pk_idp, "login.locked", user.id) and events(pk_idp, "login.refused_locked", user.id)
+
+
+def test_sign_up_with_a_passkey_instead_of_a_password_after_the_email_is_confirmed(pk_idp, mailbox):
+    from .flows import new_email, verify_from_mail
+
+    email = new_email()
+    browser = Browser(pk_idp)
+    start = browser.go(pk_idp.endpoint("/register"))
+    assert "Use a passkey instead of a password" in start.text
+    sent = submit(browser, "/register/passkey", name="Grace Hopper", email=email)
+    assert "Check your email" in sent.text
+    user = pk_idp.services.users.by_email(email)
+    assert user.password_hash is None and not user.email_verified
+    assert "Create the passkey" not in browser.go(pk_idp.endpoint("/register/passkey/create")).text  # not before
+    page = verify_from_mail(browser, mailbox, email)
+    assert page.final_url.startswith(pk_idp.endpoint("/register/passkey/create"))
+    device = authenticator(pk_idp, backup_eligible=True)
+    options, fields = page_ceremony(page.text, "passkey-sign-up")
+    assert options["authenticatorSelection"]["residentKey"] == "required"
+    assert options["user"]["name"] == email and options["attestation"] == "none"
+    fields.update(credential=device.create(options), name="Phone")
+    ready = browser.go(pk_idp.endpoint("/register/passkey/create"), "POST", fields)
+    assert "Your passkey is ready" in ready.text
+    done, _ = passkey_sign_in(Browser(pk_idp), device)
+    assert done.final_url.endswith("/account") and email in done.text
+    assert events(pk_idp, "passkey.added", user.id)[0].details["at_sign_up"] is True

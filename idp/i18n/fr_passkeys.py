@@ -63,4 +63,14 @@ FR: dict[str, str] = {
         "La réponse de votre clé d’accès n’a pas pu être vérifiée. Réessayez.",
     "Your passkeys": "Vos clés d’accès",
     "never": "jamais",
+    # sign-up with a passkey
+    "No password: after you confirm your email, your device creates a passkey for this account.":
+        "Sans mot de passe : une fois votre adresse confirmée, votre appareil crée une clé d’accès pour ce compte.",
+    "Use a passkey instead of a password": "Utiliser une clé d’accès plutôt qu’un mot de passe",
+    "Use a password instead": "Utiliser plutôt un mot de passe",
+    "Your account is ready. Sign in with your passkey now.":
+        "Votre compte est prêt. Connectez-vous maintenant avec votre clé d’accès.",
+    "Your email address is confirmed. Create the passkey you will sign in with.":
+        "Votre adresse e-mail est confirmée. Créez la clé d’accès avec laquelle vous vous connecterez.",
+    "Your passkey is ready": "Votre clé d’accès est prête",
 }

@@ -15,6 +15,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     login_mfa,
     logout,
     passkeys_account,
+    passkeys_register,
     passkeys_sign_in,
     register,
     reset_password,
