@@ -397,3 +397,50 @@ def test_sign_up_with_a_passkey_instead_of_a_password_after_the_email_is_confirm
     done, _ = passkey_sign_in(Browser(pk_idp), device)
     assert done.final_url.endswith("/account") and email in done.text
     assert events(pk_idp, "passkey.added", user.id)[0].details["at_sign_up"] is True
+
+
+def replica_with(idp, **settings):
+    """Another instance over the same database and Redis, with some settings changed."""
+    live, stop = serve(dataclasses.replace(idp.services.config, port=free_port(), **settings))
+    return dataclasses.replace(live, url=idp.url.rsplit(":", 1)[0] + ":" + live.url.rsplit(":", 1)[1]), stop
+
+
+def test_registration_refuses_another_origin_and_a_replayed_answer_l3_7_1(pk_idp):
+    user = pk_idp.create_user()
+    browser = Browser(pk_idp)
+    sign_in(browser, user.email)
+    device = authenticator(pk_idp)
+    refused = add_passkey(browser, device, origin="https://phish.example")
+    assert "made for another website address" in refused.text and pk_idp.services.passkeys.for_user(user.id) == []
+    page = browser.go(pk_idp.endpoint("/account/passkeys"))
+    options, fields = page_ceremony(page.text, "passkey-add")
+    fields.update(credential=device.create(options), name="Key")
+    assert "Your passkey is ready" in browser.go(pk_idp.endpoint("/account/passkeys/add"), "POST", fields).text
+    again = browser.go(pk_idp.endpoint("/account/passkeys/add"), "POST", fields)
+    assert "expired or was already used" in again.text and len(pk_idp.services.passkeys.for_user(user.id)) == 1
+    reasons = [e.details["reason"] for e in events(pk_idp, "passkey.add_failed", user.id)]
+    assert sorted(reasons) == ["expired", "wrong_origin"]
+    assert not pk_idp.services.lockout.locked_for(user.email)
+
+
+def test_direct_attestation_admits_only_the_listed_models(pk_idp):
+    strict, stop = replica_with(pk_idp, webauthn_attestation="direct",
+                                webauthn_allowed_aaguids=("ee882879-721c-4913-9775-3dfcce97072a",))
+    try:
+        user = pk_idp.create_user()
+        browser = Browser(strict)
+        sign_in(browser, user.email)
+        page = browser.go(strict.endpoint("/account/passkeys"))
+        assert page_ceremony(page.text, "passkey-add")[0]["attestation"] == "direct"
+        refused = add_passkey(browser, authenticator(pk_idp))  # "none" attestation: no proof of the model
+        assert "not accepted here" in refused.text, events(pk_idp, "passkey.add_failed", user.id)[0].details
+        assert pk_idp.services.passkeys.for_user(user.id) == []
+    finally:
+        stop()
+
+
+def test_passkey_forms_need_the_csrf_token(pk_idp):
+    for path in ("/login/passkey", "/login/mfa/passkey", "/account/passkeys/add", "/account/passkeys/remove",
+                 "/register/passkey"):
+        response = Browser(pk_idp).go(pk_idp.endpoint(path), "POST", {"ceremony": "x", "credential": "{}"})
+        assert response.status_code == 400, path

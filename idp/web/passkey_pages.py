@@ -49,11 +49,17 @@ def refusal_from_browser(form) -> PasskeyRefused | None:
     return None
 
 
-def refuse(event: str, refused: PasskeyRefused, email: str | None = None) -> None:
-    """Audit the refusal and count it against the account when one is known; remember the message."""
+# What a guesser or a phishing relay produces: these count like wrong passwords. A cancelled,
+# stale or repeated page, or a refused registration, is no attempt to get in.
+COUNTED = {"wrong_origin", "unknown_credential", "invalid", "counter"}
+
+
+def refuse(event: str, refused: PasskeyRefused, email: str | None = None, sign_in: bool = True) -> None:
+    """Audit the refusal and, for a sign-in, count it against the account when one is known;
+    remember the message for the next page."""
     audit.record(event, user_id=refused.user_id, reason=refused.reason, **({"detail": refused.detail}
                                                                             if refused.detail else {}))
-    if refused.reason not in ("cancelled", "unsupported", "expired") and (email or refused.user_id):
+    if sign_in and refused.reason in COUNTED and (email or refused.user_id):
         svc = services()
         if email is None:
             user = svc.users.by_id(refused.user_id)

@@ -66,7 +66,7 @@ def account_passkeys_add():
                                                         request.form.get("credential", ""), request.form.get("name"))
     except PasskeyRefused as refused:
         refused.user_id = user.id
-        refuse("passkey.add_failed", refused)
+        refuse("passkey.add_failed", refused, sign_in=False)
         return redirect(url_for("web.account_passkeys"))
     audit.record("passkey.added", user_id=user.id, passkey_id=added.id, backup_eligible=added.backup_eligible,
                  aaguid=added.aaguid)

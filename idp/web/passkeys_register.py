@@ -78,7 +78,7 @@ def register_passkey_create():
                                                      request.form.get("credential", ""), request.form.get("name"))
         except PasskeyRefused as refused:
             refused.user_id = user.id
-            refuse("passkey.add_failed", refused)
+            refuse("passkey.add_failed", refused, sign_in=False)
             return redirect(url_for("web.register_passkey_create", interaction=interaction_id))
         session.pop(_ENROLMENT, None)
         audit.record("passkey.added", user_id=user.id, passkey_id=added.id, backup_eligible=added.backup_eligible,

@@ -117,7 +117,7 @@ def passkey_step():
                 return authn.after_sign_in(interaction_id)
         except PasskeyRefused as refused:
             refused.user_id = user.id
-            refuse("passkey.step_failed", refused)
+            refuse("passkey.step_failed", refused, sign_in=request.form.get("action") != "register")
         return redirect(url_for("web.passkey_step", interaction=interaction_id))
     has_passkeys = svc.passkeys.has_any(user.id)
     fresh = recently_signed_in()
