@@ -206,10 +206,12 @@ def pg_database(suffix: str = ""):
     return url, drop
 
 
-def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, **overrides) -> tuple[LiveIdP, callable]:
+def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, db_suffix: str = "",
+              **overrides) -> tuple[LiveIdP, callable]:
+    """db_suffix: for an IdP that runs alongside the `idp` fixture's (each needs its own database)."""
     cleanups = []
     if backend == "postgres":
-        database_url, drop = pg_database()
+        database_url, drop = pg_database(db_suffix)
         cleanups.append(drop)
         redis_url, prefix = REDIS_URL, f"idptest:{RUN_ID}:{uuid.uuid4().hex[:6]}:"
     else:

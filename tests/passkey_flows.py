@@ -15,16 +15,27 @@ from .soft_authenticator import SoftAuthenticator, page_ceremony
 
 def start_localhost_idp(backend, tmp_path_factory, mailbox, **overrides):
     port = free_port()
-    live, stop = start_idp(backend, tmp_path_factory, mailbox, port=port, issuer=f"http://localhost:{port}",
-                           **overrides)
+    live, stop = start_idp(backend, tmp_path_factory, mailbox, db_suffix="_passkeys", port=port,
+                           issuer=f"http://localhost:{port}", **overrides)
     return dataclasses.replace(live, url=f"http://localhost:{port}"), stop
+
+
+_RUNNING: dict[str, list] = {}  # backend -> [live, stop, users]: one server per backend for the whole run
 
 
 @pytest.fixture(scope="session", params=["postgres", "embedded"])
 def pk_idp(request, tmp_path_factory, mailbox):
-    live, stop = start_localhost_idp(request.param, tmp_path_factory, mailbox)
-    yield live
-    stop()
+    """Each test module importing this fixture gets its own copy of it: they share one server
+    per backend (counted, so the last one done stops it)."""
+    if request.param not in _RUNNING:
+        _RUNNING[request.param] = [*start_localhost_idp(request.param, tmp_path_factory, mailbox), 0]
+    entry = _RUNNING[request.param]
+    entry[2] += 1
+    yield entry[0]
+    entry[2] -= 1
+    if entry[2] == 0:
+        del _RUNNING[request.param]
+        entry[1]()
 
 
 def authenticator(idp, **kwargs) -> SoftAuthenticator:
@@ -39,7 +50,7 @@ def add_passkey(browser: Browser, device: SoftAuthenticator, name: str = "Laptop
     return browser.go(browser.idp.endpoint("/account/passkeys/add"), "POST", fields)
 
 
-def user_with_passkey(idp, device: SoftAuthenticator, password_too: bool = True):
+def user_with_passkey(idp, device: SoftAuthenticator):
     user = idp.create_user()
     browser = Browser(idp)
     sign_in(browser, user.email)

@@ -1,6 +1,7 @@
 """Passkeys (WebAuthn Level 3) through the hosted pages, with crafted authenticator responses:
-registration (L3 7.1), authentication (L3 7.2) with and without a password, amr (RFC 8176) and
-acr in the ID token, and every refusal a page must explain (and audit) rather than fail on."""
+registration (L3 7.1) from the account page and at sign-up, authentication (L3 7.2) without a
+password, removal, the administrator's command, replicas, and every refusal a page must explain
+(and audit) rather than fail on. The ID token's amr/acr: test_passkeys_claims.py."""
 
 from __future__ import annotations
 
@@ -10,46 +11,14 @@ import sys
 
 import pytest
 
-from idp.accounts.mfa import ACR_PHISHING_RESISTANT
-
-from .conftest import Browser, callback_params, free_port, hidden_fields, serve
-from .flows import enrol_totp, sign_in, submit
+from .conftest import Browser, free_port, hidden_fields, serve
+from .flows import sign_in, submit
 from .passkey_flows import add_passkey, authenticator, passkey_sign_in, pk_idp, user_with_passkey  # noqa: F401
 from .soft_authenticator import page_ceremony
-from .test_mfa import code_flow, id_token_claims
-from .test_code_flow import relying_party, validate_id_token
 
 
 def events(idp, action, user_id=None):
     return [e for e in idp.services.audit_events.list(action=action, user_id=user_id)]
-
-
-def passkey_code_flow(idp, browser, client, device, **extra):
-    """Authorize -> login page -> "Sign in with a passkey" -> consent -> code -> tokens."""
-    from authlib.common.security import generate_token
-
-    rp, meta = relying_party(idp, client, "openid email")
-    verifier, nonce = generate_token(48), generate_token(16)
-    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra)
-    response, _ = passkey_sign_in(browser, device, start=browser.go(url))
-    if "would like to" in response.text:
-        response = browser.consent(response)
-    params = callback_params(response)
-    token = rp.fetch_token(meta["token_endpoint"], code=params["code"], code_verifier=verifier)
-    validate_id_token(meta, token["id_token"], client.client_id, nonce)
-    return id_token_claims(token)
-
-
-def test_sign_in_with_a_passkey_alone_gives_hwk_user_and_the_phishing_resistant_acr_rfc8176(pk_idp):
-    device = authenticator(pk_idp)
-    user = user_with_passkey(pk_idp, device)
-    client, secret = pk_idp.create_client()
-    client = dataclasses.replace(client, client_metadata={"secret": secret})
-    claims = passkey_code_flow(pk_idp, Browser(pk_idp), client, device)
-    assert claims["amr"] == ["hwk", "user"] and claims["acr"] == ACR_PHISHING_RESISTANT
-    assert events(pk_idp, "login.succeeded", user.id)[0].details["amr"] == ["hwk", "user"]
-    stored = pk_idp.services.passkeys.for_user(user.id)
-    assert stored[0].sign_count == 1 and stored[0].last_used_at is not None
 
 
 def test_a_synced_passkey_is_a_software_key_and_shows_as_synced_rfc8176_swk(pk_idp):
@@ -128,106 +97,11 @@ def test_a_counter_that_goes_back_is_refused_as_a_possible_clone_l3_6_1_1(pk_idp
     assert any(e.details.get("reason") == "counter" for e in events(pk_idp, "login.passkey_failed", user.id))
 
 
-def test_passkey_as_second_factor_is_offered_first_and_adds_mfa_rfc8176(pk_idp):
-    device = authenticator(pk_idp, user_verified=False)  # a security key without PIN: fine after a password
-    user = pk_idp.create_user()
-    browser = Browser(pk_idp)
-    sign_in(browser, user.email)
-    enrol_totp(browser)
-    # user verification is required to add a passkey (it may later sign in alone)
-    device.user_verified = True
-    assert "Your passkey is ready" in add_passkey(browser, device).text
-    device.user_verified = False
-    second = Browser(pk_idp)
-    page = sign_in(second, user.email)
-    assert page.text.index('id="passkey-second-factor"') < page.text.index('name="code"')
-    done, _ = passkey_sign_in(second, device, start=page, form_id="passkey-second-factor", action="/login/mfa/passkey")
-    assert done.final_url.endswith("/account")
-    assert events(pk_idp, "login.succeeded", user.id)[0].details["amr"] == ["pwd", "hwk", "mfa"]
-    # without user verification a passkey alone does not sign in (L3 7.2 step 17)
-    alone, _ = passkey_sign_in(Browser(pk_idp), device)
-    assert "could not be verified" in alone.text
-
-
-def test_a_wrong_passkey_at_the_second_step_counts_towards_the_lock(pk_idp):
-    device = authenticator(pk_idp)
-    user = user_with_passkey(pk_idp, device)
-    browser = Browser(pk_idp)
-    sign_in(browser, user.email)
-    enrol_totp(browser)
-    second = Browser(pk_idp)
-    page = sign_in(second, user.email)
-    refused, _ = passkey_sign_in(second, device, start=page, form_id="passkey-second-factor",
-                                 action="/login/mfa/passkey", origin="http://localhost:1")
-    assert "another website address" in refused.text and 'name="code"' in refused.text
-    assert events(pk_idp, "login.mfa_failed", user.id)[0].details["reason"] == "wrong_origin"
-
-
-def test_acr_values_phishing_resistant_without_a_passkey_shows_the_passkey_step_oidc_core_3_1_2_1(pk_idp):
-    user = pk_idp.create_user()
-    client, secret = pk_idp.create_client()
-    client = dataclasses.replace(client, client_metadata={"secret": secret})
-    from authlib.common.security import generate_token
-
-    rp, meta = relying_party(pk_idp, client, "openid email")
-    verifier, nonce = generate_token(48), generate_token(16)
-    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce,
-                                         acr_values=ACR_PHISHING_RESISTANT)
-    browser = Browser(pk_idp)
-    step = sign_in(browser, user.email, start=browser.go(url))
-    assert "Passkey required" in step.text and "Create a passkey" in step.text
-    device = authenticator(pk_idp)
-    options, fields = page_ceremony(step.text, "passkey-step")
-    fields.update(credential=device.create(options), name="Phone")
-    use = browser.go(pk_idp.endpoint("/login/passkey-step"), "POST", fields)
-    assert "Use your passkey" in use.text
-    done, _ = passkey_sign_in(browser, device, start=use, form_id="passkey-step", action="/login/passkey-step")
-    if "would like to" in done.text:
-        done = browser.consent(done)
-    token = rp.fetch_token(meta["token_endpoint"], code=callback_params(done)["code"], code_verifier=verifier)
-    claims = id_token_claims(token)
-    assert claims["acr"] == ACR_PHISHING_RESISTANT and claims["amr"] == ["pwd", "hwk", "user", "mfa"]
-
-
-def test_an_essential_acr_claim_for_a_passkey_asks_for_it_after_the_password_oidc_core_5_5_1_1(pk_idp):
-    import json
-
-    device = authenticator(pk_idp)
-    user = user_with_passkey(pk_idp, device)
-    client, secret = pk_idp.create_client()
-    client = dataclasses.replace(client, client_metadata={"secret": secret})
-    claims = {"id_token": {"acr": {"essential": True, "values": [ACR_PHISHING_RESISTANT]}}}
-    browser = Browser(pk_idp)
-    token = code_flow_with_passkey_second_step(pk_idp, browser, client, user, device, claims=json.dumps(claims))
-    assert token["acr"] == ACR_PHISHING_RESISTANT and "mfa" in token["amr"]
-
-
-def code_flow_with_passkey_second_step(idp, browser, client, user, device, **extra):
-    from authlib.common.security import generate_token
-
-    rp, meta = relying_party(idp, client, "openid email")
-    verifier, nonce = generate_token(48), generate_token(16)
-    url, _ = rp.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, **extra)
-    page = sign_in(browser, user.email, start=browser.go(url))
-    assert 'id="passkey-second-factor"' in page.text and 'name="code"' not in page.text  # no TOTP: passkey only
-    done, _ = passkey_sign_in(browser, device, start=page, form_id="passkey-second-factor", action="/login/mfa/passkey")
-    if "would like to" in done.text:
-        done = browser.consent(done)
-    token = rp.fetch_token(meta["token_endpoint"], code=callback_params(done)["code"], code_verifier=verifier)
-    return id_token_claims(token)
-
-
-def test_discovery_advertises_the_phishing_resistant_acr(pk_idp):
-    meta = Browser(pk_idp).go(pk_idp.endpoint("/.well-known/openid-configuration")).json()
-    assert ACR_PHISHING_RESISTANT in meta["acr_values_supported"]
-
-
 def test_adding_or_removing_needs_a_recent_sign_in_owasp_asvs_3_7_1(pk_idp):
     device = authenticator(pk_idp)
     user = user_with_passkey(pk_idp, device)
-    strict, stop = serve(dataclasses.replace(pk_idp.services.config, port=free_port(), passkey_reauth_window=0))
+    strict, stop = replica_with(pk_idp, passkey_reauth_window=0)
     try:
-        strict = dataclasses.replace(strict, url=pk_idp.url.rsplit(":", 1)[0] + ":" + strict.url.rsplit(":", 1)[1])
         browser = Browser(strict)
         sign_in(browser, user.email)
         import time
@@ -322,13 +196,10 @@ def test_french_passkey_pages(pk_idp):
 def test_a_ceremony_started_on_one_replica_finishes_on_another(pk_idp):
     if pk_idp.backend != "postgres":
         pytest.skip("replicas share Redis; the embedded default is one process")
-    from .conftest import start_replica
-
     device = authenticator(pk_idp)
     user = user_with_passkey(pk_idp, device)
-    replica, stop = start_replica(pk_idp)
+    replica, stop = replica_with(pk_idp)
     try:
-        replica = dataclasses.replace(replica, url=pk_idp.url.rsplit(":", 1)[0] + ":" + replica.url.rsplit(":", 1)[1])
         browser = Browser(pk_idp)
         page = browser.go(pk_idp.endpoint("/login"))
         options, fields = page_ceremony(page.text, "passkey-sign-in")

@@ -36,6 +36,11 @@ def passkey_page(pk_idp, chromium):
     context.close()
 
 
+def new_signed_in_user(page, idp):
+    user = new_signed_in_user(page, idp)
+    return user
+
+
 def password_sign_in(page, idp, email, start="/login"):
     page.goto(idp.endpoint(start))
     page.get_by_label("Email").fill(email)
@@ -67,9 +72,7 @@ def without_autofill(page):
 def test_add_a_passkey_sign_out_and_sign_in_with_it_alone_through_a_relying_party(pk_idp, passkey_page):
     page, idp = passkey_page, pk_idp
     without_autofill(page)
-    user = idp.create_user()
-    password_sign_in(page, idp, user.email)
-    page.wait_for_url(idp.endpoint("/account"))
+    user = new_signed_in_user(page, idp)
     add_passkey_in_browser(page, idp, "Test laptop")
     assert len(page.credentials()) == 1 and page.credentials()[0]["isResidentCredential"]
     stored = idp.services.passkeys.for_user(user.id)
@@ -108,9 +111,7 @@ def test_passkey_autofill_in_the_email_field_signs_in_conditional_mediation(pk_i
     virtual authenticator picks the passkey as a user would from the email field's suggestions.
     (Before the passkey exists the request waits, and the password form is used as usual.)"""
     page, idp = passkey_page, pk_idp
-    user = idp.create_user()
-    password_sign_in(page, idp, user.email)
-    page.wait_for_url(idp.endpoint("/account"))
+    user = new_signed_in_user(page, idp)
     add_passkey_in_browser(page, idp, "Phone")
     sign_out(page, idp, user)
     page.goto(idp.endpoint("/login"))
@@ -123,9 +124,7 @@ def test_passkey_autofill_in_the_email_field_signs_in_conditional_mediation(pk_i
 def test_passkey_as_the_second_step_after_a_password_in_a_real_browser(pk_idp, passkey_page):
     page, idp = passkey_page, pk_idp
     without_autofill(page)
-    user = idp.create_user()
-    password_sign_in(page, idp, user.email)
-    page.wait_for_url(idp.endpoint("/account"))
+    user = new_signed_in_user(page, idp)
     page.goto(idp.endpoint("/account/mfa"))
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())

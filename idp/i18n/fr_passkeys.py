@@ -13,7 +13,7 @@ FR: dict[str, str] = {
         "Pour votre sécurité, reconnectez-vous avant de modifier vos clés d’accès.",
     "Keep it": "La garder",
     "Last used %(when)s": "Dernière utilisation : %(when)s",
-    "Manage passkeys": "Gérer les clés d’accès",
+    "Add or remove": "Ajouter ou supprimer",
     "Passkey name": "Nom de la clé d’accès",
     "Passkey required": "Clé d’accès requise",
     "Passkeys": "Clés d’accès",
