@@ -37,7 +37,9 @@ def passkey_page(pk_idp, chromium):
 
 
 def new_signed_in_user(page, idp):
-    user = new_signed_in_user(page, idp)
+    user = idp.create_user()
+    password_sign_in(page, idp, user.email)
+    page.wait_for_url(idp.endpoint("/account"))
     return user
 
 
