@@ -101,6 +101,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     services.keys.ensure_signing_key()
     if not config.smtp_host:
         log.warning("SMTP_HOST is not set: verification and reset emails wait in the outbox (idp mail status)")
+    if not services.passkeys.enabled:
+        log.warning("passkeys are off: the issuer's host %s is an IP address, which browsers refuse as a "
+                    "WebAuthn RP ID (use a host name such as localhost)", services.passkeys.origins[0])
     services.mailer.start()
     start_purge_schedule(services)  # retention (docs/retention.md); PURGE_INTERVAL=0 leaves it to a CronJob
     return app

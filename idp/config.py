@@ -283,6 +283,12 @@ class Config:
     audit_retention: int = 400 * 86400  # 0: audit events are kept forever
     purge_interval: int = 3600  # the in-app purge's period; 0: off (run `idp db purge` from a CronJob)
     purge_batch: int = 1000  # rows per DELETE (one short transaction each)
+    # Passkeys (WebAuthn, issue 17): see docs/passkeys.md. The RP ID is the issuer's host.
+    webauthn_origins: tuple[str, ...] = ()  # origins besides the issuer's that may run ceremonies
+    webauthn_attestation: str = "none"  # none | direct (then only WEBAUTHN_ALLOWED_AAGUIDS models)
+    webauthn_allowed_aaguids: tuple[str, ...] = ()
+    webauthn_ceremony_ttl: int = 300  # a challenge's life, seconds
+    passkey_reauth_window: int = 300  # adding a passkey needs a sign-in at most this old
 
     @property
     def cookie_secure(self) -> bool:
@@ -380,6 +386,14 @@ class Config:
             audit_retention=_duration_or_zero("AUDIT_RETENTION", env.get("AUDIT_RETENTION", "400d")),
             purge_interval=_duration_or_zero("PURGE_INTERVAL", env.get("PURGE_INTERVAL", "1h")),
             purge_batch=_int("PURGE_BATCH", env.get("PURGE_BATCH", "1000")),
+            # Passkeys (issue 17)
+            webauthn_origins=tuple(o.strip().rstrip("/") for o in env.get("WEBAUTHN_ORIGINS", "").split(",")
+                                   if o.strip()),
+            webauthn_attestation=env.get("WEBAUTHN_ATTESTATION", "none").strip().lower(),
+            webauthn_allowed_aaguids=tuple(a.strip().lower() for a in env.get("WEBAUTHN_ALLOWED_AAGUIDS", "")
+                                           .split(",") if a.strip()),
+            webauthn_ceremony_ttl=parse_duration("WEBAUTHN_CEREMONY_TTL", env.get("WEBAUTHN_CEREMONY_TTL", "5m")),
+            passkey_reauth_window=parse_duration("PASSKEY_REAUTH_WINDOW", env.get("PASSKEY_REAUTH_WINDOW", "5m")),
         )
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))
@@ -427,6 +441,13 @@ class Config:
         frontend = urlparse(self.frontend_url)
         if self.frontend_url and (frontend.scheme not in ("http", "https") or not frontend.hostname):
             raise ConfigError(f"FRONTEND_URL: {self.frontend_url!r} is not an absolute http(s) URL")
+        if self.webauthn_attestation not in ("none", "direct"):
+            raise ConfigError(f"WEBAUTHN_ATTESTATION: {self.webauthn_attestation!r} (use none or direct)")
+        if self.webauthn_attestation == "direct" and not self.webauthn_allowed_aaguids:
+            raise ConfigError("WEBAUTHN_ALLOWED_AAGUIDS: required with WEBAUTHN_ATTESTATION=direct")
+        for origin in self.webauthn_origins:
+            if _origin(origin) != origin:
+                raise ConfigError(f"WEBAUTHN_ORIGINS: {origin!r} is not an origin like https://login.example.com")
         names = [p.name for p in self.providers]
         if len(names) != len(set(names)):
             raise ConfigError("OIDC_PROVIDERS: two providers have the same name")

@@ -12,6 +12,7 @@ from idp.accounts.mail import Mailer
 from idp.accounts.mfa import Mfa
 from idp.apis.access import ApiAccess
 from idp.apis.authorization import Authorization
+from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
 from idp.federation import Connector, build_connectors
 from idp.plumbing.encryption import KeyWrapper
@@ -27,6 +28,7 @@ from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, make_store
 from idp.store.federated import FederatedIdentities
+from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
 from idp.tokens.keys import KeyManager
@@ -65,6 +67,7 @@ class Services:
     apis: ApiRegistry
     authorization: Authorization
     api_access: ApiAccess
+    passkeys: PasskeyService  # WebAuthn (issue 17)
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -135,4 +138,5 @@ def build_services(config: Config) -> Services:
         apis=apis,
         authorization=authorization,
         api_access=ApiAccess(authorization),
+        passkeys=PasskeyService(config, Passkeys(db), store),
     )

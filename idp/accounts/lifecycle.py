@@ -54,8 +54,9 @@ class Accounts:
         return value
 
     # -- sign-up and verification ---------------------------------------------------
-    def register(self, email: str, password: str, name: str, interaction: str | None = None) -> None:
-        password_hash = hash_password(password)  # hashed either way: the same time for a taken address
+    def register(self, email: str, password: str | None, name: str, interaction: str | None = None) -> None:
+        """password None: a passkey will be the way in, created once the email is confirmed."""
+        password_hash = hash_password(password) if password else None  # hashed either way: same time for a taken address
         existing = self.users.by_email(email)
         if existing is None:
             try:

@@ -25,9 +25,28 @@ from idp.store.account_repos import RecoveryCodes, TotpCredentials
 # Authentication Context Class References this OP issues (OIDC Core 2, acr) and accepts in acr_values.
 ACR_PASSWORD = "urn:idp:acr:password"
 ACR_MFA = "urn:idp:acr:mfa"
-ACR_VALUES_SUPPORTED = [ACR_PASSWORD, ACR_MFA]
+# A passkey (WebAuthn) took part: origin-bound, so a phishing site cannot relay it (docs/passkeys.md).
+ACR_PHISHING_RESISTANT = "urn:idp:acr:phr"
+ACR_VALUES_SUPPORTED = [ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTANT]
+ACR_STRENGTH = {ACR_PASSWORD: 0, ACR_MFA: 1, ACR_PHISHING_RESISTANT: 2}
 AMR_PASSWORD = ["pwd"]
 AMR_MFA = ["pwd", "otp"]  # RFC 8176: a TOTP and a recovery code are both one-time passwords
+
+
+
+def acr_values_supported(issuer: str) -> list[str]:
+    """What discovery advertises: the phishing-resistant class only where passkeys can work."""
+    from idp.accounts.passkeys import rp_id_for
+
+    return ACR_VALUES_SUPPORTED if rp_id_for(issuer) else [ACR_PASSWORD, ACR_MFA]
+
+
+def acr_for(amr: list[str]) -> str:
+    """The class a sign-in's methods (RFC 8176) reach."""
+    if "hwk" in amr or "swk" in amr:
+        return ACR_PHISHING_RESISTANT
+    return ACR_MFA if amr == AMR_MFA else ACR_PASSWORD
+
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off paper
@@ -117,3 +136,32 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def required_acr(params: dict) -> str | None:
+    """The class an authorization request requires (OIDC Core 3.1.2.1 acr_values, 5.5.1.1 an
+    essential acr claim), or None. ACR_MFA named at all is a requirement (a phishing-resistant
+    sign-in meets it too); ACR_PHISHING_RESISTANT is one unless the request also accepts a
+    password alone. Of the two sources the stronger wins."""
+    import json
+
+    def of(values: list) -> str | None:
+        if ACR_MFA in values:
+            return ACR_MFA
+        if ACR_PHISHING_RESISTANT in values and ACR_PASSWORD not in values:
+            return ACR_PHISHING_RESISTANT
+        return None
+
+    found = [of((params.get("acr_values") or "").split())]
+    try:
+        wanted = (json.loads(params.get("claims") or "{}").get("id_token") or {}).get("acr") or {}
+        if wanted.get("essential"):
+            found.append(of(wanted.get("values") or [wanted.get("value")]))
+    except (ValueError, AttributeError):
+        pass  # a malformed claims parameter is refused by the authorization endpoint
+    found = [acr for acr in found if acr]
+    return max(found, key=ACR_STRENGTH.get) if found else None
+
+
+def meets(acr: str | None, required: str | None) -> bool:
+    return required is None or ACR_STRENGTH.get(acr or "", -1) >= ACR_STRENGTH[required]

@@ -38,7 +38,10 @@ from idp.store.redis_client import limiter_storage
 LIMITED_ENDPOINTS = {
     "web.login": (True, True),
     "web.login_mfa": (False, True),
+    "web.login_passkey": (False, True),  # passkeys (issue 17): no email in the form, per IP only
+    "web.login_mfa_passkey": (False, True),
     "web.register": (True, False),
+    "web.register_passkey": (True, False),  # passkeys (issue 17): sign-up without a password
     "web.forgot_password": (True, False),
     "web.reset_password": (False, False),
 }

@@ -10,7 +10,7 @@ import time
 from flask import after_this_request, current_app, redirect, request, session, url_for
 from itsdangerous import BadSignature, Signer
 
-from idp.accounts.mfa import ACR_MFA, ACR_PASSWORD, AMR_MFA
+from idp.accounts.mfa import acr_for
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import random_token, token_hash
@@ -27,7 +27,7 @@ def start_session(user, amr: list[str], idp: str | None = None) -> None:
     session["uid"] = user.id
     session["auth_time"] = int(time.time())
     session["amr"] = amr
-    session["acr"] = None if idp else ACR_MFA if amr == AMR_MFA else ACR_PASSWORD
+    session["acr"] = None if idp else acr_for(amr)
     if idp:
         session["idp"] = idp
     session["sid"] = random_token(16)  # the OIDC session id (sid claim), not the cookie's id

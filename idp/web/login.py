@@ -12,6 +12,7 @@ import re
 
 from flask import redirect, render_template, request, session, url_for
 
+from idp.accounts.passkeys import SIGN_IN
 from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.observability.metrics import LOGIN_FAILED
@@ -20,6 +21,7 @@ from idp.plumbing.security import hash_password, password_needs_rehash, verify_p
 from idp.signin import authn, interactions
 from idp.web.blueprint import bp
 from idp.web.forms import FederatedStartForm, LoginForm
+from idp.web.passkey_pages import offer, pop_message, second_factor_by_passkey
 
 GENERIC_ERROR = "Incorrect email or password."
 LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
@@ -39,9 +41,9 @@ def login():
     def page(error=None, status=200):
         from idp.web.federation import login_providers, pending_link_notice
 
-        return render_template("login.html", form=form, error=error, client=client_of(interaction),
+        return render_template("login.html", form=form, error=error or pop_message(), client=client_of(interaction),
                                providers=login_providers(), link_notice=pending_link_notice(),
-                               federated_form=FederatedStartForm()), status
+                               federated_form=FederatedStartForm(), passkey=offer(SIGN_IN)), status
 
     if not form.validate_on_submit():
         return page(status=400 if request.method == "POST" else 200)
@@ -71,19 +73,19 @@ def login():
         return page(_(UNVERIFIED_ERROR), 403)
     if password_needs_rehash(user.password_hash):  # parameters changed since: upgrade once, now
         svc.users.set_password_hash(user.id, hash_password(form.password.data))
-    if svc.mfa.is_enrolled(user.id):
+    if svc.mfa.is_enrolled(user.id) or second_factor_by_passkey(user.id, interaction):
         authn.begin_second_factor(user)
         return redirect(url_for("web.login_mfa", interaction=interaction_id))
     authn.start_session(user, ["pwd"])
     return authn.after_sign_in(interaction_id, safe_next(form.next.data))
 
 
-NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?")
+NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?|/account/passkeys")
 
 
 def safe_next(value: str | None) -> str | None:
-    """Where to go after signing in without an authorization request: only the device page
-    (an open redirect otherwise)."""
+    """Where to go after signing in without an authorization request: only the device page, or the
+    passkeys page after a re-authentication (an open redirect otherwise)."""
     return value if value and NEXT_PAGES.fullmatch(value) else None
 
 

@@ -1,4 +1,5 @@
-"""The second step of sign-in: a TOTP code or a recovery code, after a correct password.
+"""The second step of sign-in: a passkey (preferred, when the account has one: see
+passkeys_sign_in.py), a TOTP code or a recovery code, after a correct password.
 
 Wrong codes count towards the same lock as wrong passwords (one budget per account).
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from idp.accounts.mfa import AMR_MFA
+from idp.accounts.passkeys import SECOND_FACTOR
 from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.plumbing.context import services
@@ -15,6 +17,7 @@ from idp.signin import authn
 from idp.web.blueprint import bp
 from idp.web.forms import SecondFactorForm
 from idp.web.login import client_of, expired_request, interaction_of, locked_response
+from idp.web.passkey_pages import offer, pop_message
 
 WRONG_CODE = "That code is not valid. Check the time on your phone, or use a recovery code."
 
@@ -30,7 +33,10 @@ def login_mfa():
         return redirect(url_for("web.login", interaction=interaction_id))
 
     def page(error=None, status=200):
-        return render_template("login_mfa.html", form=form, error=error, client=client_of(interaction)), status
+        svc = services()
+        passkey = offer(SECOND_FACTOR, pending["uid"]) if svc.passkeys.has_any(pending["uid"]) else None
+        return render_template("login_mfa.html", form=form, error=error or pop_message(), client=client_of(interaction),
+                               passkey=passkey, codes=svc.mfa.is_enrolled(pending["uid"])), status
 
     if not form.validate_on_submit():
         return page(status=400 if request.method == "POST" else 200)

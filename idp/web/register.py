@@ -42,7 +42,8 @@ def register():
     elif request.method == "POST":
         errors = {name: _(FIELD_ERRORS[name]) for name in form.errors if name in FIELD_ERRORS}
     status = 400 if request.method == "POST" else 200
-    return render_template("register.html", form=form, errors=errors, client=client_of(interaction)), status
+    return render_template("register.html", form=form, errors=errors, client=client_of(interaction),
+                           passkeys=svc.passkeys.enabled), status
 
 
 def check_your_email(email: str):

@@ -11,6 +11,7 @@ from idp.signin import interactions
 from idp.web.blueprint import bp
 from idp.web.forms import TokenForm
 from idp.web.outcome import outcome
+from idp.web.passkeys_register import passkey_enrolment_after_verification
 
 
 @bp.route("/verify-email", methods=["GET", "POST"])
@@ -26,6 +27,8 @@ def verify_email():
             _("Links can be used once and expire after a while. Sign in to get a new one."),
         ], link=(_("Sign in"), url_for("web.login")), kind="error", status=400)
     interaction_id = form.interaction.data if interactions.load(form.interaction.data) else None
+    if (first_passkey := passkey_enrolment_after_verification(user, interaction_id)) is not None:
+        return first_passkey
     return outcome(_("Email address confirmed"), [
         _("Thank you, %(email)s is confirmed. Your account is ready.", email=user.email),
     ], link=(_("Continue to sign in"), url_for("web.login", interaction=interaction_id, login_hint=user.email)))

@@ -10,9 +10,10 @@
    claims parameter's syntax and an essential acr we cannot meet;
    errors before the redirect URI is trusted show an error page, never a redirect;
 3. authentication: a session, fresh enough for prompt=login and max_age, matching id_token_hint,
-   with a second factor when acr_values asks for it and the account has one;
+   with a second factor when acr_values (or an essential acr) asks for it and the account has one;
    otherwise prompt=none -> login_required, else the login page; acr_values asking for a
-   second factor the account does not have -> unmet_authentication_requirements;
+   second factor the account does not have -> unmet_authentication_requirements; asking for
+   phishing-resistant authentication (a passkey) -> the passkey step (use one, or create one);
 4. consent: remembered per user, client and scopes; prompt=consent asks again;
    otherwise prompt=none -> consent_required, else the consent page;
 5. the code, by redirect (query) or form_post, with iss (RFC 9207).
@@ -28,7 +29,7 @@ from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import redirect, render_template, request, session, url_for
 
-from idp.accounts.mfa import ACR_MFA
+from idp.accounts.mfa import ACR_MFA, ACR_PHISHING_RESISTANT, meets, required_acr
 from idp.oauth.claims import (
     UnmetAuthenticationRequirementsError,
     check_acr,
@@ -100,10 +101,17 @@ def authorize():
         if params.get("login_hint"):
             query["login_hint"] = params["login_hint"]
         return redirect(url_for("web.login") + "?" + urlencode(query))
-    if wants_mfa(params) and session.get("acr") != ACR_MFA:
+    needed = required_acr(params)
+    if not meets(session.get("acr"), needed):
+        if needed == ACR_PHISHING_RESISTANT and svc.passkeys.enabled:
+            # Never a silent downgrade: the user proves a passkey, or creates one and then proves it.
+            if "none" in prompts:
+                return error_response(LoginRequiredError(redirect_uri=grant.redirect_uri), params)
+            return redirect(url_for("web.passkey_step", interaction=interaction_id or interactions.create(params)))
         # Signed in with a password only, and the account has no second factor to ask for.
         return error_response(UnmetAuthenticationRequirementsError(
-            "The account has no second factor, which this application requires.",
+            "The account has no second factor, which this application requires." if needed == ACR_MFA else
+            "Passkeys are not available on this server, and this application requires one.",
             redirect_uri=grant.redirect_uri), params)
 
     # 4. Consent.
@@ -222,15 +230,11 @@ def is_authenticated_enough(user, params: dict, prompts: set, interaction: dict 
     hint = params.get("id_token_hint")
     if hint and hint_subject(hint) != subject:
         return False
-    if wants_mfa(params) and session.get("acr") != ACR_MFA and services().mfa.is_enrolled(user.id):
+    if required_acr(params) == ACR_MFA and not meets(session.get("acr"), ACR_MFA) and (
+            services().mfa.is_enrolled(user.id) or services().passkeys.has_any(user.id)):
         return False  # step up: sign in again, this time with the second factor
     wanted = requested_subject(parse_claims_request(params.get("claims")))
     return wanted is None or wanted == subject  # OIDC Core 3.1.2.2: only that user may get a code
-
-
-def wants_mfa(params: dict) -> bool:
-    """acr_values (OIDC Core 3.1.2.1) naming our multi-factor class: we treat it as a requirement."""
-    return ACR_MFA in (params.get("acr_values") or "").split()
 
 
 def hint_subject(id_token_hint: str) -> str | None:

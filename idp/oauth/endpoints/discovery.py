@@ -11,7 +11,7 @@ import json
 
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
-from idp.accounts.mfa import ACR_VALUES_SUPPORTED
+from idp.accounts.mfa import acr_values_supported
 from idp.oauth.claims import CLAIMS_SUPPORTED
 from idp.oauth.client_auth import ASYMMETRIC_ALGS
 from idp.oauth.dpop import DPOP_ALGS
@@ -51,7 +51,7 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS_SUPPORTED,
-        "acr_values_supported": ACR_VALUES_SUPPORTED,
+        "acr_values_supported": acr_values_supported(issuer),
         "claims_parameter_supported": True,
         "request_parameter_supported": True,
         "request_uri_parameter_supported": False,  # no fetching from RPs; PAR's request_uri works (RFC 9126)
