@@ -4,6 +4,7 @@ the Form Post OP plan is the Basic plan with response_mode=form_post."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import time
@@ -13,12 +14,14 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from idp.plumbing.security import token_hash
 
-from .conformance_client import (authorization_request, authorization_response, checked_id_token, redeem,
+from .conformance_client import (authorization_request, authorization_response, authorize, checked_id_token, redeem,
                                  sign_in_flow)
-from .conftest import Browser, callback_params, hidden_fields
+from .conftest import REDIRECT_URI, Browser, callback_params, hidden_fields
 from .test_code_flow import discover
 
 RESPONSE_MODES = ["query", "form_post"]
@@ -185,26 +188,43 @@ def test_prompt_none_with_id_token_hint_returns_that_subject_oidc_core_3_1_2_1(i
     assert (second["sub"], second["auth_time"]) == (first["sub"], first["auth_time"])
 
 
-def test_max_age_1_asks_for_a_new_login_and_returns_auth_time_oidc_core_3_1_2_1(idp, client, user):
+def test_max_age_1_asks_for_a_new_login_and_returns_auth_time_oidc_core_3_1_2_1(idp, client, user, response_mode):
     """oidcc-max-age-1: after more than max_age seconds the OP MUST re-authenticate, and the ID token
     MUST carry auth_time (OIDC Core 2, 3.1.2.1). The suite waits one second; so does this test (the
     session's sign-in time is kept server-side, behind a signed cookie)."""
+    assert_asks_again(idp, client, user, response_mode, max_age="1")
+
+
+def test_prompt_login_asks_again_and_auth_time_is_later_oidc_core_3_1_2_1(idp, client, user, response_mode):
+    """oidcc-prompt-login: the OP MUST prompt for reauthentication; the new auth_time is later."""
+    assert_asks_again(idp, client, user, response_mode, prompt="login")
+
+
+def assert_asks_again(idp, client, user, response_mode, **params):
     browser = Browser(idp)
-    _, _, first = sign_in_flow(idp, browser, client, user)
-    time.sleep(1.1)
-    page, request = start(browser, client, max_age="1")
+    _, _, first = sign_in_flow(idp, browser, client, user, response_mode)
+    time.sleep(1.1)  # auth_time has a one-second resolution
+    page, request = start(browser, client, response_mode=response_mode, **params)
     assert 'name="password"' in page.text  # asked again
-    claims = id_token_of(idp, client, callback_params(finish(browser, page, user)), request)
-    assert claims["auth_time"] > first["auth_time"]
+    answer = authorization_response(finish(browser, page, user), response_mode)
+    claims = id_token_of(idp, client, answer, request)
+    assert claims["sub"] == first["sub"] and claims["auth_time"] > first["auth_time"]
+
+
+def test_prompt_none_without_a_session_is_login_required_oidc_core_3_1_2_6(idp, browser, client, response_mode):
+    """oidcc-prompt-none-not-logged-in, in both response modes: the error goes back to the RP."""
+    page, request = start(browser, client, prompt="none", response_mode=response_mode)
+    answer = authorization_response(page, response_mode)
+    assert answer["error"] == "login_required" and answer["state"] == request["state"] and "code" not in answer
 
 
 def test_max_age_10000_does_not_ask_again_and_keeps_auth_time_oidc_core_3_1_2_1(idp, browser, client, user,
                                                                                 response_mode):
     """oidcc-max-age-10000: a recent enough sign-in is reused; auth_time is present both times."""
     _, _, first = sign_in_flow(idp, browser, client, user, response_mode, max_age="15000")
-    page, request = start(browser, client, max_age="10000")
+    page, request = start(browser, client, max_age="10000", response_mode=response_mode)
     assert 'name="password"' not in page.text
-    second = id_token_of(idp, client, callback_params(page), request)
+    second = id_token_of(idp, client, authorization_response(page, response_mode), request)
     assert (second["sub"], second["auth_time"]) == (first["sub"], first["auth_time"])
 
 
@@ -233,3 +253,67 @@ def test_registered_redirect_uri_is_required_in_form_post_too_rfc6749_4_1_2_1(id
     page, _ = start(browser, client, redirect_uri="https://attacker.example/cb", response_mode="form_post")
     assert page.status_code == 400 and "Location" not in page.headers
     assert 'action="https://attacker.example' not in page.text and 'name="code"' not in page.text
+
+
+# -- request objects (OIDC Core 6) ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rp_key():
+    return RSAKey.generate_key(2048, private=True, parameters={"kid": "suite-rp"})
+
+
+@pytest.fixture
+def jar_client(idp, rp_key):
+    client, secret = idp.create_client(metadata={"jwks": {"keys": [rp_key.as_dict(private=False)]}})
+    return dataclasses.replace(client, client_metadata={**client.client_metadata, "secret": secret})
+
+
+def request_object(idp, client, key, claims: dict) -> str:
+    """A request object by value (OIDC Core 6.1): signed with the RP's key, or unsigned (alg none)
+    as the suite sends it when no key is given."""
+    body = {**claims, "iss": client.client_id, "aud": idp.url}
+    if key is not None:
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, body, key)
+    part = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()  # noqa: E731
+    return f"{part({'alg': 'none'})}.{part(body)}."
+
+
+def test_request_object_redirect_uri_wins_over_the_query_oidc_core_6_1(idp, browser, jar_client, rp_key, user):
+    """oidcc-ensure-request-object-with-redirect-uri: the request object carries the registered
+    redirect_uri, the query another one. OIDC Core 6.1 / RFC 9101 6.3: the object's parameters are
+    the ones used, so the code goes to the object's redirect_uri (never to the query's)."""
+    inner = authorization_request(jar_client)
+    outer = {"client_id": jar_client.client_id, "response_type": "code", "scope": "openid",
+             "redirect_uri": "https://attacker.example/cb", "request": request_object(idp, jar_client, rp_key, inner)}
+    response = authorize(browser, user, outer)
+    answer = callback_params(response)
+    assert answer["state"] == inner["state"]
+    claims = checked_id_token(idp, jar_client, redeem(idp, jar_client, answer["code"]).json()["id_token"],
+                              inner["nonce"])
+    assert claims["sub"] == user.id
+
+
+def test_unsigned_request_object_is_refused_as_discovery_says_oidc_core_6_1(idp, browser, jar_client, user):
+    """oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported: discovery's
+    request_object_signing_alg_values_supported has no "none" (the suite then skips the module), and
+    an unsigned object is indeed refused: no code, an error page (the redirect URI it names is not
+    trusted, RFC 9101 6.3)."""
+    assert "none" not in discover(idp)["request_object_signing_alg_values_supported"]
+    inner = authorization_request(jar_client)
+    outer = {"client_id": jar_client.client_id, "request": request_object(idp, jar_client, None, inner)}
+    response = authorize(browser, user, outer)
+    assert response.status_code == 400 and "Location" not in response.headers and "code=" not in response.text
+
+
+def test_request_uri_of_the_rp_is_request_uri_not_supported_oidc_core_6_2(idp, browser, jar_client, user):
+    """oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported: discovery says
+    request_uri_parameter_supported false (only PAR's URNs, RFC 9126); an RP-hosted request_uri gets
+    request_uri_not_supported (OIDC Core 3.1.2.6), never a fetch and never a code."""
+    assert discover(idp)["request_uri_parameter_supported"] is False
+    params = {"client_id": jar_client.client_id, "response_type": "code", "scope": "openid",
+              "redirect_uri": REDIRECT_URI, "state": "ru", "request_uri": "https://127.0.0.1:9/request.jwt"}
+    response = authorize(browser, user, params)
+    if response.status_code == 302:
+        answer = callback_params(response)
+        assert answer["error"] == "request_uri_not_supported" and answer["state"] == "ru"
+    else:
+        assert response.status_code == 400 and "request_uri" in response.text and "code=" not in response.text
