@@ -175,3 +175,17 @@ def test_redirect_uri_with_a_query_is_compared_exactly_oidc_core_3_1_2_1(idp, br
         return
     location = response.headers["Location"]
     assert location.startswith(REDIRECT_URI + "?foo=bar&") and "code=" in location
+
+
+@pytest.mark.parametrize("field", ["policy_uri", "tos_uri"])
+def test_registered_policy_and_terms_links_are_shown_at_sign_in_oidc_registration_2(
+        idp, browser, user, registration_token, field):
+    """oidcc-registration-policy-uri and -tos-uri: "the OpenID Provider SHOULD display this URL to
+    the End-User" (OIDC Registration 2) — on the sign-in page and again on the consent page."""
+    url = f"https://rp.example/{field}?lang=en&x=<y>"
+    client, body = registered_client(idp, registration_token, **{field: url})
+    assert body[field] == url
+    page = browser.go(discover(idp)["authorization_endpoint"] + "?" + urlencode(authorization_request(client)))
+    link = f'<a href="{url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}" rel="noopener noreferrer"'
+    assert 'name="password"' in page.text and link in page.text
+    assert link in browser.login(page, user.email).text  # the consent page
