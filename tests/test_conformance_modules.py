@@ -42,6 +42,7 @@ def userinfo(idp, access_token: str) -> dict:
 # Each module: the authorization parameters it adds, and the claims userinfo must then carry.
 HAPPY_FLOWS = {
     "oidcc-server": ({"scope": "openid profile email"}, {"name", "email"}),
+    "oidcc-idtoken-signature": ({}, set()),  # RS256 and the kid: what every flow checks
     "oidcc-ensure-request-without-nonce-succeeds-for-code-flow": ({"nonce": None}, set()),
     "oidcc-scope-profile": ({"scope": "openid profile"}, {"name"}),
     "oidcc-scope-email": ({"scope": "openid email"}, {"email", "email_verified"}),
