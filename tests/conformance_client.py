@@ -72,11 +72,14 @@ def checked_id_token(idp, client, id_token: str, nonce: str | None) -> dict:
 
 
 def sign_in_flow(idp, browser, client, user, response_mode="query", method="GET", auth="client_secret_basic",
-                 verifier=None, **params):
-    """One complete authorization: returns (authorization response, token response, ID token claims)."""
+                 verifier=None, reverse=False, **params):
+    """One complete authorization: returns (authorization response, token response, ID token claims).
+    reverse: the request's parameters in the opposite order (oidcc-alternate-happy-flow)."""
     if response_mode != "query":
         params["response_mode"] = response_mode
     request = authorization_request(client, **params)
+    if reverse:
+        request = dict(reversed(list(request.items())))
     answer = authorization_response(authorize(browser, user, request, method), response_mode)
     assert answer.get("state") == request["state"] and answer.get("iss") == idp.url, answer
     token = redeem(idp, client, answer["code"], auth, **({"code_verifier": verifier} if verifier else {}))

@@ -15,7 +15,6 @@ import requests
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
-from joserfc.jwk import RSAKey
 
 from idp.plumbing.security import token_hash
 
@@ -23,6 +22,7 @@ from .conformance_client import (authorization_request, authorization_response, 
                                  sign_in_flow)
 from .conftest import REDIRECT_URI, Browser, callback_params, hidden_fields
 from .test_code_flow import discover
+from .test_par_jar import jar_client, rp_key  # noqa: F401  (fixtures: an RP with a registered key)
 
 RESPONSE_MODES = ["query", "form_post"]
 
@@ -62,9 +62,8 @@ def test_happy_flow_variant_succeeds_oidc_core_3_1_2_1_and_15_1(idp, browser, cl
     the code flow; scope order does not matter, RFC 6749 3.3), 5.4 (scope claims in userinfo),
     5.5 (an essential claim we hold is returned), RFC 6749 3.1 (unknown parameters are ignored)."""
     params, expected_claims = HAPPY_FLOWS[module]
-    if module == "oidcc-alternate-happy-flow":  # the query's parameters in another order too
-        params = dict(reversed(list(authorization_request(client, **params).items())))
-    _, token, claims = sign_in_flow(idp, browser, client, user, response_mode, **params)
+    _, token, claims = sign_in_flow(idp, browser, client, user, response_mode,
+                                    reverse=module == "oidcc-alternate-happy-flow", **params)
     info = userinfo(idp, token["access_token"])
     assert info["sub"] == claims["sub"] == user.id
     assert expected_claims <= set(info), (module, info)
@@ -257,17 +256,6 @@ def test_registered_redirect_uri_is_required_in_form_post_too_rfc6749_4_1_2_1(id
 
 
 # -- request objects (OIDC Core 6) ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def rp_key():
-    return RSAKey.generate_key(2048, private=True, parameters={"kid": "suite-rp"})
-
-
-@pytest.fixture
-def jar_client(idp, rp_key):
-    client, secret = idp.create_client(metadata={"jwks": {"keys": [rp_key.as_dict(private=False)]}})
-    return dataclasses.replace(client, client_metadata={**client.client_metadata, "secret": secret})
-
-
 def request_object(idp, client, key, claims: dict) -> str:
     """A request object by value (OIDC Core 6.1): signed with the RP's key, or unsigned (alg none)
     as the suite sends it when no key is given."""
