@@ -140,17 +140,18 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
 
 def required_acr(params: dict) -> str | None:
     """The class an authorization request requires (OIDC Core 3.1.2.1 acr_values, 5.5.1.1 an
-    essential acr claim), or None. ACR_MFA named at all is a requirement (a phishing-resistant
-    sign-in meets it too); ACR_PHISHING_RESISTANT is one unless the request also accepts a
-    password alone. Of the two sources the stronger wins."""
+    essential acr claim), or None. Both list the acceptable classes, so the weakest one listed is
+    the requirement: a list that accepts a password alone requires nothing (the conformance
+    suite's acr_values module sends every advertised value, and that request must succeed);
+    ACR_MFA is met by a phishing-resistant sign-in too. Of the two sources the stronger wins."""
     import json
 
     def of(values: list) -> str | None:
+        if ACR_PASSWORD in values:
+            return None
         if ACR_MFA in values:
             return ACR_MFA
-        if ACR_PHISHING_RESISTANT in values and ACR_PASSWORD not in values:
-            return ACR_PHISHING_RESISTANT
-        return None
+        return ACR_PHISHING_RESISTANT if ACR_PHISHING_RESISTANT in values else None
 
     found = [of((params.get("acr_values") or "").split())]
     try:

@@ -3,7 +3,8 @@
 The English text is the message id; idp/i18n/fr.py (and fr_<area>.py per feature area) maps it to French (a test checks that
 every message used by a template or page has its translation). The language comes from
 `?lang=` (which also sets a cookie: the switch in every page's footer), then that cookie,
-then Accept-Language, then English.
+then `?ui_locales=` (an RP's hint, OIDC Core 3.1.2.1, which the authorization endpoint passes on
+to the sign-in and consent pages), then Accept-Language, then English.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request
 
-from idp.i18n import fr, fr_admin, fr_apis, fr_passkeys
+from idp.i18n import fr, fr_admin, fr_apis, fr_conformance, fr_passkeys
 from idp.plumbing.headers import JSON_PREFIXES
 
 LANGUAGES = {"en": "English", "fr": "Français"}
-CATALOGUES = {"en": {}, "fr": {**fr.FR, **fr_admin.FR, **fr_apis.FR, **fr_passkeys.FR}}
+CATALOGUES = {"en": {}, "fr": {**fr.FR, **fr_admin.FR, **fr_apis.FR, **fr_conformance.FR, **fr_passkeys.FR}}
 COOKIE = "idp_lang"
 DEFAULT = "en"
 
@@ -40,6 +41,9 @@ def select_locale() -> str:
     asked = request.args.get("lang") or request.cookies.get(COOKIE)
     if asked in LANGUAGES:
         return asked
+    for tag in request.args.get("ui_locales", "").split():  # BCP 47 tags in order of preference
+        if tag.split("-")[0].lower() in LANGUAGES:
+            return tag.split("-")[0].lower()
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
 
 

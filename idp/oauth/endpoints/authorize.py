@@ -98,8 +98,7 @@ def authorize():
             return error_response(LoginRequiredError(redirect_uri=grant.redirect_uri), params)
         interaction_id = interaction_id or interactions.create(params)
         query = {"interaction": interaction_id}
-        if params.get("login_hint"):
-            query["login_hint"] = params["login_hint"]
+        query.update({name: params[name] for name in ("login_hint", "ui_locales") if params.get(name)})
         return redirect(url_for("web.login") + "?" + urlencode(query))
     needed = required_acr(params)
     if not meets(session.get("acr"), needed):
@@ -126,7 +125,8 @@ def authorize():
             if "none" in prompts:
                 return error_response(ConsentRequiredError(redirect_uri=grant.redirect_uri), params)
             interaction_id = interaction_id or interactions.create(params)
-            return redirect(url_for("web.consent", interaction=interaction_id))
+            return redirect(url_for("web.consent", interaction=interaction_id,
+                                    **({"ui_locales": params["ui_locales"]} if params.get("ui_locales") else {})))
 
     # 5. The code.
     if interaction_id:
