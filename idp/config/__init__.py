@@ -8,200 +8,27 @@ and KEY_ENCRYPTION_KEY.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
-import json
 import os
-import re
 from urllib.parse import urlparse
 
-
-class ConfigError(Exception):
-    """A configuration value is missing or unsafe; the message names the variable."""
-
-
-_DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
-_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-
-
-def parse_duration(name: str, value: str) -> int:
-    """'15m', '7d', '3600' (seconds) -> seconds."""
-    match = _DURATION.match(value or "")
-    if not match:
-        raise ConfigError(f"{name}: cannot read duration {value!r} (use e.g. 900, 15m, 7d)")
-    return max(1, int(int(match.group(1)) * _UNIT_SECONDS[match.group(2)]))
-
-
-def _duration_or_zero(name: str, value: str) -> int:
-    """A duration where 0 means "never" / "off" (AUDIT_RETENTION=0 keeps audit events)."""
-    return 0 if (value or "").strip() in ("0", "0s", "0d") else parse_duration(name, value)
-
-
-def _bool(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ConfigError(f"{name}: expected true or false, got {value!r}")
-
-
-def _int(name: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
-
-
-def _origin(value: str) -> str | None:
-    """The origin of an http(s) URL as a browser sends it in Origin (RFC 6454 6.2: lower-case scheme and
-    host, the port only when it is not the scheme's default), or None."""
-    try:
-        parsed = urlparse(value)
-        port = parsed.port
-    except ValueError:
-        return None
-    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.username or parsed.password:
-        return None
-    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
-    default = {"http": 80, "https": 443}[parsed.scheme]
-    return f"{parsed.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
-
-
-def _algs(value: str) -> tuple:
-    algs = tuple(a.strip() for a in value.split(",") if a.strip())
-    unknown = [a for a in algs if a not in ("RS256", "ES256", "EdDSA")]
-    if unknown or "RS256" not in algs:
-        raise ConfigError(f"KEY_ALGORITHMS: {value!r} (RS256 is required; ES256 and EdDSA may be added)")
-    return algs
-def _networks(name: str, value: str) -> tuple[str, ...]:
-    """'10.0.0.0/8, 127.0.0.1' -> normalized networks; '*' trusts every peer (only behind a private network)."""
-    items = tuple(item.strip() for item in value.split(",") if item.strip())
-    if items == ("*",):
-        return items
-    try:
-        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items)
-    except ValueError as exc:
-        raise ConfigError(f"{name}: {exc}") from None
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
-PROVIDER_KINDS = ("google", "linkedin", "github", "oidc")
-PROVIDER_DEFAULTS = {
-    "google": {"label": "Google", "discovery_url": "https://accounts.google.com/.well-known/openid-configuration"},
-    "linkedin": {"label": "LinkedIn",
-                 "discovery_url": "https://www.linkedin.com/oauth/.well-known/openid-configuration"},
-    "github": {"label": "GitHub", "authorize_url": "https://github.com/login/oauth/authorize",
-               "token_url": "https://github.com/login/oauth/access_token", "api_url": "https://api.github.com"},
-}
-_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-
-
-@dataclasses.dataclass(frozen=True)
-class ProviderConfig:
-    """One upstream identity provider (issue 5). Endpoints left empty come from discovery or the defaults."""
-
-    name: str  # the URL segment and the `idp` claim: google, github, linkedin or a generic issuer's name
-    kind: str  # google | linkedin | github | oidc
-    label: str
-    client_id: str
-    client_secret: str = dataclasses.field(repr=False, default="")
-    callback_url: str = ""  # exactly what is registered at the provider
-    discovery_url: str = ""  # OIDC kinds
-    authorize_url: str = ""  # overrides discovery (or GitHub's default)
-    token_url: str = ""
-    userinfo_url: str = ""
-    jwks_url: str = ""
-    api_url: str = ""  # GitHub's API base
-    issuer: str = ""  # expected `iss`; empty: the discovery document's
-    scope: str = ""
-    token_auth_method: str = "client_secret_basic"  # or client_secret_post (LinkedIn)
-    # -- upstream group mapping (issue 21): upstream group -> local group, memberships follow each sign-in
-    groups_claim: str = "groups"  # OIDC kinds: the ID token / userinfo claim listing the user's groups
-    group_map: tuple = ()  # ((upstream, local), ...); GitHub upstream names are "org" or "org/team-slug"
-
-
-def _providers(env, issuer: str) -> tuple[ProviderConfig, ...]:
-    """GOOGLE_*, GITHUB_*, LINKEDIN_* variables, plus generic issuers from OIDC_PROVIDERS (JSON) or its file."""
-    found = []
-    for kind in ("google", "linkedin", "github"):
-        prefix = kind.upper() + "_"
-        client_id = env.get(prefix + "CLIENT_ID", "") or ""
-        keys = (("authorize_url", "token_url", "api_url") if kind == "github" else
-                ("discovery_url", "authorize_url", "token_url", "userinfo_url", "jwks_url"))
-        values = {key: env.get(prefix + key.upper(), "") or "" for key in keys}
-        secret = env.get(prefix + "CLIENT_SECRET", "") or ""
-        callback = env.get(prefix + "CALLBACK_URL", "") or ""
-        if not client_id:
-            continue
-        merged = {**PROVIDER_DEFAULTS[kind], **{k: v for k, v in values.items() if v}}
-        if kind == "linkedin":
-            merged.setdefault("token_auth_method", "client_secret_post")  # LinkedIn reads the secret from the body
-        if env.get(prefix + "GROUP_MAP"):
-            merged["group_map"] = env.get(prefix + "GROUP_MAP")
-        found.append(dict(name=kind, kind=kind, client_id=client_id, client_secret=secret, callback_url=callback,
-                          **merged))
-    raw = env.get("OIDC_PROVIDERS", "") or ""
-    path = env.get("OIDC_PROVIDERS_FILE", "") or ""
-    if path:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise ConfigError(f"OIDC_PROVIDERS_FILE: cannot read {path!r}: {exc.strerror}") from None
-    if raw.strip():
-        try:
-            items = json.loads(raw)
-        except ValueError:
-            raise ConfigError("OIDC_PROVIDERS: expected a JSON list of objects") from None
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise ConfigError("OIDC_PROVIDERS: expected a JSON list of objects")
-        for item in items:
-            found.append(dict(kind="oidc", **item))
-    return tuple(provider_config(item, issuer) for item in found)
-
-
-def provider_config(values: dict, issuer: str) -> ProviderConfig:
-    fields = {f.name for f in dataclasses.fields(ProviderConfig)}
-    unknown = set(values) - fields
-    name = str(values.get("name", ""))
-    where = "OIDC_PROVIDERS" if values.get("kind") == "oidc" else f"{name.upper()}_*"
-    if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
-    if not _PROVIDER_NAME.match(name):
-        raise ConfigError(f"{where}: provider name {name!r} must be lowercase letters, digits or -")
-    group_map = parse_group_map(values.pop("group_map", None), where)
-    values = {k: str(v) for k, v in values.items()}
-    values["group_map"] = group_map
-    values.setdefault("label", PROVIDER_DEFAULTS.get(name, {}).get("label", name.capitalize()))
-    if not values.get("client_id"):
-        raise ConfigError(f"{where}: client_id is required")
-    if not values.get("callback_url"):
-        values["callback_url"] = f"{issuer}/federation/{name}/callback"
-    if values["kind"] == "oidc" and not (values.get("discovery_url") or values.get("issuer")):
-        raise ConfigError(f"OIDC_PROVIDERS: {name} needs an issuer or a discovery_url")
-    if values["kind"] == "oidc" and not values.get("discovery_url"):
-        values["discovery_url"] = values["issuer"].rstrip("/") + "/.well-known/openid-configuration"
-    return ProviderConfig(**values)
-
-
-def parse_group_map(value, where: str) -> tuple:
-    """{"upstream": "local", ...} (JSON in OIDC_PROVIDERS, or <KIND>_GROUP_MAP as JSON) -> sorted pairs."""
-    if value in (None, ""):
-        return ()
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise ConfigError(f"{where}: group_map must be a JSON object of upstream group -> local group") from None
-    if not isinstance(value, dict) or not all(isinstance(k, str) and k and isinstance(v, str) and v
-                                              for k, v in value.items()):
-        raise ConfigError(f"{where}: group_map must be a JSON object of upstream group -> local group")
-    return tuple(sorted(value.items()))
+from idp.config.providers import (  # noqa: F401  (part of this package's interface)
+    ProviderConfig,
+    _providers,
+    parse_group_map,
+    provider_config,
+)
+from idp.config.values import (  # noqa: F401  (part of this package's interface)
+    _HEX_COLOR,
+    ConfigError,
+    _algs,
+    _bool,
+    _duration_or_zero,
+    _int,
+    _networks,
+    _origin,
+    is_loopback_url,
+    parse_duration,
+)
 
 
 @dataclasses.dataclass(frozen=True)
