@@ -189,3 +189,25 @@ def test_registered_policy_and_terms_links_are_shown_at_sign_in_oidc_registratio
     link = f'<a href="{url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}" rel="noopener noreferrer"'
     assert 'name="password"' in page.text and link in page.text
     assert link in browser.login(page, user.email).text  # the consent page
+
+
+@pytest.mark.parametrize("logo, shown", [("https://rp.example/logo.png", True),
+                                         ("http://attacker.example/logo.png", False),
+                                         ("https://rp.example/" + "x" * 3000, False)])
+def test_registered_logo_is_shown_with_exactly_its_origin_allowed_oidc_registration_2(
+        idp, browser, user, registration_token, logo, shown):
+    """oidcc-registration-logo-uri: "the OpenID Provider SHOULD display this image to the End-User
+    during approval" (OIDC Registration 2). Only an https logo, and the page's CSP then allows images
+    from exactly its origin; the consent page shows it too."""
+    client, body = registered_client(idp, registration_token, logo_uri=logo)
+    page = browser.go(discover(idp)["authorization_endpoint"] + "?" + urlencode(authorization_request(client)))
+    assert 'name="password"' in page.text
+    csp = page.headers["Content-Security-Policy"]
+    img_src = next(part for part in csp.split("; ") if part.startswith("img-src"))
+    if not shown:
+        assert f'src="{logo}"' not in page.text and img_src == "img-src 'self' data:"
+        return
+    assert f'<img class="client-logo" src="{logo}" alt="{client.name}"' in page.text
+    assert img_src == "img-src 'self' data: https://rp.example"
+    consent = browser.login(page, user.email)
+    assert f'src="{logo}"' in consent.text and "https://rp.example" in consent.headers["Content-Security-Policy"]

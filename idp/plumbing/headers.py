@@ -22,6 +22,11 @@ def security_headers(config: Config) -> tuple[tuple[str, str], ...]:
     return headers
 
 
+def allow_image_origin(origin: str) -> None:
+    """Let this response's page load images from `origin` too (a relying party's registered logo)."""
+    g.setdefault("image_origins", set()).add(origin)
+
+
 def csp_nonce() -> str:
     """This response's script nonce, made when a page first needs it (JSON answers never do)."""
     if "csp_nonce" not in g:
@@ -58,7 +63,8 @@ def install_headers(app: Flask, config: Config) -> None:
             headers.setdefault(
                 "Content-Security-Policy",
                 f"default-src 'none'; script-src 'nonce-{g.get('csp_nonce', '')}'; style-src 'self'; "
-                f"{img_src}; form-action *; frame-ancestors 'none'; base-uri 'none'",
+                f"{img_src}{''.join(' ' + o for o in sorted(g.get('image_origins', ())))}; "
+                "form-action *; frame-ancestors 'none'; base-uri 'none'",
             )
             headers.setdefault("Cache-Control", "no-store")
         return response
