@@ -56,7 +56,9 @@ def remember_secret(*values) -> None:
     "password" appearing in a log line is not a leak."""
     from idp.accounts.passwords import common_passwords
 
-    SECRETS_SEEN.update(v for v in values if isinstance(v, str) and len(v) >= 8 and v not in common_passwords())
+    # A value of one repeated character ("x" * 43, a placeholder verifier) is test data, not a secret.
+    SECRETS_SEEN.update(v for v in values if isinstance(v, str) and len(v) >= 8 and len(set(v)) > 3
+                        and v not in common_passwords())
 
 
 def append_to_run_log(text: str) -> None:
@@ -145,7 +147,8 @@ def harvest_secrets(app) -> None:
             remember_secret(auth[7:])
         elif auth.startswith("Basic "):
             remember_secret(base64.b64decode(auth[6:] + "==").decode(errors="ignore").partition(":")[2])
-        if response.is_json and not response.direct_passthrough:
+        # problem+json's `code` names the kind of error (RFC 9457 extension member), not an OAuth code.
+        if response.is_json and not response.direct_passthrough and response.mimetype != "application/problem+json":
             body = response.get_json(silent=True)
             if isinstance(body, dict):
                 remember_secret(*(v for k, v in body.items() if k in SECRET_FIELDS))
