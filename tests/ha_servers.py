@@ -25,8 +25,33 @@ def _redis(port: int, *args: str) -> subprocess.Popen:
                              "--appendonly", "no", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _up(port: int) -> bool:
-    return wait_until(lambda: redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5).ping(), 10) is not None
+def _up(port: int, proc: subprocess.Popen | None = None) -> bool:
+    def answering():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"redis-server on {port} exited")  # e.g. the port was taken meanwhile
+        try:
+            return redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5).ping()
+        except redis.ConnectionError:  # not listening yet: wait_until tries again
+            return False
+
+    try:
+        return wait_until(answering, 10) is not None
+    except RuntimeError:
+        return False
+
+
+def _redis_on_a_free_port(make_args) -> tuple[int, subprocess.Popen]:
+    """A redis-server on a port free_port() found; another one if something took that port in
+    between (a busy machine's outgoing connections use the same ephemeral range)."""
+    for _ in range(5):
+        port = free_port()
+        proc = _redis(port, *make_args(port))
+        if _up(port, proc):
+            return port, proc
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(5)
+    raise RuntimeError("no redis-server would start")
 
 
 class SentinelRedis:
@@ -36,7 +61,7 @@ class SentinelRedis:
 
     def __init__(self, tmp_path):
         self.tmp = tmp_path
-        self.primary_port, self.replica_port = free_port(), free_port()
+        self.primary_port = self.replica_port = 0  # chosen at start
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.procs: dict[int, subprocess.Popen] = {}
 
@@ -46,10 +71,11 @@ class SentinelRedis:
         return f"redis+sentinel://{hosts}/{self.SERVICE}/0"
 
     def start(self) -> SentinelRedis:
-        self.procs[self.primary_port] = _redis(self.primary_port)
-        assert _up(self.primary_port)
-        self.procs[self.replica_port] = _redis(self.replica_port, "--replicaof", "127.0.0.1", str(self.primary_port))
-        assert _up(self.replica_port)
+        self.primary_port, primary = _redis_on_a_free_port(lambda port: [])
+        self.procs[self.primary_port] = primary
+        self.replica_port, replica = _redis_on_a_free_port(
+            lambda port: ["--replicaof", "127.0.0.1", str(self.primary_port)])
+        self.procs[self.replica_port] = replica
         for port in self.sentinel_ports:
             conf = self.tmp / f"sentinel-{port}.conf"
             conf.write_text(f"port {port}\nbind 127.0.0.1\n"
@@ -87,7 +113,7 @@ class RedisCluster:
 
     def __init__(self, tmp_path):
         self.tmp = tmp_path
-        self.ports = [free_port() for _ in range(3)]
+        self.ports: list[int] = []
         self.procs: list[subprocess.Popen] = []
 
     @property
@@ -95,12 +121,16 @@ class RedisCluster:
         return "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in self.ports)
 
     def start(self) -> RedisCluster:
-        for port in self.ports:
+        def node_args(port):
             node_dir = self.tmp / f"cluster-{port}"
-            node_dir.mkdir()
-            self.procs.append(_redis(port, "--cluster-enabled", "yes", "--dir", str(node_dir),
-                                     "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"))
-            assert _up(port)
+            node_dir.mkdir(exist_ok=True)
+            return ["--cluster-enabled", "yes", "--dir", str(node_dir), "--cluster-config-file", "nodes.conf",
+                    "--cluster-node-timeout", "2000"]
+
+        for _ in range(3):
+            port, proc = _redis_on_a_free_port(node_args)
+            self.ports.append(port)
+            self.procs.append(proc)
         subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
                         "--cluster-replicas", "0", "--cluster-yes"], check=True, capture_output=True, timeout=30)
         ok = wait_until(lambda: redis.Redis(host="127.0.0.1", port=self.ports[0]).cluster("info").get("cluster_state") == "ok", 15)
