@@ -26,7 +26,6 @@ import collections
 import hashlib
 import json
 import os
-import re
 import secrets
 import signal
 import socket
@@ -40,6 +39,8 @@ import requests
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH_DIR)
 from wrkutil import Deployment  # noqa: E402
+
+from idp.selftest.relying_party import hidden_fields  # noqa: E402  (the form reader the selftest uses)
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 SERVER_CORE, LOADGEN_CORE = 0, 1
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
@@ -61,15 +62,6 @@ def percentile(values: list[float], pct: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
-
-
-def hidden_fields(html: str) -> dict:
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        if name and 'type="hidden"' in tag:
-            fields[name.group(1)] = value.group(1) if value else ""
-    return fields
 
 
 class Environment(Deployment):
