@@ -128,6 +128,20 @@ def recovered_at(load: Load, since: float) -> float | None:
     return max(failed) if failed else since
 
 
+def assert_rode_the_failover(load: Load, drill: str, failed_at: float, switched_at: float, end: float,
+                             tail_seconds: float, not_recovered: str) -> None:
+    """No 500 and no unanswered request; recovery within 5 s; the last seconds all answered well."""
+    assert not [s for s in load.samples if s.status == 500], "a 500 during the failover"
+    assert all(s.status is not None for s in load.samples), "a request got no answer"
+    recovery = recovered_at(load, failed_at) - failed_at
+    errors = phase_errors(load, {"before": (0, failed_at), "failover": (failed_at, switched_at),
+                                 "after": (switched_at, end)})
+    print(f"{drill}: {len(load.samples)} requests, errors per phase {errors}, recovery {recovery * 1000:.0f} ms")
+    assert recovery < 5, f"recovery took {recovery:.1f}s"
+    tail = load.between(end - tail_seconds, end)
+    assert tail and all(ok(s) for s in tail), not_recovered
+
+
 @needs_redis
 def test_sentinel_failover_under_load_keeps_sessions_codes_and_revocations(tmp_path):
     sentinel = SentinelRedis(tmp_path).start()
@@ -158,16 +172,8 @@ def test_sentinel_failover_under_load_keeps_sessions_codes_and_revocations(tmp_p
             time.sleep(4)
             end = time.monotonic()
         assert promoted is not None, "Sentinel never promoted the replica"
-        assert not [s for s in load.samples if s.status == 500], "a 500 during the failover"
-        assert all(s.status is not None for s in load.samples), "a request got no answer"
-        recovery = recovered_at(load, killed_at) - killed_at
-        errors = phase_errors(load, {"before": (0, killed_at), "failover": (killed_at, promoted_at),
-                                     "after": (promoted_at, end)})
-        print(f"sentinel drill: {len(load.samples)} requests, errors per phase {errors}, "
-              f"promotion {promoted:.2f}s, recovery {recovery * 1000:.0f} ms")
-        assert recovery < 5, f"recovery took {recovery:.1f}s"
-        tail = load.between(end - 1.5, end)
-        assert tail and all(ok(s) for s in tail), "not recovered after the promotion"
+        assert_rode_the_failover(load, f"sentinel drill (promotion {promoted:.2f}s)", killed_at, promoted_at, end, 1.5,
+                                 "not recovered after the promotion")
 
         # Signed in still, on both replicas; the code once; the revocation holds.
         for url in urls:
@@ -242,16 +248,8 @@ def test_postgres_failover_under_load_loses_nothing_committed(tmp_path):
             switched_at = time.monotonic()
             time.sleep(5)
             end = time.monotonic()
-        assert not [s for s in load.samples if s.status == 500], "a 500 during the failover"
-        assert all(s.status is not None for s in load.samples), "a request got no answer"
-        recovery = recovered_at(load, failover_at) - failover_at
-        errors = phase_errors(load, {"before": (0, failover_at), "failover": (failover_at, switched_at),
-                                     "after": (switched_at, end)})
-        print(f"postgres drill: {len(load.samples)} requests, errors per phase {errors}, "
-              f"recovery {recovery * 1000:.0f} ms")
-        assert recovery < 5, f"recovery took {recovery:.1f}s"
-        tail = load.between(end - 2, end)
-        assert tail and all(ok(s) for s in tail), "not recovered after the failover"
+        assert_rode_the_failover(load, "postgres drill", failover_at, switched_at, end, 2,
+                                 "not recovered after the failover")
 
         fresh = build_services(deployment.services.config)
         try:
