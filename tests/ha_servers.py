@@ -22,7 +22,8 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 
 def _redis(port: int, *args: str) -> subprocess.Popen:
     return subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--appendonly", "no", "--dir", tempfile.gettempdir(), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _up(port: int, proc: subprocess.Popen | None = None) -> bool:
