@@ -38,6 +38,25 @@ def test_sessions_are_listed_and_one_is_ended_under_if_match(idp, browser, clien
     assert event.actor == f"client:{admin.client_id}"
 
 
+def test_every_session_is_ended_at_once_and_audited_rfc6750_3_1(idp, browser, client, user):
+    """DELETE /users/{id}/sessions (the console's "end all sessions"): admin:write only (403
+    insufficient_scope for a read-only token, RFC 6750 3.1), 404 for an unknown user, and the
+    count ended in the answer."""
+    run_code_flow(idp, browser, client, user)
+    sign_in(Browser(idp), user.email)
+    path = f"/users/{user.id}/sessions"
+    reader = admin_session(idp, scope="admin:read")
+    refused = reader.delete(path)
+    assert refused.status_code == 403 and "insufficient_scope" in refused.headers["WWW-Authenticate"]
+    admin = admin_session(idp)
+    assert admin.delete("/users/no-such-user/sessions").status_code == 404
+    ended = admin.delete(path)
+    assert ended.status_code == 200 and ended.json() == {"sessions_ended": 2}
+    assert admin.get(path).json()["items"] == []
+    event = idp.services.audit_events.list(user_id=user.id, action="session.ended_by_admin")[0]
+    assert event.actor == f"client:{admin.client_id}"
+
+
 def test_second_factors_are_removed_under_if_match(idp):
     admin = admin_session(idp)
     user = idp.create_user()

@@ -55,6 +55,14 @@ class UserAccess:
             raise NotFound("session", handle)
         audit.record("user.session_ended", user_id=user_id, actor=actor.label, session=handle)
 
+    def end_all_sessions(self, actor: Actor, user_id: str) -> int:
+        """Sign the user out of every browser (a stolen laptop); relying parties are told by
+        back-channel logout. No version: ending all sessions is the same decision however many exist."""
+        user = self.users.get(user_id)
+        ended = self.svc.sessions.end_all(user.id)
+        audit.record("session.ended_by_admin", user_id=user.id, actor=actor.label, count=ended)
+        return ended
+
     # -- second factors --------------------------------------------------------------
     def second_factors(self, user_id: str) -> dict:
         user = self.users.get(user_id)

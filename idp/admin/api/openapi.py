@@ -121,7 +121,11 @@ def _item(name: str, schema: str, key: str, description: str) -> dict:
 def _user_access_paths() -> dict:
     user = f"{PREFIX}/users/{{user_id}}"
     return {
-        f"{user}/sessions": _list("adminListUserSessions", "SessionPage", "the user's browser sessions"),
+        f"{user}/sessions": {**_list("adminListUserSessions", "SessionPage", "the user's browser sessions"),
+                             "delete": {"operationId": "adminEndAllUserSessions", "tags": ["admin"],
+                                        "security": _ADMIN, "parameters": [_USER_ID],
+                                        "responses": {"200": _ok("SessionsEnded", "every session ended"),
+                                                      **_problems(404)}}},
         f"{user}/sessions/{{session_id}}": _item("UserSession", "Session", "session_id", "signed out"),
         f"{user}/grants": _list("adminListUserGrants", "GrantPage", "what the user granted each client"),
         f"{user}/grants/{{client_id}}": _item("UserGrant", "Grant", "client_id",
@@ -181,6 +185,7 @@ def schemas() -> dict:
         "AuditEventPage": _page("AuditEvent"),
         "Session": _object(["id", "created_at", "user_agent", "ip"], id=_S, created_at=_STAMP, user_agent=_S, ip=_S),
         "SessionPage": _page("Session"),
+        "SessionsEnded": _object(["sessions_ended"], sessions_ended={"type": "integer", "minimum": 0}),
         "Grant": _object(["id", "client_id", "client_name", "scopes", "refresh_token_families", "consented_at"],
                          id=_S, client_id=_S, client_name=_NULLABLE_S, scopes={"type": "array", "items": _S},
                          refresh_token_families={"type": "integer"},

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import jsonify
+
 from idp.admin.api.framework import READ, WRITE, bp, current_actor, if_match, page_args, page_response, requires, \
     resource
 from idp.admin.api.users import timestamp
@@ -37,6 +39,13 @@ def grant_json(grant) -> dict:
 @requires(READ)
 def list_user_sessions(user_id):
     return page_response(access().sessions(user_id, **page_args()), session_json)
+
+
+@bp.delete("/users/<user_id>/sessions")
+@requires(WRITE)
+def end_all_user_sessions(user_id):
+    """Signs the user out of every browser; the answer says how many sessions were ended."""
+    return jsonify(sessions_ended=access().end_all_sessions(current_actor(), user_id))
 
 
 @bp.get("/users/<user_id>/sessions/<session_id>")

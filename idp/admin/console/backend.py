@@ -17,6 +17,7 @@ from idp.administration import Actor, Invalid, NotFound, Page
 from idp.administration.audit import AuditAdmin
 from idp.administration.clients import ClientAdmin
 from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
+from idp.administration.user_access import UserAccess
 from idp.administration.users import UserAdmin
 from idp.oauth.client_metadata import client_admin
 from idp.observability import audit
@@ -113,9 +114,7 @@ def set_disabled(admin, target, disabled: bool) -> dict:
 
 
 def end_sessions(admin, target) -> int:
-    ended = services().sessions.end_all(target.id)
-    audit.record("session.ended_by_admin", user_id=target.id, actor=actor(admin).label, count=ended)
-    return ended
+    return UserAccess(services()).end_all_sessions(actor(admin), target.id)
 
 
 def revoke_grant(admin, target, client_id: str):
