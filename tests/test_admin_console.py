@@ -225,3 +225,37 @@ def test_a_client_with_a_bad_redirect_uri_is_refused_naming_the_field_rfc7591_3_
     assert refused.status_code == 400
     assert "The client was not saved" in refused.text and "redirect_uris" in refused.text
     assert len(idp.services.clients.page(10_000)) == before
+
+
+def test_secret_rotation_keeps_the_old_secret_for_the_chosen_grace_period_rfc6749_2_3_1(idp, client):
+    """The console's rotation takes a grace period from a fixed list (the old secret keeps
+    authenticating the client at /token meanwhile, RFC 6749 2.3.1); any other value is a 400
+    page, and the confirmation page carries the choice through."""
+    import re
+
+    import requests
+
+    admin, secret = make_admin(idp)
+    browser = Browser(idp)
+    enter_console(browser, admin, secret)
+    old = client.client_metadata["secret"]
+    form = browser.go(idp.endpoint(f"/admin/clients/{client.client_id}"))
+    assert 'name="grace_seconds"' in form.text and 'value="86400"' in form.text
+    path = f"/admin/clients/{client.client_id}/secret"
+    assert post_form(browser, path, form, grace_seconds="12345").status_code == 400
+    asked = post_form(browser, path, form, grace_seconds="86400")
+    assert "keeps working for 1 day" in asked.text and hidden_fields(asked.text)["grace_seconds"] == "86400"
+    shown = browser.go(idp.endpoint(path), "POST", hidden_fields(asked.text))
+    assert shown.status_code == 200 and "the old one keeps working for 1 day" in shown.text
+    new = re.search(r'<code id="client-secret">([^<]+)</code>', shown.text)
+    assert new is not None, shown.text[:500]
+
+    def token(secret_value):  # client authentication at /revoke: 200 once authenticated (RFC 7009 2.2)
+        return requests.post(idp.endpoint("/revoke"), data={"token": "unknown"},
+                             auth=(client.client_id, secret_value), timeout=10)
+
+    assert token(new.group(1)).status_code == 200, token(new.group(1)).text
+    assert token(old).status_code == 200  # still in its grace period
+    assert token("not-the-secret").status_code == 401
+    event = idp.services.audit_events.list(action="client.secret_rotated")[0]
+    assert event.details["grace_seconds"] == 86400 and event.actor.startswith("user:")

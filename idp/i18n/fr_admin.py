@@ -116,6 +116,16 @@ FR: dict[str, str] = {
         "%(name)s (%(id)s) et tous ses jetons et consentements sont supprimés. C’est irréversible.",
     "Delete %(name)s": "Supprimer %(name)s",
     "The client is registered.": "Le client est enregistré.",
+    "The secret was rotated: the old one keeps working for %(grace)s.": "Le secret a été renouvelé : l’ancien fonctionne encore %(grace)s.",
+    "The old secret keeps working": "L’ancien secret fonctionne encore",
+    "not at all": "plus du tout",
+    "1 hour": "1 heure",
+    "1 day": "1 jour",
+    "7 days": "7 jours",
+    "Choose one of the grace periods offered.": "Choisissez l’un des délais proposés.",
+    ("The current secret of %(name)s keeps working for %(grace)s, time to deploy the new one; then only the "
+     "new one works."): ("Le secret actuel de %(name)s fonctionne encore %(grace)s, le temps de déployer le "
+                         "nouveau ; ensuite seul le nouveau fonctionne."),
     "The secret was rotated: the old one no longer works.": "Le secret a été renouvelé : l’ancien ne fonctionne plus.",
     "Client secret": "Secret client",
     "Copy it now: it is shown only once and cannot be read back.":

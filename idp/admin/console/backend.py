@@ -163,10 +163,11 @@ def update_client(admin, client_id: str, name: str, redirect_uris: list[str], sc
                                                        "scope": scope})
 
 
-def rotate_client_secret(admin, target) -> str | None:
-    """A new secret (the old one stops working at once), or None for a client without a shared secret."""
+def rotate_client_secret(admin, target, grace_seconds: int = 0) -> str | None:
+    """A new secret (the old one keeps working grace_seconds more), or None for a client without a
+    shared secret."""
     try:
-        return _clients().rotate_secret(actor(admin), target.client_id, grace_seconds=0)[1]
+        return _clients().rotate_secret(actor(admin), target.client_id, grace_seconds=grace_seconds)[1]
     except Invalid:
         return None
 

@@ -18,6 +18,13 @@ ROTATE_SECRET_QUESTION = (
     "The current secret of %(name)s stops working at once: the application needs the new one before it "
     "can get tokens again."
 )
+ROTATE_WITH_GRACE_QUESTION = (
+    "The current secret of %(name)s keeps working for %(grace)s, time to deploy the new one; then only the "
+    "new one works."
+)
+# The grace periods the console offers (seconds -> label): a short list an operator picks from, all
+# within the service's MAX_GRACE_SECONDS; the admin API takes any value up to it.
+GRACE_PERIODS = {0: "not at all", 3600: "1 hour", 86400: "1 day", 7 * 86400: "7 days"}
 DELETE_CLIENT_QUESTION = "%(name)s (%(id)s) and every token and consent it holds are removed. This cannot be undone."
 
 
@@ -39,7 +46,7 @@ def refusal(exc: Invalid) -> str:
 
 
 def client_page(form, template_vars: dict, status: int = 200):
-    return render_template("admin/client_form.html", form=form, **template_vars), status
+    return render_template("admin/client_form.html", form=form, grace_periods=GRACE_PERIODS, **template_vars), status
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
@@ -88,15 +95,22 @@ def client_edit(client_id: str):
 @bp.post("/clients/<client_id>/secret")
 def client_rotate_secret(client_id: str):
     target = target_client(client_id)
-    page = ask_first(title=_("Rotate the secret of %(name)s?", name=target.name),
-                     question=_(ROTATE_SECRET_QUESTION, name=target.name), button=_("Rotate the secret"),
-                     cancel=url_for("admin.client_edit", client_id=target.client_id))
+    grace = request.form.get("grace_seconds", "0")
+    if not grace.isdigit() or int(grace) not in GRACE_PERIODS:
+        abort(400, _("Choose one of the grace periods offered."))
+    grace = int(grace)
+    question = (_(ROTATE_WITH_GRACE_QUESTION, name=target.name, grace=_(GRACE_PERIODS[grace])) if grace
+                else _(ROTATE_SECRET_QUESTION, name=target.name))
+    page = ask_first(title=_("Rotate the secret of %(name)s?", name=target.name), question=question,
+                     button=_("Rotate the secret"), cancel=url_for("admin.client_edit", client_id=target.client_id),
+                     fields={"grace_seconds": str(grace)})
     if page is not None:
         return page
-    secret = backend.rotate_client_secret(g.admin, target)
+    secret = backend.rotate_client_secret(g.admin, target, grace)
     if secret is None:
         abort(400, _("This client has no shared secret to rotate."))
-    return render_template("admin/client_secret.html", client=target, secret=secret, created=False)
+    return render_template("admin/client_secret.html", client=target, secret=secret, created=False,
+                           grace=_(GRACE_PERIODS[grace]) if grace else None)
 
 
 @bp.post("/clients/<client_id>/delete")
