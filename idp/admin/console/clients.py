@@ -95,10 +95,10 @@ def client_edit(client_id: str):
 @bp.post("/clients/<client_id>/secret")
 def client_rotate_secret(client_id: str):
     target = target_client(client_id)
-    grace = request.form.get("grace_seconds", "0")
-    if not grace.isdigit() or int(grace) not in GRACE_PERIODS:
+    # Looked up by its text, not int(): "²".isdigit() is true and int("²") raises.
+    grace = {str(seconds): seconds for seconds in GRACE_PERIODS}.get(request.form.get("grace_seconds", "0"))
+    if grace is None:
         abort(400, _("Choose one of the grace periods offered."))
-    grace = int(grace)
     question = (_(ROTATE_WITH_GRACE_QUESTION, name=target.name, grace=_(GRACE_PERIODS[grace])) if grace
                 else _(ROTATE_SECRET_QUESTION, name=target.name))
     page = ask_first(title=_("Rotate the secret of %(name)s?", name=target.name), question=question,
