@@ -179,6 +179,29 @@ def test_more_rows_than_a_batch_go_in_several_short_batches(db):
     assert report.rows["revocations"] == 2500 and len(keys(db, Revocation.id)) == 10
 
 
+def test_batches_resume_after_the_last_deleted_row_when_thousands_share_one_timestamp(db):
+    """Tokens issued in the same second share an expiry. Each batch starts after the (expiry, key)
+    the previous one deleted: ties are passed once, not rescanned by every later batch (on
+    PostgreSQL the index keeps the deleted rows' entries until vacuum, so a rescan grew with each
+    batch). A row added behind the position mid-run waits for the next run; kept rows stay."""
+    tied = NOW - days(40)
+    add(db, RefreshToken, [refresh_row(f"d{i:04}", f"ended-{i}", tied) for i in range(250)]
+        + [refresh_row(f"k{i:04}", "live", tied, rotated_at=tied) for i in range(300)]
+        + [refresh_row("live-now", "live", NOW + days(1))])
+    late = []
+
+    def add_behind_the_position(table, rows):
+        if table == "refresh_tokens" and not late:
+            late.append(rows)
+            add(db, RefreshToken, [refresh_row("a-late", "ended-late", tied)])
+
+    report = purge(db, batch=100, on_batch=add_behind_the_position)
+    left = keys(db, RefreshToken.token_hash)
+    assert report.rows["refresh_tokens"] == 250
+    assert left == {f"k{i:04}" for i in range(300)} | {"live-now", "a-late"}
+    assert purge(db, batch=100).rows["refresh_tokens"] == 1 and "a-late" not in keys(db, RefreshToken.token_hash)
+
+
 def test_dry_run_deletes_nothing_and_counts_what_a_run_deletes(db):
     add(db, Revocation, revocations(30, NOW - days(1)))
     add(db, AuditEvent, audit_rows(*[NOW - days(500)] * 7))

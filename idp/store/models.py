@@ -132,7 +132,7 @@ class Revocation(Base):
     __tablename__ = "revocations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # "jti" or "grant"
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
@@ -248,12 +248,14 @@ class FederatedIdentity(Base):
 
 
 # -- retention (issue 16): what the purge and the bounded lists select on --------
-Index("ix_refresh_tokens_expires_at", RefreshToken.expires_at)
-Index("ix_refresh_tokens_revoked_at", RefreshToken.revoked_at)
-Index("ix_account_tokens_expires_at", AccountToken.expires_at)
-Index("ix_account_tokens_used_at", AccountToken.used_at)
-Index("ix_initial_access_tokens_expires_at", InitialAccessToken.expires_at)
-Index("ix_recovery_codes_used_at", RecoveryCode.used_at)
-Index("ix_mail_outbox_sent", OutboxMessage.status, OutboxMessage.sent_at)
-Index("ix_mail_outbox_given_up", OutboxMessage.status, OutboxMessage.give_up_at)
+# Purge batches walk (timestamp, primary key) so that rows sharing a timestamp are passed once (0014).
+Index("ix_refresh_tokens_expires_at_hash", RefreshToken.expires_at, RefreshToken.token_hash)
+Index("ix_refresh_tokens_revoked_at_hash", RefreshToken.revoked_at, RefreshToken.token_hash)
+Index("ix_account_tokens_expires_at_hash", AccountToken.expires_at, AccountToken.token_hash)
+Index("ix_account_tokens_used_at_hash", AccountToken.used_at, AccountToken.token_hash)
+Index("ix_initial_access_tokens_expires_at_hash", InitialAccessToken.expires_at, InitialAccessToken.token_hash)
+Index("ix_recovery_codes_used_at_id", RecoveryCode.used_at, RecoveryCode.id)
+Index("ix_mail_outbox_sent_id", OutboxMessage.status, OutboxMessage.sent_at, OutboxMessage.id)
+Index("ix_mail_outbox_given_up_id", OutboxMessage.status, OutboxMessage.give_up_at, OutboxMessage.id)
+Index("ix_revocations_expires_at_id", Revocation.expires_at, Revocation.id)
 Index("ix_users_created_at_id", User.created_at, User.id)

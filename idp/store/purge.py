@@ -2,9 +2,9 @@
 
 Each rule names one table, its primary key and the condition under which a row is no longer
 needed by a live token, session, reuse check or audit query. Rows go in bounded batches
-(`DELETE ... WHERE pk IN (SELECT pk ... WHERE <indexed condition> ORDER BY it LIMIT n)`), one short
-transaction per batch, so a purge never holds locks long and can run at any time, next to live
-traffic. One purger runs at a time: a PostgreSQL session advisory lock (try-lock: a replica that
+(`DELETE ... WHERE pk IN (SELECT pk ... WHERE <condition> AND (order, pk) > <last> ORDER BY order,
+pk LIMIT n)` on an (order, pk) index), one short transaction per batch, so a purge never holds locks
+long and can run at any time, next to live traffic. One purger runs at a time: a PostgreSQL session advisory lock (try-lock: a replica that
 finds it held skips this round), or on SQLite, where one process owns the file, a lock per file.
 """
 
@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import and_, delete, exists, func, or_, select, text
+from sqlalchemy import and_, delete, exists, func, or_, select, text, tuple_
 from sqlalchemy.orm import aliased
 
 from idp.store.db import Database
@@ -63,7 +63,7 @@ class Rule:
 
     table: str  # the metric label
     key: object  # the primary-key column rows are deleted by
-    order: object  # the indexed column batches advance along
+    order: object  # the column batches advance along, indexed with `key` as (order, key)
     condition: Callable[[dt.datetime, Retention], object | None]
 
 
@@ -158,20 +158,24 @@ class Purge:
 
     @staticmethod
     def _delete_in_batches(conn, rule: Rule, condition, batch: int, on_batch) -> int:
-        """Batches walk `rule.order` forward from where the last one stopped: rows the condition
-        keeps (a live family's old rotated tokens) are passed once per run, not once per batch."""
+        """Batches walk the index on (`rule.order`, `rule.key`) forward from the last row the previous
+        one deleted. Rows the condition keeps (a live family's old rotated tokens) are passed once per
+        run, not once per batch; and the key breaks ties, so a million rows sharing one timestamp
+        (tokens issued in the same second) cost a batch each, never a rescan of those already passed."""
         total, reached = 0, None
+        position = tuple_(rule.order, rule.key)
         while True:
-            where = condition if reached is None else and_(condition, rule.order >= reached)
-            doomed = select(rule.key).where(where).order_by(rule.order).limit(batch).scalar_subquery()
+            where = condition if reached is None else and_(condition, position > tuple_(*reached))
+            doomed = select(rule.key).where(where).order_by(rule.order, rule.key).limit(batch).scalar_subquery()
             with conn.begin():  # one short transaction per batch: locks held for one batch only
-                gone = conn.execute(delete(rule.key.table).where(rule.key.in_(doomed)).returning(rule.order)).all()
+                gone = conn.execute(delete(rule.key.table).where(rule.key.in_(doomed))
+                                    .returning(rule.order, rule.key)).all()
             total += len(gone)
             if gone and on_batch:
                 on_batch(rule.table, len(gone))
             if len(gone) < batch:
                 return total
-            reached = max(row[0] for row in gone)
+            reached = max(tuple(row) for row in gone)
 
     @staticmethod
     def _record_success(conn, now: dt.datetime) -> None:
