@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The identity provider: gunicorn on a slim Python base, as user 1001, with no secret and
+# The identity provider: `idp serve` (granian; IDP_SERVER=gunicorn for gunicorn) on a slim Python base, as user 1001, with no secret and
 # no development key inside (keys/ and .env are never copied: see .dockerignore).
 # Migrations run only when asked: `idp db upgrade` (compose's migrate service, k8s' Job).
 

@@ -1,4 +1,4 @@
-"""IdP benchmark entry point:  python bench/run.py [--duration 10] [--server gunicorn|granian]
+"""IdP benchmark entry point:  python bench/run.py [--duration 10] [--server granian|gunicorn]
 
 Every figure is given as a ratio to node oidc-provider (bench/reference, issue 20), measured in the
 same run, on the same core, by the same load generators:
@@ -8,7 +8,7 @@ same run, on the same core, by the same load generators:
    client, a trusted code-flow client and a user (via the `idp` CLI); the reference gets the same;
 2. the baseline (bench/baseline.py): RS256 signs/s of one core and bare Flask req/s, and the stack's
    floor (bench/authlib_floor_app.py), as context;
-3. `taskset -c 0 idp serve --workers 1 --threads 2` (production mode; or granian, bench/granian_app.py)
+3. `taskset -c 0 idp serve --workers 1` (production mode: granian, one blocking thread; or --server gunicorn)
    and `taskset -c 0 node bench/reference/server.js`, load generators on core 1;
 4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections, the
    IdP and the reference taking turns; the code flow (authorize + token) with bench/codeflow.py at 32
@@ -56,7 +56,7 @@ from wrkutil import (  # noqa: E402
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
 SERVER_CORE, LOADGEN_CORE = 0, 1
 CONNECTIONS = (32, 8)
-THREADS = 2  # gunicorn threads of the one worker, as `idp serve` runs it; the bare-Flask baseline runs with the same
+THREADS = 1  # threads of the one worker, as `idp serve` runs it (--threads); the bare-Flask baseline runs with the same
 KEY_CACHE_WAIT = 6  # seconds: longer than the default KEY_CACHE_SECONDS
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 USER_EMAIL, USER_PASSWORD = "bench@example.com", "bench-" + secrets.token_urlsafe(12)
@@ -91,7 +91,7 @@ class Environment(Deployment):
         self.cli("users", "create", "--email", USER_EMAIL, "--password-stdin", stdin=USER_PASSWORD + "\n")
         return {"cc": cc, "rp": rp}
 
-    def start_server(self, server: str = "gunicorn") -> None:
+    def start_server(self, server: str = "granian") -> None:
         super().start_server(SERVER_CORE, THREADS, os.path.join(RESULTS_DIR, "server.log"), server=server)
 
     def worker_pid(self) -> int:
@@ -345,18 +345,17 @@ def token_auth(env: Environment, duration: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the IdP's hot endpoints (see bench/README.md).")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="gunicorn threads (granian: blocking threads) of the one worker, and the bare-Flask "
-                             "baseline's gunicorn threads (default 2)")
-    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
-                        help="serve the IdP with `idp serve` (gunicorn, the default) or with granian's WSGI "
-                             "interface (bench/granian_app.py; installed from bench/granian-requirements.txt)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads of the one worker (granian: blocking threads; default as `idp serve`: "
+                             "granian 1, gunicorn 2), and the bare-Flask baseline's gunicorn threads")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="`idp serve --server`: granian (its default) or gunicorn")
     parser.add_argument("--baseline-duration", type=float, default=10.0, help="bare Flask wrk seconds (default 10)")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="wait at most this long for the machine to be idle before measuring (default 60)")
     args = parser.parse_args()
     global THREADS
-    THREADS = args.threads
+    THREADS = args.threads or (1 if args.server == "granian" else 2)
     if args.duration < 2 or args.duration > 120:
         parser.error("--duration must be between 2 and 120 seconds")
     if (os.cpu_count() or 1) < 2:
@@ -366,7 +365,7 @@ def main() -> int:
 
     # the IdP's and the reference's; each may be repeated once after a bounded wait for a quiet machine
     measurements = 2 * 5 * len(CONNECTIONS) + 3
-    budget = (240 + NPM_CI_TIMEOUT * (2 if args.server == "granian" else 1) + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
+    budget = (240 + NPM_CI_TIMEOUT + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
               + measurements * (2 * (args.duration + 8) + min(args.quiet_wait, 30)))
     signal.signal(signal.SIGALRM, _raise_watchdog)
     signal.signal(signal.SIGTERM, _raise_exit)
@@ -381,8 +380,6 @@ def main() -> int:
         print(f"setup: database {env.db_name}, Redis prefix {env.prefix}, {env.url}", file=sys.stderr, flush=True)
         log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
         ref_version = ensure_installed(log)
-        if args.server == "granian":
-            ensure_granian(log)
         clients = env.create()
         reference = ReferenceServer(clients, USER_EMAIL, USER_PASSWORD)
         idle_before = wait_until_quiet(args.quiet_wait, log=log)
@@ -427,9 +424,8 @@ def main() -> int:
         verdicts = evaluate(results, baseline, memory["VmHWM"])
         annotate(ref_results, baseline)
         rows = ratio_rows(results, ref_results, memory["VmHWM"], ref_memory["VmHWM"])
-        server_label = (f"idp serve --workers 1 --threads {THREADS}" if args.server == "gunicorn" else
-                        f"granian {importlib.metadata.version('granian')} --interface wsgi --workers 1 "
-                        f"--blocking-threads {THREADS}")
+        server_label = (f"idp serve --server {args.server} --workers 1 --threads {THREADS} "
+                        f"({args.server} {importlib.metadata.version(args.server)})")
         text = ratio_table(rows, f"node oidc-provider {ref_version}", server_label)
         text += "\n\n" + table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
         text += "\n\n" + reference_table(ref_results, ref_version, ref_memory["VmHWM"])
@@ -478,21 +474,6 @@ def main() -> int:
             print("cleanup: timed out", file=sys.stderr)
         signal.alarm(0)
     return status
-
-
-def ensure_granian(log) -> None:
-    """granian for --server granian: a bench-only dependency, pinned in bench/granian-requirements.txt
-    and installed into this interpreter's environment when missing."""
-    import importlib.util
-
-    if importlib.util.find_spec("granian") and shutil.which("granian", path=os.path.dirname(sys.executable)):
-        return
-    log("installing granian (bench/granian-requirements.txt) ...")
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
-                           os.path.join(BENCH_DIR, "granian-requirements.txt")], capture_output=True, text=True,
-                          timeout=NPM_CI_TIMEOUT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"pip install granian failed: {proc.stderr.strip()[-2000:]}")
 
 
 def node_version() -> str:

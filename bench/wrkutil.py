@@ -237,25 +237,17 @@ class Deployment:
         self.db_created = True
         self.cli("db", "upgrade")
 
-    def start_server(self, core: int, threads: int, log_path: str, server: str = "gunicorn") -> None:
-        """One worker pinned to `core`, answering before 45 s: `idp serve` (gunicorn, `threads` threads) or
-        granian (`threads` blocking threads) serving bench/granian_app.py's factory."""
+    def start_server(self, core: int, threads: int, log_path: str, server: str = "granian") -> None:
+        """One worker pinned to `core`, answering before 45 s: `idp serve` on `server` (granian, its
+        default, or gunicorn) with `threads` threads, access log and all, as production runs it."""
+        if server not in ("granian", "gunicorn"):
+            raise ValueError(f"unknown server {server!r}")
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         self.server_log = open(log_path, "w")
-        if server == "gunicorn":
-            command = [self.idp, "serve", "--workers", "1", "--threads", str(threads)]
-        elif server == "granian":
-            command = [os.path.join(os.path.dirname(self.idp), "granian"), "--interface", "wsgi", "--factory",
-                       "--working-dir", BENCH_DIR, "--host", "127.0.0.1", "--port", str(self.port),
-                       "--workers", "1", "--blocking-threads", str(threads), "--no-ws",
-                       "--access-log",  # a line per request, as gunicorn's JSON access line (in its own format)
-                       "granian_app:create_app"]
-        else:
-            raise ValueError(f"unknown server {server!r}")
         self.server = subprocess.Popen(
-            ["taskset", "-c", str(core), *command],
-            env={**self.env, "GRANIAN_BLOCKING_THREADS": str(threads)}, cwd=ROOT, stdout=self.server_log,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            ["taskset", "-c", str(core), self.idp, "serve", "--server", server, "--workers", "1",
+             "--threads", str(threads)],
+            env=self.env, cwd=ROOT, stdout=self.server_log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_http(self.url + "/.well-known/openid-configuration", self.server, timeout=45)
 
     def teardown(self) -> list[str]:

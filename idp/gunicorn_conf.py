@@ -9,14 +9,13 @@ prometheus_client, and the master serves every worker's metrics on METRICS_PORT.
 
 from __future__ import annotations
 
-import glob
 import math
 import os
 import shutil
-import tempfile
 
 from idp.config import Config
 from idp.observability.logs import configure_logging
+from idp.observability.multiprocess import mark_dead, prepare_multiprocess_dir, serve_aggregated_metrics
 
 _config = Config.from_env()
 
@@ -32,19 +31,6 @@ def available_cpus() -> int:
     except (OSError, ValueError):
         pass
     return cpus
-
-
-def prepare_multiprocess_dir() -> str | None:
-    """A directory for the workers' metric files, emptied of a previous run's files.
-    Returns the directory when it was created here (and is removed at exit)."""
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    created = None if path else tempfile.mkdtemp(prefix="idp-metrics-")
-    path = path or created
-    os.makedirs(path, exist_ok=True)
-    for stale in glob.glob(os.path.join(path, "*.db")):
-        os.remove(stale)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
-    return created
 
 
 _own_multiproc_dir = prepare_multiprocess_dir() if _config.metrics_enabled else None
@@ -68,32 +54,17 @@ loglevel = _config.log_level.lower()
 def when_ready(server):
     """The master serves the aggregated metrics of every worker, plus live sessions, on METRICS_PORT
     (on the host the app binds: 0.0.0.0 in a container, 127.0.0.1 for the demo and the tests)."""
-    if not (_config.metrics_enabled and _config.metrics_port):
-        return
-    from prometheus_client import CollectorRegistry
-    from prometheus_flask_exporter.multiprocess import GunicornPrometheusMetrics
+    if _config.metrics_enabled and _config.metrics_port:
+        from idp.services import session_gauge
 
-    from idp.observability.metrics import ActiveSessions
-    from idp.signin.sessions import count_active_sessions
-    from idp.store.ephemeral import make_store
-
-    host = server.cfg.bind[0].rsplit(":", 1)[0].strip("[]")
-    registry = CollectorRegistry()
-    registry.register(ActiveSessions(count_active_sessions, make_store(_config.redis_url, _config.redis_prefix, _config.redis_sentinel_password)))
-    try:
-        GunicornPrometheusMetrics(registry=registry).start_http_server(_config.metrics_port, host)
-    except OSError as exc:  # the port is taken: serve the IdP anyway, and say why metrics are missing
-        server.log.error("metrics port %s: %s", _config.metrics_port, exc)
-        return
-    server.log.info("metrics on %s:%s", host, _config.metrics_port)
+        serve_aggregated_metrics(_config.metrics_port, server.cfg.bind[0].rsplit(":", 1)[0].strip("[]"),
+                                 session_gauge(_config))
 
 
 def child_exit(server, worker):
     """A dead worker's live gauges leave the aggregate; its counters stay counted."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_flask_exporter.multiprocess import GunicornPrometheusMetrics
-
-        GunicornPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+        mark_dead(worker.pid)
 
 
 def on_exit(server):

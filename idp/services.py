@@ -140,3 +140,12 @@ def build_services(config: Config) -> Services:
         api_access=ApiAccess(authorization),
         passkeys=PasskeyService(config, Passkeys(db), store),
     )
+
+
+def session_gauge(config: Config):
+    """The live-sessions collector the main process of a multi-worker server adds to its scrape."""
+    from idp.observability.metrics import ActiveSessions
+    from idp.signin.sessions import count_active_sessions
+
+    return ActiveSessions(count_active_sessions,
+                          make_store(config.redis_url, config.redis_prefix, config.redis_sentinel_password))

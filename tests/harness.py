@@ -1,4 +1,4 @@
-"""Real processes for the resilience tests: gunicorn IdPs (`idp serve`), a dedicated
+"""Real processes for the resilience tests: IdPs as `idp serve` runs them (granian), a dedicated
 redis-server, nginx, and a bounded load generator that records every request."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Prometheus metrics of the live servers: names the alert rules use, counts, and who may read them.
 
-(Several gunicorn workers: tests/test_gunicorn.py.)
+(Several gunicorn workers: tests/test_servers.py.)
 """
 
 from __future__ import annotations

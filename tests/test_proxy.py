@@ -2,7 +2,7 @@
 (127.0.0.1 for the live servers, the default); a client that reaches the app directly,
 here from 127.0.0.2, cannot pick the address that audit events and rate limits key on.
 
-(The same through gunicorn, with the scheme: tests/test_gunicorn.py.)
+(The same through gunicorn, with the scheme: tests/test_servers.py.)
 """
 
 from __future__ import annotations

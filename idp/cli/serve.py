@@ -1,4 +1,5 @@
-"""Running the IdP: `idp serve` (gunicorn, production) and `idp demo` (the embedded default)."""
+"""Running the IdP: `idp serve` (production: granian by default, gunicorn on request) and `idp demo`
+(the embedded default)."""
 
 from __future__ import annotations
 
@@ -41,14 +42,33 @@ def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads:
     Server().run()
 
 
+SERVERS = ("granian", "gunicorn")
+THREADS = {"granian": 1, "gunicorn": 2}  # per worker: what measured best on one core (bench/README.md)
+
+
+def run_server(server: str, config: Config, host: str, workers: int | None, threads: int | None) -> None:
+    threads = threads or THREADS[server]
+    if server == "gunicorn":
+        run_gunicorn(config, f"{host}:{config.port}", workers, threads)
+        return
+    from idp.cli.granian_server import run_granian
+    from idp.gunicorn_conf import available_cpus
+
+    run_granian(config, host, workers or 2 * available_cpus() + 1, threads)
+
+
 @click.command()
-@click.option("--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY or 2 x CPUs + 1)")
-@click.option("--threads", type=int, default=2,
-              help="per worker; few, because Python threads share one core's GIL (more workers scale instead)")
+@click.option("--workers", type=int, default=None, help="worker processes (default: WEB_CONCURRENCY or 2 x CPUs + 1)")
+@click.option("--threads", type=int, default=None,
+              help="per worker (default: granian 1, gunicorn 2); few, because Python threads share one core's "
+                   "GIL (more workers scale instead)")
 @click.option("--host", default="0.0.0.0", show_default=True, help="listen address (PORT is the port)")
-def serve(workers, threads, host):
-    """Production server (gunicorn) on PostgreSQL and Redis; refuses unsafe configuration."""
+@click.option("--server", type=click.Choice(SERVERS), envvar="IDP_SERVER", default="granian", show_default=True,
+              help="the HTTP server (env IDP_SERVER)")
+def serve(workers, threads, host, server):
+    """Production server on PostgreSQL and Redis; refuses unsafe configuration."""
     production = os.environ.get("IDP_ENV", "production").lower() == "production"
+    threads = threads or THREADS[server]
     overrides = {} if "DB_POOL_SIZE" in os.environ else {"db_pool_size": threads + 1}  # one per thread, + /ready
     config = load_config(production=production, **overrides)
     if production:
@@ -65,10 +85,12 @@ def serve(workers, threads, host):
             raise click.ClickException("REDIS_URL: the in-process store needs --workers 1")
         workers = 1
     try:
-        load_services(config).keys.ensure_signing_key()
+        services = load_services(config)
+        services.keys.ensure_signing_key()
+        services.db.dispose()  # the workers open their own connections; none is shared across a fork
     except Exception as exc:  # a missing schema or an unreadable key: one clear line, no traceback
         raise click.ClickException(f"cannot start: {exc} (did you run `idp db upgrade`?)") from None
-    run_gunicorn(config, f"{host}:{config.port}", workers, threads)
+    run_server(server, config, host, workers, threads)
 
 
 @click.command()
@@ -109,4 +131,7 @@ def demo():
   try            {config.issuer}/authorize?response_type=code&client_id=demo-client&scope=openid%20profile%20email&redirect_uri={redirect_uri}&state=xyz
 """
     )
-    run_gunicorn(config, f"127.0.0.1:{config.port}", workers=1, threads=4)
+    server = os.environ.get("IDP_SERVER", "granian")
+    if server not in SERVERS:
+        raise click.ClickException(f"IDP_SERVER: one of {', '.join(SERVERS)}, not {server!r}")
+    run_server(server, config, "127.0.0.1", workers=1, threads=4)

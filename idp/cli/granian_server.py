@@ -1,0 +1,78 @@
+"""`idp serve` on granian, the default server (issue 20): a Rust HTTP server that calls the WSGI
+app from one blocking thread per worker. Measured on one core against gunicorn gthread it served
+discovery at several times the rate and client_credentials at about 1.5x with a shorter p99
+(bench/README.md); more blocking threads only contend for the GIL, so a worker has one and
+WEB_CONCURRENCY workers scale instead.
+
+What gunicorn's configuration (idp/gunicorn_conf.py) gives operators holds here too:
+- graceful shutdown: SIGTERM stops accepting, in-flight requests finish, and a worker still busy
+  after GRACEFUL_TIMEOUT seconds (below Kubernetes' 30 s grace period) is killed;
+- a worker that dies is replaced (respawn_failed_workers), its live gauges leave the metrics;
+- Prometheus in multiprocess mode, the main process serving every worker's metrics on METRICS_PORT;
+- forwarded headers trusted only from TRUSTED_PROXIES (idp.plumbing.proxy, inside the app);
+- JSON access lines with the same fields as gunicorn's (idp.observability.access_log), and
+  granian's own log lines as JSON too.
+`gunicorn -c python:idp.gunicorn_conf 'idp.app:create_app()'` and `idp serve --server gunicorn`
+keep working for operators who run gunicorn.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import shutil
+
+from idp.config import Config
+from idp.observability.logs import configure_logging
+from idp.observability.multiprocess import prepare_multiprocess_dir, serve_aggregated_metrics, start_reaper
+
+GRACEFUL_TIMEOUT = 25  # seconds; gunicorn_conf's graceful_timeout
+GRANIAN_LOGGING = {  # granian's own lines ("Spawning worker-1 ...") as JSON, like every other line
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "idp.observability.logs.json_formatter"}},
+    "handlers": {"console": {"formatter": "json", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
+    "loggers": {"_granian": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
+
+
+def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
+    """Serve `config`'s app with `workers` processes of `threads` blocking threads; returns at shutdown."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    created = prepare_multiprocess_dir() if config.metrics_enabled else None
+    configure_logging(config.log_level)
+    server = Server(
+        "idp.app:create_app",  # a label only: the worker builds the app with worker_app(config)
+        address=host, port=config.port, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
+        respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_TIMEOUT,
+        log_level=LogLevels(config.log_level.lower()) if config.log_level.lower() in LogLevels.__members__
+        else LogLevels.info, log_dictconfig=GRANIAN_LOGGING, log_access=False,
+    )
+    reaper = None
+    if config.metrics_enabled and config.metrics_port:
+        from idp.services import session_gauge
+
+        serve_aggregated_metrics(config.metrics_port, host, session_gauge(config))
+        reaper = start_reaper()
+    try:
+        server.serve(target_loader=functools.partial(worker_app, config), wrap_loader=False)
+    finally:
+        if reaper is not None:
+            reaper.set()
+        if created:
+            shutil.rmtree(created, ignore_errors=True)
+
+
+def worker_app(config: Config):
+    """Run in each worker process: the app, inside the JSON access log, with what start-up made
+    frozen out of later garbage collections (gunicorn_conf.post_worker_init says why)."""
+    from idp.app import create_app
+    from idp.observability.access_log import AccessLogMiddleware
+
+    configure_logging(config.log_level)  # granian configured logging anew in this process
+    app = create_app(config)
+    gc.freeze()
+    return AccessLogMiddleware(app)
