@@ -1,11 +1,12 @@
 """The purge: deletes what the retention policy (docs/retention.md) no longer keeps.
 
 Each rule names one table, its primary key and the condition under which a row is no longer
-needed by a live token, session, reuse check or audit query. Rows go in bounded batches
-(`DELETE ... WHERE pk IN (SELECT pk ... WHERE <condition> AND (order, pk) > <last> ORDER BY order,
-pk LIMIT n)` on an (order, pk) index), one short transaction per batch, so a purge never holds locks
-long and can run at any time, next to live traffic. One purger runs at a time: a PostgreSQL session advisory lock (try-lock: a replica that
-finds it held skips this round), or on SQLite, where one process owns the file, a lock per file.
+needed by a live token, session, reuse check or audit query. Rows go in bounded batches, one short
+transaction each, so a purge never holds locks long and can run at any time next to live traffic:
+`SELECT order, pk ... WHERE <condition> AND (order, pk) > <last> ORDER BY order, pk LIMIT n` on an
+(order, pk) index, then `DELETE ... WHERE pk IN (<those keys>) AND <condition>`. One purger runs
+at a time: a PostgreSQL session advisory lock (try-lock: a replica that finds it held skips this
+round), or on SQLite, where one process owns the file, a lock per file.
 """
 
 from __future__ import annotations
@@ -166,16 +167,20 @@ class Purge:
         position = tuple_(rule.order, rule.key)
         while True:
             where = condition if reached is None else and_(condition, position > tuple_(*reached))
-            doomed = select(rule.key).where(where).order_by(rule.order, rule.key).limit(batch).scalar_subquery()
             with conn.begin():  # one short transaction per batch: locks held for one batch only
-                gone = conn.execute(delete(rule.key.table).where(rule.key.in_(doomed))
-                                    .returning(rule.order, rule.key)).all()
-            total += len(gone)
+                picked = conn.execute(select(rule.order, rule.key).where(where)
+                                      .order_by(rule.order, rule.key).limit(batch)).all()
+                # The keys as a list, not `IN (SELECT ...)`: on a table of millions PostgreSQL may plan that
+                # as a hash semi-join over a scan of the whole table (seconds a batch, past statement_timeout);
+                # a list of primary keys is always index lookups. The condition is checked again on them.
+                gone = conn.execute(delete(rule.key.table).where(rule.key.in_([row[1] for row in picked]),
+                                                                 condition)).rowcount if picked else 0
+            total += gone
             if gone and on_batch:
-                on_batch(rule.table, len(gone))
-            if len(gone) < batch:
+                on_batch(rule.table, gone)
+            if len(picked) < batch:
                 return total
-            reached = max(tuple(row) for row in gone)
+            reached = tuple(picked[-1])
 
     @staticmethod
     def _record_success(conn, now: dt.datetime) -> None:
