@@ -5,10 +5,13 @@ exercised by tests/test_openapi.py."""
 from __future__ import annotations
 
 from idp.admin.api.framework import PREFIX
-from idp.admin.api.openapi import _ADMIN, _S, _json_body, _ok, _problems
+from idp.admin.api.openapi import _ADMIN, _ETAG, _IF_MATCH, _PAGE, _S, _json_body, _ok, _page, _problems
+from idp.administration.registration_tokens import MAX_TTL, MAX_USES, MIN_TTL
 
 _INT = {"type": "integer"}
 _STAMP = {"type": "string", "format": "date-time"}
+_TOKEN_ID = {"name": "token_id", "in": "path", "required": True, "schema": _S,
+             "description": "the token's SHA-256 (hex), never its value"}
 
 
 def _op(operation_id: str, **rest) -> dict:
@@ -29,7 +32,26 @@ def paths() -> dict:
                         responses={"202": _ok("MailRequeued", "made due now; the sender thread sends them"),
                                    **_problems(400, 404, 409, 415)}),
         },
+        f"{PREFIX}/registration-tokens": {
+            "get": _op("adminListRegistrationTokens", parameters=_PAGE,
+                       responses={"200": _ok("RegistrationTokenPage", "by id; never a value"), **_problems(400)}),
+            "post": _op("adminCreateRegistrationToken",
+                        requestBody={**_json_body("NewRegistrationToken"), "required": False},
+                        responses={"201": _ok("CreatedRegistrationToken", "the token, shown this once",
+                                              {**_ETAG, "Location": {"schema": _S}}),
+                                   **_problems(400, 415)}),
+        },
+        f"{PREFIX}/registration-tokens/{{token_id}}": {
+            "get": _op("adminGetRegistrationToken", parameters=[_TOKEN_ID],
+                       responses={"200": _ok("RegistrationToken", "what is stored of it", _ETAG), **_problems(404)}),
+            "delete": _op("adminDeleteRegistrationToken", parameters=[_TOKEN_ID, _IF_MATCH],
+                          responses={"204": {"description": "revoked: registrations with it are refused"},
+                                     **_problems(404, 412, 428)}),
+        },
     }
+
+
+_TOKEN = {"id": _S, "uses_left": {"type": "integer", "minimum": 0}, "expires_at": _STAMP, "created_at": _STAMP}
 
 
 def schemas() -> dict:
@@ -45,4 +67,10 @@ def schemas() -> dict:
         "MailRetry": {"type": "object", "additionalProperties": False, "properties": {
             "id": {**_S, "description": "only this pending message (default: every pending one)"}}},
         "MailRequeued": _object(["requeued"], requeued={"type": "integer", "minimum": 0}),
+        "NewRegistrationToken": {"type": "object", "additionalProperties": False, "properties": {
+            "uses": {"type": "integer", "minimum": 1, "maximum": MAX_USES, "default": 1},
+            "expires_in": {"type": "integer", "minimum": MIN_TTL, "maximum": MAX_TTL, "default": 86400}}},
+        "RegistrationToken": _object(list(_TOKEN), **_TOKEN),
+        "CreatedRegistrationToken": _object([*_TOKEN, "token"], **_TOKEN, token=_S),
+        "RegistrationTokenPage": _page("RegistrationToken"),
     }
