@@ -48,6 +48,31 @@ def paths() -> dict:
                           responses={"204": {"description": "revoked: registrations with it are refused"},
                                      **_problems(404, 412, 428)}),
         },
+        **_admin_paths(),
+    }
+
+
+_USER = {"name": "user_id", "in": "path", "required": True, "schema": _S}
+
+
+def _admin_paths() -> dict:
+    return {
+        f"{PREFIX}/admins": {
+            "get": _op("adminListAdministrators", parameters=_PAGE,
+                       responses={"200": _ok("AdministratorPage", "by user id"), **_problems(400)}),
+        },
+        f"{PREFIX}/admins/{{user_id}}": {
+            "get": _op("adminGetAdministrator", parameters=[_USER],
+                       responses={"200": _ok("Administrator", "an administrator", _ETAG), **_problems(404)}),
+            "put": _op("adminGrantAdministrator", parameters=[_USER],
+                       responses={"200": _ok("Administrator", "already an administrator", _ETAG),
+                                  "201": _ok("Administrator", "made an administrator now",
+                                             {**_ETAG, "Location": {"schema": _S}}),
+                                  **_problems(404)}),
+            "delete": _op("adminRevokeAdministrator", parameters=[_USER, _IF_MATCH],
+                          responses={"204": {"description": "no longer enters the console (every replica, at once)"},
+                                     **_problems(404, 409, 412, 428)}),
+        },
     }
 
 
@@ -73,4 +98,7 @@ def schemas() -> dict:
         "RegistrationToken": _object(list(_TOKEN), **_TOKEN),
         "CreatedRegistrationToken": _object([*_TOKEN, "token"], **_TOKEN, token=_S),
         "RegistrationTokenPage": _page("RegistrationToken"),
+        "Administrator": _object(["user_id", "email", "granted_at", "granted_by", "second_factor"], user_id=_S,
+                                 email=_S, granted_at=_STAMP, granted_by=_S, second_factor={"type": "boolean"}),
+        "AdministratorPage": _page("Administrator"),
     }
