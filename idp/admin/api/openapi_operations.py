@@ -49,10 +49,28 @@ def paths() -> dict:
                                      **_problems(404, 412, 428)}),
         },
         **_admin_paths(),
+        **_key_paths(),
     }
 
 
 _USER = {"name": "user_id", "in": "path", "required": True, "schema": _S}
+_KID = {"name": "kid", "in": "path", "required": True, "schema": _S}
+
+
+def _key_paths() -> dict:
+    return {
+        f"{PREFIX}/keys/{{kid}}/jwk": {
+            "get": _op("adminGetKeyJwk", parameters=[_KID],
+                       responses={"200": _ok("PublicJwk", "the public JWK (RFC 7517), never a private member", _ETAG),
+                                  **_problems(404)}),
+        },
+        f"{PREFIX}/keys/import": {
+            "post": _op("adminImportKey", requestBody=_json_body("KeyImport"),
+                        responses={"201": _ok("SigningKey", "the imported key, in state next",
+                                              {"Location": {"schema": _S}}),
+                                   **_problems(400, 409, 415)}),
+        },
+    }
 
 
 def _admin_paths() -> dict:
@@ -101,4 +119,12 @@ def schemas() -> dict:
         "Administrator": _object(["user_id", "email", "granted_at", "granted_by", "second_factor"], user_id=_S,
                                  email=_S, granted_at=_STAMP, granted_by=_S, second_factor={"type": "boolean"}),
         "AdministratorPage": _page("Administrator"),
+        "PublicJwk": {"type": "object", "required": ["kty", "kid"], "properties": {
+            "kty": {"enum": ["RSA", "EC", "OKP"]}, "kid": _S, "use": _S, "alg": _S, "crv": _S, "n": _S, "e": _S,
+            "x": _S, "y": _S}, "not": {"anyOf": [{"required": [m]} for m in ("d", "p", "q", "dp", "dq", "qi")]}},
+        "KeyImport": {"type": "object", "additionalProperties": False,
+                      "description": "exactly one of jwk and pem: a private RS256 (RSA 2048-8192 bits), ES256 "
+                                     "(P-256) or EdDSA (Ed25519) key of a configured KEY_ALGORITHMS",
+                      "properties": {"jwk": {"type": "object"}, "pem": _S,
+                                     "alg": {"enum": ["RS256", "ES256", "EdDSA"]}}},
     }
