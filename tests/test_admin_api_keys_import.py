@@ -108,7 +108,7 @@ def test_keys_that_cannot_sign_here_are_400(admin):
     other = rsa_jwk()
     for body, names in (
             ({"jwk": weak}, {"jwk"}), ({"jwk": public}, {"jwk"}), ({"pem": public_pem}, {"pem"}),
-            ({"pem": encrypted}, {"pem"}), ({"pem": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----"}, {"pem"}),
+            ({"pem": encrypted}, {"pem"}), ({"pem": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"}, {"pem"}),
             ({"pem": "x" * 20_000}, {"pem"}), ({"jwk": strong, "alg": "ES256"}, {"alg"}),
             ({"jwk": strong, "alg": "HS256"}, {"alg"}), ({"jwk": {**strong, "alg": "PS256"}}, {"jwk"}),
             ({"jwk": {**strong, "kid": "my-own-name"}}, {"jwk"}), ({"jwk": {**strong, "use": "enc"}}, {"jwk"}),

@@ -59,7 +59,7 @@ def get_key_jwk(kid):
 @bp.post("/keys/import")
 @requires(WRITE)
 def import_key():
-    """{"jwk": {...}} or {"pem": "-----BEGIN PRIVATE KEY-----…"}, "alg" optional: a private key
+    """{"jwk": {...}} or {"pem": "..."} (PKCS #8 or #1), "alg" optional: a private key
     becomes its algorithm's next key (201); it signs after the next rotation. 400 for a key that
     cannot sign here (public only, weak, another curve, alg mismatch), 409 when it is stored already."""
     body = json_body(IMPORT_FIELDS)
