@@ -11,6 +11,7 @@ import requests
 
 from .admin_api import admin_session
 from .conftest import start_idp
+from .test_cli_config import cli_env, run  # noqa: F401  (fixture)
 
 PROBLEM = "application/problem+json"
 
@@ -84,3 +85,14 @@ def test_the_last_administrator_is_never_revoked_even_by_two_at_once(fresh):
                                        .status_code, list(tags)))
         assert statuses == [204, 409], (attempt, statuses)
         assert len(admin.get("/admins").json()["items"]) == 1
+
+
+def test_idp_admins_revoke_keeps_the_last_administrator_too(cli_env):
+    for email in ("first@example.com", "second@example.com"):
+        made = run(["users", "create", "--email", email, "--password-stdin"], cli_env, stdin="s3cret-password\n")
+        assert made.returncode == 0, made.stderr
+        assert run(["admins", "grant", "--email", email], cli_env).returncode == 0
+    assert run(["admins", "revoke", "--email", "first@example.com"], cli_env).returncode == 0
+    refused = run(["admins", "revoke", "--email", "second@example.com"], cli_env)
+    assert refused.returncode == 1 and "last administrator" in refused.stderr
+    assert "second@example.com" in run(["admins", "list"], cli_env).stdout
