@@ -217,6 +217,7 @@ class Outbox:
         with self.db.session() as session:
             ids = list(session.scalars(query.order_by(OutboxMessage.next_attempt_at).limit(limit)).all())
             if ids:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+                session.execute(update(OutboxMessage)
+                                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
                                 .values(next_attempt_at=now))
             return ids
