@@ -127,6 +127,7 @@ def test_a_revoked_administrator_is_refused_on_the_next_request(idp):
 
 
 def test_idp_admins_grant_list_revoke_are_audited(idp):
+    make_admin(idp)  # the last administrator is never revoked (tests/test_admin_api_admins.py)
     user = idp.create_user()
     env = idp.cli_env()
 

@@ -75,6 +75,13 @@ class Mailer:
             except Exception:  # the database was briefly away: the sweep will find the message again
                 log.exception("mail sender: unexpected error; pending messages are retried by the next sweep")
 
+    def wake(self, message_ids: list[str]) -> None:
+        """Hand messages made due (Outbox.requeue) to this process's sender thread at once; other
+        replicas' sweeps find them too."""
+        self.start()
+        for message_id in message_ids:
+            self._queue.put(message_id)
+
     # -- delivery -----------------------------------------------------------------
     def deliver_due(self, ignore_backoff: bool = False) -> int:
         return sum(self.deliver(message_id) for message_id in self.outbox.due(ignore_backoff=ignore_backoff))

@@ -32,6 +32,10 @@ class Duplicate(AdminError):
         self.field = field
 
 
+class Conflict(AdminError):
+    """The resource's state forbids the change (the last administrator, a message already given up)."""
+
+
 class PreconditionFailed(AdminError):
     """The resource changed since the caller read the version it names (a lost update prevented)."""
 

@@ -8,10 +8,11 @@ import dataclasses
 import datetime as dt
 
 from idp.administration import Actor
-from idp.administration.errors import AdminError, Invalid, NotFound, PreconditionFailed
+from idp.administration.errors import AdminError, Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.administration.key_import import parse_private_key, public_jwk
 from idp.observability import audit
 from idp.store.models import utcnow
-from idp.tokens.keys import PUBLISHED_STATES, RotationTooEarly
+from idp.tokens.keys import PUBLISHED_STATES, KeyExists, RotationTooEarly
 
 
 class TooEarly(AdminError):
@@ -54,6 +55,35 @@ class KeyAdmin:
         """Every stored key, by algorithm then age (public facts only)."""
         return [KeyView(row.kid, row.alg, row.state, row.created_at, row.promoted_at, row.retired_at,
                         row.retire_until) for row in self.keys.list_keys()]
+
+    def public_jwk(self, kid) -> dict:
+        """The key's public JWK (any state: a revoked key's is still public), never a private member."""
+        try:
+            found = self.keys.export(kid) if isinstance(kid, str) and len(kid) <= 64 else None
+        except KeyError:
+            found = None
+        if found is None:
+            raise NotFound("key", str(kid)[:64])
+        return public_jwk(found)
+
+    def import_key(self, actor: Actor, *, jwk: dict | None = None, pem: str | None = None,
+                   alg: str | None = None) -> str:
+        """A private key (JWK or PEM; key_import.py says which) becomes its algorithm's `next` key,
+        replacing the generated one (which never signed): published at once, signing from the next
+        rotation, which waits the JWKS cache lifetime like any other. Returns its kid. Audited
+        with the kid and algorithm only."""
+        key_alg, private = parse_private_key(jwk, pem, alg)
+        if key_alg not in self.keys.algs:  # a next key of another algorithm would never sign
+            raise Invalid({"alg": f"{key_alg} is not one of the configured KEY_ALGORITHMS: "
+                                  + ", ".join(self.keys.algs)})
+        replaced = next((k.kid for k in self.list() if k.alg == key_alg and k.state == "next"), None)
+        try:
+            kid = self.keys.import_private_key(private)
+        except KeyExists as exc:
+            raise Duplicate("jwk" if jwk is not None else "pem", str(exc) + " (a revoked key is never taken back)") \
+                from None
+        audit.record("key.imported", actor=actor.label, alg=key_alg, kid=kid, replaced_next_kid=replaced)
+        return kid
 
     def current_kid(self, alg: str) -> str | None:
         try:

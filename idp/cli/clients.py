@@ -79,17 +79,21 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
 
 
 @clients.command("registration-token")
-@click.option("--expires", default="1d", help="lifetime (900, 15m, 1d)")
+@click.option("--expires", default="1d", help="lifetime (60 .. 30d; 900, 15m, 1d)")
 @click.option("--uses", type=click.IntRange(1, 10_000), default=1, help="registrations it allows")
 def clients_registration_token(expires, uses):
     """An initial access token for dynamic client registration (RFC 7591 3, REGISTRATION_MODE=token)."""
+    from idp.administration.registration_tokens import RegistrationTokenAdmin
     from idp.config import parse_duration
 
     try:
         ttl = parse_duration("--expires", expires)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(load_services().initial_access_tokens.create(ttl, uses))
+    svc = load_services()
+    with refusals(), request_like_context(svc):
+        _, value = RegistrationTokenAdmin(svc).create(Actor.operator(), uses, ttl)
+    click.echo(value)
 
 
 @clients.command("list")

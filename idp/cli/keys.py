@@ -97,12 +97,16 @@ def keys_import(path):
     """Import a private key (PEM or JWK file) as the next key; it signs from the next rotation."""
     with open(path, "rb") as handle:
         data = handle.read()
-    if data.lstrip().startswith(b"{"):
-        data = json.loads(data)
     try:
-        kid = key_manager().import_private_key(data)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        text = data.decode()
+        material = {"jwk": json.loads(text)} if text.lstrip().startswith("{") else {"pem": text}
+    except ValueError:  # UnicodeDecodeError, JSONDecodeError
+        raise click.UsageError("the file holds neither a JWK (JSON) nor a PEM") from None
+    if "jwk" in material and not isinstance(material["jwk"], dict):
+        raise click.UsageError("the JWK must be a JSON object")
+    svc, admin = key_administration()
+    with refusals(), request_like_context(svc):
+        kid = admin.import_key(Actor.operator(), **material)
     click.echo(f"imported {kid} as next")
 
 

@@ -1,12 +1,12 @@
-"""`idp mail`: the outbox of verification, reset and notice emails."""
+"""`idp mail`: the outbox of verification, reset and notice emails (idp/administration/mail.py,
+which the admin API's /mail uses too)."""
 
 from __future__ import annotations
 
 import click
 
-from idp.cli.common import (
-    load_services,
-)
+from idp.administration import Actor
+from idp.cli.common import load_services, refusals, request_like_context
 
 
 @click.group()
@@ -14,20 +14,34 @@ def mail():
     """The outbox of verification, reset and notice emails (see idp/accounts/mail.py)."""
 
 
+def mail_admin():
+    from idp.administration.mail import MailAdmin
+
+    svc = load_services()
+    return svc, MailAdmin(svc)
+
+
 @mail.command("status")
 def mail_status():
-    """Count messages by state: pending (being retried), sent, failed (given up)."""
-    counts = load_services().mailer.outbox.counts()
+    """Count messages by state: pending (being retried), sent, failed (given up); the recent failures."""
+    status = mail_admin()[1].status()
     for state in ("pending", "sent", "failed"):
-        click.echo(f"{state:8} {counts.get(state, 0)}")
+        click.echo(f"{state:8} {status.counts[state]}")
+    if status.oldest_pending_seconds is not None:
+        click.echo(f"oldest pending: {status.oldest_pending_seconds} s")
+    for failure in status.recent_failures:
+        click.echo(f"{failure['id']}  {failure['status']:7}  @{failure['recipient_domain']}  "
+                   f"attempts {failure['attempts']}  {failure['last_error']}")
 
 
 @mail.command("retry")
-def mail_retry():
+@click.option("--id", "message_id", default=None, help="only this pending message")
+def mail_retry(message_id):
     """Try every pending message now (after fixing SMTP_*), without waiting for its backoff."""
-    svc = load_services()
-    sent = svc.mailer.deliver_due(ignore_backoff=True)
-    counts = svc.mailer.outbox.counts()
-    click.echo(f"sent {sent}; still pending {counts.get('pending', 0)}; failed {counts.get('failed', 0)}")
-    if counts.get("pending", 0):
+    svc, admin = mail_admin()
+    with refusals(), request_like_context(svc):
+        sent = admin.retry(Actor.operator(), message_id, wait=True)
+    counts = admin.status().counts
+    click.echo(f"sent {sent}; still pending {counts['pending']}; failed {counts['failed']}")
+    if counts["pending"]:
         raise SystemExit(1)

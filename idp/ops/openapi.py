@@ -13,6 +13,7 @@ import json
 
 from idp.admin.api import openapi as admin_api
 from idp.admin.api import openapi_clients as admin_api_clients
+from idp.admin.api import openapi_operations as admin_api_operations
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -58,6 +59,8 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api.schemas())
     document["paths"].update(admin_api_clients.paths())  # its clients and keys
     document["components"]["schemas"].update(admin_api_clients.schemas())
+    document["paths"].update(admin_api_operations.paths())  # mail, registration tokens, admins, key import
+    document["components"]["schemas"].update(admin_api_operations.schemas())
     return document
 
 

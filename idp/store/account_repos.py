@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from idp.plumbing.security import token_hash
 from idp.store.db import Database
@@ -117,6 +117,16 @@ class OutgoingMail:
     give_up_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class MailFailure:
+    id: str
+    recipient: str
+    status: str  # pending (to be retried) | failed (given up)
+    attempts: int
+    last_error: str
+    created_at: dt.datetime
+
+
 class Outbox:
     """Durable queue of emails; a message is claimed by one sender at a time."""
 
@@ -178,8 +188,36 @@ class Outbox:
             return session.get(OutboxMessage, message_id)
 
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         with self.db.session() as session:
             rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
             return {status: count for status, count in rows}
+
+    def oldest_pending_at(self) -> dt.datetime | None:
+        with self.db.session() as session:
+            return session.scalar(select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending"))
+
+    def recent_failures(self, limit: int) -> list[MailFailure]:
+        """The newest messages whose last attempt failed: given up, or pending a retry. Never a body."""
+        query = (select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.status, OutboxMessage.attempts,
+                        OutboxMessage.last_error, OutboxMessage.created_at)
+                 .where(OutboxMessage.status.in_(("pending", "failed")), OutboxMessage.last_error.is_not(None))
+                 .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit))
+        with self.db.session() as session:
+            return [MailFailure(*row) for row in session.execute(query)]
+
+    def requeue(self, message_id: str | None = None, limit: int = 1000) -> list[str]:
+        """Make pending messages (or the one) due now, backoff ignored; the ids made due (a message
+        another sender holds is left to it)."""
+        now = utcnow()
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.status == "pending",
+            (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < now))
+        if message_id is not None:
+            query = query.where(OutboxMessage.id == message_id)
+        with self.db.session() as session:
+            ids = list(session.scalars(query.order_by(OutboxMessage.next_attempt_at).limit(limit)).all())
+            if ids:
+                session.execute(update(OutboxMessage)
+                                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+                                .values(next_attempt_at=now))
+            return ids

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, String, delete, select
+from sqlalchemy import DateTime, ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.store.db import Database
@@ -50,6 +50,37 @@ class Administrators:
     def revoke(self, user_id: str) -> bool:
         with self.db.session() as session:
             return session.execute(delete(Administrator).where(Administrator.user_id == user_id)).rowcount == 1
+
+    def revoke_unless_last(self, user_id: str) -> str:
+        """"revoked", "absent" (not an administrator) or "last" (the only one: kept). Every row is
+        locked first (FOR UPDATE; SQLite serialises writers itself), so two administrators revoked
+        at once cannot both go and leave the console without one."""
+        with self.db.session() as session:
+            present = set(session.scalars(select(Administrator.user_id).with_for_update()))
+            if user_id not in present:
+                return "absent"
+            others = select(func.count()).select_from(Administrator).where(Administrator.user_id != user_id)
+            removed = session.execute(delete(Administrator).where(Administrator.user_id == user_id,
+                                                                  others.scalar_subquery() > 0)).rowcount
+            return "revoked" if removed == 1 else "last"
+
+    def get(self, user_id: str) -> AdministratorView | None:
+        query = (select(Administrator, User.email).join(User, User.id == Administrator.user_id)
+                 .where(Administrator.user_id == user_id))
+        with self.db.session() as session:
+            found = session.execute(query).first()
+            return AdministratorView(found[0].user_id, found[1], found[0].granted_at, found[0].granted_by) \
+                if found else None
+
+    def page(self, after: str | None, limit: int) -> list[AdministratorView]:
+        """By user id (the primary key: a keyset page)."""
+        query = (select(Administrator, User.email).join(User, User.id == Administrator.user_id)
+                 .order_by(Administrator.user_id).limit(limit))
+        if after is not None:
+            query = query.where(Administrator.user_id > after)
+        with self.db.session() as session:
+            return [AdministratorView(row.user_id, email, row.granted_at, row.granted_by)
+                    for row, email in session.execute(query)]
 
     def is_administrator(self, user_id: str | None) -> bool:
         if not user_id:

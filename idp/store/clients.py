@@ -8,7 +8,7 @@ import datetime as dt
 import threading
 import time
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -309,6 +309,20 @@ class Clients:
         return True
 
 
+@dataclasses.dataclass(frozen=True)
+class RegistrationToken:
+    """An initial access token as stored: named by its SHA-256, never by its value."""
+
+    id: str
+    uses_left: int
+    expires_at: dt.datetime
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: InitialAccessToken) -> RegistrationToken:
+        return cls(row.token_hash, row.uses_left, row.expires_at, row.created_at)
+
+
 class InitialAccessTokens:
     """RFC 7591 3: bearer tokens that allow registering clients; stored as hashes, limited uses and life."""
 
@@ -316,11 +330,38 @@ class InitialAccessTokens:
         self.db = db
 
     def create(self, ttl: int, uses: int = 1) -> str:
+        return self.issue(ttl, uses)[1]
+
+    def issue(self, ttl: int, uses: int = 1) -> tuple[RegistrationToken, str]:
+        """A new token: what is stored of it (its hash names it) and the value, which only the caller sees."""
         value = random_token(32)
+        now = utcnow()
+        row = RegistrationToken(token_hash(value), uses, now + dt.timedelta(seconds=ttl), now)
         with self.db.session() as session:
-            session.add(InitialAccessToken(token_hash=token_hash(value), uses_left=uses,
-                                           expires_at=utcnow() + dt.timedelta(seconds=ttl)))
-        return value
+            session.add(InitialAccessToken(token_hash=row.id, uses_left=uses, expires_at=row.expires_at,
+                                           created_at=now))
+        return row, value
+
+    def page(self, after: str | None, limit: int) -> list[RegistrationToken]:
+        """By hash (the primary key: a keyset page costs the same however many there are)."""
+        query = select(InitialAccessToken).order_by(InitialAccessToken.token_hash).limit(limit)
+        if after is not None:
+            query = query.where(InitialAccessToken.token_hash > after)
+        with self.db.session() as session:
+            return [RegistrationToken.of(row) for row in session.scalars(query)]
+
+    def get(self, hashed: str) -> RegistrationToken | None:
+        with self.db.session() as session:
+            row = session.get(InitialAccessToken, hashed)
+            return RegistrationToken.of(row) if row is not None else None
+
+    def delete(self, hashed: str, uses_left: int | None = None) -> bool:
+        """Revoke it; with uses_left, only while it still has that many (compare-and-set)."""
+        condition = [InitialAccessToken.token_hash == hashed]
+        if uses_left is not None:
+            condition.append(InitialAccessToken.uses_left == uses_left)
+        with self.db.session() as session:
+            return session.execute(delete(InitialAccessToken).where(*condition)).rowcount == 1
 
     def _live(self, value: str):
         return (InitialAccessToken.token_hash == token_hash(value), InitialAccessToken.uses_left > 0,

@@ -42,6 +42,10 @@ class InvalidJWT(Exception):
     pass
 
 
+class KeyExists(ValueError):
+    """import_private_key: a key with this kid is stored already (in any state, revoked included)."""
+
+
 class RotationTooEarly(Exception):
     """The next key is younger than the JWKS cache lifetime: relying parties may not know it yet."""
 
@@ -180,7 +184,7 @@ class KeyManager:
         def work(session):
             row = key_row(self._wrapper, key, "next")
             if session.get(SigningKey, row.kid) is not None:
-                raise ValueError(f"key {row.kid} exists")
+                raise KeyExists(f"key {row.kid} exists")
             session.execute(delete(SigningKey).where(SigningKey.alg == row.alg, SigningKey.state == "next"))
             session.add(row)
             return row.kid

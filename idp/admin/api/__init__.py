@@ -2,7 +2,14 @@
 ETags, cursors) is in framework.py and problems.py; each resource is a module of routes on its
 blueprint, imported here so that registering `bp` registers them all."""
 
-from idp.admin.api import audit_events, user_access, users  # noqa: F401  (their routes join bp)
+from idp.admin.api import (  # noqa: F401  (their routes join bp)
+    administrators,
+    audit_events,
+    mail,
+    registration_tokens,
+    user_access,
+    users,
+)
 from idp.admin.api.framework import bp
 
 __all__ = ["bp"]

@@ -4,14 +4,16 @@ Key material never leaves through here: the list shows public facts only."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 
-from idp.admin.api.framework import READ, WRITE, bp, current_actor, json_body, requires
+from idp.admin.api.framework import READ, WRITE, bp, current_actor, json_body, requires, resource
 from idp.admin.api.problems import problem
+from idp.administration import version_of
 from idp.administration.keys import KeyAdmin, TooEarly
 from idp.plumbing.context import services
 
 ROTATE_FIELDS = {"alg": (str,), "expected_current": (str,), "force": (bool,)}
+IMPORT_FIELDS = {"jwk": (dict,), "pem": (str,), "alg": (str,)}
 
 
 @bp.errorhandler(TooEarly)
@@ -44,6 +46,28 @@ def rotate_keys():
     kid = admin().rotate(current_actor(), body.get("alg", "RS256"), body.get("expected_current"),
                          body.get("force", False))
     return jsonify(key_json(kid))
+
+
+@bp.get("/keys/<kid>/jwk")
+@requires(READ)
+def get_key_jwk(kid):
+    """The key's public JWK (RFC 7517), as the JWKS holds it while it is published; never a private member."""
+    jwk = admin().public_jwk(kid)
+    return resource(jwk, version_of(jwk))
+
+
+@bp.post("/keys/import")
+@requires(WRITE)
+def import_key():
+    """{"jwk": {...}} or {"pem": "..."} (PKCS #8 or #1), "alg" optional: a private key
+    becomes its algorithm's next key (201); it signs after the next rotation. 400 for a key that
+    cannot sign here (public only, weak, another curve, alg mismatch), 409 when it is stored already."""
+    body = json_body(IMPORT_FIELDS)
+    kid = admin().import_key(current_actor(), jwk=body.get("jwk"), pem=body.get("pem"), alg=body.get("alg"))
+    response = jsonify(key_json(kid))
+    response.status_code = 201
+    response.headers["Location"] = url_for("admin_api.get_key_jwk", kid=kid)
+    return response
 
 
 @bp.post("/keys/<kid>/retire")

@@ -13,7 +13,7 @@ _BOOL = {"type": "boolean"}
 _ETAG = {"ETag": {"required": True, "schema": _S}}
 _STATUS_TEXT = {400: "invalid input: `errors` names each field (RFC 9457 3)", 401: "no valid access token (RFC 6750 3.1)",
                 403: "the token lacks the scope (RFC 6750 3.1 insufficient_scope)", 404: "no such resource",
-                409: "a unique value is taken", 412: "If-Match names an older version (RFC 9110 13.1.1)",
+                409: "a unique value is taken, or the state forbids the change", 412: "If-Match names an older version (RFC 9110 13.1.1)",
                 415: "the body is not JSON", 428: "If-Match is required (RFC 6585 3)",
                 429: "the client's rate limit is spent"}
 _CHALLENGE = {"WWW-Authenticate": {"required": True, "schema": _S}}

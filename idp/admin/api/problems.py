@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, json
 from werkzeug.http import HTTP_STATUS_CODES
 
-from idp.administration.errors import AdminError, Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.administration.errors import AdminError, Conflict, Duplicate, Invalid, NotFound, PreconditionFailed
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -50,6 +50,8 @@ def for_admin_error(error: AdminError) -> Response:
         return problem(404, str(error), code="not_found")
     if isinstance(error, Duplicate):
         return problem(409, str(error), code="duplicate", errors=[{"name": error.field, "detail": str(error)}])
+    if isinstance(error, Conflict):
+        return problem(409, str(error), code="conflict")
     if isinstance(error, PreconditionFailed):
         return problem(412, str(error), code="precondition_failed")
     return problem(400, str(error), code="refused")
