@@ -73,10 +73,19 @@ def key_after(after) -> str:
     raise Invalid({"cursor": "not a cursor of this list"})
 
 
+def storable(value: str) -> bool:
+    """Text the database can hold: no NUL, no lone surrogate (JSON may carry "\\ud800")."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\0" not in value
+
+
 def text(errors: dict, name: str, value, limit: int = MAX_NAME, *, nullable: bool = False) -> None:
     if value is None and nullable:
         return
-    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\0" in value:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or not storable(value):
         errors[name] = f"text of 1 to {limit} characters" + (", or null" if nullable else "")
 
 
@@ -97,14 +106,16 @@ def check_api_fields(fields, required: tuple = ()) -> dict:
     errors.update({name: "is required" for name in required if name not in fields})
     if "identifier" in fields:
         try:
-            store.check_identifier(fields["identifier"] if isinstance(fields["identifier"], str) else "")
+            identifier = fields["identifier"]
+            store.check_identifier(identifier if isinstance(identifier, str) and storable(identifier) else "")
         except store.Invalid as exc:
             errors["identifier"] = str(exc)
     if "name" in fields:
         text(errors, "name", fields["name"])
     scopes = fields.get("scopes", {})
     if not isinstance(scopes, dict) or len(scopes) > MAX_SCOPES or not all(
-            SCOPE_TOKEN.fullmatch(k) and isinstance(v, str) and len(v) <= MAX_DESCRIPTION for k, v in scopes.items()):
+            SCOPE_TOKEN.fullmatch(k) and isinstance(v, str) and len(v) <= MAX_DESCRIPTION and storable(v)
+            for k, v in scopes.items()):
         errors["scopes"] = (f"an object of at most {MAX_SCOPES} scopes, each a scope-token (RFC 6749 3.3) of at "
                             f"most {MAX_SCOPE} characters to a description of at most {MAX_DESCRIPTION}")
     if "role_scopes" in fields:

@@ -2,7 +2,7 @@
 ETags, cursors) is in framework.py and problems.py; each resource is a module of routes on its
 blueprint, imported here so that registering `bp` registers them all."""
 
-from idp.admin.api import audit_events, user_access, users  # noqa: F401  (their routes join bp)
+from idp.admin.api import apis, audit_events, groups, user_access, users  # noqa: F401  (their routes join bp)
 from idp.admin.api.framework import bp
 
 __all__ = ["bp"]
