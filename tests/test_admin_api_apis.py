@@ -268,3 +268,31 @@ def test_groups_members_and_nested_groups_without_loops(idp):
     assert [(e.details["group"], e.details.get("member_group")) for e in removed] == [
         (inner["name"], None), (outer["name"], inner["name"])]
     assert [e.details["group_id"] for e in audited(idp, "group.deleted", actor)] == [inner["id"]]
+
+
+def test_roles_are_given_to_users_and_groups_and_reach_the_effective_roles_rfc9068_2_2_3_1(idp):
+    """What the next token for the API carries in `roles` (idp/apis/authorization.py reads it)."""
+    admin = admin_session(idp)
+    api = new_api(admin)
+    role = f"/apis/{api['id']}/roles/reader"
+    assert admin.post(f"/apis/{api['id']}/roles", json={"name": "reader", "scopes": ["orders:read"]}).status_code \
+        == 201
+    assert error_names(admin.post(f"/apis/{api['id']}/roles", json={"name": "a/b"})) == {"name"}
+    user, member = idp.create_user(), idp.create_user()
+    group = new_group(admin)
+    assert admin.request("PUT", f"/groups/{group['id']}/members/{member.id}").status_code == 204
+    assert admin.request("PUT", f"{role}/users/{user.id}").status_code == 204
+    assert admin.request("PUT", f"{role}/groups/{group['id']}").status_code == 204
+    for who in (user, member):
+        assert [r.name for r in idp.services.apis.memberships(who.id)[1][api["identifier"]]] == ["reader"]
+    for path in (f"{role}/users/nobody", f"{role}/groups/nope", f"/apis/{api['id']}/roles/none/users/{user.id}"):
+        assert problem_code(admin.request("PUT", path), 404) == "not_found", path
+    assert admin.delete(f"{role}/groups/{group['id']}").status_code == 204
+    assert problem_code(admin.delete(f"{role}/groups/{group['id']}"), 404) == "not_found"
+    assert idp.services.apis.memberships(member.id)[1] == {}
+    assert admin.delete(f"{role}/users/{user.id}").status_code == 204
+    assert idp.services.apis.memberships(user.id)[1] == {}
+    actor = f"client:{admin.client_id}"
+    assert [(e.user_id, e.details["group"]) for e in audited(idp, "role.assigned", actor)] == [
+        (None, group["name"]), (user.id, None)]  # newest first
+    assert len(audited(idp, "role.unassigned", actor)) == 2

@@ -212,6 +212,8 @@ class ApiAdmin:
             raise Invalid({"body": "must be a JSON object"})
         errors = {name: "is not a member of this resource" for name in fields if name not in ROLE_FIELDS}
         text(errors, "name", fields.get("name"))
+        if "name" not in errors and "/" in fields["name"]:
+            errors["name"] = "a label without '/' (it names the role in a path)"
         scope_names(errors, "scopes", fields.get("scopes", []))
         text(errors, "description", fields.get("description"), MAX_DESCRIPTION, nullable=True)
         if errors:

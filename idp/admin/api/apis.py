@@ -24,6 +24,7 @@ from idp.admin.api.framework import (
     resource,
 )
 from idp.administration.apis import ApiAdmin, allowance_document, api_document, api_version, role_document
+from idp.administration.groups import GroupAdmin
 from idp.plumbing.context import services
 from idp.store.api_views import ApiView
 
@@ -102,6 +103,38 @@ def create_api_role(api_id):
 @requires(WRITE)
 def delete_api_role(api_id, name):
     admin().remove_role(current_actor(), api_id, name)
+    return "", 204
+
+
+@bp.put("/apis/<api_id>/roles/<name>/users/<user_id>")
+@requires(WRITE)
+def assign_role_to_user(api_id, name, user_id):
+    """The user holds the role: the next token issued for the API carries it in `roles`."""
+    admin().assign(current_actor(), api_id, name, user_id=user_id)
+    return "", 204
+
+
+@bp.delete("/apis/<api_id>/roles/<name>/users/<user_id>")
+@requires(WRITE)
+def unassign_role_from_user(api_id, name, user_id):
+    admin().unassign(current_actor(), api_id, name, user_id=user_id)
+    return "", 204
+
+
+@bp.put("/apis/<api_id>/roles/<name>/groups/<group_id>")
+@requires(WRITE)
+def assign_role_to_group(api_id, name, group_id):
+    """Every member of the group, direct or through nested groups, holds the role."""
+    group = GroupAdmin(services()).get(group_id)
+    admin().assign(current_actor(), api_id, name, group=group.name)
+    return "", 204
+
+
+@bp.delete("/apis/<api_id>/roles/<name>/groups/<group_id>")
+@requires(WRITE)
+def unassign_role_from_group(api_id, name, group_id):
+    group = GroupAdmin(services()).get(group_id)
+    admin().unassign(current_actor(), api_id, name, group=group.name)
     return "", 204
 
 
