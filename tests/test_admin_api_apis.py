@@ -6,6 +6,8 @@ and the registered API reaching the tokens (RFC 8707 `resource`, RFC 9068 `aud`)
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import requests
 
 from .admin_api import admin_session
@@ -183,6 +185,20 @@ def test_changes_need_the_version_read_if_match_rfc9110_13_1_1(idp):
     updated = [e for e in audited(idp, "api.updated", actor) if e.details["api_id"] == api["id"]]
     assert [e.details["changed"] for e in updated] == [["name", "role_scopes", "scopes"]]
     assert [e.details["api_id"] for e in audited(idp, "api.deleted", actor)] == [api["id"]]
+
+
+def test_concurrent_changes_of_one_version_exactly_one_wins(idp):
+    """The PATCH is compare-and-set on the row version: no lost update (RFC 9110 13.1.1)."""
+    admin = admin_session(idp)
+    api = new_api(admin)
+    path = f"/apis/{api['id']}"
+    tag = admin.get(path).headers["ETag"]
+    names = [f"writer {n}" for n in range(6)]
+    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+        statuses = list(pool.map(lambda name: admin.patch(path, json={"name": name},
+                                                          headers={"If-Match": tag}).status_code, names))
+    assert sorted(statuses) == [200] + [412] * (len(names) - 1), statuses
+    assert admin.get(path).json()["name"] in names
 
 
 def test_lists_are_keyset_pages_across_more_items_than_a_page(idp):
