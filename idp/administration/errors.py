@@ -19,8 +19,10 @@ class Invalid(AdminError):
 
 
 class NotFound(AdminError):
-    def __init__(self, kind: str, ident: str):
-        super().__init__(f"no {kind} {ident}")
+    """message: when "no <kind> <ident>" would not say it (a membership that does not exist)."""
+
+    def __init__(self, kind: str, ident: str, message: str | None = None):
+        super().__init__(message or f"no {kind} {ident}")
         self.kind, self.ident = kind, ident
 
 

@@ -3,36 +3,38 @@ what in their tokens (issue 21). Every change is audited; a bad name is a clear 
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import click
 
-from idp.cli.common import load_services, request_like_context, user_by_email
-from idp.observability.audit import record as audit_record
+from idp.cli.common import load_services, refusals, request_like_context, user_by_email
 
 
-def change(event: str, work, **fields):
-    """Run one registry change with the services, audit it, turn the registry's refusals into CLI errors."""
-    from idp.store.apis import Invalid, NotFound
-    from idp.store.errors import Conflict
+@contextlib.contextmanager
+def administering():
+    """The services, an app context for the audit trail, and the administration's refusals as clear
+    CLI errors; yields (ApiAdmin, GroupAdmin, services, the operator's Actor)."""
+    from idp.administration import Actor
+    from idp.administration.apis import ApiAdmin
+    from idp.administration.groups import GroupAdmin
 
     svc = load_services()
-    with request_like_context(svc):
-        try:
-            result = work(svc)
-        except (Invalid, NotFound) as exc:
-            raise click.ClickException(str(exc)) from None
-        except Conflict:
-            raise click.ClickException("it already exists") from None
-        if result is not False:  # a delete that found nothing changed nothing: nothing to audit
-            audit_record(event, **fields)
-    return result
+    with request_like_context(svc), refusals():
+        yield ApiAdmin(svc), GroupAdmin(svc), svc, Actor.operator()
 
 
-def must_have_changed(event: str, work, missing: str, **fields) -> None:
-    """A delete or removal that found nothing to change is an error the operator sees."""
-    if not change(event, work, **fields):
-        raise click.ClickException(missing)
+def every(list_page):
+    """Each item of a paged list, a page of MAX_LIMIT at a time (streamed: never the whole table in memory)."""
+    from idp.administration import MAX_LIMIT
+
+    after = None
+    while True:
+        page = list_page(after=after, limit=MAX_LIMIT)
+        yield from page.items
+        if page.next_key is None:
+            return
+        after = page.next_key
 
 
 def parse_scopes(values) -> dict:
@@ -60,38 +62,34 @@ def apis():
 @click.option("--resource-server", default=None, help="client_id this API introspects as (RFC 7662)")
 @click.option("--default-for", "default_for", multiple=True, help="client_id that gets this API without `resource`")
 def apis_create(identifier, name, scopes, role_scopes, access_token_ttl, dpop_only, resource_server, default_for):
-    def work(svc):
-        svc.apis.create_api(identifier, name, parse_scopes(scopes), access_token_ttl, dpop_only, list(role_scopes),
-                            resource_server)
+    with administering() as (admin, _, _, actor):
+        api = admin.create(actor, {"identifier": identifier, "name": name, "scopes": parse_scopes(scopes),
+                                   "role_scopes": list(role_scopes), "access_token_ttl": access_token_ttl,
+                                   "dpop_only": dpop_only, "resource_server": resource_server})
         for client_id in default_for:
-            svc.apis.allow(identifier, client_id, None, default=True)
-    change("api.created", work, api=identifier, default_for=list(default_for))
+            admin.grant(actor, api.id, client_id, None, default=True)
     click.echo(f"created API {identifier}")
 
 
 @apis.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def apis_list(as_json):
-    svc = load_services()
-    found, after = [], ""
-    while page := svc.apis.apis(after=after):
-        found += page
-        after = page[-1].identifier
-    for api in found:
-        if as_json:
-            click.echo(json.dumps({"identifier": api.identifier, "name": api.name, "scopes": api.scopes,
-                                   "role_scopes": list(api.role_scopes), "access_token_ttl": api.access_token_ttl,
-                                   "dpop_only": api.dpop_only, "resource_server": api.resource_server}))
-        else:
-            click.echo(f"{api.identifier}  {api.name}  scopes: {' '.join(api.scopes) or '-'}")
+    from idp.administration.apis import api_document
+
+    with administering() as (admin, _, _, _):
+        for api in every(admin.list):
+            if as_json:
+                click.echo(json.dumps(api_document(api)))
+            else:
+                click.echo(f"{api.identifier}  {api.name}  scopes: {' '.join(api.scopes) or '-'}")
 
 
 @apis.command("delete")
 @click.argument("identifier")
 def apis_delete(identifier):
     """Its roles, assignments and client allowances go with it; refresh tokens for it stop working."""
-    must_have_changed("api.deleted", lambda svc: svc.apis.delete_api(identifier), f"no API {identifier}",
-                      api=identifier)
+    with administering() as (admin, _, _, actor):
+        admin.delete(actor, admin.by_identifier(identifier).id)
     click.echo(f"deleted API {identifier}")
 
 
@@ -101,8 +99,8 @@ def apis_delete(identifier):
 @click.option("--scope", "scopes", multiple=True, help="only these scopes (default: every scope of the API)")
 @click.option("--default", "is_default", is_flag=True, help="the API this client gets without `resource`")
 def apis_allow(identifier, client_id, scopes, is_default):
-    change("api.client_allowed", lambda svc: svc.apis.allow(identifier, client_id, list(scopes) or None, is_default),
-           client_id=client_id, api=identifier, scopes=list(scopes))
+    with administering() as (admin, _, _, actor):
+        admin.grant(actor, admin.by_identifier(identifier).id, client_id, list(scopes) or None, is_default)
     click.echo(f"{client_id} may ask tokens for {identifier}")
 
 
@@ -115,24 +113,23 @@ def groups():
 @groups.command("create")
 @click.argument("name")
 def groups_create(name):
-    change("group.created", lambda svc: svc.apis.create_group(name), group=name)
+    with administering() as (_, groups_admin, _, actor):
+        groups_admin.create(actor, {"name": name})
     click.echo(f"created group {name}")
 
 
 @groups.command("list")
 def groups_list():
-    svc = load_services()
-    after = ""
-    while page := svc.apis.groups(after=after):
-        for _, name in page:
-            click.echo(name)
-        after = page[-1][1]
+    with administering() as (_, groups_admin, _, _):
+        for group in every(groups_admin.list):
+            click.echo(group.name)
 
 
 @groups.command("delete")
 @click.argument("name")
 def groups_delete(name):
-    must_have_changed("group.deleted", lambda svc: svc.apis.delete_group(name), f"no group {name}", group=name)
+    with administering() as (_, groups_admin, _, actor):
+        groups_admin.delete(actor, groups_admin.by_name(name).id)
     click.echo(f"deleted group {name}")
 
 
@@ -144,11 +141,13 @@ def groups_add_member(group, email, member_group):
     if (email is None) == (member_group is None):
         raise click.UsageError("give exactly one of --email or --group")
 
-    def work(svc):
-        user_id = user_by_email(svc, email).id if email else None
-        svc.apis.add_member(group, user_id=user_id, member_group=member_group)
-        return user_id
-    change("group.member_added", work, group=group, member_group=member_group)
+    with administering() as (_, groups_admin, svc, actor):
+        user_id = user_by_email(svc, email).id if email else None  # an unknown user first, then the group
+        parent = groups_admin.by_name(group)
+        if user_id is not None:
+            groups_admin.add_member(actor, parent.id, user_id)
+        else:
+            groups_admin.add_group(actor, parent.id, groups_admin.by_name(member_group).id)
     click.echo(f"added {email or member_group} to {group}")
 
 
@@ -156,9 +155,9 @@ def groups_add_member(group, email, member_group):
 @click.argument("group")
 @click.option("--email", required=True)
 def groups_remove_member(group, email):
-    def work(svc):
-        return svc.apis.remove_member(group, user_id=user_by_email(svc, email).id)
-    must_have_changed("group.member_removed", work, f"{email} is not a direct member of {group}", group=group)
+    with administering() as (_, groups_admin, svc, actor):
+        user_id = user_by_email(svc, email).id
+        groups_admin.remove_member(actor, groups_admin.by_name(group).id, user_id)
     click.echo(f"removed {email} from {group}")
 
 
@@ -174,23 +173,27 @@ def roles():
 @click.option("--scope", "scopes", multiple=True)
 @click.option("--description", default=None)
 def roles_create(identifier, name, scopes, description):
-    change("role.created", lambda svc: svc.apis.create_role(identifier, name, list(scopes), description),
-           api=identifier, role=name)
+    with administering() as (admin, _, _, actor):
+        admin.add_role(actor, admin.by_identifier(identifier).id,
+                       {"name": name, "scopes": list(scopes), "description": description})
     click.echo(f"created role {name} of {identifier}")
 
 
 @roles.command("list")
 @click.option("--api", "identifier", required=True)
 def roles_list(identifier):
-    for role in load_services().apis.roles(identifier):
-        click.echo(f"{role.name}  {' '.join(role.scopes) or '-'}  {role.description or ''}")
+    with administering() as (admin, _, _, _):
+        api_id = admin.by_identifier(identifier).id
+        for role in every(lambda **page: admin.roles(api_id, **page)):
+            click.echo(f"{role.name}  {' '.join(role.scopes) or '-'}  {role.description or ''}")
 
 
 @roles.command("delete")
 @click.option("--api", "identifier", required=True)
 @click.option("--name", required=True)
 def roles_delete(identifier, name):
-    change("role.deleted", lambda svc: svc.apis.delete_role(identifier, name), api=identifier, role=name)
+    with administering() as (admin, _, _, actor):
+        admin.remove_role(actor, admin.by_identifier(identifier).id, name)
     click.echo(f"deleted role {name} of {identifier}")
 
 
@@ -207,9 +210,9 @@ def _holder(email, group):
 def roles_assign(identifier, name, email, group):
     _holder(email, group)
 
-    def work(svc):
-        svc.apis.assign(identifier, name, user_id=user_by_email(svc, email).id if email else None, group=group)
-    change("role.assigned", work, api=identifier, role=name, group=group)
+    with administering() as (admin, _, svc, actor):
+        admin.assign(actor, admin.by_identifier(identifier).id, name,
+                     user_id=user_by_email(svc, email).id if email else None, group=group)
     click.echo(f"gave {name} to {email or group}")
 
 
@@ -221,9 +224,7 @@ def roles_assign(identifier, name, email, group):
 def roles_unassign(identifier, name, email, group):
     _holder(email, group)
 
-    def work(svc):
-        return svc.apis.unassign(identifier, name, user_id=user_by_email(svc, email).id if email else None,
-                                 group=group)
-    must_have_changed("role.unassigned", work, f"{email or group} does not hold {name}", api=identifier, role=name,
-                      group=group)
+    with administering() as (admin, _, svc, actor):
+        admin.unassign(actor, admin.by_identifier(identifier).id, name,
+                       user_id=user_by_email(svc, email).id if email else None, group=group)
     click.echo(f"took {name} from {email or group}")

@@ -12,6 +12,7 @@ import hashlib
 import json
 
 from idp.admin.api import openapi as admin_api
+from idp.admin.api import openapi_apis as admin_api_apis
 from idp.admin.api import openapi_clients as admin_api_clients
 from idp.admin.api import openapi_operations as admin_api_operations
 
@@ -61,6 +62,8 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api_clients.schemas())
     document["paths"].update(admin_api_operations.paths())  # mail, registration tokens, admins, key import
     document["components"]["schemas"].update(admin_api_operations.schemas())
+    document["paths"].update(admin_api_apis.paths())  # its registered APIs and groups (issue 21)
+    document["components"]["schemas"].update(admin_api_apis.schemas())
     return document
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.store.models import Base, new_id, utcnow
@@ -25,6 +25,8 @@ class Api(Base):
     role_scopes: Mapped[list | None] = mapped_column(JSON)
     # The client this API authenticates as at introspection (RFC 7662): it sees only tokens meant for it.
     resource_server: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Every admin write is conditional on it (ETag / If-Match, migration 0015).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
@@ -32,6 +34,7 @@ class ClientApi(Base):
     """A client allowed to ask tokens for an API, for some of its scopes (None: all)."""
 
     __tablename__ = "client_apis"
+    __table_args__ = (Index("ix_client_apis_api_id_client_id", "api_id", "client_id"),)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True)
     api_id: Mapped[str] = mapped_column(ForeignKey("apis.id", ondelete="CASCADE"), primary_key=True, index=True)
     scopes: Mapped[list | None] = mapped_column(JSON)
@@ -49,6 +52,8 @@ class GroupMember(Base):
     """A user (user_id) or a group (member_group_id) inside a group; exactly one is set."""
 
     __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_group_id_user_id", "group_id", "user_id"),
+                      Index("ix_group_members_group_id_member_group_id", "group_id", "member_group_id"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

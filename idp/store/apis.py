@@ -6,76 +6,27 @@ so a change reaches the next token issued on every replica.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from idp.store.api_models import Api, ClientApi, Group, GroupMember, Role, RoleAssignment
+from idp.store.api_pages import ApiPages
+from idp.store.api_views import Allowance, ApiView, Invalid, NotFound, RoleView, check_api_fields, check_identifier
+from idp.store.api_views import api_view as _api
+from idp.store.api_views import role_view as _role
 from idp.store.db import Database
-from idp.store.errors import Conflict
+from idp.store.errors import Conflict, StaleVersion
 from idp.store.models import Client, User
+
+__all__ = ["Allowance", "ApiRegistry", "ApiView", "Invalid", "MAX_GROUP_DEPTH", "NotFound", "RoleView",
+           "check_identifier"]
 
 MAX_GROUP_DEPTH = 32  # nesting deeper than this is refused on add and ignored on resolution
 
 
-class NotFound(Exception):
-    """An API, client, group, role or user named in a request does not exist."""
-
-
-class Invalid(Exception):
-    """A value breaks a rule (not an absolute URI, a scope the API does not define, a group loop)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class ApiView:
-    id: str
-    identifier: str
-    name: str
-    scopes: dict  # scope -> description
-    access_token_ttl: int | None
-    dpop_only: bool
-    role_scopes: tuple = ()  # scopes a user's token carries only when one of their roles grants them
-    resource_server: str | None = None  # the client_id this API introspects as
-
-
-@dataclasses.dataclass(frozen=True)
-class Allowance:
-    api_id: str
-    identifier: str
-    scopes: list | None  # None: every scope the API defines
-    is_default: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class RoleView:
-    id: str
-    api_id: str
-    name: str
-    scopes: list
-    description: str | None
-
-
-def _api(row: Api) -> ApiView:
-    return ApiView(row.id, row.identifier, row.name, dict(row.scopes or {}), row.access_token_ttl, row.dpop_only,
-                   tuple(row.role_scopes or ()), row.resource_server)
-
-
-def _role(row: Role) -> RoleView:
-    return RoleView(row.id, row.api_id, row.name, list(row.scopes or []), row.description)
-
-
-def check_identifier(identifier: str) -> str:
-    """RFC 8707 2: the resource is an absolute URI without a fragment."""
-    parts = urlsplit(identifier or "")
-    if not parts.scheme or not (parts.netloc or parts.scheme == "urn") or parts.fragment or len(identifier) > 512:
-        raise Invalid("An API identifier must be an absolute URI without a fragment (RFC 8707 2).")
-    return identifier
-
-
-class ApiRegistry:
+class ApiRegistry(ApiPages):
     def __init__(self, db: Database, on_change: Callable[[], None] = lambda: None):
         self.db = db
         self.on_change = on_change
@@ -93,17 +44,11 @@ class ApiRegistry:
     def create_api(self, identifier: str, name: str, scopes: dict | None = None, access_token_ttl: int | None = None,
                    dpop_only: bool = False, role_scopes: list | None = None,
                    resource_server: str | None = None) -> ApiView:
-        check_identifier(identifier)
-        if any(not s or " " in s or '"' in s or "\\" in s for s in scopes or {}):
-            raise Invalid("A scope is a non-empty token without spaces, quotes or backslashes (RFC 6749 3.3).")
-        if not set(role_scopes or ()) <= set(scopes or {}):
-            raise Invalid(f"{identifier} does not define {sorted(set(role_scopes) - set(scopes or {}))}")
-        if access_token_ttl is not None and access_token_ttl <= 0:
-            raise Invalid("The access-token lifetime is a positive number of seconds.")
+        check_api_fields(identifier, scopes, role_scopes, access_token_ttl)
 
         def work(session):
             if resource_server is not None and session.get(Client, resource_server) is None:
-                raise NotFound(f"no client {resource_server}")
+                raise NotFound("client", resource_server)
             row = Api(identifier=identifier, name=name, scopes=dict(scopes or {}), access_token_ttl=access_token_ttl,
                       dpop_only=dpop_only, role_scopes=list(role_scopes or []) or None,
                       resource_server=resource_server)
@@ -128,14 +73,22 @@ class ApiRegistry:
         with self.db.read() as session:
             return set(session.scalars(select(Api.identifier).where(Api.resource_server == client_id)))
 
-    def delete_api(self, identifier: str) -> bool:
-        """Its roles, their assignments and the client allowances go with it (ON DELETE CASCADE)."""
-        return self._write(lambda s: s.execute(delete(Api).where(Api.identifier == identifier)).rowcount == 1)
+    def delete_api(self, identifier: str, version: int | None = None) -> bool:
+        """Its roles, their assignments and the client allowances go with it (ON DELETE CASCADE).
+        version: only if the row is still at it (StaleVersion otherwise)."""
+        def work(session):
+            where = [Api.identifier == identifier] + ([Api.version == version] if version is not None else [])
+            if session.execute(delete(Api).where(*where)).rowcount == 1:
+                return True
+            if version is not None and session.scalar(select(Api.id).where(Api.identifier == identifier)):
+                raise StaleVersion()
+            return False
+        return self._write(work)
 
     def _api_row(self, session, identifier: str) -> Api:
         row = session.scalar(select(Api).where(Api.identifier == identifier))
         if row is None:
-            raise NotFound(f"no API {identifier}")
+            raise NotFound("API", identifier)
         return row
 
     # -- client allowances --------------------------------------------------------------
@@ -143,7 +96,7 @@ class ApiRegistry:
         def work(session):
             api = self._api_row(session, identifier)
             if session.get(Client, client_id) is None:
-                raise NotFound(f"no client {client_id}")
+                raise NotFound("client", client_id)
             if scopes is not None and not set(scopes) <= set(api.scopes):
                 raise Invalid(f"{identifier} does not define {sorted(set(scopes) - set(api.scopes))}")
             if default:
@@ -158,7 +111,7 @@ class ApiRegistry:
         with self.db.read() as session:
             rows = session.execute(select(ClientApi, Api.identifier).join(Api, Api.id == ClientApi.api_id)
                                    .where(ClientApi.client_id == client_id)).all()
-            return [Allowance(r.api_id, ident, r.scopes, r.is_default) for r, ident in rows]
+            return [Allowance(r.api_id, ident, r.scopes, r.is_default, r.client_id) for r, ident in rows]
 
     # -- groups -------------------------------------------------------------------------
     def create_group(self, name: str) -> str:
@@ -180,7 +133,7 @@ class ApiRegistry:
     def _group_row(self, session, name: str) -> Group:
         row = session.scalar(select(Group).where(Group.name == name))
         if row is None:
-            raise NotFound(f"no group {name}")
+            raise NotFound("group", name)
         return row
 
     def add_member(self, group: str, *, user_id: str | None = None, member_group: str | None = None) -> None:
@@ -189,7 +142,7 @@ class ApiRegistry:
             parent = self._group_row(session, group)
             if user_id is not None:
                 if session.get(User, user_id) is None:
-                    raise NotFound(f"no user {user_id}")
+                    raise NotFound("user", user_id)
                 if not session.scalar(select(GroupMember.id).where(GroupMember.group_id == parent.id,
                                                                    GroupMember.user_id == user_id)):
                     session.add(GroupMember(group_id=parent.id, user_id=user_id))
@@ -202,11 +155,15 @@ class ApiRegistry:
                 session.add(GroupMember(group_id=parent.id, member_group_id=child.id))
         self._write(work)
 
-    def remove_member(self, group: str, *, user_id: str) -> bool:
+    def remove_member(self, group: str, *, user_id: str | None = None, member_group: str | None = None) -> bool:
+        """A user, or a nested group, out of a group; False when it was not a direct member."""
         def work(session):
             parent = self._group_row(session, group)
-            return session.execute(delete(GroupMember).where(GroupMember.group_id == parent.id,
-                                                             GroupMember.user_id == user_id)).rowcount > 0
+            if user_id is not None:
+                where = GroupMember.user_id == user_id
+            else:
+                where = GroupMember.member_group_id == self._group_row(session, member_group).id
+            return session.execute(delete(GroupMember).where(GroupMember.group_id == parent.id, where)).rowcount > 0
         return self._write(work)
 
     def set_direct_memberships(self, user_id: str, member_of: set[str], not_member_of: set[str]) -> bool:
@@ -265,16 +222,18 @@ class ApiRegistry:
             return _role(row)
         return self._write(work)
 
-    def roles(self, identifier: str) -> list[RoleView]:
+    def roles(self, identifier: str, after: str = "", limit: int | None = None) -> list[RoleView]:
+        """By name (uq_roles_api_name); a keyset page when limit is given."""
         with self.db.read() as session:
-            return [_role(r) for r in session.scalars(select(Role).join(Api, Api.id == Role.api_id).where(
-                Api.identifier == identifier).order_by(Role.name))]
+            query = select(Role).join(Api, Api.id == Role.api_id).where(Api.identifier == identifier,
+                                                                        Role.name > after).order_by(Role.name)
+            return [_role(r) for r in session.scalars(query.limit(limit) if limit else query)]
 
     def _role_row(self, session, identifier: str, name: str) -> Role:
         row = session.scalar(select(Role).join(Api, Api.id == Role.api_id).where(Api.identifier == identifier,
                                                                                   Role.name == name))
         if row is None:
-            raise NotFound(f"no role {name} for {identifier}")
+            raise NotFound("role", f"{name} for {identifier}")
         return row
 
     def delete_role(self, identifier: str, name: str) -> bool:
@@ -289,7 +248,7 @@ class ApiRegistry:
             row = self._role_row(session, identifier, role)
             if user_id is not None:
                 if session.get(User, user_id) is None:
-                    raise NotFound(f"no user {user_id}")
+                    raise NotFound("user", user_id)
                 where = RoleAssignment.user_id == user_id
                 new = RoleAssignment(role_id=row.id, user_id=user_id)
             else:

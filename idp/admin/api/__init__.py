@@ -4,7 +4,9 @@ blueprint, imported here so that registering `bp` registers them all."""
 
 from idp.admin.api import (  # noqa: F401  (their routes join bp)
     administrators,
+    apis,
     audit_events,
+    groups,
     mail,
     registration_tokens,
     user_access,
