@@ -11,7 +11,7 @@ from idp.accounts.lockout import Lockout
 from idp.accounts.mail import Mailer
 from idp.accounts.mfa import Mfa
 from idp.apis.access import ApiAccess
-from idp.apis.authorization import Authorization
+from idp.apis.authorization import VERSION_KEY as AUTHZ_VERSION, Authorization
 from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
 from idp.federation import Connector, build_connectors
@@ -26,13 +26,14 @@ from idp.store.clients import Clients, InitialAccessTokens
 from idp.store.connected_apps import ConnectedApps
 from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
-from idp.store.ephemeral import EphemeralStore, make_store
+from idp.store.ephemeral import EphemeralStore, RedisStore, make_store
 from idp.store.federated import FederatedIdentities
 from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
 from idp.tokens.keys import KeyManager
-from idp.tokens.service import TokenService
+from idp.tokens.revocation_cache import durable_revocations
+from idp.tokens.service import KEYS_VERSION, TokenService
 
 
 @dataclasses.dataclass
@@ -105,12 +106,14 @@ def build_services(config: Config) -> Services:
                       rotation_interval=config.key_rotation_interval, longest_token_ttl=config.longest_token_ttl,
                       jwks_max_age=config.jwks_max_age, cache_seconds=config.key_cache_seconds)
     users = Users(db, store)
-    tokens = TokenService(config, keys, store, refresh_tokens, revocations)
+    feed = (store.feed(lambda: durable_revocations(revocations), (KEYS_VERSION, AUTHZ_VERSION))
+            if isinstance(store, RedisStore) else None)  # in-process store: reads cost no round trip anyway
+    tokens = TokenService(config, keys, store, refresh_tokens, revocations, feed)
     sessions = UserSessions(store)
     lockout = Lockout(store, config.max_login_attempts, config.account_lock_time_ms)
     mailer = Mailer(config, Outbox(db))
     apis = ApiRegistry(db)
-    authorization = Authorization(apis, store)  # bumps the shared version on every registry change
+    authorization = Authorization(apis, store, feed)  # bumps the shared version on every registry change
     return Services(
         config=config,
         db=db,

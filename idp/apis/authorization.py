@@ -11,23 +11,29 @@ import secrets
 
 from idp.store.apis import ApiRegistry, RoleView
 from idp.store.ephemeral import EphemeralStore, is_outage
+from idp.store.feed import Feed
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "authz:version"
 CACHE_TTL = 300
 
 
+LOCAL_ENTRIES = 10_000  # answers this process keeps beside Redis (while its feed is live)
+
+
 class Authorization:
-    def __init__(self, registry: ApiRegistry, store: EphemeralStore):
+    def __init__(self, registry: ApiRegistry, store: EphemeralStore, feed: Feed | None = None):
         self.registry = registry
         self.store = store
+        self.feed = feed  # mirrors VERSION_KEY: while live, an answer kept here needs no Redis read
+        self._local: dict[str, tuple[str | None, str]] = {}  # key -> (version, JSON of the value)
         registry.on_change = self.changed
 
     def changed(self) -> None:
         """Any API, group, role or membership change: every cached answer becomes stale. With Redis
         unreachable the change is already in the database; cached answers then age out (CACHE_TTL)."""
         try:
-            self.store.set(VERSION_KEY, secrets.token_hex(8), 30 * 86400)
+            self.store.announce([(VERSION_KEY, secrets.token_hex(8), 30 * 86400)])
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -36,6 +42,10 @@ class Authorization:
     def _cached(self, key: str, compute):
         """compute()'s JSON value, reused while no registry change happened since it was stored.
         Redis down: the database answers (tokens keep being issued, as revocation checks do)."""
+        if self.feed is not None and self.feed.live():
+            kept = self._local.get(key)
+            if kept is not None and kept[0] == self.feed.mget([VERSION_KEY])[0]:
+                return json.loads(kept[1])  # a fresh copy: callers may change what they get
         try:
             version, cached = self.store.mget([VERSION_KEY, key])
         except Exception as exc:
@@ -45,14 +55,23 @@ class Authorization:
         if cached:
             entry = json.loads(cached)
             if entry["v"] == version:
+                self._keep(key, version, entry["value"])
                 return entry["value"]
         value = compute()
+        self._keep(key, version, value)
         try:
             self.store.set(key, json.dumps({"v": version, "value": value}), CACHE_TTL)
         except Exception as exc:
             if not is_outage(exc):
                 raise
         return value
+
+    def _keep(self, key: str, version: str | None, value) -> None:
+        if self.feed is None:
+            return
+        if len(self._local) >= LOCAL_ENTRIES:
+            self._local = {}
+        self._local[key] = (version, json.dumps(value))
 
     def effective(self, user_id: str) -> tuple[list[str], dict[str, list[dict]]]:
         """(group names, roles by API identifier as {name, scopes})."""

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Protocol
 
+from idp.store.feed import CHANNEL, Feed, announcement
+
 
 class EphemeralStore(Protocol):
     def get(self, key: str) -> str | None: ...
@@ -22,6 +24,8 @@ class EphemeralStore(Protocol):
     def take_and_mark(self, key: str, marker: str, ttl: int) -> str | None:
         """take(key) and leave marker behind (ttl), atomically, in one round trip."""
     def delete(self, *keys: str) -> None: ...
+    def announce(self, items: list[tuple[str, str, int]]) -> None:
+        """set_many, and every process's feed (idp/store/feed.py) hears of it."""
     def set_many(self, items: list[tuple[str, str, int]]) -> None:
         """(key, value, ttl) triples, written in one round trip (a pipeline on Redis)."""
     def incr(self, key: str, ttl: int) -> int: ...
@@ -72,7 +76,8 @@ class RedisStore:
             health_check_interval=30,
             decode_responses=True,
         )
-        self._mget = self._redis.mget_nonatomic if isinstance(self._redis, RedisCluster) else self._redis.mget
+        self.cluster = isinstance(self._redis, RedisCluster)
+        self._mget = self._redis.mget_nonatomic if self.cluster else self._redis.mget
         self._prefix = prefix
 
     def _k(self, key: str) -> str:
@@ -93,10 +98,31 @@ class RedisStore:
         return bool(self._redis.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
 
     def set_many(self, items):
+        self._set_pipeline(items).execute()
+
+    def announce(self, items):
+        """The SETs and their announcement in one round trip (the feed's message follows the keys).
+        A Cluster has no feed (below): the SETs alone."""
+        pipe = self._set_pipeline(items)
+        if self.cluster:
+            pipe.execute()
+            return
+        pipe.publish(self._k(CHANNEL), announcement(items))
+        pipe.execute()
+
+    def _set_pipeline(self, items):
         pipe = self._redis.pipeline(transaction=False)  # one round trip, no MULTI: each SET stands alone
         for key, value, ttl in items:
             pipe.set(self._k(key), value, ex=max(1, int(ttl)))
-        pipe.execute()
+        return pipe
+
+    def feed(self, load, versions: tuple[str, ...]) -> Feed | None:
+        """This store's feed: `load()` gives the durable keys, `versions` are read from Redis. None on
+        a Cluster, whose pipelines cannot publish and whose subscriptions live on one node: there,
+        checks keep reading Redis (a measured optimisation, not a guarantee, is what is given up)."""
+        if self.cluster:
+            return None
+        return Feed(self._redis, self._prefix, load, versions)
 
     def take(self, key):
         return self._redis.getdel(self._k(key))
@@ -199,6 +225,9 @@ class MemoryStore:
     def set_many(self, items):
         for key, value, ttl in items:
             self.set(key, value, ttl)
+
+    def announce(self, items):
+        self.set_many(items)  # one process: nobody else to tell
 
     def add(self, key, value, ttl):
         with self._lock:

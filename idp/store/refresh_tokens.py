@@ -176,3 +176,14 @@ class Revocations:
             query = query.where(Revocation.id > after)
         with self.db.read() as session:
             return [tuple(row) for row in session.execute(query.order_by(Revocation.id).limit(limit))]
+
+    def active_pages(self, page: int):
+        """Every active revocation, as pages of active_page(): bounded reads, however many there are."""
+        after = None
+        while True:
+            rows = self.active_page(after, page)
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]

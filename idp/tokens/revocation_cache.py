@@ -12,6 +12,7 @@ trip, then sets the marker. Revocations made meanwhile go to both places, so non
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -42,17 +43,13 @@ class RevocationCache:
         owner = f"{os.getpid()}:{random_token(8)}"
         if not self.store.add(LEASE, owner, LEASE_TTL):
             return None
-        started, loaded, after = time.monotonic(), 0, None
+        started, loaded = time.monotonic(), 0
         try:
-            while True:
-                rows = self.revocations.active_page(after, self.page)
+            for rows in self.revocations.active_pages(self.page):
                 now = utcnow()
                 self.store.set_many([("rev:" + ident, "1", int((expires_at - now).total_seconds()) + 1)
                                      for ident, expires_at in rows])
                 loaded += len(rows)
-                if len(rows) < self.page:
-                    break
-                after = rows[-1][0]
                 self.store.set(LEASE, owner, LEASE_TTL)  # still at it: keep the lease
             self.store.set(LOADED, "1", LOADED_TTL)
         finally:
@@ -80,3 +77,10 @@ class RevocationCache:
             self.rebuild()
         except Exception:  # Redis or the database went away again: the next token check retries
             log.exception("revocation cache rebuild failed; checks use the durable list meanwhile")
+
+
+def durable_revocations(revocations: Revocations, page: int = PAGE):
+    """Every active revocation as the feed mirrors it (idp/store/feed.py): (key, "1", expires at)."""
+    for rows in revocations.active_pages(page):
+        for ident, expires_at in rows:
+            yield "rev:" + ident, "1", expires_at.replace(tzinfo=dt.timezone.utc).timestamp()

@@ -19,6 +19,7 @@ from idp.store.models import new_id, utcnow
 from idp.store.refresh_tokens import RefreshGrant, RefreshTokens, Revocations
 from idp.tokens.keys import InvalidJWT, KeyManager
 from idp.tokens.revocation_cache import LOADED, RevocationCache
+from idp.store.feed import Feed
 
 ACCESS_TOKEN_TYP = "at+jwt"
 REVOCATIONS_LOADED = LOADED
@@ -92,8 +93,10 @@ class AccessToken:
 
 class TokenService:
     def __init__(self, config: Config, keys: KeyManager, store: EphemeralStore,
-                 refresh_tokens: RefreshTokens, revocations: Revocations):
+                 refresh_tokens: RefreshTokens, revocations: Revocations, feed: Feed | None = None):
+        """`feed`: this process's mirror of revocations and versions (Redis deployments; None in-process)."""
         self.config = config
+        self.feed = feed
         self.keys = keys
         self.store = store
         self.refresh_tokens = refresh_tokens
@@ -106,7 +109,7 @@ class TokenService:
     def _publish_keys_version(self, version: str) -> None:
         """Tell every replica at once that the key set changed (a revoked key must stop verifying now)."""
         try:
-            self.store.set(KEYS_VERSION, version, 30 * 86400)
+            self.store.announce([(KEYS_VERSION, version, 30 * 86400)])
         except Exception:  # Redis down: replicas still see the change within KEY_CACHE_SECONDS
             pass
 
@@ -236,13 +239,17 @@ class TokenService:
             return
         self.revocations.add_many([f"{kind}:{ident}" for ident in idents], kind,
                                   utcnow() + dt.timedelta(seconds=ttl + 60))
-        self.store.set_many([(f"rev:{kind}:{ident}", "1", ttl + 60) for ident in idents])
+        self.store.announce([(f"rev:{kind}:{ident}", "1", ttl + 60) for ident in idents])
 
     def revocation_state(self, claims: dict) -> tuple[bool, str | None]:
-        """(revoked?, the key-set version every replica last published), in one round trip."""
+        """(revoked?, the key-set version every replica last published): from this process's feed
+        while it is confirmed live (no round trip), else in one round trip to Redis."""
         keys = [REVOCATIONS_LOADED, KEYS_VERSION, "rev:jti:" + str(claims.get("jti"))]
         if claims.get("gid"):
             keys.append("rev:gid:" + str(claims["gid"]))
+        if self.feed is not None and self.feed.live():
+            values = self.feed.mget(keys[1:])
+            return any(values[1:]), values[0]
         try:
             values = self.store.mget(keys)
         except Exception as exc:
