@@ -11,10 +11,12 @@ import time
 import uuid
 
 import pytest
+from idp.store.ephemeral import RedisStore
 from idp.store.feed import STALE
 from idp.store.refresh_tokens import Revocations
 from idp.tokens.revocation_cache import durable_revocations
 
+from .conftest import REDIS_URL
 from .test_revocation_cache import durable, seed, store  # noqa: F401  (fixtures, and the seeding)
 
 VERSION = "keys:version"
@@ -26,7 +28,8 @@ def replicas(durable, store):
     made = []
 
     def replica(**kwargs):
-        feed = store.feed(lambda: durable_revocations(Revocations(durable)), (VERSION,))
+        replica_store = RedisStore(REDIS_URL, store._prefix)  # another process's client, same deployment
+        feed = replica_store.feed(lambda: durable_revocations(Revocations(durable)), (VERSION,))
         for name, value in kwargs.items():
             setattr(feed, name, value)
         made.append(feed)
@@ -107,3 +110,14 @@ def test_an_unused_feed_lets_its_subscription_go_and_comes_back_on_the_next_chec
     assert feed._pid is None  # the thread ended
     assert not feed.live()  # this check falls back, and starts the thread again
     assert until(feed.live)
+
+
+def test_the_announcing_process_knows_at_once(durable, store):
+    """A token revoked here is refused here by the very next check, not one pub/sub hop later."""
+    feed = store.feed(lambda: durable_revocations(Revocations(durable)), (VERSION,))
+    try:
+        assert until(feed.live)
+        store.announce([("rev:jti:revoked-here", "1", 60)])
+        assert feed.mget(["rev:jti:revoked-here"]) == ["1"]
+    finally:
+        feed.stop()

@@ -79,6 +79,7 @@ class RedisStore:
         self.cluster = isinstance(self._redis, RedisCluster)
         self._mget = self._redis.mget_nonatomic if self.cluster else self._redis.mget
         self._prefix = prefix
+        self._feeds: list[Feed] = []
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -107,8 +108,11 @@ class RedisStore:
         if self.cluster:
             pipe.execute()
             return
-        pipe.publish(self._k(CHANNEL), announcement(items))
+        message = announcement(items)
+        pipe.publish(self._k(CHANNEL), message)
         pipe.execute()
+        for feed in self._feeds:  # this process's own mirror knows at once, not one pub/sub hop later
+            feed.apply(message)
 
     def _set_pipeline(self, items):
         pipe = self._redis.pipeline(transaction=False)  # one round trip, no MULTI: each SET stands alone
@@ -122,7 +126,9 @@ class RedisStore:
         checks keep reading Redis (a measured optimisation, not a guarantee, is what is given up)."""
         if self.cluster:
             return None
-        return Feed(self._redis, self._prefix, load, versions)
+        feed = Feed(self._redis, self._prefix, load, versions)
+        self._feeds.append(feed)
+        return feed
 
     def take(self, key):
         return self._redis.getdel(self._k(key))

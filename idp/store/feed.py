@@ -135,7 +135,7 @@ class Feed:
                 if message is None:
                     continue
                 if message["type"] == "message":
-                    self._apply(json.loads(message["data"]))
+                    self.apply(message["data"])
                 elif message["type"] == "pong":
                     at = sent.pop(message["data"], None)
                     if at is not None:
@@ -168,7 +168,9 @@ class Feed:
         self._stopping.wait(60)
         return False
 
-    def _apply(self, items: list) -> None:
+    def apply(self, message: str) -> None:
+        """An announcement (heard on the channel, or made by this process) into the mirror."""
+        items = json.loads(message)
         now = time.time()
         mirror = self._mirror
         for key, value, expires_at in items:
