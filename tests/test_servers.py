@@ -96,9 +96,9 @@ def worker_pids(served_idp) -> set[int]:
 def wait_until_serving(url: str, deadline: float, process=None, log_path=None) -> None:
     while True:
         try:
-            if requests.get(url + "/health", timeout=1).status_code == 200:
+            if requests.get(url + "/health", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or workers still booting
             pass
         alive = process is None or process.poll() is None
         assert alive and time.monotonic() < deadline, log_path.read_text()[-3000:] if log_path else "not serving"
