@@ -36,6 +36,11 @@ from idp.store.models import (
 # pg_try_advisory_lock takes a bigint: a fixed one for "the purge" (the ASCII of "idpprg16").
 ADVISORY_LOCK_KEY = 0x6964707072673136
 LAST_SUCCESS = "purge.last_success"
+# A batch's statements may take longer than a request's 5 s: right after a run deleted millions of
+# rows, the next one's first scan walks their dead index entries (and marks them, so the batches
+# after it do not) until autovacuum has cleaned the table. The purge is in the background; nothing
+# it selects blocks anyone, and its DELETEs lock one batch of rows.
+BATCH_TIMEOUT = "120s"
 _file_locks: dict[str, threading.Lock] = {}  # SQLite: one purger per database file in this process
 _file_locks_guard = threading.Lock()
 
@@ -168,6 +173,8 @@ class Purge:
         while True:
             where = condition if reached is None else and_(condition, position > tuple_(*reached))
             with conn.begin():  # one short transaction per batch: locks held for one batch only
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text(f"SET LOCAL statement_timeout = '{BATCH_TIMEOUT}'"))
                 picked = conn.execute(select(rule.order, rule.key).where(where)
                                       .order_by(rule.order, rule.key).limit(batch)).all()
                 # The keys as a list, not `IN (SELECT ...)`: on a table of millions PostgreSQL may plan that
