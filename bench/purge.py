@@ -52,6 +52,21 @@ def audit_rows(count: int, now: dt.datetime):
         yield (now - age, "login.succeeded", "bench-user", "bench-client", "192.0.2.1", "{}")
 
 
+def seed(url: str, refresh: int, audit: int, now: dt.datetime) -> None:
+    """The bench's user and client, then the rows by COPY, the secondary indexes built after."""
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO users (id, email, email_verified, disabled, created_at, updated_at) "
+                     "VALUES ('bench-user', 'bench@example.com', true, false, now(), now())")
+        conn.execute("INSERT INTO clients (client_id, name, redirect_uris, grant_types, response_types, scope, "
+                     "token_endpoint_auth_method, trusted, metadata, created_at) VALUES ('bench-client', 'b', "
+                     "'[]', '[]', '[]', 'openid', 'none', false, '{}', now())")
+    with without_secondary_indexes(url, "refresh_tokens"), without_secondary_indexes(url, "audit_events"):
+        copy_rows(url, "refresh_tokens", ("token_hash", "family_id", "client_id", "user_id", "scope", "auth_time",
+                                          "issued_at", "expires_at", "rotated_at"), refresh_rows(refresh, now))
+        copy_rows(url, "audit_events", ("occurred_at", "action", "user_id", "client_id", "ip", "details"),
+                  audit_rows(audit, now))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--refresh", type=int, default=5_000_000)
@@ -75,18 +90,8 @@ def measure(args, result: dict) -> None:
     tables = ("refresh_tokens", "audit_events")
     with time_bound(args.timeout), throwaway_database("purge") as url:
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        with psycopg.connect(url) as conn:
-            conn.execute("INSERT INTO users (id, email, email_verified, disabled, created_at, updated_at) "
-                         "VALUES ('bench-user', 'bench@example.com', true, false, now(), now())")
-            conn.execute("INSERT INTO clients (client_id, name, redirect_uris, grant_types, response_types, scope, "
-                         "token_endpoint_auth_method, trusted, metadata, created_at) VALUES ('bench-client', 'b', "
-                         "'[]', '[]', '[]', 'openid', 'none', false, '{}', now())")
         started = time.monotonic()
-        with without_secondary_indexes(url, "refresh_tokens"), without_secondary_indexes(url, "audit_events"):
-            copy_rows(url, "refresh_tokens", ("token_hash", "family_id", "client_id", "user_id", "scope", "auth_time",
-                                              "issued_at", "expires_at", "rotated_at"), refresh_rows(args.refresh, now))
-            copy_rows(url, "audit_events", ("occurred_at", "action", "user_id", "client_id", "ip", "details"),
-                      audit_rows(args.audit, now))
+        seed(url, args.refresh, args.audit, now)
         result["seed_seconds"] = round(time.monotonic() - started, 1)  # COPY, then the indexes built again
         result["bytes_before"] = table_bytes(url, *tables)
         db = Database(url)
