@@ -1,8 +1,9 @@
 """The one place the console reaches the domain and the storage below it.
 
-Every page calls these functions and nothing else. Users, clients, keys and the audit trail go
-through the administration service layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin,
-AuditAdmin), which validates, audits and names the acting administrator (`actor`); what it has no
+Every page calls these functions and nothing else. Users, clients, keys, administrators,
+registration tokens, the mail outbox and the audit trail go through the administration service
+layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin, AdministratorAdmin,
+RegistrationTokenAdmin, MailAdmin, AuditAdmin: the services the admin API calls), which validates, audits and names the acting administrator (`actor`); what it has no
 operation for (ending a user's sessions, revoking one grant, the overview's counts, the console's
 own client) is done here, audited the same way.
 """
@@ -14,9 +15,12 @@ import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
 from idp.administration import Actor, Invalid, NotFound, Page
+from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
 from idp.administration.clients import ClientAdmin
 from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
+from idp.administration.mail import MailAdmin, MailStatus
+from idp.administration.registration_tokens import RegistrationTokenAdmin
 from idp.administration.user_access import UserAccess
 from idp.administration.users import UserAdmin
 from idp.oauth.client_metadata import client_admin
@@ -192,6 +196,92 @@ def key_rotation_interval() -> int:
 def rotate_key(admin, alg: str, force: bool) -> str:
     """The new current kid; raises TooEarly unless forced, PreconditionFailed when someone rotated first."""
     return KeyAdmin(services()).rotate(actor(admin), alg, force=force)
+
+
+def retire_key(admin, kid: str) -> None:
+    """Stops signing now, published until what it signed has expired; NotFound for no live key."""
+    KeyAdmin(services()).retire(actor(admin), kid)
+
+
+def revoke_key(admin, kid: str) -> None:
+    """Out of the JWKS at once: every token it signed stops verifying; NotFound for no live key."""
+    KeyAdmin(services()).revoke(actor(admin), kid)
+
+
+def import_key(admin, *, jwk: dict | None, pem: str | None, alg: str | None) -> str:
+    """The kid of the imported key, now its algorithm's next key; raises Invalid, Duplicate."""
+    return KeyAdmin(services()).import_key(actor(admin), jwk=jwk, pem=pem, alg=alg)
+
+
+# -- administrators (who may enter the console) ------------------------------
+def _administrators() -> AdministratorAdmin:
+    return AdministratorAdmin(services())
+
+
+def administrators(after: list | None, limit: int) -> tuple[Page, dict[str, bool]]:
+    """A keyset page by user id and, per user id, whether they have a second factor (without one
+    they cannot enter yet); a cursor that is not one of this list starts at the first page."""
+    admins = _administrators()
+    try:
+        page = admins.list(after=after, limit=limit)
+    except Invalid:
+        page = admins.list(limit=limit)
+    return page, {row.user_id: services().mfa.is_enrolled(row.user_id) for row in page.items}
+
+
+def administrator(user_id: str):
+    try:
+        return _administrators().get(user_id)
+    except NotFound:
+        return None
+
+
+def grant_administrator(admin, target) -> bool:
+    """True when made now, False when they already were one."""
+    return _administrators().grant(actor(admin), target.id)[1]
+
+
+def revoke_administrator(admin, user_id: str) -> None:
+    """Raises Conflict for the last administrator, NotFound when revoked meanwhile."""
+    _administrators().revoke(actor(admin), user_id)
+
+
+# -- registration tokens (initial access tokens, RFC 7591 3) -----------------
+def _registration_tokens() -> RegistrationTokenAdmin:
+    return RegistrationTokenAdmin(services())
+
+
+def registration_tokens(after: list | None, limit: int) -> Page:
+    try:
+        return _registration_tokens().list(after=after, limit=limit)
+    except Invalid:
+        return _registration_tokens().list(limit=limit)
+
+
+def registration_token(token_id: str):
+    try:
+        return _registration_tokens().get(token_id)
+    except NotFound:
+        return None
+
+
+def create_registration_token(admin, uses: int, expires_in: int):
+    """(the stored token, its value: shown this once); raises Invalid."""
+    return _registration_tokens().create(actor(admin), uses, expires_in)
+
+
+def revoke_registration_token(admin, token_id: str) -> None:
+    _registration_tokens().delete(actor(admin), token_id)
+
+
+# -- the mail outbox ---------------------------------------------------------
+def mail_status() -> MailStatus:
+    return MailAdmin(services()).status()
+
+
+def retry_mail(admin) -> int:
+    """Every pending message made due now (the sender thread sends them): how many."""
+    return MailAdmin(services()).retry(actor(admin))
 
 
 # -- audit -------------------------------------------------------------------
