@@ -57,3 +57,74 @@ def test_the_mail_page_ignores_a_forged_count_parameter(idp, console):
     browser, _ = console
     page = browser.go(idp.endpoint("/admin/mail?retried=%C2%B2"))
     assert page.status_code == 200 and "will be sent now" not in page.text
+
+
+# -- administrators ------------------------------------------------------------
+def test_granting_by_email_is_idempotent_and_audited(idp, console):
+    browser, admin = console
+    target = idp.create_user()
+    page = browser.go(idp.endpoint("/admin/administrators"))
+    assert page.status_code == 200 and admin.email in page.text and 'name="email"' in page.text
+    done = post_form(browser, "/admin/administrators/grant", page, email=target.email)
+    assert done.status_code == 200 and f"{target.email} is now an administrator." in done.text
+    assert idp.services.administrators.is_administrator(target.id)
+    again = post_form(browser, "/admin/administrators/grant", page, email=target.email)
+    assert f"{target.email} already was an administrator." in again.text
+    granted = [e for e in events(idp, "admin.granted", admin) if e.user_id == target.id]
+    assert len(granted) == 1
+    assert idp.services.administrators.get(target.id).granted_by == f"user:{admin.id}"
+
+
+def test_granting_refuses_bad_input_and_a_missing_csrf_token(idp, console):
+    browser, _ = console
+    target = idp.create_user()
+    page = browser.go(idp.endpoint("/admin/administrators"))
+    unknown = post_form(browser, "/admin/administrators/grant", page, email="nobody-here@example.com")
+    assert unknown.status_code == 400 and "There is no user with this email" in unknown.text
+    assert post_form(browser, "/admin/administrators/grant", page, email="").status_code == 400
+    assert post_form(browser, "/admin/administrators/grant", page, email="x" * 400 + "@example.com"
+                     ).status_code == 400
+    forged = browser.go(idp.endpoint("/admin/administrators/grant"), "POST", {"email": target.email})
+    assert forged.status_code == 400
+    assert not idp.services.administrators.is_administrator(target.id)
+
+
+def test_revoking_asks_first_then_acts_and_audits(idp, console):
+    browser, admin = console
+    target, _ = make_admin(idp)
+    page = browser.go(idp.endpoint("/admin/administrators"))
+    path = f"/admin/administrators/{target.id}/revoke"
+    assert browser.go(idp.endpoint(path), "POST", {"confirmed": "yes"}).status_code == 400  # no CSRF token
+    asked = post_form(browser, path, page)
+    assert asked.status_code == 200 and f"Revoke the console from {target.email}?" in asked.text
+    assert idp.services.administrators.is_administrator(target.id)
+    done = browser.go(idp.endpoint(path), "POST", hidden_fields(asked.text))
+    assert done.status_code == 200 and f"{target.email} is no longer an administrator." in done.text
+    assert not idp.services.administrators.is_administrator(target.id)
+    assert [e.user_id for e in events(idp, "admin.revoked", admin)] == [target.id]
+    assert post_form(browser, path, page).status_code == 404  # not one any more
+    assert post_form(browser, "/admin/administrators/" + "x" * 40 + "/revoke", page).status_code == 404
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory):
+    """An IdP of its own (PostgreSQL), so that its one administrator really is the last."""
+    from .conftest import start_idp
+
+    live, stop = start_idp("postgres", tmp_path_factory, database_suffix="_console_ops")
+    yield live
+    stop()
+
+
+def test_the_last_administrator_cannot_be_revoked(alone):
+    admin, secret = make_admin(alone)
+    browser = Browser(alone)
+    enter_console(browser, admin, secret)
+    page = browser.go(alone.endpoint("/admin/administrators"))
+    path = f"/admin/administrators/{admin.id}/revoke"
+    asked = post_form(browser, path, page)
+    assert "You can no longer enter the console" in asked.text
+    refused = browser.go(alone.endpoint(path), "POST", hidden_fields(asked.text))
+    assert refused.status_code == 409 and "is the last administrator" in refused.text
+    assert alone.services.administrators.is_administrator(admin.id)
+    assert alone.services.audit_events.list(action="admin.revoked") == []

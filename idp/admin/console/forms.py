@@ -26,3 +26,7 @@ class ClientForm(FlaskForm):
 class KeyRotateForm(ActionForm):
     alg = HiddenField(validators=[DataRequired(), Length(max=16)])
     force = HiddenField(validators=[Length(max=3)])
+
+
+class AdministratorGrantForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=320)])
