@@ -5,10 +5,14 @@ action, and audits with the administrator as the actor (`user:<id>`)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
 
 from .admin_console_flows import enter_console, make_admin, post_form
-from .conftest import Browser, hidden_fields
+from .conftest import Browser, hidden_fields, start_idp
+from .test_admin_api_registration_tokens import register
 
 
 @pytest.fixture
@@ -109,8 +113,6 @@ def test_revoking_asks_first_then_acts_and_audits(idp, console):
 @pytest.fixture(scope="module")
 def alone(tmp_path_factory):
     """An IdP of its own (PostgreSQL), so that its one administrator really is the last."""
-    from .conftest import start_idp
-
     live, stop = start_idp("postgres", tmp_path_factory, database_suffix="_console_ops")
     yield live
     stop()
@@ -128,3 +130,59 @@ def test_the_last_administrator_cannot_be_revoked(alone):
     assert refused.status_code == 409 and "is the last administrator" in refused.text
     assert alone.services.administrators.is_administrator(admin.id)
     assert alone.services.audit_events.list(action="admin.revoked") == []
+
+
+# -- registration tokens ---------------------------------------------------------
+def shown_token(page) -> str:
+    return re.search(r'<code id="registration-token">([^<]+)</code>', page.text).group(1)
+
+
+def test_a_registration_token_is_shown_once_not_cached_then_listed_by_its_hash_rfc7591_3(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/registration-tokens"))
+    assert page.status_code == 200 and 'name="uses"' in page.text
+    made = post_form(browser, "/admin/registration-tokens/new", page, uses="2", expires_in="3600")
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    value = shown_token(made)
+    token_id = hashlib.sha256(value.encode()).hexdigest()
+    listed = browser.go(idp.endpoint("/admin/registration-tokens"))
+    assert token_id in listed.text and value not in listed.text
+    [event] = [e for e in events(idp, "registration_token.created", admin) if e.details["token_id"] == token_id[:12]]
+    assert event.details["uses"] == 2 and event.details["expires_in"] == 3600
+    assert register(idp, value).status_code == 201
+
+
+def test_a_registration_token_with_bad_input_is_a_400_page(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/registration-tokens"))
+    before = len(events(idp, "registration_token.created", admin))
+    for fields in ({"uses": "0", "expires_in": "3600"}, {"uses": "10001", "expires_in": "3600"},
+                   {"uses": "²", "expires_in": "3600"}, {"uses": "-1", "expires_in": "3600"},
+                   {"uses": "1", "expires_in": "12345"}, {"uses": "", "expires_in": "3600"},
+                   {"uses": "1", "expires_in": "9" * 50}):
+        refused = post_form(browser, "/admin/registration-tokens/new", page, **fields)
+        assert refused.status_code == 400, fields
+        assert "registration-token" not in refused.text.split("<h1>")[1][:200]
+    forged = browser.go(idp.endpoint("/admin/registration-tokens/new"), "POST", {"uses": "1", "expires_in": "3600"})
+    assert forged.status_code == 400
+    assert len(events(idp, "registration_token.created", admin)) == before
+
+
+def test_revoking_a_registration_token_asks_first_and_is_audited(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/registration-tokens"))
+    made = post_form(browser, "/admin/registration-tokens/new", page, uses="1", expires_in="86400")
+    value = shown_token(made)
+    token = idp.services.initial_access_tokens.get(hashlib.sha256(value.encode()).hexdigest())
+    path = f"/admin/registration-tokens/{token.id}/revoke"
+    assert browser.go(idp.endpoint(path), "POST", {"confirmed": "yes"}).status_code == 400  # no CSRF token
+    asked = post_form(browser, path, page)
+    assert asked.status_code == 200 and "Revoke this registration token?" in asked.text
+    assert idp.services.initial_access_tokens.get(token.id) is not None
+    done = browser.go(idp.endpoint(path), "POST", hidden_fields(asked.text))
+    assert done.status_code == 200 and "The token was revoked." in done.text
+    assert idp.services.initial_access_tokens.get(token.id) is None
+    assert [e.details["token_id"] for e in events(idp, "registration_token.deleted", admin)] == [token.id[:12]]
+    assert register(idp, value).status_code == 401
+    assert post_form(browser, path, page).status_code == 404
+    assert post_form(browser, "/admin/registration-tokens/not-a-hash/revoke", page).status_code == 404

@@ -57,4 +57,40 @@ FR: dict[str, str] = {
     "%(email)s is now an administrator.": "%(email)s est désormais administrateur.",
     "%(email)s already was an administrator.": "%(email)s était déjà administrateur.",
     "%(email)s is no longer an administrator.": "%(email)s n’est plus administrateur.",
+    # registration tokens
+    "Registration tokens": "Jetons d’enregistrement",
+    "Registration token": "Jeton d’enregistrement",
+    "An application registers itself (dynamic client registration) with one of these tokens. Only a digest of "
+    "each is stored: a token is shown once, when it is made.":
+        "Une application s’enregistre elle-même (enregistrement dynamique de client) avec l’un de ces jetons. "
+        "Seule une empreinte de chacun est conservée : un jeton n’est affiché qu’une fois, à sa création.",
+    "Dynamic registration does not ask for a token now (REGISTRATION_MODE is %(mode)s): tokens made here are "
+    "needed only once it is token.":
+        "L’enregistrement dynamique ne demande pas de jeton actuellement (REGISTRATION_MODE vaut %(mode)s) : les "
+        "jetons créés ici ne serviront qu’une fois qu’il vaudra token.",
+    "The token was revoked.": "Le jeton a été révoqué.",
+    "Uses": "Utilisations",
+    "How many registrations it allows, from 1 to %(max)s.": "Combien d’enregistrements il permet, de 1 à %(max)s.",
+    "Expires after": "Expire après",
+    "30 days": "30 jours",
+    "Make a token": "Créer un jeton",
+    "Token": "Jeton",
+    "Uses left": "Utilisations restantes",
+    "Expires": "Expire le",
+    "Created": "Créé le",
+    "SHA-256 of the token": "SHA-256 du jeton",
+    "Revoke the token %(id)s…": "Révoquer le jeton %(id)s…",
+    "No registration token is stored.": "Aucun jeton d’enregistrement n’est conservé.",
+    "The token allows %(uses)s registrations until %(when)s.":
+        "Le jeton permet %(uses)s enregistrements jusqu’au %(when)s.",
+    "The application sends it as a bearer token to the registration endpoint.":
+        "L’application l’envoie comme jeton porteur (bearer) au point d’enregistrement.",
+    "Choose how many uses and how long the token lives.": "Choisissez le nombre d’utilisations et la durée du jeton.",
+    "The number of uses is a whole number from 1 to %(max)s.":
+        "Le nombre d’utilisations est un nombre entier de 1 à %(max)s.",
+    "Choose one of the lifetimes offered.": "Choisissez l’une des durées proposées.",
+    "There is no such registration token.": "Ce jeton d’enregistrement n’existe pas.",
+    "Revoke this registration token?": "Révoquer ce jeton d’enregistrement ?",
+    "Registrations with the token %(id)s… are refused from now on. Clients it registered stay.":
+        "Les enregistrements avec le jeton %(id)s… sont refusés désormais. Les clients qu’il a enregistrés restent.",
 }

@@ -251,6 +251,11 @@ def _registration_tokens() -> RegistrationTokenAdmin:
     return RegistrationTokenAdmin(services())
 
 
+def registration_mode() -> str:
+    """REGISTRATION_MODE: tokens are asked for only when it is "token" (open: none needed; off: no registration)."""
+    return services().config.registration_mode
+
+
 def registration_tokens(after: list | None, limit: int) -> Page:
     try:
         return _registration_tokens().list(after=after, limit=limit)

@@ -30,3 +30,10 @@ class KeyRotateForm(ActionForm):
 
 class AdministratorGrantForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(), Length(max=320)])
+
+
+class RegistrationTokenForm(FlaskForm):
+    """Checked by the page (uses: digits only; expires_in: one of the lifetimes offered) and the service."""
+
+    uses = StringField("Uses", validators=[DataRequired(), Length(max=6)])
+    expires_in = StringField("Lifetime", validators=[DataRequired(), Length(max=8)])
