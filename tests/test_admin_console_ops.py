@@ -6,12 +6,15 @@ action, and audits with the administrator as the actor (`user:<id>`)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .admin_console_flows import enter_console, make_admin, post_form
 from .conftest import Browser, hidden_fields, start_idp
+from .test_admin_api_keys_import import pem_of, rsa_jwk
 from .test_admin_api_registration_tokens import register
 
 
@@ -186,3 +189,78 @@ def test_revoking_a_registration_token_asks_first_and_is_audited(idp, console):
     assert register(idp, value).status_code == 401
     assert post_form(browser, path, page).status_code == 404
     assert post_form(browser, "/admin/registration-tokens/not-a-hash/revoke", page).status_code == 404
+
+
+# -- signing keys: retire, revoke, import -------------------------------------------
+def imported_key(idp, browser, page) -> str:
+    """A fresh RSA key imported through the console (it is RS256's next key now): its kid."""
+    done = post_form(browser, "/admin/keys/import", page, key=pem_of(rsa.generate_private_key(65537, 2048)))
+    assert done.status_code == 200 and "was imported" in done.text, done.text[:500]
+    return re.search(r"The key (\S+) was imported", done.text).group(1)
+
+
+def key_state(idp, kid: str) -> str:
+    return next(row.state for row in idp.services.keys.list_keys() if row.kid == kid)
+
+
+def test_an_imported_key_becomes_the_next_key_audited_without_material(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/keys"))
+    assert page.status_code == 200 and 'name="key"' in page.text
+    pem = pem_of(rsa.generate_private_key(65537, 2048))
+    done = post_form(browser, "/admin/keys/import", page, key=pem, alg="RS256")
+    kid = re.search(r"The key (\S+) was imported", done.text).group(1)
+    assert key_state(idp, kid) == "next" and f"<code>{kid}</code>" in done.text
+    [event] = [e for e in events(idp, "key.imported", admin) if e.details["kid"] == kid]
+    assert event.details["alg"] == "RS256" and "BEGIN" not in str(event.details)
+    again = post_form(browser, "/admin/keys/import", page, key=pem)
+    assert again.status_code == 409 and "was not imported" in again.text and "BEGIN" not in again.text
+
+
+def test_key_import_refuses_bad_input_with_a_400_page_never_echoing_it(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/keys"))
+    public = {k: v for k, v in rsa_jwk().items() if k in ("kty", "n", "e")}
+    weak = pem_of(rsa.generate_private_key(65537, 1024))
+    for fields in ({"key": "-----BEGIN PRIVATE KEY-----\nnot-base64\n-----END PRIVATE KEY-----"},
+                   {"key": "not a key at all"}, {"key": json.dumps(public)}, {"key": "[1, 2]"}, {"key": "{oops"},
+                   {"key": weak}, {"key": ""}, {"key": "x" * 20_000}, {"key": json.dumps(rsa_jwk()), "alg": "HS256"},
+                   {"key": json.dumps(rsa_jwk()), "alg": "ES256"}):
+        refused = post_form(browser, "/admin/keys/import", page, **fields)
+        assert refused.status_code == 400, (fields.get("alg"), fields["key"][:40], refused.text[:300])
+        assert re.search(r'<textarea id="key"[^>]*></textarea>', refused.text)  # never filled back in
+        assert len(fields["key"]) < 60 or fields["key"][30:60] not in refused.text
+    forged = browser.go(idp.endpoint("/admin/keys/import"), "POST", {"key": json.dumps(rsa_jwk())})
+    assert forged.status_code == 400
+    assert events(idp, "key.imported", admin) == []
+
+
+def test_retiring_and_revoking_a_key_ask_first_and_are_audited(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/keys"))
+    for action, state in (("retire", "retired"), ("revoke", "revoked")):
+        kid = imported_key(idp, browser, page)  # a next key: tokens already issued never depended on it
+        path = f"/admin/keys/{kid}/{action}"
+        assert browser.go(idp.endpoint(path), "POST", {"confirmed": "yes"}).status_code == 400  # no CSRF token
+        asked = post_form(browser, path, page)
+        assert asked.status_code == 200 and f"{action.capitalize()} the key {kid}?" in asked.text
+        assert key_state(idp, kid) == "next"
+        done = browser.go(idp.endpoint(path), "POST", hidden_fields(asked.text))
+        assert done.status_code == 200 and f"The key {kid} was {state}." in done.text
+        assert key_state(idp, kid) == state
+        assert [e.details["kid"] for e in events(idp, f"key.{state}", admin)] == [kid]
+    assert post_form(browser, path, page).status_code == 404  # revoked: no longer live
+    assert post_form(browser, "/admin/keys/no-such-kid/retire", page).status_code == 404
+    assert browser.go(idp.endpoint("/admin/keys?done=revoked&kid=%3Cscript%3E")).text.count("was revoked") == 0
+
+
+def test_console_messages_kept_in_constants_have_their_french_translation():
+    from idp.admin.console import administrators, keys, mail, registration_tokens
+    from idp.i18n import CATALOGUES
+
+    constants = [mail.RETRIED, administrators.REVOKE_QUESTION, administrators.REVOKE_SELF_QUESTION,
+                 administrators.LAST_ADMIN, administrators.NO_SUCH_USER, *administrators.MESSAGES.values(),
+                 registration_tokens.BAD_USES, registration_tokens.REVOKE_TOKEN_QUESTION,
+                 registration_tokens.NOT_TOKEN_MODE, *registration_tokens.LIFETIMES.values(),
+                 keys.RETIRE_KEY_QUESTION, keys.REVOKE_KEY_QUESTION, keys.NOT_IMPORTED, *keys.DONE.values()]
+    assert [text for text in constants if text not in CATALOGUES["fr"]] == []

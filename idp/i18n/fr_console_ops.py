@@ -93,4 +93,38 @@ FR: dict[str, str] = {
     "Revoke this registration token?": "Révoquer ce jeton d’enregistrement ?",
     "Registrations with the token %(id)s… are refused from now on. Clients it registered stay.":
         "Les enregistrements avec le jeton %(id)s… sont refusés désormais. Les clients qu’il a enregistrés restent.",
+    # signing keys: retire, revoke, import
+    "Retire": "Retirer",
+    "Retire the key %(kid)s": "Retirer la clé %(kid)s",
+    "Retire the key %(kid)s?": "Retirer la clé %(kid)s ?",
+    "Revoke the key %(kid)s": "Révoquer la clé %(kid)s",
+    "Revoke the key %(kid)s?": "Révoquer la clé %(kid)s ?",
+    "There is no such live key.": "Il n’existe pas de clé active de ce nom.",
+    "%(kid)s stops signing now (a current key's next key takes over at once); it stays published until the tokens "
+    "it signed have expired.":
+        "%(kid)s cesse de signer maintenant (la clé suivante d’une clé courante prend le relais aussitôt) ; elle "
+        "reste publiée jusqu’à l’expiration des jetons qu’elle a signés.",
+    "%(kid)s leaves the published key set at once: every token it signed stops verifying, and it can never be "
+    "imported again. Do this when the key is compromised.":
+        "%(kid)s quitte aussitôt le jeu de clés publié : plus aucun jeton qu’elle a signé ne se vérifie, et elle ne "
+        "pourra jamais être réimportée. Faites-le quand la clé est compromise.",
+    "The key was not imported: %(reasons)s": "La clé n’a pas été importée : %(reasons)s",
+    "The key %(kid)s was retired.": "La clé %(kid)s a été retirée.",
+    "The key %(kid)s was revoked.": "La clé %(kid)s a été révoquée.",
+    "The key %(kid)s was imported: it is the next key of its algorithm and signs after the next rotation.":
+        "La clé %(kid)s a été importée : c’est la prochaine clé de son algorithme, elle signera après la prochaine "
+        "rotation.",
+    "Import a key": "Importer une clé",
+    "A private key (RS256: RSA of 2048 to 8192 bits; ES256: P-256; EdDSA: Ed25519), as a PEM (PKCS #8 or PKCS #1, "
+    "unencrypted) or a JWK. It becomes its algorithm's next key: published at once, signing after the next "
+    "rotation.":
+        "Une clé privée (RS256 : RSA de 2048 à 8192 bits ; ES256 : P-256 ; EdDSA : Ed25519), en PEM (PKCS #8 ou "
+        "PKCS #1, non chiffré) ou en JWK. Elle devient la prochaine clé de son algorithme : publiée aussitôt, elle "
+        "signe après la prochaine rotation.",
+    "Private key": "Clé privée",
+    "Algorithm": "Algorithme",
+    "The key's own": "Celui de la clé",
+    "Import": "Importer",
+    "Paste a private key, PEM or JWK.": "Collez une clé privée, en PEM ou en JWK.",
+    "Choose one of the algorithms offered.": "Choisissez l’un des algorithmes proposés.",
 }

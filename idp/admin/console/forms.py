@@ -37,3 +37,10 @@ class RegistrationTokenForm(FlaskForm):
 
     uses = StringField("Uses", validators=[DataRequired(), Length(max=6)])
     expires_in = StringField("Lifetime", validators=[DataRequired(), Length(max=8)])
+
+
+class KeyImportForm(FlaskForm):
+    """A private key as PEM or a JWK (JSON); never rendered back into a page, not even on a refusal."""
+
+    key = TextAreaField("Private key", validators=[DataRequired(), Length(max=16_384)])
+    alg = StringField("Algorithm", validators=[Length(max=16)])
