@@ -3,9 +3,10 @@
 Every page calls these functions and nothing else. Users, clients, keys, administrators,
 registration tokens, the mail outbox and the audit trail go through the administration service
 layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin, AdministratorAdmin,
-RegistrationTokenAdmin, MailAdmin, AuditAdmin: the services the admin API calls), which validates, audits and names the acting administrator (`actor`); what it has no
-operation for (ending a user's sessions, revoking one grant, the overview's counts, the console's
-own client) is done here, audited the same way.
+RegistrationTokenAdmin, MailAdmin, AuditAdmin: the services the admin API calls), which
+validates, audits and names the acting administrator (`actor`); what it has no operation for
+(ending a user's sessions, revoking one grant, the overview's counts, the console's own client)
+is done here, audited the same way.
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ def _queries() -> AdminQueries:
     return AdminQueries(services().db)
 
 
+def _page(list_page, after: list | None, limit: int, **filters) -> Page:
+    """A keyset page of a service's list; a cursor that is not one of this list starts again at the
+    first page (the console's links only ever carry the cursors it handed out)."""
+    try:
+        return list_page(after=after, limit=limit, **filters)
+    except Invalid:
+        return list_page(limit=limit, **filters)
+
+
+def _found(get, ident):
+    """What a service's get/by_email returns, or None where it raises NotFound."""
+    try:
+        return get(ident)
+    except NotFound:
+        return None
+
+
 # -- administrators ----------------------------------------------------------
 def is_administrator(user_id: str | None) -> bool:
     return services().administrators.is_administrator(user_id)
@@ -48,10 +66,7 @@ def actor(admin) -> Actor:
 
 def user(user_id: str):
     """The user as administrators see them (no password hash), or None."""
-    try:
-        return UserAdmin(services()).get(user_id)
-    except NotFound:
-        return None
+    return _found(UserAdmin(services()).get, user_id)
 
 
 # -- overview ----------------------------------------------------------------
@@ -83,10 +98,7 @@ def next_rotations() -> list[tuple[str, dt.datetime | None]]:
 def search_users(query: str, after: list | None, limit: int) -> Page:
     """Users whose email or name starts with query, by email, a keyset page at a time; a cursor
     that is not one of this list starts again at the first page."""
-    try:
-        return UserAdmin(services()).list(search=query or None, after=after, limit=limit)
-    except Invalid:
-        return UserAdmin(services()).list(search=query or None, limit=limit)
+    return _page(UserAdmin(services()).list, after, limit, search=query or None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,17 +152,11 @@ def _clients() -> ClientAdmin:
 
 def clients(after: list | None, limit: int) -> Page:
     """Oldest first, a keyset page at a time (a cursor not of this list: the first page)."""
-    try:
-        return _clients().list(after=after, limit=limit)
-    except Invalid:
-        return _clients().list(limit=limit)
+    return _page(_clients().list, after, limit)
 
 
 def client(client_id: str):
-    try:
-        return _clients().get(client_id)
-    except NotFound:
-        return None
+    return _found(_clients().get, client_id)
 
 
 def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
@@ -221,19 +227,12 @@ def _administrators() -> AdministratorAdmin:
 def administrators(after: list | None, limit: int) -> tuple[Page, dict[str, bool]]:
     """A keyset page by user id and, per user id, whether they have a second factor (without one
     they cannot enter yet); a cursor that is not one of this list starts at the first page."""
-    admins = _administrators()
-    try:
-        page = admins.list(after=after, limit=limit)
-    except Invalid:
-        page = admins.list(limit=limit)
+    page = _page(_administrators().list, after, limit)
     return page, {row.user_id: services().mfa.is_enrolled(row.user_id) for row in page.items}
 
 
 def administrator(user_id: str):
-    try:
-        return _administrators().get(user_id)
-    except NotFound:
-        return None
+    return _found(_administrators().get, user_id)
 
 
 def grant_administrator(admin, target) -> bool:
@@ -257,17 +256,11 @@ def registration_mode() -> str:
 
 
 def registration_tokens(after: list | None, limit: int) -> Page:
-    try:
-        return _registration_tokens().list(after=after, limit=limit)
-    except Invalid:
-        return _registration_tokens().list(limit=limit)
+    return _page(_registration_tokens().list, after, limit)
 
 
 def registration_token(token_id: str):
-    try:
-        return _registration_tokens().get(token_id)
-    except NotFound:
-        return None
+    return _found(_registration_tokens().get, token_id)
 
 
 def create_registration_token(admin, uses: int, expires_in: int):
@@ -293,11 +286,7 @@ def retry_mail(admin) -> int:
 def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, after: list | None,
                limit: int) -> Page:
     """Newest first; a cursor that is not one of this list starts again at the first page."""
-    admin = AuditAdmin(services())
-    try:
-        return admin.list(action=action, user_id=user_id, since=since, after=after, limit=limit)
-    except Invalid:
-        return admin.list(action=action, user_id=user_id, since=since, limit=limit)
+    return _page(AuditAdmin(services()).list, after, limit, action=action, user_id=user_id, since=since)
 
 
 def audit_actions() -> list[str]:
@@ -305,10 +294,7 @@ def audit_actions() -> list[str]:
 
 
 def user_by_email(email: str):
-    try:
-        return UserAdmin(services()).by_email(email)
-    except NotFound:
-        return None
+    return _found(UserAdmin(services()).by_email, email)
 
 
 # -- the console's own OpenID Connect client ---------------------------------

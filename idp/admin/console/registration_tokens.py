@@ -5,13 +5,13 @@ stored (the SHA-256 that names it, uses left, dates), never a value. Revoking as
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, render_template, request, url_for
 
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, RegistrationTokenForm
-from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
-from idp.administration import Invalid, NotFound, PreconditionFailed
+from idp.admin.console.pages import PAGE_SIZE, ask_then, cursor_from_request, cursor_link, utc
+from idp.administration import Invalid
 from idp.administration.registration_tokens import MAX_USES
 from idp.i18n import gettext as _
 
@@ -70,12 +70,7 @@ def token_revoke(token_id: str):
     token = backend.registration_token(token_id)
     if token is None:
         abort(404, _("There is no such registration token."))
-    asked = ask_first(title=_("Revoke this registration token?"), button=_("Revoke"),
-                      question=_(REVOKE_TOKEN_QUESTION, id=token.id[:12]), cancel=url_for("admin.tokens"))
-    if asked is not None:
-        return asked
-    try:
-        backend.revoke_registration_token(g.admin, token.id)
-    except (NotFound, PreconditionFailed):
-        pass  # spent or revoked meanwhile: the list shows what is there now
-    return redirect(url_for("admin.tokens", revoked="1"))
+    return ask_then(lambda: backend.revoke_registration_token(g.admin, token.id),
+                    done=url_for("admin.tokens", revoked="1"), title=_("Revoke this registration token?"),
+                    button=_("Revoke"), question=_(REVOKE_TOKEN_QUESTION, id=token.id[:12]),
+                    cancel=url_for("admin.tokens"))
