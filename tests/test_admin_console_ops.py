@@ -267,3 +267,28 @@ def test_console_messages_kept_in_constants_have_their_french_translation():
                  registration_tokens.NOT_TOKEN_MODE, *registration_tokens.LIFETIMES.values(),
                  keys.RETIRE_KEY_QUESTION, keys.REVOKE_KEY_QUESTION, keys.NOT_IMPORTED, *keys.DONE.values()]
     assert [text for text in constants if text not in CATALOGUES["fr"]] == []
+
+
+OPS_PAGES = ["/admin/mail", "/admin/administrators", "/admin/registration-tokens", "/admin/keys"]
+
+
+@pytest.mark.parametrize("path", OPS_PAGES)
+def test_each_page_in_french_with_a_garbled_cursor(idp, console, path):
+    browser, _ = console
+    page = browser.go(idp.endpoint(path + "?lang=fr&after=not-a-cursor"))
+    assert page.status_code == 200 and 'lang="fr"' in page.text
+    assert "Courriel" in page.text and "Jetons d’enregistrement" in page.text  # the navigation
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
+
+
+def test_a_non_administrator_reaches_none_of_these_pages(idp):
+    user = idp.create_user()
+    browser = Browser(idp)
+    assert enter_console(browser, user, None).status_code == 403
+    for path in OPS_PAGES:
+        assert browser.go(idp.endpoint(path)).status_code == 403
+    for path in ("/admin/mail/retry", "/admin/administrators/grant", "/admin/registration-tokens/new",
+                 "/admin/keys/import"):
+        assert browser.go(idp.endpoint(path), "POST", {"email": user.email}).status_code in (400, 403)
+    assert not idp.services.administrators.is_administrator(user.id)
