@@ -2,5 +2,6 @@
 entered through the console's own OpenID Connect sign-in (signin.py), for administrators with a
 second factor only. Pages reach the system through backend.py alone."""
 
-from idp.admin.console import audit, clients, keys, overview, signin, users  # noqa: F401  (routes register on import)
+from idp.admin.console import administrators, audit, clients, keys, mail  # noqa: F401  (routes register on import)
+from idp.admin.console import overview, registration_tokens, signin, users  # noqa: F401
 from idp.admin.console.blueprint import bp  # noqa: F401  (what the app factory registers)

@@ -1,10 +1,12 @@
 """The one place the console reaches the domain and the storage below it.
 
-Every page calls these functions and nothing else. Users, clients, keys and the audit trail go
-through the administration service layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin,
-AuditAdmin), which validates, audits and names the acting administrator (`actor`); what it has no
-operation for (ending a user's sessions, revoking one grant, the overview's counts, the console's
-own client) is done here, audited the same way.
+Every page calls these functions and nothing else. Users, clients, keys, administrators,
+registration tokens, the mail outbox and the audit trail go through the administration service
+layer (idp/administration: UserAdmin, ClientAdmin, KeyAdmin, AdministratorAdmin,
+RegistrationTokenAdmin, MailAdmin, AuditAdmin: the services the admin API calls), which
+validates, audits and names the acting administrator (`actor`); what it has no operation for
+(ending a user's sessions, revoking one grant, the overview's counts, the console's own client)
+is done here, audited the same way.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
 from idp.administration import Actor, Invalid, NotFound, Page
+from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
 from idp.administration.clients import ClientAdmin
 from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
+from idp.administration.mail import MailAdmin, MailStatus
+from idp.administration.registration_tokens import RegistrationTokenAdmin
 from idp.administration.user_access import UserAccess
 from idp.administration.users import UserAdmin
 from idp.oauth.client_metadata import client_admin
@@ -33,6 +38,23 @@ def _queries() -> AdminQueries:
     return AdminQueries(services().db)
 
 
+def _page(list_page, after: list | None, limit: int, **filters) -> Page:
+    """A keyset page of a service's list; a cursor that is not one of this list starts again at the
+    first page (the console's links only ever carry the cursors it handed out)."""
+    try:
+        return list_page(after=after, limit=limit, **filters)
+    except Invalid:
+        return list_page(limit=limit, **filters)
+
+
+def _found(get, ident):
+    """What a service's get/by_email returns, or None where it raises NotFound."""
+    try:
+        return get(ident)
+    except NotFound:
+        return None
+
+
 # -- administrators ----------------------------------------------------------
 def is_administrator(user_id: str | None) -> bool:
     return services().administrators.is_administrator(user_id)
@@ -44,10 +66,7 @@ def actor(admin) -> Actor:
 
 def user(user_id: str):
     """The user as administrators see them (no password hash), or None."""
-    try:
-        return UserAdmin(services()).get(user_id)
-    except NotFound:
-        return None
+    return _found(UserAdmin(services()).get, user_id)
 
 
 # -- overview ----------------------------------------------------------------
@@ -79,10 +98,7 @@ def next_rotations() -> list[tuple[str, dt.datetime | None]]:
 def search_users(query: str, after: list | None, limit: int) -> Page:
     """Users whose email or name starts with query, by email, a keyset page at a time; a cursor
     that is not one of this list starts again at the first page."""
-    try:
-        return UserAdmin(services()).list(search=query or None, after=after, limit=limit)
-    except Invalid:
-        return UserAdmin(services()).list(search=query or None, limit=limit)
+    return _page(UserAdmin(services()).list, after, limit, search=query or None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,17 +152,11 @@ def _clients() -> ClientAdmin:
 
 def clients(after: list | None, limit: int) -> Page:
     """Oldest first, a keyset page at a time (a cursor not of this list: the first page)."""
-    try:
-        return _clients().list(after=after, limit=limit)
-    except Invalid:
-        return _clients().list(limit=limit)
+    return _page(_clients().list, after, limit)
 
 
 def client(client_id: str):
-    try:
-        return _clients().get(client_id)
-    except NotFound:
-        return None
+    return _found(_clients().get, client_id)
 
 
 def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
@@ -194,15 +204,89 @@ def rotate_key(admin, alg: str, force: bool) -> str:
     return KeyAdmin(services()).rotate(actor(admin), alg, force=force)
 
 
+def retire_key(admin, kid: str) -> None:
+    """Stops signing now, published until what it signed has expired; NotFound for no live key."""
+    KeyAdmin(services()).retire(actor(admin), kid)
+
+
+def revoke_key(admin, kid: str) -> None:
+    """Out of the JWKS at once: every token it signed stops verifying; NotFound for no live key."""
+    KeyAdmin(services()).revoke(actor(admin), kid)
+
+
+def import_key(admin, *, jwk: dict | None, pem: str | None, alg: str | None) -> str:
+    """The kid of the imported key, now its algorithm's next key; raises Invalid, Duplicate."""
+    return KeyAdmin(services()).import_key(actor(admin), jwk=jwk, pem=pem, alg=alg)
+
+
+# -- administrators (who may enter the console) ------------------------------
+def _administrators() -> AdministratorAdmin:
+    return AdministratorAdmin(services())
+
+
+def administrators(after: list | None, limit: int) -> tuple[Page, dict[str, bool]]:
+    """A keyset page by user id and, per user id, whether they have a second factor (without one
+    they cannot enter yet); a cursor that is not one of this list starts at the first page."""
+    page = _page(_administrators().list, after, limit)
+    return page, {row.user_id: services().mfa.is_enrolled(row.user_id) for row in page.items}
+
+
+def administrator(user_id: str):
+    return _found(_administrators().get, user_id)
+
+
+def grant_administrator(admin, target) -> bool:
+    """True when made now, False when they already were one."""
+    return _administrators().grant(actor(admin), target.id)[1]
+
+
+def revoke_administrator(admin, user_id: str) -> None:
+    """Raises Conflict for the last administrator, NotFound when revoked meanwhile."""
+    _administrators().revoke(actor(admin), user_id)
+
+
+# -- registration tokens (initial access tokens, RFC 7591 3) -----------------
+def _registration_tokens() -> RegistrationTokenAdmin:
+    return RegistrationTokenAdmin(services())
+
+
+def registration_mode() -> str:
+    """REGISTRATION_MODE: tokens are asked for only when it is "token" (open: none needed; off: no registration)."""
+    return services().config.registration_mode
+
+
+def registration_tokens(after: list | None, limit: int) -> Page:
+    return _page(_registration_tokens().list, after, limit)
+
+
+def registration_token(token_id: str):
+    return _found(_registration_tokens().get, token_id)
+
+
+def create_registration_token(admin, uses: int, expires_in: int):
+    """(the stored token, its value: shown this once); raises Invalid."""
+    return _registration_tokens().create(actor(admin), uses, expires_in)
+
+
+def revoke_registration_token(admin, token_id: str) -> None:
+    _registration_tokens().delete(actor(admin), token_id)
+
+
+# -- the mail outbox ---------------------------------------------------------
+def mail_status() -> MailStatus:
+    return MailAdmin(services()).status()
+
+
+def retry_mail(admin) -> int:
+    """Every pending message made due now (the sender thread sends them): how many."""
+    return MailAdmin(services()).retry(actor(admin))
+
+
 # -- audit -------------------------------------------------------------------
 def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, after: list | None,
                limit: int) -> Page:
     """Newest first; a cursor that is not one of this list starts again at the first page."""
-    admin = AuditAdmin(services())
-    try:
-        return admin.list(action=action, user_id=user_id, since=since, after=after, limit=limit)
-    except Invalid:
-        return admin.list(action=action, user_id=user_id, since=since, limit=limit)
+    return _page(AuditAdmin(services()).list, after, limit, action=action, user_id=user_id, since=since)
 
 
 def audit_actions() -> list[str]:
@@ -210,10 +294,7 @@ def audit_actions() -> list[str]:
 
 
 def user_by_email(email: str):
-    try:
-        return UserAdmin(services()).by_email(email)
-    except NotFound:
-        return None
+    return _found(UserAdmin(services()).by_email, email)
 
 
 # -- the console's own OpenID Connect client ---------------------------------

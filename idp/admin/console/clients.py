@@ -9,7 +9,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, ClientForm
-from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link
+from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
 from idp.administration import Invalid, NotFound, PreconditionFailed
 from idp.i18n import gettext as _
 
@@ -116,14 +116,8 @@ def client_rotate_secret(client_id: str):
 @bp.post("/clients/<client_id>/delete")
 def client_delete(client_id: str):
     target = target_client(client_id)
-    page = ask_first(title=_("Delete the client %(name)s?", name=target.name),
-                     question=_(DELETE_CLIENT_QUESTION, name=target.name, id=target.client_id),
-                     button=_("Delete %(name)s", name=target.name),
-                     cancel=url_for("admin.client_edit", client_id=target.client_id))
-    if page is not None:
-        return page
-    try:
-        backend.delete_client(g.admin, target.client_id)
-    except (NotFound, PreconditionFailed):
-        pass  # deleted or changed meanwhile: the list shows what is there now
-    return redirect(url_for("admin.clients"))
+    return ask_then(lambda: backend.delete_client(g.admin, target.client_id), done=url_for("admin.clients"),
+                    title=_("Delete the client %(name)s?", name=target.name),
+                    question=_(DELETE_CLIENT_QUESTION, name=target.name, id=target.client_id),
+                    button=_("Delete %(name)s", name=target.name),
+                    cancel=url_for("admin.client_edit", client_id=target.client_id))

@@ -26,3 +26,21 @@ class ClientForm(FlaskForm):
 class KeyRotateForm(ActionForm):
     alg = HiddenField(validators=[DataRequired(), Length(max=16)])
     force = HiddenField(validators=[Length(max=3)])
+
+
+class AdministratorGrantForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=320)])
+
+
+class RegistrationTokenForm(FlaskForm):
+    """Checked by the page (uses: digits only; expires_in: one of the lifetimes offered) and the service."""
+
+    uses = StringField("Uses", validators=[DataRequired(), Length(max=6)])
+    expires_in = StringField("Lifetime", validators=[DataRequired(), Length(max=8)])
+
+
+class KeyImportForm(FlaskForm):
+    """A private key as PEM or a JWK (JSON); never rendered back into a page, not even on a refusal."""
+
+    key = TextAreaField("Private key", validators=[DataRequired(), Length(max=16_384)])
+    alg = StringField("Algorithm", validators=[Length(max=16)])

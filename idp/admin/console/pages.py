@@ -7,9 +7,10 @@ import base64
 import binascii
 import json
 
-from flask import render_template, request
+from flask import redirect, render_template, request
 
 from idp.admin.console.forms import ActionForm
+from idp.administration import NotFound, PreconditionFailed
 
 PAGE_SIZE = 20
 
@@ -33,6 +34,19 @@ def ask_first(*, title: str, question: str, button: str, cancel: str, fields: di
         return None
     return confirmation(form, title=title, question=question, action=request.path, button=button, cancel=cancel,
                         fields=fields)
+
+
+def ask_then(act, *, done: str, **question):
+    """Ask first (ask_first's arguments), then act() and go to done. What act() acts on being gone
+    or changed meanwhile (another administrator was quicker) is no error: done shows what is there now."""
+    page = ask_first(**question)
+    if page is not None:
+        return page
+    try:
+        act()
+    except (NotFound, PreconditionFailed):
+        pass
+    return redirect(done)
 
 
 def cursor_link(next_key: list | None) -> str | None:
