@@ -150,7 +150,7 @@ def test_deleting_an_api_changed_meanwhile_is_a_409_page(idp, console):
     assert refused.status_code == 409 and idp.services.apis.api(api.identifier) is not None
 
 
-@pytest.mark.parametrize("path", ["/admin/apis/nope", "/admin/apis/" + "x" * 100])
+@pytest.mark.parametrize("path", ["/admin/apis/nope", "/admin/apis/" + "x" * 100, "/admin/groups/nope"])
 def test_unknown_ids_are_404_pages(idp, console, path):
     browser, _ = console
     assert browser.go(idp.endpoint(path)).status_code == 404
@@ -159,10 +159,10 @@ def test_unknown_ids_are_404_pages(idp, console, path):
 def test_posts_without_csrf_are_refused_and_change_nothing(idp, console):
     browser, _ = console
     api = new_api(idp)
-    for path, data in [(f"/admin/apis/{api.id}/roles", {"name": "sneaky"}),
+    for path, data in [(f"/admin/apis/{api.id}/roles", {"name": "sneaky"}), ("/admin/groups", {"name": "sneaky"}),
                        (f"/admin/apis/{api.id}/delete", {"confirmed": "yes"})]:
         assert browser.go(idp.endpoint(path), "POST", data).status_code == 400
-    assert idp.services.apis.roles(api.identifier) == []
+    assert idp.services.apis.roles(api.identifier) == [] and idp.services.apis.group_named("sneaky") is None
     assert idp.services.apis.api(api.identifier) is not None
 
 
@@ -226,6 +226,63 @@ def test_clients_are_allowed_and_disallowed(idp, console, client):
     assert confirm(browser, path + "/clients/disallow", asked).status_code == 400  # no longer allowed
 
 
+def test_groups_members_and_nested_groups(idp, console):
+    browser, admin = console
+    listing = browser.go(idp.endpoint("/admin/groups"))
+    name, child_name = f"staff-{uid()}", f"team-{uid()}"
+    made = post_form(browser, "/admin/groups", listing, name=name)
+    assert made.status_code == 200 and "The group was created." in made.text
+    group = idp.services.apis.group_named(name)
+    assert f"/admin/groups/{group[0]}?" in made.final_url
+    assert last_event(idp, "group.created").actor == f"user:{admin.id}"
+    assert post_form(browser, "/admin/groups", listing, name=name).status_code == 400  # taken
+    assert post_form(browser, "/admin/groups", listing, name="  ").status_code == 400
+    post_form(browser, "/admin/groups", listing, name=child_name)
+    child = idp.services.apis.group_named(child_name)
+    assert f'/admin/groups/{group[0]}"' in browser.go(idp.endpoint("/admin/groups")).text
+    path = f"/admin/groups/{group[0]}"
+    page = browser.go(idp.endpoint(path))
+    user = idp.create_user()
+    added = post_form(browser, path + "/members", page, email=user.email)
+    assert "The member was added." in added.text and user.email in added.text
+    assert last_event(idp, "group.member_added").user_id == user.id
+    assert post_form(browser, path + "/members", page, email="nobody@example.com").status_code == 400
+    nested = post_form(browser, path + "/groups", page, group=child_name)
+    assert "put inside this one" in nested.text
+    loop = post_form(browser, f"/admin/groups/{child[0]}/groups", page, group=name)
+    assert loop.status_code == 400 and "cannot contain themselves" in loop.text
+    assert post_form(browser, path + "/groups", page, group=name).status_code == 400  # itself
+    assert post_form(browser, path + "/groups", page, group="no-such-group").status_code == 400
+    asked = post_form(browser, path + "/groups/remove", page, group=child_name)
+    assert f"Remove {child_name}?" in asked.text
+    assert "taken out of this one" in confirm(browser, path + "/groups/remove", asked).text
+    asked = post_form(browser, path + "/members/remove", page, email=user.email)
+    removed = confirm(browser, path + "/members/remove", asked)
+    assert "The member was removed." in removed.text and last_event(idp, "group.member_removed").user_id == user.id
+    assert confirm(browser, path + "/members/remove", asked).status_code == 400  # not a member any more
+    asked = post_form(browser, path + "/delete", page, version=hidden_fields(page.text)["version"])
+    assert f"Delete the group {name}?" in asked.text and idp.services.apis.group_named(name) is not None
+    done = confirm(browser, path + "/delete", asked)
+    assert done.final_url.endswith("/admin/groups") and idp.services.apis.group_named(name) is None
+    assert last_event(idp, "group.deleted").actor == f"user:{admin.id}"
+
+
+def test_group_members_are_paged(idp, console):
+    browser, _ = console
+    name = f"many-{uid()}"
+    idp.services.apis.create_group(name)
+    users = [idp.create_user() for _ in range(21)]
+    for user in users:
+        idp.services.apis.add_member(name, user_id=user.id)
+    group_id = idp.services.apis.group_named(name)[0]
+    first = browser.go(idp.endpoint(f"/admin/groups/{group_id}"))
+    shown = set(re.findall(r">(user-\w+@example.com)</a>", first.text))
+    nxt = html.unescape(re.search(r'href="([^"]+)" rel="next"', first.text).group(1))
+    second = browser.go(idp.endpoint(nxt))
+    rest = set(re.findall(r">(user-\w+@example.com)</a>", second.text))
+    assert len(shown) == 20 and shown | rest == {u.email for u in users} and 'rel="next"' not in second.text
+
+
 def test_a_role_assigned_in_the_console_reaches_the_token_rfc9068_2_2_3_1(idp, console):
     browser, _ = console
     apis = two_apis(idp)
@@ -241,9 +298,10 @@ def test_a_role_assigned_in_the_console_reaches_the_token_rfc9068_2_2_3_1(idp, c
 
 
 def test_console_messages_kept_in_constants_have_their_french_translation():
-    from idp.admin.console import api_access, apis, registry
+    from idp.admin.console import api_access, apis, groups, registry
     from idp.i18n import CATALOGUES
 
     constants = [registry.NOT_DONE, registry.CHANGED_MEANWHILE, apis.DELETE_API_QUESTION, *apis.MESSAGES.values(),
-                 api_access.DELETE_ROLE_QUESTION, api_access.UNASSIGN_QUESTION, api_access.DISALLOW_QUESTION,]
+                 api_access.DELETE_ROLE_QUESTION, api_access.UNASSIGN_QUESTION, api_access.DISALLOW_QUESTION,
+                 groups.DELETE_GROUP_QUESTION, groups.REMOVE_MEMBER_QUESTION, *groups.MESSAGES.values()]
     assert [text for text in constants if text not in CATALOGUES["fr"]] == []

@@ -3,5 +3,5 @@ entered through the console's own OpenID Connect sign-in (signin.py), for admini
 second factor only. Pages reach the system through backend.py alone."""
 
 from idp.admin.console import audit, clients, keys, overview, signin, users  # noqa: F401  (routes register on import)
-from idp.admin.console import api_access, apis  # noqa: F401  (registered APIs, issue 21)
+from idp.admin.console import api_access, apis, groups  # noqa: F401  (registered APIs and groups, issue 21)
 from idp.admin.console.blueprint import bp  # noqa: F401  (what the app factory registers)

@@ -1,0 +1,140 @@
+"""Groups (issue 21): the list and creating one; a group's page with its direct members (a keyset
+page at a time), adding or removing a member by email, putting a group inside it or taking it out
+(a loop is refused, 400), and deleting the group. Removals and deletion ask first."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, url_for
+
+from idp.admin.console.blueprint import bp
+from idp.admin.console.forms import ActionForm
+from idp.admin.console.forms_apis import GroupForm
+from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link
+from idp.admin.console.registry import (
+    Refused,
+    actor,
+    found_or_404,
+    group_admin,
+    group_named,
+    keyset_page,
+    refusal_page,
+    refusals,
+    user_named,
+)
+from idp.administration.groups import group_version
+from idp.i18n import gettext as _
+
+DELETE_GROUP_QUESTION = (
+    "The group %(name)s, its memberships and its role assignments are removed; its members' next tokens no "
+    "longer carry it. Tokens already issued keep it until they expire."
+)
+REMOVE_MEMBER_QUESTION = "%(member)s leaves %(group)s, and the roles held through it."
+MESSAGES = {"created": "The group was created.", "member_added": "The member was added.",
+            "member_removed": "The member was removed.", "group_added": "The group was put inside this one.",
+            "group_removed": "The group was taken out of this one."}
+
+
+@bp.get("/groups")
+def groups():
+    after = cursor_from_request()
+    page = keyset_page(group_admin().list, after, PAGE_SIZE)
+    return render_template("admin/groups.html", groups=page.items, next_cursor=cursor_link(page.next_key),
+                           first_page=after is None, form=GroupForm())
+
+
+@bp.post("/groups")
+def group_create():
+    form = GroupForm()
+    if not form.validate_on_submit():
+        abort(400, _("The group was not created: its name is too long."))
+    try:
+        with refusals():
+            created = group_admin().create(actor(g.admin), {"name": form.name.data or ""})
+    except Refused as refused:
+        return refusal_page(refused, url_for("admin.groups"))
+    return redirect(url_for("admin.group_page", group_id=created.id, done="created"))
+
+
+def target_group(group_id: str):
+    return found_or_404(group_admin().get, group_id, _("There is no such group."))
+
+
+@bp.get("/groups/<group_id>")
+def group_page(group_id: str):
+    group = target_group(group_id)
+    after = cursor_from_request()
+    members = keyset_page(group_admin().members, after, PAGE_SIZE, group.id)
+    return render_template("admin/group.html", group=group, members=members.items, first_page=after is None,
+                           next_cursor=cursor_link(members.next_key), form=ActionForm(), version=group_version(group),
+                           message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
+
+
+def acting(group, work, what: str):
+    try:
+        with refusals():
+            work()
+    except Refused as refused:
+        return refusal_page(refused, url_for("admin.group_page", group_id=group.id))
+    return redirect(url_for("admin.group_page", group_id=group.id, done=what))
+
+
+def form_text(name: str, limit: int = 255) -> str:
+    return request.form.get(name, "").strip()[:limit]
+
+
+@bp.post("/groups/<group_id>/members")
+def group_member_add(group_id: str):
+    group = target_group(group_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return acting(group, lambda: group_admin().add_member(actor(g.admin), group.id,
+                                                          user_named(form_text("email", 320)).id), "member_added")
+
+
+@bp.post("/groups/<group_id>/members/remove")
+def group_member_remove(group_id: str):
+    group, email = target_group(group_id), form_text("email", 320)
+    page = ask_first(title=_("Remove %(member)s?", member=email), button=_("Remove"),
+                     question=_(REMOVE_MEMBER_QUESTION, member=email, group=group.name),
+                     cancel=url_for("admin.group_page", group_id=group.id), fields={"email": email})
+    if page is not None:
+        return page
+    return acting(group, lambda: group_admin().remove_member(actor(g.admin), group.id, user_named(email).id),
+                  "member_removed")
+
+
+@bp.post("/groups/<group_id>/groups")
+def group_nested_add(group_id: str):
+    group = target_group(group_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return acting(group, lambda: group_admin().add_group(actor(g.admin), group.id,
+                                                         group_named(form_text("group")).id), "group_added")
+
+
+@bp.post("/groups/<group_id>/groups/remove")
+def group_nested_remove(group_id: str):
+    group, child = target_group(group_id), form_text("group")
+    page = ask_first(title=_("Remove %(member)s?", member=child), button=_("Remove"),
+                     question=_(REMOVE_MEMBER_QUESTION, member=child, group=group.name),
+                     cancel=url_for("admin.group_page", group_id=group.id), fields={"group": child})
+    if page is not None:
+        return page
+    return acting(group, lambda: group_admin().remove_group(actor(g.admin), group.id, group_named(child).id),
+                  "group_removed")
+
+
+@bp.post("/groups/<group_id>/delete")
+def group_delete(group_id: str):
+    group, version = target_group(group_id), request.form.get("version", "")[:64]
+    page = ask_first(title=_("Delete the group %(name)s?", name=group.name), button=_("Delete the group"),
+                     question=_(DELETE_GROUP_QUESTION, name=group.name),
+                     cancel=url_for("admin.group_page", group_id=group.id), fields={"version": version})
+    if page is not None:
+        return page
+    try:
+        with refusals():
+            group_admin().delete(actor(g.admin), group.id, version or "-")
+    except Refused as refused:
+        return refusal_page(refused, url_for("admin.group_page", group_id=group.id))
+    return redirect(url_for("admin.groups"))
