@@ -5,14 +5,22 @@ deleting a role, taking one back and disallowing a client ask first."""
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 
 from idp.admin.console.apis import target_api
 from idp.admin.console.blueprint import bp
-from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import RoleForm
-from idp.admin.console.pages import ask_first
-from idp.admin.console.registry import Refused, actor, api_admin, group_named, refusal_page, refusals, user_named
+from idp.admin.console.registry import (
+    Refused,
+    actor,
+    api_admin,
+    attempt,
+    confirmed_then,
+    form_text,
+    group_named,
+    submitted,
+    user_named,
+)
 from idp.i18n import gettext as _
 
 DELETE_ROLE_QUESTION = (
@@ -25,22 +33,9 @@ DISALLOW_QUESTION = (
 )
 
 
-def done(api, what: str):
-    return redirect(url_for("admin.api_edit", api_id=api.id, done=what))
-
-
-def form_text(name: str, limit: int = 255) -> str:
-    return request.form.get(name, "").strip()[:limit]
-
-
-def acting(api, work, what: str):
-    """work() through the services; a refusal is a page naming why, with the way back to the API."""
-    try:
-        with refusals():
-            work()
-    except Refused as refused:
-        return refusal_page(refused, url_for("admin.api_edit", api_id=api.id))
-    return done(api, what)
+def back(api, done: str | None = None) -> str:
+    """The api's page (with what was done: its message)."""
+    return url_for("admin.api_edit", api_id=api.id, done=done)
 
 
 @bp.post("/apis/<api_id>/roles")
@@ -51,18 +46,16 @@ def api_role_create(api_id: str):
         abort(400, _("The role was not created: a field is too long."))
     fields = {"name": (form.name.data or "").strip(), "scopes": (form.scopes.data or "").split(),
               "description": (form.description.data or "").strip() or None}
-    return acting(api, lambda: api_admin().add_role(actor(g.admin), api.id, fields), "role")
+    return attempt(lambda: api_admin().add_role(actor(g.admin), api.id, fields), back(api), back(api, "role"))
 
 
 @bp.post("/apis/<api_id>/roles/delete")
 def api_role_delete(api_id: str):
     api, role = target_api(api_id), form_text("role")
-    page = ask_first(title=_("Delete the role %(role)s?", role=role), button=_("Delete the role"),
-                     question=_(DELETE_ROLE_QUESTION, role=role, api=api.name),
-                     cancel=url_for("admin.api_edit", api_id=api.id), fields={"role": role})
-    if page is not None:
-        return page
-    return acting(api, lambda: api_admin().remove_role(actor(g.admin), api.id, role), "role_deleted")
+    return confirmed_then(lambda: api_admin().remove_role(actor(g.admin), api.id, role), back=back(api),
+                          done=back(api, "role_deleted"), title=_("Delete the role %(role)s?", role=role),
+                          question=_(DELETE_ROLE_QUESTION, role=role, api=api.name), button=_("Delete the role"),
+                          fields={"role": role})
 
 
 def holder() -> dict:
@@ -78,35 +71,25 @@ def holder() -> dict:
 @bp.post("/apis/<api_id>/roles/assign")
 def api_role_assign(api_id: str):
     api, role = target_api(api_id), form_text("role")
-    if not ActionForm().validate_on_submit():
-        abort(400)
-
-    def work():
-        api_admin().assign(actor(g.admin), api.id, role, **holder())
-    return acting(api, work, "assigned")
+    submitted()
+    return attempt(lambda: api_admin().assign(actor(g.admin), api.id, role, **holder()), back(api),
+                   back(api, "assigned"))
 
 
 @bp.post("/apis/<api_id>/roles/unassign")
 def api_role_unassign(api_id: str):
     api, role = target_api(api_id), form_text("role")
     email, group = form_text("email", 320), form_text("group")
-    page = ask_first(title=_("Take back the role %(role)s?", role=role), button=_("Take back"),
-                     question=_(UNASSIGN_QUESTION, holder=email or group, role=role, api=api.name),
-                     cancel=url_for("admin.api_edit", api_id=api.id), fields={"role": role, "email": email,
-                                                                              "group": group})
-    if page is not None:
-        return page
-
-    def work():
-        api_admin().unassign(actor(g.admin), api.id, role, **holder())
-    return acting(api, work, "unassigned")
+    return confirmed_then(lambda: api_admin().unassign(actor(g.admin), api.id, role, **holder()), back=back(api),
+                          done=back(api, "unassigned"), title=_("Take back the role %(role)s?", role=role),
+                          question=_(UNASSIGN_QUESTION, holder=email or group, role=role, api=api.name),
+                          button=_("Take back"), fields={"role": role, "email": email, "group": group})
 
 
 @bp.post("/apis/<api_id>/clients/allow")
 def api_client_allow(api_id: str):
     api, client_id = target_api(api_id), form_text("client_id", 64)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    submitted()
     scopes = form_text("scopes", 13_000).split() or None  # none named: every scope the API defines
     default = request.form.get("default") == "y"
 
@@ -114,15 +97,13 @@ def api_client_allow(api_id: str):
         if not client_id:
             raise Refused({"client_id": _("name the client")})
         api_admin().grant(actor(g.admin), api.id, client_id, scopes, default)
-    return acting(api, work, "allowed")
+    return attempt(work, back(api), back(api, "allowed"))
 
 
 @bp.post("/apis/<api_id>/clients/disallow")
 def api_client_disallow(api_id: str):
     api, client_id = target_api(api_id), form_text("client_id", 64)
-    page = ask_first(title=_("Disallow %(client)s?", client=client_id), button=_("Disallow"),
-                     question=_(DISALLOW_QUESTION, client=client_id, api=api.name),
-                     cancel=url_for("admin.api_edit", api_id=api.id), fields={"client_id": client_id})
-    if page is not None:
-        return page
-    return acting(api, lambda: api_admin().deny(actor(g.admin), api.id, client_id), "disallowed")
+    return confirmed_then(lambda: api_admin().deny(actor(g.admin), api.id, client_id), back=back(api),
+                          done=back(api, "disallowed"), title=_("Disallow %(client)s?", client=client_id),
+                          question=_(DISALLOW_QUESTION, client=client_id, api=api.name), button=_("Disallow"),
+                          fields={"client_id": client_id})

@@ -12,8 +12,17 @@ from flask import g, redirect, render_template, request, url_for
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import ApiForm, RoleForm
-from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link
-from idp.admin.console.registry import Refused, actor, api_admin, found_or_404, keyset_page, refusal_page, refusals
+from idp.admin.console.pages import PAGE_SIZE, cursor_from_request, cursor_link
+from idp.admin.console.registry import (
+    Refused,
+    actor,
+    api_admin,
+    confirmed_then,
+    found_or_404,
+    keyset_page,
+    refusal_page,
+    refusals,
+)
 from idp.administration.apis import api_version
 from idp.i18n import gettext as _
 
@@ -48,7 +57,8 @@ def api_fields(form: ApiForm) -> dict:
     return {"identifier": (form.identifier.data or "").strip(), "name": form.name.data or "", "scopes": scopes,
             "role_scopes": (form.role_scopes.data or "").split(),
             "access_token_ttl": int(ttl) if DIGITS.fullmatch(ttl) else ttl or None,
-            "dpop_only": bool(form.dpop_only.data), "resource_server": (form.resource_server.data or "").strip() or None}
+            "dpop_only": bool(form.dpop_only.data),
+            "resource_server": (form.resource_server.data or "").strip() or None}
 
 
 def fill(form: ApiForm, api) -> None:
@@ -118,15 +128,8 @@ def api_edit(api_id: str):
 def api_delete(api_id: str):
     target = target_api(api_id)
     version = request.form.get("version", "")[:64]
-    page = ask_first(title=_("Delete the API %(name)s?", name=target.name),
-                     question=_(DELETE_API_QUESTION, name=target.name, identifier=target.identifier),
-                     button=_("Delete %(name)s", name=target.name),
-                     cancel=url_for("admin.api_edit", api_id=target.id), fields={"version": version})
-    if page is not None:
-        return page
-    try:
-        with refusals():
-            api_admin().delete(actor(g.admin), target.id, version or "-")
-    except Refused as refused:
-        return refusal_page(refused, url_for("admin.api_edit", api_id=target.id))
-    return redirect(url_for("admin.apis"))
+    back = url_for("admin.api_edit", api_id=target.id)
+    return confirmed_then(lambda: api_admin().delete(actor(g.admin), target.id, version or "-"), back=back,
+                          done=url_for("admin.apis"), title=_("Delete the API %(name)s?", name=target.name),
+                          question=_(DELETE_API_QUESTION, name=target.name, identifier=target.identifier),
+                          button=_("Delete %(name)s", name=target.name), fields={"version": version})

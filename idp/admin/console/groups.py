@@ -9,16 +9,20 @@ from flask import abort, g, redirect, render_template, request, url_for
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import GroupForm
-from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link
+from idp.admin.console.pages import PAGE_SIZE, cursor_from_request, cursor_link
 from idp.admin.console.registry import (
     Refused,
     actor,
+    attempt,
+    confirmed_then,
+    form_text,
     found_or_404,
     group_admin,
     group_named,
     keyset_page,
     refusal_page,
     refusals,
+    submitted,
     user_named,
 )
 from idp.administration.groups import group_version
@@ -52,7 +56,7 @@ def group_create():
             created = group_admin().create(actor(g.admin), {"name": form.name.data or ""})
     except Refused as refused:
         return refusal_page(refused, url_for("admin.groups"))
-    return redirect(url_for("admin.group_page", group_id=created.id, done="created"))
+    return redirect(back(created, "created"))
 
 
 def target_group(group_id: str):
@@ -69,72 +73,51 @@ def group_page(group_id: str):
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 
-def acting(group, work, what: str):
-    try:
-        with refusals():
-            work()
-    except Refused as refused:
-        return refusal_page(refused, url_for("admin.group_page", group_id=group.id))
-    return redirect(url_for("admin.group_page", group_id=group.id, done=what))
-
-
-def form_text(name: str, limit: int = 255) -> str:
-    return request.form.get(name, "").strip()[:limit]
+def back(group, done: str | None = None) -> str:
+    """The group's page (with what was done: its message)."""
+    return url_for("admin.group_page", group_id=group.id, done=done)
 
 
 @bp.post("/groups/<group_id>/members")
 def group_member_add(group_id: str):
     group = target_group(group_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return acting(group, lambda: group_admin().add_member(actor(g.admin), group.id,
-                                                          user_named(form_text("email", 320)).id), "member_added")
+    submitted()
+    return attempt(lambda: group_admin().add_member(actor(g.admin), group.id, user_named(form_text("email", 320)).id),
+                   back(group), back(group, "member_added"))
+
+
+def removal(group, work, what: str, member: str, field: str):
+    return confirmed_then(work, back=back(group), done=back(group, what), title=_("Remove %(member)s?", member=member),
+                          question=_(REMOVE_MEMBER_QUESTION, member=member, group=group.name), button=_("Remove"),
+                          fields={field: member})
 
 
 @bp.post("/groups/<group_id>/members/remove")
 def group_member_remove(group_id: str):
     group, email = target_group(group_id), form_text("email", 320)
-    page = ask_first(title=_("Remove %(member)s?", member=email), button=_("Remove"),
-                     question=_(REMOVE_MEMBER_QUESTION, member=email, group=group.name),
-                     cancel=url_for("admin.group_page", group_id=group.id), fields={"email": email})
-    if page is not None:
-        return page
-    return acting(group, lambda: group_admin().remove_member(actor(g.admin), group.id, user_named(email).id),
-                  "member_removed")
+    return removal(group, lambda: group_admin().remove_member(actor(g.admin), group.id, user_named(email).id),
+                   "member_removed", email, "email")
 
 
 @bp.post("/groups/<group_id>/groups")
 def group_nested_add(group_id: str):
     group = target_group(group_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    return acting(group, lambda: group_admin().add_group(actor(g.admin), group.id,
-                                                         group_named(form_text("group")).id), "group_added")
+    submitted()
+    return attempt(lambda: group_admin().add_group(actor(g.admin), group.id, group_named(form_text("group")).id),
+                   back(group), back(group, "group_added"))
 
 
 @bp.post("/groups/<group_id>/groups/remove")
 def group_nested_remove(group_id: str):
     group, child = target_group(group_id), form_text("group")
-    page = ask_first(title=_("Remove %(member)s?", member=child), button=_("Remove"),
-                     question=_(REMOVE_MEMBER_QUESTION, member=child, group=group.name),
-                     cancel=url_for("admin.group_page", group_id=group.id), fields={"group": child})
-    if page is not None:
-        return page
-    return acting(group, lambda: group_admin().remove_group(actor(g.admin), group.id, group_named(child).id),
-                  "group_removed")
+    return removal(group, lambda: group_admin().remove_group(actor(g.admin), group.id, group_named(child).id),
+                   "group_removed", child, "group")
 
 
 @bp.post("/groups/<group_id>/delete")
 def group_delete(group_id: str):
     group, version = target_group(group_id), request.form.get("version", "")[:64]
-    page = ask_first(title=_("Delete the group %(name)s?", name=group.name), button=_("Delete the group"),
-                     question=_(DELETE_GROUP_QUESTION, name=group.name),
-                     cancel=url_for("admin.group_page", group_id=group.id), fields={"version": version})
-    if page is not None:
-        return page
-    try:
-        with refusals():
-            group_admin().delete(actor(g.admin), group.id, version or "-")
-    except Refused as refused:
-        return refusal_page(refused, url_for("admin.group_page", group_id=group.id))
-    return redirect(url_for("admin.groups"))
+    return confirmed_then(lambda: group_admin().delete(actor(g.admin), group.id, version or "-"), back=back(group),
+                          done=url_for("admin.groups"), title=_("Delete the group %(name)s?", name=group.name),
+                          question=_(DELETE_GROUP_QUESTION, name=group.name), button=_("Delete the group"),
+                          fields={"version": version})

@@ -8,7 +8,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 
-from flask import abort, render_template
+from flask import abort, redirect, render_template, request
+
+from idp.admin.console.forms import ActionForm
+from idp.admin.console.pages import ask_first
 
 from idp.admin.console.backend import actor, user_by_email
 from idp.administration import Duplicate, Invalid, NotFound, Page, PreconditionFailed
@@ -18,7 +21,7 @@ from idp.i18n import gettext as _
 from idp.plumbing.context import services
 
 __all__ = ["actor", "api_admin", "group_admin", "keyset_page", "found_or_404", "Refused", "refusals",
-           "refusal_page", "user_named", "group_named"]
+           "refusal_page", "attempt", "confirmed_then", "submitted", "form_text", "user_named", "group_named"]
 
 NOT_DONE = "Not done: %(reasons)s"
 CHANGED_MEANWHILE = (
@@ -82,6 +85,32 @@ def refusal_page(refused: Refused, back: str):
         message = _(NOT_DONE, reasons="; ".join(f"{field}: {why}" for field, why in refused.reasons.items()))
     return render_template("admin/refusal.html", message=message, back=back,
                            conflict=refused.status == 409), refused.status
+
+
+def attempt(work, back: str, done: str):
+    """work() through the services, then on to `done`; a refusal is a page naming why, with the way `back`."""
+    try:
+        with refusals():
+            work()
+    except Refused as refused:
+        return refusal_page(refused, back)
+    return redirect(done)
+
+
+def confirmed_then(work, *, back: str, done: str, title: str, question: str, button: str, fields: dict):
+    """A removal: the confirmation page first (ask_first), then attempt(work)."""
+    page = ask_first(title=title, question=question, button=button, cancel=back, fields=fields)
+    return page if page is not None else attempt(work, back, done)
+
+
+def submitted() -> None:
+    """A set operation's form (adding, assigning, allowing): its CSRF token checked, else 400."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def form_text(name: str, limit: int = 255) -> str:
+    return request.form.get(name, "").strip()[:limit]
 
 
 def user_named(email: str):
