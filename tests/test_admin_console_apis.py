@@ -248,14 +248,16 @@ def test_groups_members_and_nested_groups(idp, console):
     assert last_event(idp, "group.member_added").user_id == user.id
     assert post_form(browser, path + "/members", page, email="nobody@example.com").status_code == 400
     nested = post_form(browser, path + "/groups", page, group=child_name)
-    assert "put inside this one" in nested.text
+    assert "put inside this one" in nested.text and f'/admin/groups/{child[0]}"' in nested.text
     loop = post_form(browser, f"/admin/groups/{child[0]}/groups", page, group=name)
     assert loop.status_code == 400 and "cannot contain themselves" in loop.text
     assert post_form(browser, path + "/groups", page, group=name).status_code == 400  # itself
     assert post_form(browser, path + "/groups", page, group="no-such-group").status_code == 400
     asked = post_form(browser, path + "/groups/remove", page, group=child_name)
     assert f"Remove {child_name}?" in asked.text
-    assert "taken out of this one" in confirm(browser, path + "/groups/remove", asked).text
+    taken_out = confirm(browser, path + "/groups/remove", asked)
+    assert "taken out of this one" in taken_out.text and "No group is inside this one." in taken_out.text
+    assert last_event(idp, "group.member_removed").details["member_group"] == child_name
     asked = post_form(browser, path + "/members/remove", page, email=user.email)
     removed = confirm(browser, path + "/members/remove", asked)
     assert "The member was removed." in removed.text and last_event(idp, "group.member_removed").user_id == user.id
@@ -281,6 +283,21 @@ def test_group_members_are_paged(idp, console):
     second = browser.go(idp.endpoint(nxt))
     rest = set(re.findall(r">(user-\w+@example.com)</a>", second.text))
     assert len(shown) == 20 and shown | rest == {u.email for u in users} and 'rel="next"' not in second.text
+
+
+def test_nested_groups_are_listed_and_paged(idp, console):
+    browser, _ = console
+    registry, name = idp.services.apis, f"outer-{uid()}"
+    registry.create_group(name)
+    children = sorted(f"inner-{uid()}" for _ in range(21))
+    for child in children:
+        registry.create_group(child)
+        registry.add_member(name, member_group=child)
+    first = browser.go(idp.endpoint(f"/admin/groups/{registry.group_named(name)[0]}"))
+    shown = re.findall(r'value="(inner-\w+)"', first.text)
+    nxt = html.unescape(re.search(r'href="([^"]+groups_after=[^"]+)" rel="next"', first.text).group(1))
+    rest = re.findall(r'value="(inner-\w+)"', browser.go(idp.endpoint(nxt)).text)
+    assert len(shown) == 20 and set(shown) | set(rest) == set(children) and not set(shown) & set(rest)
 
 
 def test_a_role_assigned_in_the_console_reaches_the_token_rfc9068_2_2_3_1(idp, console):

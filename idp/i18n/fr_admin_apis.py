@@ -110,6 +110,8 @@ FR: dict[str, str] = {
         "Les membres d’un groupe inclus dans celui-ci sont aussi membres de celui-ci.",
     "Group": "Groupe",
     "Put inside": "Inclure",
+    "Take %(member)s out": "Retirer %(member)s",
+    "No group is inside this one.": "Aucun groupe n’est inclus dans celui-ci.",
     "Take out": "Retirer",
     "Delete the group": "Supprimer le groupe",
     "Delete the group %(name)s?": "Supprimer le groupe %(name)s ?",

@@ -68,8 +68,12 @@ def group_page(group_id: str):
     group = target_group(group_id)
     after = cursor_from_request()
     members = keyset_page(group_admin().members, after, PAGE_SIZE, group.id)
+    nested_after = cursor_from_request("groups_after")
+    nested = keyset_page(group_admin().nested, nested_after, PAGE_SIZE, group.id)
     return render_template("admin/group.html", group=group, members=members.items, first_page=after is None,
-                           next_cursor=cursor_link(members.next_key), form=ActionForm(), version=group_version(group),
+                           next_cursor=cursor_link(members.next_key), nested=nested.items,
+                           nested_next=cursor_link(nested.next_key), nested_first=nested_after is None,
+                           form=ActionForm(), version=group_version(group),
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 
