@@ -85,6 +85,13 @@ def test_a_bad_api_is_a_400_page_naming_the_field(idp, console, fields, named):
     assert idp.services.apis.api("https://x.example.com/") is None
 
 
+def test_a_field_too_long_is_a_400_page_saying_so(idp, console):
+    browser, _ = console
+    form = browser.go(idp.endpoint("/admin/apis/new"))
+    refused = post_form(browser, "/admin/apis/new", form, identifier="https://long.example.com/", name="n" * 300)
+    assert refused.status_code == 400 and "a field is too long" in refused.text
+
+
 def test_a_taken_identifier_is_refused(idp, console):
     browser, _ = console
     api = new_api(idp)
@@ -154,6 +161,30 @@ def test_deleting_an_api_changed_meanwhile_is_a_409_page(idp, console):
 def test_unknown_ids_are_404_pages(idp, console, path):
     browser, _ = console
     assert browser.go(idp.endpoint(path)).status_code == 404
+
+
+def test_a_nul_anywhere_is_a_400_or_404_page_never_a_500(idp, console):
+    """PostgreSQL refuses even to compare a text holding NUL: the console stops it before the services."""
+    browser, _ = console
+    api = new_api(idp)
+    idp.services.apis.create_role(api.identifier, "reader", [])
+    group = f"nul-{uid()}"
+    idp.services.apis.create_group(group)
+    group_id = idp.services.apis.group_named(group)[0]
+    assert browser.go(idp.endpoint("/admin/apis/a%00b")).status_code == 404
+    assert browser.go(idp.endpoint("/admin/groups/a%00b")).status_code == 404
+    assert browser.go(idp.endpoint(f"/admin/groups/{group_id}?after=WyJcdTAwMDAiXQ")).status_code == 200  # ["\0"]
+    page = browser.go(idp.endpoint(f"/admin/apis/{api.id}"))
+    for path, fields in [("roles/assign", {"role": "reader", "group": "a\0b"}),
+                         ("roles/assign", {"role": "r\0", "group": group}),
+                         ("roles/assign", {"role": "reader", "email": "a\0@example.com"}),
+                         ("clients/allow", {"client_id": "c\0"}), ("roles/delete", {"role": "r\0", "confirmed": "yes"}),
+                         ("clients/disallow", {"client_id": "c\0", "confirmed": "yes"}), ("roles", {"name": "a\0"})]:
+        assert post_form(browser, f"/admin/apis/{api.id}/{path}", page, **fields).status_code == 400, (path, fields)
+    for path, fields in [("/admin/groups", {"name": "a\0b"}), (f"/admin/groups/{group_id}/groups", {"group": "a\0"}),
+                         (f"/admin/groups/{group_id}/members", {"email": "a\0@example.com"}),
+                         ("/admin/apis/new", {"identifier": "https://nul.example.com/", "name": "a\0"})]:
+        assert post_form(browser, path, page, **fields).status_code == 400, (path, fields)
 
 
 def test_posts_without_csrf_are_refused_and_change_nothing(idp, console):

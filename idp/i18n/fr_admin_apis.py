@@ -31,6 +31,7 @@ FR: dict[str, str] = {
     "There is no such API.": "Cette API n’existe pas.",
     "The API was saved.": "L’API a été enregistrée.",
     "Not saved: %(reasons)s": "Non enregistré : %(reasons)s",
+    "Not saved: a field is too long.": "Non enregistré : un champ est trop long.",
     "Not done": "Non effectué",
     "Not done: %(reasons)s": "Non effectué : %(reasons)s",
     "Changed meanwhile": "Modifié entre-temps",
@@ -39,6 +40,7 @@ FR: dict[str, str] = {
         "Quelqu’un l’a modifié pendant que vous le consultiez. Rien n’a été enregistré : rouvrez la page pour voir "
         "l’état actuel, puis refaites votre modification.",
     "Back": "Retour",
+    "A field holds a character no name can hold.": "Un champ contient un caractère qu’aucun nom ne peut contenir.",
     # roles
     "Roles": "Rôles",
     "Role": "Rôle",

@@ -93,11 +93,16 @@ def refused_text(refused: Refused) -> str:
     return _("Not saved: %(reasons)s", reasons="; ".join(f"{f}: {why}" for f, why in refused.reasons.items()))
 
 
+def too_long() -> str | None:
+    """Why a posted form failed its own checks (the CSRF token is checked before the view runs)."""
+    return _("Not saved: a field is too long.") if request.method == "POST" else None
+
+
 @bp.route("/apis/new", methods=["GET", "POST"])
 def api_new():
     form = ApiForm()
     if not form.validate_on_submit():
-        return api_page(form, status=400 if request.method == "POST" else 200)
+        return api_page(form, error=too_long(), status=400 if request.method == "POST" else 200)
     try:
         with refusals():
             created = api_admin().create(actor(g.admin), api_fields(form))
@@ -113,7 +118,7 @@ def api_edit(api_id: str):
     if request.method == "GET":
         fill(form, target)
     if not form.validate_on_submit():
-        return api_page(form, target, status=400 if request.method == "POST" else 200)
+        return api_page(form, target, error=too_long(), status=400 if request.method == "POST" else 200)
     try:
         with refusals():
             api_admin().update(actor(g.admin), target.id, api_fields(form), form.version.data or "-")

@@ -15,7 +15,7 @@ from idp.admin.console.pages import ask_first
 
 from idp.admin.console.backend import actor, user_by_email
 from idp.administration import Duplicate, Invalid, NotFound, Page, PreconditionFailed
-from idp.administration.apis import ApiAdmin
+from idp.administration.apis import ApiAdmin, storable
 from idp.administration.groups import GroupAdmin
 from idp.i18n import gettext as _
 from idp.plumbing.context import services
@@ -41,6 +41,8 @@ def group_admin() -> GroupAdmin:
 def keyset_page(listing, after: list | None, limit: int, *args) -> Page:
     """A keyset page; a cursor that is not one of this list starts again at the first page."""
     try:
+        if after is not None and not all(storable(key) for key in after if isinstance(key, str)):
+            raise Invalid({"after": "not a cursor of this list"})  # a NUL the database cannot compare
         return listing(*args, after=after, limit=limit)
     except Invalid:
         return listing(*args, limit=limit)
@@ -49,6 +51,8 @@ def keyset_page(listing, after: list | None, limit: int, *args) -> Page:
 def found_or_404(get, ident: str, message: str):
     """The API or group a path names (validated as the service does), or the 404 page."""
     try:
+        if not storable(ident):
+            raise NotFound("id", "")  # a NUL: no row has it, and the database refuses to compare it
         return get(ident)
     except NotFound:
         abort(404, message)
@@ -110,7 +114,12 @@ def submitted() -> None:
 
 
 def form_text(name: str, limit: int = 255) -> str:
-    return request.form.get(name, "").strip()[:limit]
+    """A field that names something (a role, a client, a group, an email): 400 when it holds what no name
+    can (a NUL, which the database refuses even to compare)."""
+    value = request.form.get(name, "").strip()[:limit]
+    if not storable(value):
+        abort(400, _("A field holds a character no name can hold."))
+    return value
 
 
 def user_named(email: str):
