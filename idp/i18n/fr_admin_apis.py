@@ -63,6 +63,7 @@ FR: dict[str, str] = {
     "The role was created.": "Le rôle a été créé.",
     "The role was deleted.": "Le rôle a été supprimé.",
     "Assign a role": "Attribuer un rôle",
+    "Take a role back": "Retirer un rôle",
     "Assign": "Attribuer",
     "Take back": "Retirer",
     "User's email": "Adresse e-mail de l’utilisateur",
