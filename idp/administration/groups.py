@@ -88,6 +88,15 @@ class GroupAdmin:
             rows = self.registry.members(group.name, after=key_after(after), limit=limit + 1)
         return page_of(rows, limit, lambda member: [member[0]])
 
+    def nested(self, group_id: str, *, after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
+        """The groups directly inside the group, by name (`after`: the previous page's next_key, [name])."""
+        check_limit(limit)
+        group = self.get(group_id)
+        with registry_refusals("group"):
+            rows = [GroupView(*row) for row in self.registry.nested(group.name, after=key_after(after),
+                                                                     limit=limit + 1)]
+        return page_of(rows, limit, lambda child: [child.name])
+
     def add_member(self, actor: Actor, group_id: str, user_id: str) -> None:
         group = self.get(group_id)
         with registry_refusals("user_id"):

@@ -97,3 +97,12 @@ class ApiPages:
                 select(GroupMember.user_id, User.email).join(User, User.id == GroupMember.user_id)
                 .where(GroupMember.group_id == parent.id, GroupMember.user_id > after)
                 .order_by(GroupMember.user_id).limit(limit))]
+
+    def nested(self, group: str, after: str = "", limit: int = 100) -> list[tuple[str, str]]:
+        """(id, name) of the groups directly inside a group, by name (ix_group_members_group_id_member_group_id:
+        a group holds few groups, their names are sorted after the lookup)."""
+        with self.db.read() as session:
+            parent = self._group_row(session, group)
+            return [tuple(r) for r in session.execute(
+                select(Group.id, Group.name).join(GroupMember, GroupMember.member_group_id == Group.id)
+                .where(GroupMember.group_id == parent.id, Group.name > after).order_by(Group.name).limit(limit))]

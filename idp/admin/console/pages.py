@@ -56,9 +56,10 @@ def cursor_link(next_key: list | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(next_key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def cursor_from_request() -> list | None:
-    """The `after` parameter back as a next_key; anything else is the first page (the service checks its shape)."""
-    text = request.args.get("after", "")
+def cursor_from_request(name: str = "after") -> list | None:
+    """The `after` parameter (or another one: a page with two lists) back as a next_key; anything else is
+    the first page (the service checks its shape)."""
+    text = request.args.get(name, "")
     if not text or len(text) > 1024:
         return None
     try:
