@@ -181,4 +181,15 @@ FR: dict[str, str] = {
         "qu’elle le demandera, votre accord vous sera redemandé.",
     "No application has access to your account.": "Aucune application n’a accès à votre compte.",
     "That application no longer has access to your account.": "Cette application n’a plus accès à votre compte.",
+    # console: a user's passkeys (idp users remove-passkeys)
+    "No passkey.": "Aucune clé d’accès.",
+    "Remove every passkey": "Supprimer toutes les clés d’accès",
+    "Remove every passkey?": "Supprimer toutes les clés d’accès ?",
+    "Remove the passkeys": "Supprimer les clés d’accès",
+    "Every passkey of %(email)s is removed (a lost or stolen device): they sign in with their password, a"
+    " reset email or a recovery code, and may add passkeys again.":
+        "Toutes les clés d’accès de %(email)s sont supprimées (un appareil perdu ou volé) : la personne se "
+        "connecte avec son mot de passe, un courriel de réinitialisation ou un code de secours, et peut ajouter "
+        "de nouvelles clés d’accès.",
+    "Every passkey of this user was removed.": "Toutes les clés d’accès de cet utilisateur ont été supprimées.",
 }

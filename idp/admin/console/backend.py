@@ -110,6 +110,7 @@ class UserDetails:
     mfa_enrolled: bool
     recovery_codes_left: int
     administrator: bool
+    passkeys: list
 
 
 def user_details(user_id: str) -> UserDetails | None:
@@ -121,7 +122,7 @@ def user_details(user_id: str) -> UserDetails | None:
     return UserDetails(found, svc.sessions.list(found.id), svc.federated.for_user(found.id),
                        svc.connected_apps.for_user(found.id), enrolled,
                        svc.mfa.remaining_recovery_codes(found.id) if enrolled else 0,
-                       svc.administrators.is_administrator(found.id))
+                       svc.administrators.is_administrator(found.id), UserAccess(svc).passkeys(found.id))
 
 
 def set_disabled(admin, target, disabled: bool) -> dict:
@@ -131,6 +132,11 @@ def set_disabled(admin, target, disabled: bool) -> dict:
 
 def end_sessions(admin, target) -> int:
     return UserAccess(services()).end_all_sessions(actor(admin), target.id)
+
+
+def remove_passkeys(admin, target) -> int:
+    """Every passkey of the user (a lost device), as `idp users remove-passkeys`: how many."""
+    return UserAccess(services()).remove_passkeys(actor(admin), target.id)
 
 
 def revoke_grant(admin, target, client_id: str):

@@ -1,5 +1,5 @@
 """Users: search and pages of results; a user's page (sessions, linked identities, grants,
-second factors) and what an administrator may do to the account, each destructive action
+second factors, passkeys) and what an administrator may do to the account, each destructive action
 behind a confirmation step."""
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ DISABLE_QUESTION = (
     " sign in until the account is enabled again."
 )
 END_SESSIONS_QUESTION = "%(email)s will be signed out of every browser; applications that asked for it are told."
+REMOVE_PASSKEYS_QUESTION = (
+    "Every passkey of %(email)s is removed (a lost or stolen device): they sign in with their password, a"
+    " reset email or a recovery code, and may add passkeys again."
+)
 REVOKE_GRANT_QUESTION = "%(client)s loses the access %(email)s granted it: its refresh and access tokens stop working."
 DELETE_USER_QUESTION = (
     "The account %(email)s, its sessions, tokens, consents and second factors are removed. This cannot be"
@@ -53,6 +57,7 @@ def user(user_id: str):
 MESSAGES = {"disabled": "The account is disabled: its sessions were ended and its tokens revoked.",
             "enabled": "The account can sign in again.",
             "sessions": "Every session of this user was ended.",
+            "passkeys": "Every passkey of this user was removed.",
             "grant": "That application's access was revoked."}
 
 
@@ -90,6 +95,17 @@ def user_end_sessions(user_id: str):
         return page
     backend.end_sessions(g.admin, target)
     return redirect(url_for("admin.user", user_id=target.id, done="sessions"))
+
+
+@bp.post("/users/<user_id>/passkeys/remove")
+def user_remove_passkeys(user_id: str):
+    target = target_user(user_id)
+    page = act(target.id, title=_("Remove every passkey?"), button=_("Remove the passkeys"),
+               question=_(REMOVE_PASSKEYS_QUESTION, email=target.email))
+    if page is not None:
+        return page
+    backend.remove_passkeys(g.admin, target)
+    return redirect(url_for("admin.user", user_id=target.id, done="passkeys"))
 
 
 @bp.post("/users/<user_id>/grants/revoke")
