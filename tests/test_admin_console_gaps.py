@@ -5,10 +5,13 @@ with the administrator as the actor (`user:<id>`)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from .admin_console_flows import enter_console, make_admin, post_form
-from .conftest import Browser, hidden_fields
+from .conftest import PASSWORD, Browser, hidden_fields
+from .flows import sign_in
 from .passkey_flows import stored_passkey
 
 
@@ -76,9 +79,116 @@ def test_the_passkeys_panel_speaks_french(idp, console):
     assert "Clés d’accès" in page.text and "Supprimer toutes les clés d’accès" in page.text
 
 
+# -- creating a user -------------------------------------------------------------
+def new_email(tag: str = "new") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def create(browser, page, **fields):
+    fields.setdefault("send_email", "")
+    return post_form(browser, "/admin/users/new", page, **fields)
+
+
+def test_the_users_list_links_to_the_new_user_form(idp, console):
+    browser, _ = console
+    listed = browser.go(idp.endpoint("/admin/users"))
+    assert 'href="/admin/users/new"' in listed.text
+    page = browser.go(idp.endpoint("/admin/users/new"))
+    assert page.status_code == 200 and 'name="email"' in page.text and 'name="password"' in page.text
+    assert 'aria-current="page"' in page.text.split('href="/admin/users"')[1][:30]
+    assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
+
+
+def test_creating_a_user_with_a_password_lets_them_sign_in_and_is_audited(idp, console):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/users/new"))
+    address = new_email()
+    done = create(browser, page, email=address.upper(), name="Grace Hopper", password=PASSWORD + " new",
+                  email_verified="y")
+    assert done.status_code == 200 and "The account was created." in done.text and address in done.text
+    made = idp.services.users.by_email(address)
+    assert made is not None and done.final_url.split("?")[0].endswith(f"/admin/users/{made.id}")
+    record = idp.services.users.record(made.id)
+    assert record.name == "Grace Hopper" and record.email_verified and record.has_password
+    [event] = events(idp, "user.created", admin, made.id)
+    assert event.details["password_set"] and event.details["email_sent"] is None
+    assert PASSWORD not in str(event.details)
+    assert "signed in as" in sign_in(Browser(idp), address, PASSWORD + " new").text
+
+
+def test_creating_a_user_without_a_password_mails_a_set_password_link(idp, console, mailbox):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/users/new"))
+    address = new_email("mailed")
+    done = create(browser, page, email=address, send_email="set_password")
+    assert done.status_code == 200 and "The account was created." in done.text
+    made = idp.services.users.record(idp.services.users.by_email(address).id)
+    assert not made.has_password and not made.email_verified
+    mailbox.wait_for(address, "password")
+    [event] = events(idp, "user.created", admin, made.id)
+    assert event.details["email_sent"] == "set_password" and not event.details["password_set"]
+
+
+@pytest.mark.parametrize("fields, field, says", [
+    ({"email": "not-an-email"}, "email", "Enter an email address"),
+    ({"email": ""}, "email", "Enter an email address"),
+    ({"email": "x" * 1100 + "@example.com"}, "email", "Enter an email address"),
+    ({"password": "short"}, "password", "Use at least 12 characters."),
+    ({"password": "password1234"}, "password", "This password is too common."),
+    ({"password": "p" * 2000}, "password", "Use at most 128 characters."),
+    ({"name": "Ada\x07"}, "name", "without control characters"),
+    ({"send_email": "everything"}, "send_email", "Choose one of the emails offered."),
+])
+def test_bad_input_is_a_400_page_naming_the_field_and_creates_nothing(idp, console, fields, field, says):
+    browser, admin = console
+    page = browser.go(idp.endpoint("/admin/users/new"))
+    address = new_email("bad")
+    fields = {"email": address, **fields}
+    refused = create(browser, page, **fields)
+    assert refused.status_code == 400, refused.text[:500]
+    assert "The account was not created" in refused.text and says in refused.text
+    assert f'id="{field}-error"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert idp.services.users.by_email(address) is None
+    if "password" in fields:
+        assert fields["password"] not in refused.text  # a password is never rendered back
+    assert [e for e in events(idp, "user.created", admin) if e.details.get("email") == address] == []
+
+
+def test_a_taken_email_is_a_400_page_naming_it(idp, console):
+    browser, admin = console
+    existing = idp.create_user()
+    page = browser.go(idp.endpoint("/admin/users/new"))
+    refused = create(browser, page, email=existing.email.upper())
+    assert refused.status_code == 400 and "An account with this email address exists already." in refused.text
+    assert 'id="email-error"' in refused.text
+    assert events(idp, "user.created", admin, existing.id) == []
+
+
+def test_creating_needs_the_csrf_token_and_an_administrator(idp, console):
+    browser, _ = console
+    address = new_email("forged")
+    forged = browser.go(idp.endpoint("/admin/users/new"), "POST", {"email": address, "send_email": ""})
+    assert forged.status_code == 400 and idp.services.users.by_email(address) is None
+    user = idp.create_user()
+    outsider = Browser(idp)
+    assert enter_console(outsider, user, None).status_code == 403
+    assert outsider.go(idp.endpoint("/admin/users/new")).status_code == 403
+    assert outsider.go(idp.endpoint("/admin/users/new"), "POST", {"email": address}).status_code in (400, 403)
+    assert idp.services.users.by_email(address) is None
+
+
+def test_the_new_user_page_speaks_french(idp, console):
+    browser, _ = console
+    page = browser.go(idp.endpoint("/admin/users/new?lang=fr"))
+    assert "Nouvel utilisateur" in page.text and "Créer l’utilisateur" in page.text
+    refused = create(browser, page, email="nope")
+    assert refused.status_code == 400 and "Le compte n’a pas été créé" in refused.text
+
+
 def test_console_messages_kept_in_constants_have_their_french_translation():
     from idp.admin.console import users
     from idp.i18n import CATALOGUES
 
-    constants = [users.REMOVE_PASSKEYS_QUESTION, *users.MESSAGES.values()]
+    constants = [users.REMOVE_PASSKEYS_QUESTION, *users.MESSAGES.values(), *users.FIELD_ERRORS.values(),
+                 users.TOO_LONG, users.DUPLICATE_EMAIL, *users.SEND_EMAIL.values()]
     assert [text for text in constants if text not in CATALOGUES["fr"]] == []

@@ -192,4 +192,23 @@ FR: dict[str, str] = {
         "connecte avec son mot de passe, un courriel de réinitialisation ou un code de secours, et peut ajouter "
         "de nouvelles clés d’accès.",
     "Every passkey of this user was removed.": "Toutes les clés d’accès de cet utilisateur ont été supprimées.",
+    # console: creating a user (idp users create)
+    "New user": "Nouvel utilisateur",
+    "Without a password, the user chooses one through the emailed link.":
+        "Sans mot de passe, l’utilisateur en choisit un grâce au lien envoyé par courriel.",
+    "Optional. At least 12 characters, not a common password.":
+        "Facultatif. Au moins 12 caractères, pas un mot de passe courant.",
+    "Email to send": "Courriel à envoyer",
+    "No email": "Aucun courriel",
+    "Ask them to confirm the address": "Lui demander de confirmer l’adresse",
+    "A link to choose their password": "Un lien pour choisir son mot de passe",
+    "The email address is verified": "L’adresse e-mail est vérifiée",
+    "Create the user": "Créer l’utilisateur",
+    "The account was not created: check the fields marked.": "Le compte n’a pas été créé : vérifiez les champs signalés.",
+    "Enter an email address (at most 320 characters).": "Saisissez une adresse e-mail (320 caractères au plus).",
+    "Use at most 255 characters, without control characters.":
+        "Utilisez 255 caractères au plus, sans caractères de contrôle.",
+    "Choose one of the emails offered.": "Choisissez l’un des courriels proposés.",
+    "An account with this email address exists already.": "Un compte existe déjà avec cette adresse e-mail.",
+    "The account was created.": "Le compte a été créé.",
 }

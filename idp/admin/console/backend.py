@@ -101,6 +101,13 @@ def search_users(query: str, after: list | None, limit: int) -> Page:
     return _page(UserAdmin(services()).list, after, limit, search=query or None)
 
 
+def create_user(admin, *, email: str, name: str | None, password: str | None, email_verified: bool,
+                send_email: str | None):
+    """The new user (mailed when send_email says so); raises Invalid (each wrong field), Duplicate (the email)."""
+    return UserAdmin(services()).create(actor(admin), email=email, name=name, password=password,
+                                        email_verified=email_verified, send_email=send_email)
+
+
 @dataclasses.dataclass(frozen=True)
 class UserDetails:
     user: object

@@ -1,4 +1,4 @@
-"""Users: search and pages of results; a user's page (sessions, linked identities, grants,
+"""Users: search and pages of results, creating one (as `idp users create` and POST /users); a user's page (sessions, linked identities, grants,
 second factors, passkeys) and what an administrator may do to the account, each destructive action
 behind a confirmation step."""
 
@@ -8,8 +8,9 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
-from idp.admin.console.forms import ActionForm
+from idp.admin.console.forms import ActionForm, UserCreateForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
+from idp.administration import Duplicate, Invalid
 from idp.i18n import gettext as _
 from idp.web.account import describe_browser, since
 
@@ -38,6 +39,42 @@ def users():
                            next_cursor=cursor_link(page.next_key))
 
 
+# What the new-user page says of a field the service refused (the password: the policy's own message).
+FIELD_ERRORS = {"email": "Enter an email address (at most 320 characters).",
+                "name": "Use at most 255 characters, without control characters.",
+                "send_email": "Choose one of the emails offered."}
+TOO_LONG = "Use at most 128 characters."  # the password policy's message (idp/accounts/passwords.py)
+DUPLICATE_EMAIL = "An account with this email address exists already."
+SEND_EMAIL = {"": "No email", "verification": "Ask them to confirm the address",
+              "set_password": "A link to choose their password"}
+
+
+def new_user_page(form, errors: dict | None = None):
+    errors = errors or {}
+    return render_template("admin/user_new.html", form=form, errors=errors, send_email=SEND_EMAIL,
+                           error=_("The account was not created: check the fields marked.") if errors else None
+                           ), 400 if errors else 200
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserCreateForm()
+    if request.method == "GET":
+        form.send_email.data = "set_password"
+        return new_user_page(form)
+    if not form.validate_on_submit():  # a field over its bound (the CSRF token was checked before the view)
+        return new_user_page(form, {field: _(FIELD_ERRORS.get(field, TOO_LONG)) for field in form.errors})
+    try:
+        created = backend.create_user(g.admin, email=form.email.data or "", name=form.name.data or None,
+                                      password=form.password.data or None, email_verified=form.email_verified.data,
+                                      send_email=form.send_email.data or None)
+    except Invalid as exc:
+        return new_user_page(form, {field: _(FIELD_ERRORS.get(field, why)) for field, why in exc.errors.items()})
+    except Duplicate:
+        return new_user_page(form, {"email": _(DUPLICATE_EMAIL)})
+    return redirect(url_for("admin.user", user_id=created.id, done="created"))
+
+
 def target_user(user_id: str):
     found = backend.user(user_id) if len(user_id) <= 36 else None
     if found is None:
@@ -54,7 +91,8 @@ def user(user_id: str):
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 
-MESSAGES = {"disabled": "The account is disabled: its sessions were ended and its tokens revoked.",
+MESSAGES = {"created": "The account was created.",
+            "disabled": "The account is disabled: its sessions were ended and its tokens revoked.",
             "enabled": "The account can sign in again.",
             "sessions": "Every session of this user was ended.",
             "passkeys": "Every passkey of this user was removed.",
