@@ -5,14 +5,19 @@ with the administrator as the actor (`user:<id>`)."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import uuid
 
 import pytest
 
+from .admin_api import admin_session
 from .admin_console_flows import enter_console, make_admin, post_form
 from .conftest import PASSWORD, Browser, hidden_fields
 from .flows import sign_in
 from .passkey_flows import stored_passkey
+from .test_admin_api_keys_import import rsa_jwk
 
 
 @pytest.fixture
@@ -59,6 +64,8 @@ def test_a_user_without_passkeys_has_no_button_and_an_unknown_user_is_404(idp, c
     assert "No passkey." in page.text and "passkeys/remove" not in page.text
     assert post_form(browser, "/admin/users/no-such-user/passkeys/remove", page).status_code == 404
     assert post_form(browser, "/admin/users/" + "x" * 40 + "/passkeys/remove", page).status_code == 404
+    assert post_form(browser, "/admin/users/a%00b/passkeys/remove", page).status_code == 404  # not a 500
+    assert browser.go(idp.endpoint("/admin/users/a%00b")).status_code == 404
 
 
 def test_a_non_administrator_cannot_remove_passkeys(idp):
@@ -183,6 +190,61 @@ def test_the_new_user_page_speaks_french(idp, console):
     assert "Nouvel utilisateur" in page.text and "Créer l’utilisateur" in page.text
     refused = create(browser, page, email="nope")
     assert refused.status_code == 400 and "Le compte n’a pas été créé" in refused.text
+
+
+# -- a signing key's public JWK ------------------------------------------------------
+PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+
+
+def test_each_key_links_to_its_public_jwk_the_same_as_the_admin_api(idp, console):
+    browser, _ = console
+    page = browser.go(idp.endpoint("/admin/keys"))
+    kids = [key.kid for key in idp.services.keys.list_keys()]
+    assert kids and all(f'href="/admin/keys/{kid}/jwk"' in page.text for kid in kids)
+    api = admin_session(idp, scope="admin:read")
+    for kid in kids:
+        shown = browser.go(idp.endpoint(f"/admin/keys/{kid}/jwk"))
+        assert shown.status_code == 200 and kid in shown.text
+        assert "script-src 'nonce-" in shown.headers["Content-Security-Policy"]
+        expected = api.get(f"/keys/{kid}/jwk").json()
+        embedded = html.unescape(re.search(r'<code id="jwk">(.*?)</code>', shown.text, re.S).group(1))
+        assert json.loads(embedded) == expected
+        download = browser.go(idp.endpoint(f"/admin/keys/{kid}/jwk.json"))
+        assert download.status_code == 200 and download.headers["Content-Type"].startswith("application/jwk+json")
+        assert download.headers["Content-Disposition"] == f'attachment; filename="{kid}.jwk.json"'
+        assert download.json() == expected and not PRIVATE_MEMBERS & set(expected)
+        assert f'href="/admin/keys/{kid}/jwk.json"' in shown.text
+
+
+def test_a_revoked_keys_public_jwk_is_still_shown_and_an_unknown_kid_is_404(idp, console):
+    browser, _ = console
+    api = admin_session(idp)
+    jwk = rsa_jwk()  # a next key of its own to revoke: the keys that signed tokens keep signing
+    kid = api.post("/keys/import", json={"jwk": jwk}).json()["kid"]
+    assert api.post(f"/keys/{kid}/revoke").status_code == 200
+    assert any(key.kid == kid and key.state == "revoked" for key in idp.services.keys.list_keys())
+    shown = browser.go(idp.endpoint(f"/admin/keys/{kid}/jwk.json"))
+    assert shown.status_code == 200 and shown.json()["n"] == jwk["n"] and "d" not in shown.json()
+    for path in ("/admin/keys/no-such-kid/jwk", "/admin/keys/no-such-kid/jwk.json", "/admin/keys/" + "x" * 70 + "/jwk",
+                 "/admin/keys/a%00b/jwk"):
+        assert browser.go(idp.endpoint(path)).status_code == 404
+
+
+def test_a_non_administrator_gets_no_jwk_page(idp):
+    user = idp.create_user()
+    browser = Browser(idp)
+    assert enter_console(browser, user, None).status_code == 403
+    kid = idp.services.keys.list_keys()[0].kid
+    for path in (f"/admin/keys/{kid}/jwk", f"/admin/keys/{kid}/jwk.json"):
+        assert browser.go(idp.endpoint(path)).status_code == 403
+
+
+def test_the_jwk_page_speaks_french(idp, console):
+    browser, _ = console
+    kid = idp.services.keys.list_keys()[0].kid
+    assert "JWK publique" in browser.go(idp.endpoint("/admin/keys?lang=fr")).text
+    page = browser.go(idp.endpoint(f"/admin/keys/{kid}/jwk?lang=fr"))
+    assert "Clé publique" in page.text and "Télécharger la JWK" in page.text
 
 
 def test_console_messages_kept_in_constants_have_their_french_translation():

@@ -211,4 +211,13 @@ FR: dict[str, str] = {
     "Choose one of the emails offered.": "Choisissez l’un des courriels proposés.",
     "An account with this email address exists already.": "Un compte existe déjà avec cette adresse e-mail.",
     "The account was created.": "Le compte a été créé.",
+    # console: a signing key's public JWK (idp keys export)
+    "Public JWK": "JWK publique",
+    "The public JWK of %(kid)s": "La JWK publique de %(kid)s",
+    "Public key %(kid)s": "Clé publique %(kid)s",
+    "The key's public JWK (RFC 7517), as the published key set holds it: it holds no private part.":
+        "La JWK publique de la clé (RFC 7517), telle que la publie le jeu de clés : elle ne contient aucune "
+        "partie privée.",
+    "Download the JWK": "Télécharger la JWK",
+    "There is no such key.": "Cette clé n’existe pas.",
 }

@@ -212,6 +212,11 @@ def key_rotation_interval() -> int:
     return services().keys.rotation_interval
 
 
+def public_jwk(kid: str) -> dict | None:
+    """The key's public JWK (any state), as GET /admin/api/v1/keys/{kid}/jwk: never a private member."""
+    return _found(KeyAdmin(services()).public_jwk, kid)
+
+
 def rotate_key(admin, alg: str, force: bool) -> str:
     """The new current kid; raises TooEarly unless forced, PreconditionFailed when someone rotated first."""
     return KeyAdmin(services()).rotate(actor(admin), alg, force=force)
