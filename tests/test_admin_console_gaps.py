@@ -13,20 +13,11 @@ import uuid
 import pytest
 
 from .admin_api import admin_session
-from .admin_console_flows import enter_console, make_admin, post_form
+from .admin_console_flows import console, enter_console, make_admin, post_form  # noqa: F401
 from .conftest import PASSWORD, Browser, hidden_fields
 from .flows import sign_in
 from .passkey_flows import stored_passkey
 from .test_admin_api_keys_import import rsa_jwk
-
-
-@pytest.fixture
-def console(idp):
-    """(browser in the console, its administrator)."""
-    admin, secret = make_admin(idp)
-    browser = Browser(idp)
-    assert enter_console(browser, admin, secret).status_code == 200
-    return browser, admin
 
 
 def events(idp, action: str, admin, user_id: str | None = None) -> list:

@@ -104,15 +104,21 @@ def act(user_id: str, **question):
     return ask_first(cancel=url_for("admin.user", user_id=user_id), **question)
 
 
+def act_then_show(target, do, done: str, **question):
+    """Ask first (act's arguments); once confirmed, do() and show the user's page saying what was done."""
+    page = act(target.id, **question)
+    if page is not None:
+        return page
+    do()
+    return redirect(url_for("admin.user", user_id=target.id, done=done))
+
+
 @bp.post("/users/<user_id>/disable")
 def user_disable(user_id: str):
     target = target_user(user_id)
-    page = act(target.id, title=_("Disable this account?"), button=_("Disable"),
-               question=_(DISABLE_QUESTION, email=target.email))
-    if page is not None:
-        return page
-    backend.set_disabled(g.admin, target, True)
-    return redirect(url_for("admin.user", user_id=target.id, done="disabled"))
+    return act_then_show(target, lambda: backend.set_disabled(g.admin, target, True), "disabled",
+                         title=_("Disable this account?"), button=_("Disable"),
+                         question=_(DISABLE_QUESTION, email=target.email))
 
 
 @bp.post("/users/<user_id>/enable")
@@ -127,23 +133,17 @@ def user_enable(user_id: str):
 @bp.post("/users/<user_id>/sessions/end")
 def user_end_sessions(user_id: str):
     target = target_user(user_id)
-    page = act(target.id, title=_("End every session?"), button=_("End sessions"),
-               question=_(END_SESSIONS_QUESTION, email=target.email))
-    if page is not None:
-        return page
-    backend.end_sessions(g.admin, target)
-    return redirect(url_for("admin.user", user_id=target.id, done="sessions"))
+    return act_then_show(target, lambda: backend.end_sessions(g.admin, target), "sessions",
+                         title=_("End every session?"), button=_("End sessions"),
+                         question=_(END_SESSIONS_QUESTION, email=target.email))
 
 
 @bp.post("/users/<user_id>/passkeys/remove")
 def user_remove_passkeys(user_id: str):
     target = target_user(user_id)
-    page = act(target.id, title=_("Remove every passkey?"), button=_("Remove the passkeys"),
-               question=_(REMOVE_PASSKEYS_QUESTION, email=target.email))
-    if page is not None:
-        return page
-    backend.remove_passkeys(g.admin, target)
-    return redirect(url_for("admin.user", user_id=target.id, done="passkeys"))
+    return act_then_show(target, lambda: backend.remove_passkeys(g.admin, target), "passkeys",
+                         title=_("Remove every passkey?"), button=_("Remove the passkeys"),
+                         question=_(REMOVE_PASSKEYS_QUESTION, email=target.email))
 
 
 @bp.post("/users/<user_id>/grants/revoke")
@@ -153,12 +153,9 @@ def user_revoke_grant(user_id: str):
     client = backend.client(client_id)
     if client is None:
         abort(404, _("There is no such client."))
-    page = act(target.id, title=_("Revoke this access?"), button=_("Revoke"), fields={"client_id": client_id},
-               question=_(REVOKE_GRANT_QUESTION, client=client.name, email=target.email))
-    if page is not None:
-        return page
-    backend.revoke_grant(g.admin, target, client_id)
-    return redirect(url_for("admin.user", user_id=target.id, done="grant"))
+    return act_then_show(target, lambda: backend.revoke_grant(g.admin, target, client_id), "grant",
+                         title=_("Revoke this access?"), button=_("Revoke"), fields={"client_id": client_id},
+                         question=_(REVOKE_GRANT_QUESTION, client=client.name, email=target.email))
 
 
 @bp.post("/users/<user_id>/delete")
