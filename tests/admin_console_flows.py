@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pyotp
+import pytest
 
 from .conftest import PASSWORD, Browser, hidden_fields
 
@@ -39,3 +40,12 @@ def post_form(browser: Browser, path: str, page, **fields):
     """POST to path with the CSRF token of a page already shown (and extra fields)."""
     data = {"csrf_token": hidden_fields(page.text)["csrf_token"], **fields}
     return browser.go(browser.idp.endpoint(path), "POST", data)
+
+
+@pytest.fixture
+def console(idp):
+    """(browser in the console, its administrator)."""
+    admin, secret = make_admin(idp)
+    browser = Browser(idp)
+    assert enter_console(browser, admin, secret).status_code == 200
+    return browser, admin

@@ -5,6 +5,7 @@ the software authenticator of tests/soft_authenticator.py."""
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -66,3 +67,9 @@ def passkey_sign_in(browser: Browser, device: SoftAuthenticator, start="/login",
     options, fields = page_ceremony(page.text, form_id)
     fields["credential"] = device.get(options, **get)
     return browser.go(browser.idp.endpoint(action), "POST", fields), fields
+
+
+def stored_passkey(idp, user_id: str, name: str = "Phone"):
+    """A passkey row as a registration stores it (no ceremony: for tests that only count or remove them)."""
+    return idp.services.passkeys.credentials.add(user_id, os.urandom(16), b"public key", 0, ["internal"], False,
+                                                 False, "00000000-0000-0000-0000-000000000000", name)

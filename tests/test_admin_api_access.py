@@ -1,4 +1,4 @@
-"""A user's ways in through /admin/api/v1/users/{id}/… (issue 15): sessions, second factors,
+"""A user's ways in through /admin/api/v1/users/{id}/… (issue 15): sessions, second factors, passkeys,
 upstream identities, grants per client, password-reset mail; writes under If-Match, audited."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import requests
 from .admin_api import admin_session
 from .conftest import Browser
 from .flows import enrol_totp, sign_in
+from .passkey_flows import stored_passkey
 from .test_code_flow import run_code_flow
 
 
@@ -70,6 +71,30 @@ def test_second_factors_are_removed_under_if_match(idp):
     assert admin.delete(path, headers={"If-Match": tag}).status_code == 204
     assert tagged(admin, path)[0] == {"totp": False, "recovery_codes_left": 0}
     assert not idp.services.mfa.is_enrolled(user.id)
+
+
+def test_every_passkey_is_removed_at_once_and_audited_rfc6750_3_1(idp):
+    """DELETE /users/{id}/passkeys (`idp users remove-passkeys`): admin:write only, 404 for an unknown
+    user, 204 however many there were (none too); other users' passkeys stay."""
+    user, other = idp.create_user(), idp.create_user()
+    for name in ("Phone", "Laptop"):
+        stored_passkey(idp, user.id, name)
+    stored_passkey(idp, other.id)
+    path = f"/users/{user.id}/passkeys"
+    refused = admin_session(idp, scope="admin:read").delete(path)
+    assert refused.status_code == 403 and "insufficient_scope" in refused.headers["WWW-Authenticate"]
+    assert requests.delete(idp.endpoint("/admin/api/v1" + path), timeout=10).status_code == 401
+    admin = admin_session(idp)
+    assert admin.delete("/users/no-such-user/passkeys").status_code == 404
+    assert admin.delete("/users/%00/passkeys").status_code == 404
+    assert idp.services.passkeys.for_user(user.id) != []  # nothing removed by a refusal
+    assert admin.delete(path).status_code == 204
+    assert idp.services.passkeys.for_user(user.id) == []
+    assert len(idp.services.passkeys.for_user(other.id)) == 1
+    assert admin.delete(path).status_code == 204  # none left: the same answer
+    counts = [(e.actor, e.details["count"]) for e in idp.services.audit_events.list(
+        user_id=user.id, action="passkey.removed_by_admin")]
+    assert counts == [(f"client:{admin.client_id}", 0), (f"client:{admin.client_id}", 2)]  # newest first
 
 
 def test_grants_per_client_are_listed_and_revoked_rfc7009_2_1(idp, browser, client, user):

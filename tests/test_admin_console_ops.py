@@ -12,19 +12,10 @@ import re
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .admin_console_flows import enter_console, make_admin, post_form
+from .admin_console_flows import console, enter_console, make_admin, post_form  # noqa: F401
 from .conftest import Browser, hidden_fields, start_idp
 from .test_admin_api_keys_import import pem_of, rsa_jwk
 from .test_admin_api_registration_tokens import register
-
-
-@pytest.fixture
-def console(idp):
-    """(browser in the console, its administrator)."""
-    admin, secret = make_admin(idp)
-    browser = Browser(idp)
-    assert enter_console(browser, admin, secret).status_code == 200
-    return browser, admin
 
 
 def events(idp, action: str, admin) -> list:

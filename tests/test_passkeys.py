@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from .admin_api import admin_session
 from .conftest import Browser, free_port, hidden_fields, serve
 from .flows import sign_in, submit
 from .passkey_flows import add_passkey, authenticator, passkey_sign_in, pk_idp, user_with_passkey  # noqa: F401
@@ -180,6 +181,18 @@ def test_an_administrator_removes_a_users_passkeys_audited(pk_idp):
     assert "not registered here" in refused.text
     # recovery still works: the password signs in
     assert "signed in as" in sign_in(Browser(pk_idp), user.email).text
+
+
+def test_the_admin_api_removes_a_users_passkeys_like_the_command(pk_idp):
+    device = authenticator(pk_idp)
+    user = user_with_passkey(pk_idp, device)
+    admin = admin_session(pk_idp)
+    assert admin.delete(f"/users/{user.id}/passkeys").status_code == 204
+    assert pk_idp.services.passkeys.for_user(user.id) == []
+    [event] = events(pk_idp, "passkey.removed_by_admin", user.id)
+    assert event.actor == f"client:{admin.client_id}" and event.details["count"] == 1
+    refused, _ = passkey_sign_in(Browser(pk_idp), device)
+    assert "not registered here" in refused.text
 
 
 def test_french_passkey_pages(pk_idp):

@@ -59,7 +59,8 @@ class KeyAdmin:
     def public_jwk(self, kid) -> dict:
         """The key's public JWK (any state: a revoked key's is still public), never a private member."""
         try:
-            found = self.keys.export(kid) if isinstance(kid, str) and len(kid) <= 64 else None
+            # A NUL names no key, and PostgreSQL refuses even to compare a text holding one.
+            found = self.keys.export(kid) if isinstance(kid, str) and len(kid) <= 64 and "\0" not in kid else None
         except KeyError:
             found = None
         if found is None:

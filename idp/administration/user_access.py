@@ -1,5 +1,5 @@
 """A user's ways in, as administrators manage them (issue 15): browser sessions, second factors,
-linked upstream identities, the grants given to each client, and password-reset emails."""
+passkeys, linked upstream identities, the grants given to each client, and password-reset emails."""
 
 from __future__ import annotations
 
@@ -75,6 +75,19 @@ class UserAccess:
         self.svc.mfa.disable(user_id)
         self.svc.mfa.recovery.replace(user_id, [])
         audit.record("user.second_factors_removed", user_id=user_id, actor=actor.label)
+
+    # -- passkeys ----------------------------------------------------------------------
+    def passkeys(self, user_id: str) -> list:
+        return self.svc.passkeys.for_user(self.users.get(user_id).id)
+
+    def remove_passkeys(self, actor: Actor, user_id: str) -> int:
+        """Every passkey of the user (a lost or stolen device): they sign in with their password, a reset
+        email or a recovery code. No version: removing them all is the same decision however many exist.
+        Returns how many were removed."""
+        user = self.users.get(user_id)
+        removed = self.svc.passkeys.remove_all(user.id)
+        audit.record("passkey.removed_by_admin", user_id=user.id, actor=actor.label, count=removed)
+        return removed
 
     # -- upstream identities -----------------------------------------------------------
     def identities(self, user_id: str, after=None, limit: int = DEFAULT_LIMIT) -> Page:

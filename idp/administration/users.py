@@ -67,7 +67,9 @@ class UserAdmin:
         return page_of(rows, limit, lambda user: [user.email])
 
     def get(self, user_id: str) -> UserRecord:
-        user = self.users.record(user_id) if isinstance(user_id, str) and len(user_id) <= 36 else None
+        # A NUL names no row, and PostgreSQL refuses even to compare a text holding one.
+        user = self.users.record(user_id) if isinstance(user_id, str) and len(user_id) <= 36 \
+            and "\0" not in user_id else None
         if user is None:
             raise NotFound("user", str(user_id))
         return user

@@ -1,12 +1,14 @@
 """`idp users remove-passkeys`: an administrator removes every passkey of a user (a lost or
-stolen device), audited. The user signs in with the password, a reset email or a recovery code."""
+stolen device), audited (UserAccess.remove_passkeys, as the admin API and the console). The user
+signs in with the password, a reset email or a recovery code."""
 
 from __future__ import annotations
 
 import click
 
-from idp.cli.common import load_services, request_like_context, user_by_email
-from idp.observability.audit import record as audit_record
+from idp.administration import Actor
+from idp.administration.user_access import UserAccess
+from idp.cli.common import load_services, refusals, request_like_context, user_by_email
 
 
 @click.command("remove-passkeys")
@@ -15,7 +17,6 @@ def remove_passkeys(email):
     """Remove all passkeys of the user with this email."""
     svc = load_services()
     user = user_by_email(svc, email)
-    with request_like_context(svc):
-        removed = svc.passkeys.remove_all(user.id)
-        audit_record("passkey.removed_by_admin", user_id=user.id, count=removed)
+    with refusals(), request_like_context(svc):
+        removed = UserAccess(svc).remove_passkeys(Actor.operator(), user.id)
     click.echo(f"removed {removed} passkey(s) of {user.email}")

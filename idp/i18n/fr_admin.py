@@ -181,4 +181,43 @@ FR: dict[str, str] = {
         "qu’elle le demandera, votre accord vous sera redemandé.",
     "No application has access to your account.": "Aucune application n’a accès à votre compte.",
     "That application no longer has access to your account.": "Cette application n’a plus accès à votre compte.",
+    # console: a user's passkeys (idp users remove-passkeys)
+    "No passkey.": "Aucune clé d’accès.",
+    "Remove every passkey": "Supprimer toutes les clés d’accès",
+    "Remove every passkey?": "Supprimer toutes les clés d’accès ?",
+    "Remove the passkeys": "Supprimer les clés d’accès",
+    "Every passkey of %(email)s is removed (a lost or stolen device): they sign in with their password, a"
+    " reset email or a recovery code, and may add passkeys again.":
+        "Toutes les clés d’accès de %(email)s sont supprimées (un appareil perdu ou volé) : la personne se "
+        "connecte avec son mot de passe, un courriel de réinitialisation ou un code de secours, et peut ajouter "
+        "de nouvelles clés d’accès.",
+    "Every passkey of this user was removed.": "Toutes les clés d’accès de cet utilisateur ont été supprimées.",
+    # console: creating a user (idp users create)
+    "New user": "Nouvel utilisateur",
+    "Without a password, the user chooses one through the emailed link.":
+        "Sans mot de passe, l’utilisateur en choisit un grâce au lien envoyé par courriel.",
+    "Optional. At least 12 characters, not a common password.":
+        "Facultatif. Au moins 12 caractères, pas un mot de passe courant.",
+    "Email to send": "Courriel à envoyer",
+    "No email": "Aucun courriel",
+    "Ask them to confirm the address": "Lui demander de confirmer l’adresse",
+    "A link to choose their password": "Un lien pour choisir son mot de passe",
+    "The email address is verified": "L’adresse e-mail est vérifiée",
+    "Create the user": "Créer l’utilisateur",
+    "The account was not created: check the fields marked.": "Le compte n’a pas été créé : vérifiez les champs signalés.",
+    "Enter an email address (at most 320 characters).": "Saisissez une adresse e-mail (320 caractères au plus).",
+    "Use at most 255 characters, without control characters.":
+        "Utilisez 255 caractères au plus, sans caractères de contrôle.",
+    "Choose one of the emails offered.": "Choisissez l’un des courriels proposés.",
+    "An account with this email address exists already.": "Un compte existe déjà avec cette adresse e-mail.",
+    "The account was created.": "Le compte a été créé.",
+    # console: a signing key's public JWK (idp keys export)
+    "Public JWK": "JWK publique",
+    "The public JWK of %(kid)s": "La JWK publique de %(kid)s",
+    "Public key %(kid)s": "Clé publique %(kid)s",
+    "The key's public JWK (RFC 7517), as the published key set holds it: it holds no private part.":
+        "La JWK publique de la clé (RFC 7517), telle que la publie le jeu de clés : elle ne contient aucune "
+        "partie privée.",
+    "Download the JWK": "Télécharger la JWK",
+    "There is no such key.": "Cette clé n’existe pas.",
 }

@@ -139,6 +139,11 @@ def _user_access_paths() -> dict:
                        "parameters": [_USER_ID, _IF_MATCH],
                        "responses": {"204": {"description": "TOTP and recovery codes removed"},
                                      **_problems(404, 412, 428)}}},
+        f"{user}/passkeys": {
+            "delete": {"operationId": "adminRemoveUserPasskeys", "tags": ["admin"], "security": _ADMIN,
+                       "parameters": [_USER_ID],
+                       "responses": {"204": {"description": "every passkey of the user removed"},
+                                     **_problems(404)}}},
         f"{user}/password-reset": {
             "post": {"operationId": "adminSendPasswordReset", "tags": ["admin"], "security": _ADMIN,
                      "parameters": [_USER_ID],

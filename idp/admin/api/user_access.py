@@ -1,5 +1,5 @@
-"""/admin/api/v1/users/{id}/…: sessions, second factors, upstream identities, grants, password
-reset (issue 15). Every item's `id` names it under its list's URL."""
+"""/admin/api/v1/users/{id}/…: sessions, second factors, passkeys, upstream identities, grants,
+password reset (issue 15). Every item's `id` names it under its list's URL."""
 
 from __future__ import annotations
 
@@ -74,6 +74,15 @@ def get_second_factors(user_id):
 @requires(WRITE)
 def remove_second_factors(user_id):
     access().remove_second_factors(current_actor(), user_id, if_match())
+    return "", 204
+
+
+@bp.delete("/users/<user_id>/passkeys")
+@requires(WRITE)
+def remove_user_passkeys(user_id):
+    """Removes every passkey of the user, as `idp users remove-passkeys` (no If-Match: the same decision
+    however many there are)."""
+    access().remove_passkeys(current_actor(), user_id)
     return "", 204
 
 

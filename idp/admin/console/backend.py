@@ -101,6 +101,13 @@ def search_users(query: str, after: list | None, limit: int) -> Page:
     return _page(UserAdmin(services()).list, after, limit, search=query or None)
 
 
+def create_user(admin, *, email: str, name: str | None, password: str | None, email_verified: bool,
+                send_email: str | None):
+    """The new user (mailed when send_email says so); raises Invalid (each wrong field), Duplicate (the email)."""
+    return UserAdmin(services()).create(actor(admin), email=email, name=name, password=password,
+                                        email_verified=email_verified, send_email=send_email)
+
+
 @dataclasses.dataclass(frozen=True)
 class UserDetails:
     user: object
@@ -110,6 +117,7 @@ class UserDetails:
     mfa_enrolled: bool
     recovery_codes_left: int
     administrator: bool
+    passkeys: list
 
 
 def user_details(user_id: str) -> UserDetails | None:
@@ -121,7 +129,7 @@ def user_details(user_id: str) -> UserDetails | None:
     return UserDetails(found, svc.sessions.list(found.id), svc.federated.for_user(found.id),
                        svc.connected_apps.for_user(found.id), enrolled,
                        svc.mfa.remaining_recovery_codes(found.id) if enrolled else 0,
-                       svc.administrators.is_administrator(found.id))
+                       svc.administrators.is_administrator(found.id), UserAccess(svc).passkeys(found.id))
 
 
 def set_disabled(admin, target, disabled: bool) -> dict:
@@ -131,6 +139,11 @@ def set_disabled(admin, target, disabled: bool) -> dict:
 
 def end_sessions(admin, target) -> int:
     return UserAccess(services()).end_all_sessions(actor(admin), target.id)
+
+
+def remove_passkeys(admin, target) -> int:
+    """Every passkey of the user (a lost device), as `idp users remove-passkeys`: how many."""
+    return UserAccess(services()).remove_passkeys(actor(admin), target.id)
 
 
 def revoke_grant(admin, target, client_id: str):
@@ -197,6 +210,11 @@ def signing_algs() -> tuple[str, ...]:
 
 def key_rotation_interval() -> int:
     return services().keys.rotation_interval
+
+
+def public_jwk(kid: str) -> dict | None:
+    """The key's public JWK (any state), as GET /admin/api/v1/keys/{kid}/jwk: never a private member."""
+    return _found(KeyAdmin(services()).public_jwk, kid)
 
 
 def rotate_key(admin, alg: str, force: bool) -> str:

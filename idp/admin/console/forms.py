@@ -2,7 +2,7 @@
 refuses any POST without it before a view runs)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -44,3 +44,13 @@ class KeyImportForm(FlaskForm):
 
     key = TextAreaField("Private key", validators=[DataRequired(), Length(max=16_384)])
     alg = StringField("Algorithm", validators=[Length(max=16)])
+
+
+class UserCreateForm(FlaskForm):
+    """Bounded here; judged by the service (UserAdmin.create: the email, the name, the password policy)."""
+
+    email = StringField("Email", validators=[Length(max=1024)])
+    name = StringField("Name", validators=[Length(max=1024)])
+    password = PasswordField("Password", validators=[Length(max=1024)])
+    send_email = StringField("Email to send", validators=[Length(max=16)])
+    email_verified = BooleanField("The email address is verified")

@@ -4,15 +4,16 @@ algorithm's next key (KeyAdmin, as the admin API's /keys and `idp keys`). A rota
 promote a next key relying parties may not have seen yet (younger than the JWKS cache lifetime)
 is refused unless the administrator forces it on a second confirmation. Retiring and revoking
 ask first; importing does not (it replaces only the generated next key, which never signed, and a
-confirmation page would have to carry the private key back to the browser)."""
+confirmation page would have to carry the private key back to the browser). Each key's public JWK
+is shown on a page of its own, and offered as a download."""
 
 from __future__ import annotations
 
 import datetime as dt
-
 import json
+import re
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, jsonify, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
@@ -160,3 +161,27 @@ def key_import():
     except Duplicate as exc:
         return keys_page(KeyImportForm(formdata=None), _(NOT_IMPORTED, reasons=str(exc)), 409)
     return redirect(url_for("admin.keys", done="imported", kid=kid))
+
+
+def stored_jwk(kid: str) -> dict:
+    found = backend.public_jwk(kid)  # None for an id no key has (too long, holding NUL …)
+    if found is None:
+        abort(404, _("There is no such key."))
+    return found
+
+
+@bp.get("/keys/<kid>/jwk")
+def key_jwk(kid: str):
+    """The public JWK (RFC 7517) as the JWKS holds it, in any state; never a private member."""
+    jwk = stored_jwk(kid)
+    return render_template("admin/key_jwk.html", kid=kid, jwk=json.dumps(jwk, indent=2, sort_keys=True))
+
+
+@bp.get("/keys/<kid>/jwk.json")
+def key_jwk_download(kid: str):
+    jwk = stored_jwk(kid)
+    response = jsonify(jwk)
+    response.mimetype = "application/jwk+json"  # RFC 7517 8.5.1
+    filename = re.sub(r"[^A-Za-z0-9_-]", "_", kid) + ".jwk.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
