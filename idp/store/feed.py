@@ -60,6 +60,10 @@ class Feed:
         self._pubsub = None  # the current subscription
         self._stopping = threading.Event()
         self._lock = threading.Lock()
+        # Writers of the mirror (the feed thread, and request threads applying their own
+        # announcements) take turns: a sweep or a refill replacing the dict while another thread
+        # writes into the old one would lose that write. Readers need no lock (one dict lookup).
+        self._writing = threading.Lock()
 
     # -- reading -----------------------------------------------------------------
     def live(self) -> bool:
@@ -159,7 +163,8 @@ class Feed:
         for key, value in zip(self.versions, values):
             if value is not None:
                 mirror[key] = (value, far)
-        self._mirror = mirror
+        with self._writing:
+            self._mirror = mirror
         return True
 
     def _too_many(self) -> bool:
@@ -172,10 +177,11 @@ class Feed:
         """An announcement (heard on the channel, or made by this process) into the mirror."""
         items = json.loads(message)
         now = time.time()
-        mirror = self._mirror
-        for key, value, expires_at in items:
-            if expires_at > now:
-                mirror[key] = (value, expires_at)
-        if len(mirror) > 1000 and now - self._swept > 60:  # expired revocations leave the mirror
-            self._swept = now
-            self._mirror = {k: v for k, v in mirror.items() if v[1] > now}
+        with self._writing:
+            mirror = self._mirror
+            for key, value, expires_at in items:
+                if expires_at > now:
+                    mirror[key] = (value, expires_at)
+            if len(mirror) > 1000 and now - self._swept > 60:  # expired revocations leave the mirror
+                self._swept = now
+                self._mirror = {k: v for k, v in mirror.items() if v[1] > now}
