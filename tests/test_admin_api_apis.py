@@ -223,6 +223,11 @@ def test_lists_are_keyset_pages_across_more_items_than_a_page(idp):
         assert admin.request("PUT", f"/groups/{group['id']}/members/{user.id}").status_code == 204
     assert every_page(admin, f"/groups/{group['id']}/members", 2) == [
         {"user_id": u.id, "email": u.email} for u in users]
+    children = sorted((new_group(admin) for _ in range(3)), key=lambda child: child["name"])
+    for child in children:
+        assert admin.request("PUT", f"/groups/{group['id']}/groups/{child['id']}").status_code == 204
+    assert every_page(admin, f"/groups/{group['id']}/groups", 2) == children
+    assert problem_code(admin.get("/groups/nope/groups"), 404) == "not_found"
     names = [g["name"] for g in every_page(admin, "/groups", 2)]
     assert names == sorted(names) and group["name"] in names
 

@@ -66,6 +66,13 @@ def list_group_members(group_id):
     return page_response(admin().members(group_id, **page_args()), member_document)
 
 
+@bp.get("/groups/<group_id>/groups")
+@requires(READ)
+def list_nested_groups(group_id):
+    """The groups directly inside the group (their members are the group's too), by name."""
+    return page_response(admin().nested(group_id, **page_args()), group_document)
+
+
 @bp.put("/groups/<group_id>/members/<user_id>")
 @requires(WRITE)
 def add_group_member(group_id, user_id):

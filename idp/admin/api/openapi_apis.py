@@ -89,6 +89,8 @@ def paths() -> dict:
         f"{group}/members": {"get": _list("adminListGroupMembers", "MemberPage", "users directly in the group",
                                           "group_id")},
         f"{group}/members/{{user_id}}": _set("GroupMember", "group_id", "user_id"),
+        f"{group}/groups": {"get": _list("adminListNestedGroups", "GroupPage", "groups directly inside the group",
+                                         "group_id")},
         f"{group}/groups/{{child_id}}": _set("NestedGroup", "group_id", "child_id"),
     }
 
