@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
+import pytest
 import requests
 
 from .admin_api import admin_session
@@ -317,3 +318,16 @@ def test_roles_are_given_to_users_and_groups_and_reach_the_effective_roles_rfc90
     assert [(e.user_id, e.details["group"]) for e in audited(idp, "role.assigned", actor)] == [
         (None, group["name"]), (user.id, None)]  # newest first
     assert len(audited(idp, "role.unassigned", actor)) == 2
+
+
+def test_names_and_ids_holding_nul_name_nothing_in_the_services(idp):
+    """PostgreSQL refuses NUL in text: the services answer 'not found', never a database error
+    (the admin API's framework and the console refuse such input before; the CLI relies on this)."""
+    from idp.administration.apis import ApiAdmin
+    from idp.administration.errors import NotFound
+    from idp.administration.groups import GroupAdmin
+
+    for lookup in (lambda: ApiAdmin(idp.services).get("a\0b"), lambda: ApiAdmin(idp.services).by_identifier("x\0"),
+                   lambda: GroupAdmin(idp.services).get("a\0b"), lambda: GroupAdmin(idp.services).by_name("a\0")):
+        with pytest.raises(NotFound):
+            lookup()

@@ -144,15 +144,16 @@ class ApiAdmin:
         return page_of(rows, limit, lambda api: [api.identifier])
 
     def get(self, api_id) -> ApiView:
-        api = self.registry.api_by_id(api_id) if isinstance(api_id, str) and len(api_id) <= 64 else None
+        findable = isinstance(api_id, str) and len(api_id) <= 64 and storable(api_id)  # NUL: PostgreSQL refuses it
+        api = self.registry.api_by_id(api_id) if findable else None
         if api is None:
-            raise NotFound("API", str(api_id))
+            raise NotFound("API", str(api_id).replace("\0", ""))
         return api
 
     def by_identifier(self, identifier: str) -> ApiView:
-        api = self.registry.api(identifier)
+        api = self.registry.api(identifier) if isinstance(identifier, str) and storable(identifier) else None
         if api is None:
-            raise NotFound("API", identifier)
+            raise NotFound("API", str(identifier).replace("\0", ""))
         return api
 
     def create(self, actor: Actor, fields: dict) -> ApiView:

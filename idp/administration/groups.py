@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
-from idp.administration.apis import key_after, registry_refusals, text
+from idp.administration.apis import key_after, registry_refusals, storable, text
 from idp.administration.errors import Invalid, NotFound
 from idp.observability import audit
 
@@ -46,15 +46,16 @@ class GroupAdmin:
         return page_of(rows, limit, lambda group: [group.name])
 
     def get(self, group_id) -> GroupView:
-        row = self.registry.group_by_id(group_id) if isinstance(group_id, str) and len(group_id) <= 64 else None
+        findable = isinstance(group_id, str) and len(group_id) <= 64 and storable(group_id)  # NUL: PostgreSQL refuses
+        row = self.registry.group_by_id(group_id) if findable else None
         if row is None:
-            raise NotFound("group", str(group_id))
+            raise NotFound("group", str(group_id).replace("\0", ""))
         return GroupView(*row)
 
     def by_name(self, name: str) -> GroupView:
-        row = self.registry.group_named(name)
+        row = self.registry.group_named(name) if isinstance(name, str) and storable(name) else None
         if row is None:
-            raise NotFound("group", name)
+            raise NotFound("group", str(name).replace("\0", ""))
         return GroupView(*row)
 
     def create(self, actor: Actor, fields: dict) -> GroupView:
