@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from idp.admin.api.framework import PREFIX as ADMIN_API_PREFIX
 from idp.admin.api.problems import for_status as admin_problem
 from idp.config import Config
+from idp.oauth.direct import DirectLane
 from idp.oauth.published import PublishedDocuments
 from idp.ops.purge_schedule import start_purge_schedule
 from idp.observability.logs import install_request_id
@@ -65,8 +66,10 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         PREFERRED_URL_SCHEME="https" if config.cookie_secure else "http",
     )
     app.extensions["idp"] = services
-    app.wsgi_app = PublishedDocuments(TrustedProxyFix(app.wsgi_app, config.trusted_proxies), services,
-                                      config.metrics_enabled)
+    # Before Flask: discovery and the JWKS (published.py), then, with the forwarded headers applied,
+    # client_credentials and introspection (direct.py); everything else, and what those decline, in Flask.
+    direct = DirectLane(app.wsgi_app, app, services, config.metrics_enabled)
+    app.wsgi_app = PublishedDocuments(TrustedProxyFix(direct, config.trusted_proxies), services, config.metrics_enabled)
     app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,
                                                   config.cookie_secure)
 

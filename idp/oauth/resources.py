@@ -25,8 +25,11 @@ class InvalidTargetError(OAuth2Error):
     error = "invalid_target"
 
 
-def live_resources() -> list[str]:
-    """Every `resource` value of the live HTTP request (query and form)."""
+def live_resources(oauth_request=None) -> list[str]:
+    """Every `resource` value of the live HTTP request (query and form): from the authlib request
+    when there is one (its payload holds both, in a view or in oauth/direct.py), else from Flask's."""
+    if oauth_request is not None:
+        return check_resources(list(oauth_request.payload.datalist.get(PARAMETER) or ()))
     return check_resources(request.args.getlist(PARAMETER) + request.form.getlist(PARAMETER))
 
 

@@ -64,9 +64,9 @@ def configure_logging(level: str = "INFO", stream=None) -> logging.Handler:
 
 # -- request id ----------------------------------------------------------------
 def _current_request_id() -> str | None:
-    from flask import g, has_request_context
+    from flask import g, has_app_context
 
-    return g.get("request_id") if has_request_context() else None
+    return g.get("request_id") if has_app_context() else None  # a view, or oauth/direct.py's app context
 
 
 def request_id_for(incoming: str | None) -> str:

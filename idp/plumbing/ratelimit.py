@@ -27,6 +27,7 @@ import time
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItemPerSecond
+from werkzeug.datastructures import Authorization
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
@@ -120,11 +121,11 @@ class FailureBudget:
             self.suspects[key] = now + self.window_s
 
 
-def token_client_key() -> str:
+def client_key(authorization: str | None, client_id: str | None) -> str:
     """The client a /token request names (HTTP Basic user name or the client_id parameter). Not yet
     authenticated, so it only picks a budget; hashed, so a long or odd value makes a short key."""
-    auth = request.authorization
-    named = (auth.username if auth is not None and auth.type == "basic" else None) or request.form.get("client_id")
+    auth = Authorization.from_header(authorization)
+    named = (auth.username if auth is not None and auth.type == "basic" else None) or client_id
     return "client:" + token_hash((named or "")[:256])[:32]
 
 
@@ -145,20 +146,29 @@ class TokenBudgets:
     def __init__(self, storage: Storage, amount: int, window_s: int):
         wide = amount * self.SPREAD
         self.budgets = (
-            (FailureBudget(storage, amount, window_s, "oauth.token"), lambda: client_ip() + "|" + token_client_key()),
-            (FailureBudget(storage, wide, window_s, "oauth.token.client"), token_client_key),
-            (FailureBudget(storage, wide, window_s, "oauth.token.address"), client_ip),
+            FailureBudget(storage, amount, window_s, "oauth.token"),  # (address, client)
+            FailureBudget(storage, wide, window_s, "oauth.token.client"),
+            FailureBudget(storage, wide, window_s, "oauth.token.address"),
         )
+
+    def keyed(self, remote_addr: str | None, authorization: str | None, client_id: str | None) -> list:
+        """Each budget with the caller's key in it (oauth/direct.py asks with the environ's values)."""
+        address, client = "ip:" + (remote_addr or "unknown"), client_key(authorization, client_id)
+        return list(zip(self.budgets, (address + "|" + client, client, address)))
+
+    @staticmethod
+    def retry_after(keyed: list) -> int | None:
+        """Seconds to wait when any of the caller's budgets is spent, else None."""
+        return next((wait for budget, key in keyed if (wait := budget.retry_after(key)) is not None), None)
 
     def guard(self, view):
         """`view`, answering 429 while any budget of the caller is spent and spending all on each refusal."""
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            keyed = [(budget, key()) for budget, key in self.budgets]
-            for budget, key in keyed:
-                wait = budget.retry_after(key)
-                if wait is not None:
-                    return too_many(wait)
+            keyed = self.keyed(request.remote_addr, request.headers.get("Authorization"), request.form.get("client_id"))
+            wait = self.retry_after(keyed)
+            if wait is not None:
+                return too_many(wait)
             response = make_response(view(*args, **kwargs))
             if refused(response):
                 for budget, key in keyed:
@@ -230,6 +240,7 @@ def install(app: Flask, config: Config) -> Limiter:
         app.view_functions[endpoint] = view
     token_budgets = TokenBudgets(limiter.storage, max(1, config.rate_limit_max_requests), window)
     app.view_functions["oauth.token"] = token_budgets.guard(app.view_functions["oauth.token"])
+    app.extensions["idp_token_budgets"] = token_budgets  # oauth/direct.py checks them before Flask
     app.extensions["idp_admin_budget"] = ClientBudget(limiter.storage, max(1, config.admin_api_rate_limit),
                                                       max(1, config.admin_api_rate_window), "admin.api")
 

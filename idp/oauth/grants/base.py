@@ -52,9 +52,9 @@ class IssuesTokens:
         client = self.request.client
         granted = self.granted_resources()
         if granted is None:
-            targets = targets_for(client.client_id, live_resources())
+            targets = targets_for(client.client_id, live_resources(self.request))
         else:
-            resources = narrowed(granted, live_resources())
+            resources = narrowed(granted, live_resources(self.request))
             targets = targets_for(client.client_id, resources) if resources else []
         g.api_targets = targets
         if services().api_access.policy(targets).dpop_only and not g.get("dpop_jkt"):
