@@ -1,7 +1,8 @@
-"""oauth/direct.py answers client_credentials (RFC 6749 4.4) and introspection (RFC 7662 2) before
-Flask, and only the plain successful case: the same body and headers the views give, and every
-other request (an error, a repeated parameter, a DPoP proof, CORS, another grant) left to the views,
-which answer it exactly as before. The lane is watched by recording what reaches the views."""
+"""oauth/direct.py answers the code, refresh and client_credentials grants (RFC 6749 4.1.3, 6, 4.4)
+and introspection (RFC 7662 2) before Flask, for plain requests: the same bodies and headers the
+views give, refusals included; every other request (a repeated parameter, a DPoP proof, CORS, a
+client assertion, the device grant) is left to the views, which answer it as before. The lane is
+watched by recording what reaches the views."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 import requests
 
 from idp.oauth.direct import DirectLane
+
+from .conftest import REDIRECT_URI, free_port, start_idp
+from .harness import RedisServer
 
 
 def lane_of(app) -> DirectLane:
@@ -47,7 +51,7 @@ def post(idp, path, auth, data, **kwargs):
 def the_views_answer(idp, monkeypatch, path, auth, data):
     """The same request with the lane declining it: what Flask alone answers."""
     with monkeypatch.context() as patch:
-        patch.setattr(lane_of(idp.app), "answer", lambda *args: None)
+        patch.setattr(lane_of(idp.app), "taken", lambda *args: None)
         return post(idp, path, auth, data)
 
 
@@ -86,17 +90,18 @@ def test_introspection_rfc7662_2_is_answered_before_flask_with_the_views_body(id
     assert flask_answer.json() == response.json()
 
 
-@pytest.mark.parametrize("case", ["wrong secret", "repeated", "query", "dpop", "origin", "other grant",
-                                  "assertion", "latin-1", "bad utf-8", "no body"])
-def test_everything_but_the_plain_success_is_left_to_the_views(idp, views, service, case):
-    """RFC 6749 3.2 (a repeated parameter is invalid_request), 5.2 (errors), RFC 9449 (DPoP) and CORS
-    keep the views' code path: the lane declines them, and the answer is the one the views give."""
+DEVICE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+@pytest.mark.parametrize("case", ["repeated", "query", "dpop", "origin", "device grant", "assertion", "latin-1",
+                                  "bad utf-8", "no body"])
+def test_what_is_not_plain_is_left_to_the_views(idp, views, service, case):
+    """RFC 6749 3.2 (a repeated parameter is invalid_request), RFC 9449 (DPoP), RFC 7523
+    (client assertions) and CORS keep the views' code path, and the views' answer."""
     url, data, headers, auth = idp.endpoint("/token"), "grant_type=client_credentials", {}, service
     content_type = "application/x-www-form-urlencoded"
     expected = 400
-    if case == "wrong secret":
-        auth, expected = (service[0], "wrong"), 401
-    elif case == "repeated":
+    if case == "repeated":
         data += "&grant_type=client_credentials"
     elif case == "query":
         url += "?x=1"
@@ -106,8 +111,8 @@ def test_everything_but_the_plain_success_is_left_to_the_views(idp, views, servi
     elif case == "origin":
         headers["Origin"] = "https://spa.example"
         expected = 200
-    elif case == "other grant":
-        data = "grant_type=refresh_token&refresh_token=nothing"
+    elif case == "device grant":
+        data = f"grant_type={DEVICE}&device_code=nothing"
     elif case == "assertion":
         data += "&client_assertion=x&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
         auth = None  # invalid_client, 400 without an Authorization header (RFC 6749 5.2)
@@ -129,10 +134,55 @@ def test_everything_but_the_plain_success_is_left_to_the_views(idp, views, servi
         assert response.json()["error"] and response.headers["Cache-Control"] == "no-store"
 
 
-def test_a_refused_introspection_caller_is_answered_by_the_views(idp, views, service):
-    response = post(idp, "/introspect", (service[0], "wrong"), {"token": "x"})
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"  # RFC 7662 2.1
-    assert views == ["/introspect"]
+@pytest.mark.parametrize("case", ["wrong secret", "unknown code", "unknown refresh token", "unknown scope",
+                                  "introspection by a stranger"])
+def test_refusals_rfc6749_5_2_are_answered_by_the_lane_as_the_views_answer_them(idp, views, service, monkeypatch, case):
+    path, auth, data = "/token", service, {"grant_type": "client_credentials"}
+    if case == "wrong secret":
+        auth = (service[0], "wrong")
+    elif case == "unknown code":
+        data = {"grant_type": "authorization_code", "code": "nothing", "redirect_uri": "http://127.0.0.1/cb",
+                "code_verifier": "v" * 43}
+    elif case == "unknown refresh token":
+        data = {"grant_type": "refresh_token", "refresh_token": "nothing"}
+    elif case == "unknown scope":
+        data["scope"] = "no-such-scope"
+    else:
+        path, auth, data = "/introspect", (service[0], "wrong"), {"token": "x"}
+    answer = post(idp, path, auth, data)
+    assert views == [] and answer.status_code in (400, 401), (case, answer.text)
+    assert answer.json()["error"] and answer.headers["Cache-Control"] == "no-store"
+    flask_answer = the_views_answer(idp, monkeypatch, path, auth, data)
+    assert (flask_answer.status_code, flask_answer.json()) == (answer.status_code, answer.json())
+    assert {k.lower() for k in flask_answer.headers} == {k.lower() for k in answer.headers}
+    assert flask_answer.headers.get("WWW-Authenticate") == answer.headers.get("WWW-Authenticate")  # RFC 6749 5.2
+
+
+def test_an_outage_during_a_redemption_is_the_views_503_and_the_code_is_not_taken_twice(tmp_path_factory):
+    """A Redis outage while the lane redeems a code: the app's handlers answer 503 temporarily_unavailable
+    (RFC 6749 5.2 has no outage error; the views' answer), once, without a second redemption."""
+    redis_server = RedisServer(free_port()).start()
+    live, stop = start_idp("postgres", tmp_path_factory, database_suffix="_lane",
+                           redis_url=redis_server.url, redis_prefix="idplane:")
+    try:
+        client, secret = live.create_client(name="Lane RP")
+        redis_server.stop()
+        response = post(live, "/token", (client.client_id, secret),
+                        {"grant_type": "authorization_code", "code": "c" * 43, "redirect_uri": REDIRECT_URI})
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "temporarily_unavailable"
+        assert response.headers["Retry-After"] == "5" and response.headers["Cache-Control"] == "no-store"
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        redis_server.start()  # back, empty: the code is simply unknown now, and nothing else happened
+        again = post(live, "/token", (client.client_id, secret),
+                     {"grant_type": "authorization_code", "code": "c" * 43, "redirect_uri": REDIRECT_URI})
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    finally:
+        if redis_server.proc.poll() is not None:
+            redis_server.start()  # back (empty) for the clean-up
+        stop()
+        redis_server.stop()
 
 
 def test_the_lane_counts_its_answers_in_the_request_metrics(idp, service):

@@ -1,26 +1,27 @@
-"""The token endpoint's client_credentials grant and introspection, driven before Flask's request cycle.
+"""The token endpoint's code, refresh and client_credentials grants, and introspection, driven
+before Flask's request cycle.
 
-A resource server introspects on every API call and a service asks for a token on every start and
-expiry, so these two requests set how many calls one core serves (issue 20). Flask's cycle around
-them (request and response objects, routing, a dozen hooks, the form parser, the context-local
-proxies authlib reads through) cost as much as the protocol work itself. This WSGI layer builds
-the authlib request from the environ and hands it to the same authorization server, grants and
-endpoints (authlib stays the protocol engine; oauth/grants and oauth/endpoints are unchanged), in
-an application context so `services()` and `g` work as in a view.
+A relying party redeems a code at every sign-in and a refresh token at every expiry, a service asks
+for a token on every start, and a resource server introspects on every API call: these requests set
+how many calls one core serves (issue 20). Flask's cycle around them (request and response objects,
+routing, a dozen hooks, the form parser, the context-local proxies authlib reads through) cost as
+much as the protocol work. This WSGI layer builds the authlib request from the environ and hands it
+to the same authorization server, grants and endpoints (authlib stays the protocol engine;
+oauth/grants and oauth/endpoints are unchanged), in an application context so that `services()`
+and `g` work as in a view.
 
-It answers only the plain case, and only when the answer is a success:
-
-1. POST /token with grant_type=client_credentials, or POST /introspect;
-2. an urlencoded body of a known, small length, no query string, no parameter repeated (but
-   `resource`, RFC 8707 2), no client assertion, no DPoP proof, no CORS Origin;
-3. none of the caller's /token failure budgets spent (plumbing/ratelimit.TokenBudgets);
-4. authlib's answer is a 200: the body and the headers the app would have added (security
-   headers, no-store, X-Request-ID, DPoP-Nonce when nonces are required), and the same metrics.
-
-Anything else, an error answer or an exception included, goes on to the Flask views with the
-body as it came, and is answered exactly as before: errors, 429s and 503s keep one code path.
-Both requests are free of side effects until they succeed (a refused token request issues
-nothing; introspection only reads), so running a refused one again in Flask changes nothing.
+1. It takes POST /token with grant_type authorization_code, refresh_token or client_credentials,
+   and POST /introspect, when the request is plain: an urlencoded UTF-8 body of a known, small
+   length, no query string, no parameter repeated (but `resource`, RFC 8707 2), no client
+   assertion, no DPoP proof, no CORS Origin, and none of the caller's /token failure budgets spent.
+   Anything else goes on to the Flask views untouched (body re-buffered): they answer 429s,
+   repeated parameters, DPoP, private_key_jwt and CORS as before, before any side effect.
+2. It answers what authlib answers, success or OAuth error, with the headers the app adds
+   (security headers, no-store, X-Request-ID, DPoP-Nonce when nonces are required), spends the
+   /token failure budgets on a refusal as the view's guard does, and counts the same metrics.
+3. An exception (a database or Redis outage) is answered by the app's own error handlers, in a
+   request context made for it: 503 temporarily_unavailable or 500, as from a view. A code is not
+   redeemed twice: the request is never run again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from urllib.parse import parse_qsl
 
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from flask import g
 from werkzeug.datastructures import EnvironHeaders
 
 from idp.observability.logs import REQUEST_ID_HEADER, request_id_for
@@ -39,6 +41,7 @@ from idp.oauth.repeated import REPEATABLE
 from idp.plumbing.headers import security_headers
 
 PATHS = {"/token": "token", "/introspect": "introspection"}
+GRANTS = {"authorization_code", "refresh_token", "client_credentials"}  # the device grant polls: left to the view
 MAX_BODY = 8 * 1024  # a client_credentials or introspection request is a few hundred bytes
 FORM = "application/x-www-form-urlencoded"
 NOT_HERE = ("client_assertion", "client_assertion_type")  # private_key_jwt reads the Flask request
@@ -107,49 +110,65 @@ class DirectLane:
         if form is None:
             return self.app(environ, start_response)
         body, data, datalist = form
-        answer = None
-        if data and not any(field in data for field in NOT_HERE) and (
-                name == "introspection" or data.get("grant_type") == "client_credentials"):
-            try:
-                answer = self.answer(name, environ, data, datalist)
-            except Exception:  # noqa: BLE001 - the views answer it (503 on an outage, 500 otherwise) and log it
-                answer = None
-        if answer is None:
+        keyed = self.taken(name, environ, data)
+        if keyed is None:
             environ["wsgi.input"] = io.BytesIO(body)
             return self.app(environ, start_response)
-        payload, headers = answer
-        start_response("200 OK", headers)
+        request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID"))
+        try:
+            response = self.answer(name, environ, data, datalist, request_id)
+        except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, which log it
+            environ["wsgi.input"] = io.BytesIO(body)
+            response = self.failure(environ, exc, request_id)
+        if keyed and response.status_code >= 400:
+            for budget, key in keyed:
+                budget.spend(key)
         if self.metrics:
-            observe_request("POST", 200, environ["PATH_INFO"], time.perf_counter() - started)
+            observe_request("POST", response.status_code, environ["PATH_INFO"], time.perf_counter() - started)
+        payload = response.get_data()
+        headers = response.headers
+        headers["Content-Length"] = str(len(payload))
+        start_response(response.status, headers.to_wsgi_list())
         return [payload]
 
-    def answer(self, name: str, environ: dict, data: dict, datalist: dict) -> tuple[bytes, list] | None:
-        """authlib's 200 answer to this request with the app's headers, or None."""
+    def taken(self, name: str, environ: dict, data: dict) -> list | None:
+        """None when the views answer this request; else the /token budgets to spend on a refusal."""
+        if not data or any(field in data for field in NOT_HERE):
+            return None
+        if name != "token":
+            return []
+        if data.get("grant_type") not in GRANTS:
+            return None
+        budgets = self.flask_app.extensions.get("idp_token_budgets")
+        if budgets is None:
+            return []
+        keyed = budgets.keyed(environ.get("REMOTE_ADDR"), environ.get("HTTP_AUTHORIZATION"), data.get("client_id"))
+        return None if budgets.retry_after(keyed) is not None else keyed  # spent: the view answers 429
+
+    def answer(self, name: str, environ: dict, data: dict, datalist: dict, request_id: str):
+        """authlib's answer to this request, with the headers the app adds to a view's."""
         flask_app = self.flask_app
-        budgets = flask_app.extensions.get("idp_token_budgets")
-        if name == "token" and budgets is not None:
-            keyed = budgets.keyed(environ.get("REMOTE_ADDR"), environ.get("HTTP_AUTHORIZATION"), data.get("client_id"))
-            if budgets.retry_after(keyed) is not None:
-                return None  # the view answers 429
         server = flask_app.extensions["idp_oauth"][0]
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         uri = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{environ['PATH_INFO']}"
-        request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID"))
         with flask_app.app_context() as context:
-            context.g.request_id, context.g.dpop_jkt = request_id, None
+            context.g.request_id, context.g.remote_addr, context.g.dpop_jkt = request_id, environ.get("REMOTE_ADDR"), None
             oauth_request = DirectRequest(uri, environ, data, datalist)
             if name == "token":
                 response = server.create_token_response(oauth_request)
+                if server.dpop.require_nonce:
+                    response.headers["DPoP-Nonce"] = server.dpop.current_nonce()
             else:
                 response = server.create_endpoint_response(name, oauth_request)
-            if response.status_code != 200:
-                return None
-            if name == "token" and server.dpop.require_nonce:
-                response.headers["DPoP-Nonce"] = server.dpop.current_nonce()
         headers = response.headers
         for header, value in self.always:
             headers.setdefault(header, value)
         headers[REQUEST_ID_HEADER] = request_id
-        payload = response.get_data()
-        headers["Content-Length"] = str(len(payload))
-        return payload, headers.to_wsgi_list()
+        return response
+
+    def failure(self, environ: dict, exc: Exception, request_id: str):
+        """The app's answer to an exception, as if a view had raised it (its handlers and hooks)."""
+        flask_app = self.flask_app
+        with flask_app.request_context(environ):
+            g.request_id = request_id
+            return flask_app.process_response(flask_app.make_response(flask_app.handle_user_exception(exc)))

@@ -25,8 +25,9 @@ def record(event: str, *, user_id: str | None = None, client_id: str | None = No
     services = current_app.extensions["idp"] if has_app_context() else None
     if services is not None and not services.config.enable_audit_logs:
         return
-    ip = request.remote_addr if has_request_context() else None
-    request_id = g.get("request_id") if has_request_context() else None
+    in_request = has_request_context()  # or oauth/direct.py's app context, which keeps both in g
+    ip = request.remote_addr if in_request else g.get("remote_addr") if services is not None else None
+    request_id = g.get("request_id") if services is not None else None
     log.info(event, extra={"action": event, "tags": ["audit"], "user_id": user_id, "client_id": client_id,
                            "ip": ip, **({"actor": actor} if actor else {}), **fields})
     if services is None:
