@@ -8,7 +8,7 @@ same run, on the same core, by the same load generators:
    client, a trusted code-flow client and a user (via the `idp` CLI); the reference gets the same;
 2. the baseline (bench/baseline.py): RS256 signs/s of one core and bare Flask req/s, and the stack's
    floor (bench/authlib_floor_app.py), as context;
-3. `taskset -c 0 idp serve --workers 1` (production mode: granian, one blocking thread; or --server gunicorn)
+3. `taskset -c 0 idp serve --workers 1` (production mode: granian, four blocking threads; or --server gunicorn)
    and `taskset -c 0 node bench/reference/server.js`, load generators on core 1;
 4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections, the
    IdP and the reference taking turns; the code flow (authorize + token) with bench/codeflow.py at 32
@@ -44,6 +44,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from authlib_floor_app import CLIENT_ID as FLOOR_CLIENT_ID, CLIENT_SECRET as FLOOR_CLIENT_SECRET  # noqa: E402
 from baseline import one_worker  # noqa: E402
+from idp.cli.serve import THREADS as SERVE_THREADS  # noqa: E402  (what `idp serve` runs by default)
 from ratios import ratio_rows, ratio_table  # noqa: E402
 from report import (  # noqa: E402
     DISTURBED_PCT, annotate, cpu_ms_per_op, evaluate, floor_table, reference_table, table,
@@ -347,7 +348,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads of the one worker (granian: blocking threads; default as `idp serve`: "
-                             "granian 1, gunicorn 2), and the bare-Flask baseline's gunicorn threads")
+                             "granian 4, gunicorn 2), and the bare-Flask baseline's gunicorn threads")
     parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
                         help="`idp serve --server`: granian (its default) or gunicorn")
     parser.add_argument("--baseline-duration", type=float, default=10.0, help="bare Flask wrk seconds (default 10)")
@@ -355,7 +356,8 @@ def main() -> int:
                         help="wait at most this long for the machine to be idle before measuring (default 60)")
     args = parser.parse_args()
     global THREADS
-    THREADS = args.threads or (1 if args.server == "granian" else 2)
+    THREADS = args.threads or SERVE_THREADS[args.server]
+    baseline_threads = args.threads or SERVE_THREADS["gunicorn"]  # bare Flask runs under gunicorn gthread
     if args.duration < 2 or args.duration > 120:
         parser.error("--duration must be between 2 and 120 seconds")
     if (os.cpu_count() or 1) < 2:
@@ -386,7 +388,7 @@ def main() -> int:
         print("baseline ...", file=sys.stderr, flush=True)
         def run_baseline():
             proc = run_gracefully([sys.executable, os.path.join(BENCH_DIR, "baseline.py"),
-                                   "--duration", str(args.baseline_duration), "--threads", str(THREADS)], timeout=args.baseline_duration + 90)
+                                   "--duration", str(args.baseline_duration), "--threads", str(baseline_threads)], timeout=args.baseline_duration + 90)
             if proc.returncode != 0:
                 raise RuntimeError(f"baseline.py failed: {proc.stderr.strip()[-2000:]}")
             figures = json.loads(proc.stdout)

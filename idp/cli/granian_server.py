@@ -1,8 +1,10 @@
 """`idp serve` on granian, the default server (issue 20): a Rust HTTP server that calls the WSGI
-app from one blocking thread per worker. Measured on one core against gunicorn gthread it served
+app from a few blocking threads per worker. Measured on one core against gunicorn gthread it served
 discovery at several times the rate and client_credentials at about 1.5x with a shorter p99
-(bench/README.md); more blocking threads only contend for the GIL, so a worker has one and
-WEB_CONCURRENCY workers scale instead.
+(bench/README.md). Four threads: a code flow waits on Redis three times, and with one thread the
+core idled through each wait (0.66x of oidc-provider's flows against 0.85x with four); eight gained
+little more and lengthened the token p99 at 8 connections by a third. WEB_CONCURRENCY workers scale
+beyond one core.
 
 What gunicorn's configuration (idp/gunicorn_conf.py) gives operators holds here too:
 - graceful shutdown: SIGTERM stops accepting, in-flight requests finish, and a worker still busy

@@ -43,7 +43,7 @@ def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads:
 
 
 SERVERS = ("granian", "gunicorn")
-THREADS = {"granian": 1, "gunicorn": 2}  # per worker: what measured best on one core (bench/README.md)
+THREADS = {"granian": 4, "gunicorn": 2}  # per worker: what measured best on one core (bench/README.md)
 
 
 def run_server(server: str, config: Config, host: str, workers: int | None, threads: int | None) -> None:
@@ -60,7 +60,7 @@ def run_server(server: str, config: Config, host: str, workers: int | None, thre
 @click.command()
 @click.option("--workers", type=int, default=None, help="worker processes (default: WEB_CONCURRENCY or 2 x CPUs + 1)")
 @click.option("--threads", type=int, default=None,
-              help="per worker (default: granian 1, gunicorn 2); few, because Python threads share one core's "
+              help="per worker (default: granian 4, gunicorn 2); few, because Python threads share one core's "
                    "GIL (more workers scale instead)")
 @click.option("--host", default="0.0.0.0", show_default=True, help="listen address (PORT is the port)")
 @click.option("--server", type=click.Choice(SERVERS), envvar="IDP_SERVER", default="granian", show_default=True,
