@@ -46,8 +46,7 @@ SERVERS = ("granian", "gunicorn")
 THREADS = {"granian": 4, "gunicorn": 2}  # per worker: what measured best on one core (bench/README.md)
 
 
-def run_server(server: str, config: Config, host: str, workers: int | None, threads: int | None) -> None:
-    threads = threads or THREADS[server]
+def run_server(server: str, config: Config, host: str, workers: int | None, threads: int) -> None:
     if server == "gunicorn":
         run_gunicorn(config, f"{host}:{config.port}", workers, threads)
         return
@@ -134,4 +133,4 @@ def demo():
     server = os.environ.get("IDP_SERVER", "granian")
     if server not in SERVERS:
         raise click.ClickException(f"IDP_SERVER: one of {', '.join(SERVERS)}, not {server!r}")
-    run_server(server, config, "127.0.0.1", workers=1, threads=4)
+    run_server(server, config, "127.0.0.1", workers=1, threads=THREADS[server])

@@ -121,20 +121,23 @@ def unassign_role_from_user(api_id, name, user_id):
     return "", 204
 
 
+def group_name(group_id: str) -> str:
+    """The group the path names (roles are held by group name); NotFound -> 404 problem."""
+    return GroupAdmin(services()).get(group_id).name
+
+
 @bp.put("/apis/<api_id>/roles/<name>/groups/<group_id>")
 @requires(WRITE)
 def assign_role_to_group(api_id, name, group_id):
     """Every member of the group, direct or through nested groups, holds the role."""
-    group = GroupAdmin(services()).get(group_id)
-    admin().assign(current_actor(), api_id, name, group=group.name)
+    admin().assign(current_actor(), api_id, name, group=group_name(group_id))
     return "", 204
 
 
 @bp.delete("/apis/<api_id>/roles/<name>/groups/<group_id>")
 @requires(WRITE)
 def unassign_role_from_group(api_id, name, group_id):
-    group = GroupAdmin(services()).get(group_id)
-    admin().unassign(current_actor(), api_id, name, group=group.name)
+    admin().unassign(current_actor(), api_id, name, group=group_name(group_id))
     return "", 204
 
 
