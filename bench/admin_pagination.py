@@ -27,11 +27,13 @@ import uuid
 import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from idp.app import create_app  # noqa: E402
 from idp.config import Config  # noqa: E402
 from idp.services import build_services  # noqa: E402
 from idp.store.migrate import upgrade  # noqa: E402
+from seedutil import USER_COLUMNS, copy_rows, user_rows  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -55,17 +57,8 @@ def database(suffix: str) -> tuple[str, callable]:
 
 
 def seed(url: str, count: int) -> None:
-    """COPY `count` users: emails user-0000000@…, every 50th disabled, names 'Name <n>'."""
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        with cur.copy("COPY users (id, email, email_verified, password_hash, name, disabled, created_at, updated_at)"
-                      " FROM STDIN") as copy:
-            for n in range(count):
-                copy.write_row((str(uuid.uuid4()), f"user-{n:07}@bench.example", True, None, f"Name {n}",
-                                n % 50 == 0, now, now))
-        conn.commit()
-        cur.execute("ANALYZE users")
-        conn.commit()
+    """COPY `count` users (bench/seedutil.py: emails user-0000000@…, every 50th disabled, names 'Name <n>')."""
+    copy_rows(url, "users", USER_COLUMNS, user_rows(count, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
 
 
 @dataclasses.dataclass

@@ -68,9 +68,8 @@ def login_by_redirect(url: str, client_id: str, email: str, password: str) -> re
     session must then carry authorizations on its own (the first flow's code is not used)."""
     session = new_session()
     _, challenge = pkce_pair()
-    response = session.get(url + "/authorize", allow_redirects=False, timeout=10, params={
-        "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI, "scope": "openid",
-        "state": "login", "code_challenge": challenge, "code_challenge_method": "S256"})
+    response = session.get(url + "/authorize", allow_redirects=False, timeout=10,
+                           params=authorize_params(client_id, challenge, state="login"))
     response = follow_own_redirects(session, url, response)
     form = re.search(r'<form[^>]*action="([^"]+)"', response.text)
     if response.status_code != 200 or not form:
@@ -103,6 +102,12 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
+def authorize_params(client_id: str, challenge: str, scope: str = "openid", state: str = "s") -> dict:
+    """An authorization request's query: code flow, PKCE S256, the bench's callback."""
+    return {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI, "scope": scope,
+            "state": state, "code_challenge": challenge, "code_challenge_method": "S256"}
+
+
 def percentile(values: list[float], pct: float) -> float | None:
     if not values:
         return None
@@ -124,9 +129,8 @@ def run(url, client_id, client_secret, cookies, concurrency, duration, warmup=1.
             verifier, challenge = pkce_pair()
             t0 = time.monotonic()
             try:
-                r = session.get(url + "/authorize", allow_redirects=False, timeout=10, params={
-                    "response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI,
-                    "scope": "openid", "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
+                r = session.get(url + "/authorize", allow_redirects=False, timeout=10,
+                                params=authorize_params(client_id, challenge))
                 location = r.headers.get("Location", "")
                 code = parse_qs(urlsplit(location).query).get("code", [None])[0]
                 if r.status_code not in REDIRECTS or not location.startswith(REDIRECT_URI) or not code:

@@ -23,33 +23,32 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from seedutil import (  # noqa: E402
+    AUDIT_COLUMNS,
+    REFRESH_COLUMNS,
     Watchdog,
+    audit_rows,
     copy_rows,
+    refresh_rows,
     table_bytes,
     throwaway_database,
     time_bound,
     without_secondary_indexes,
 )
 
-FAMILY = 5  # tokens per refresh family: four rotated, the last one current or ended
+
+def refresh_fate(family: int) -> str:
+    """4 of every 5 families ended 30 days ago (purgeable), 1 lives."""
+    return "live" if family % 5 == 0 else "expired"
 
 
-def refresh_rows(count: int, now: dt.datetime):
-    """Families of FAMILY tokens; 4 of every 5 families ended 30 days ago (purgeable), 1 lives."""
-    old, future = now - dt.timedelta(days=30), now + dt.timedelta(days=7)
-    for i in range(count):
-        family = i // FAMILY
-        last = i % FAMILY == FAMILY - 1
-        alive = family % 5 == 0
-        expires = future if (alive and last) else old
-        rotated = None if last else old
-        yield (f"{i:064x}", f"{family:036d}", "bench-client", "bench-user", "openid", 0, old, expires, rotated)
+def bench_owner(_: int) -> tuple[str, str]:
+    """Every row the one user's with the one client: the purge reads by time, not by owner."""
+    return "bench-user", "bench-client"
 
 
-def audit_rows(count: int, now: dt.datetime):
-    for i in range(count):
-        age = dt.timedelta(days=800 if i % 2 else 10, seconds=i % 86400)
-        yield (now - age, "login.succeeded", "bench-user", "bench-client", "192.0.2.1", "{}")
+def audit_age(i: int) -> int:
+    """Days: half the events older than AUDIT_RETENTION (400 days), half recent."""
+    return 800 if i % 2 else 10
 
 
 def seed(url: str, refresh: int, audit: int, now: dt.datetime) -> None:
@@ -61,10 +60,8 @@ def seed(url: str, refresh: int, audit: int, now: dt.datetime) -> None:
                      "token_endpoint_auth_method, trusted, metadata, created_at) VALUES ('bench-client', 'b', "
                      "'[]', '[]', '[]', 'openid', 'none', false, '{}', now())")
     with without_secondary_indexes(url, "refresh_tokens"), without_secondary_indexes(url, "audit_events"):
-        copy_rows(url, "refresh_tokens", ("token_hash", "family_id", "client_id", "user_id", "scope", "auth_time",
-                                          "issued_at", "expires_at", "rotated_at"), refresh_rows(refresh, now))
-        copy_rows(url, "audit_events", ("occurred_at", "action", "user_id", "client_id", "ip", "details"),
-                  audit_rows(audit, now))
+        copy_rows(url, "refresh_tokens", REFRESH_COLUMNS, refresh_rows(refresh, now, refresh_fate, bench_owner))
+        copy_rows(url, "audit_events", AUDIT_COLUMNS, audit_rows(audit, now, audit_age, bench_owner))
 
 
 def main() -> None:

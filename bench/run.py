@@ -51,7 +51,7 @@ from report import (  # noqa: E402
 )
 from refserver import NPM_CI_TIMEOUT, ReferenceServer, ensure_installed  # noqa: E402
 from wrkutil import (  # noqa: E402
-    BENCH_DIR, ROOT, Deployment, Meter, child_pids, run_wrk, wait_until_quiet,
+    BENCH_DIR, ROOT, Deployment, Meter, run_wrk, wait_until_quiet,
 )
 
 RESULTS_DIR = os.path.join(BENCH_DIR, "results")
@@ -94,13 +94,6 @@ class Environment(Deployment):
 
     def start_server(self, server: str = "granian") -> None:
         super().start_server(SERVER_CORE, THREADS, os.path.join(RESULTS_DIR, "server.log"), server=server)
-
-    def worker_pid(self) -> int:
-        """The worker: the (single) child of the gunicorn master, or of granian's main process, we started."""
-        children = child_pids(self.server.pid)
-        if len(children) != 1:
-            raise RuntimeError(f"expected one worker under {self.server.pid}, found {children}")
-        return children[0]
 
 
 def vm_status(pid: int) -> dict:

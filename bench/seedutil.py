@@ -1,5 +1,6 @@
 """What the storage benches share: a throwaway PostgreSQL database (migrated) and Redis prefix,
-a watchdog so a run always stops by itself, COPY seeding, and clean-up on every exit path."""
+a watchdog so a run always stops by itself, COPY seeding and the rows it seeds (users, refresh-token
+families, audit events: one generator each, so the benches seed alike), and clean-up on every exit path."""
 
 from __future__ import annotations
 
@@ -97,6 +98,52 @@ def without_secondary_indexes(url: str, table: str):
             for _, definition in found:
                 conn.execute(definition)
             conn.execute(f"ANALYZE {table}")
+
+
+# -- the rows the benches seed ---------------------------------------------------------------------
+USER_COLUMNS = ("id", "email", "email_verified", "password_hash", "name", "disabled", "created_at", "updated_at")
+REFRESH_COLUMNS = ("token_hash", "family_id", "client_id", "user_id", "scope", "auth_time", "issued_at",
+                   "expires_at", "rotated_at", "revoked_at")
+AUDIT_COLUMNS = ("occurred_at", "action", "user_id", "client_id", "ip", "details")
+FAMILY = 5  # tokens per refresh family: four rotated, the last one current or ended
+
+
+def user_id(n: int) -> str:
+    """The n-th seeded user's id: a UUID's shape, computed, so other rows can point at it without a lookup."""
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def user_email(n: int) -> str:
+    return f"user-{n:07}@bench.example"
+
+
+def user_rows(count: int, now: dt.datetime, password_hash: str | None = None):
+    """Verified users named 'Name <n>', every 50th disabled; one shared password hash (or none)."""
+    for n in range(count):
+        yield (user_id(n), user_email(n), True, password_hash, f"Name {n}", n % 50 == 0, now, now)
+
+
+def refresh_rows(count: int, now: dt.datetime, fate, owner):
+    """Families of FAMILY tokens issued 30 days ago, the first four rotated. `fate(family)` says how a
+    family stands: "live" (its last token usable for 7 more days), "expired" (30 days ago) or "revoked"
+    (every token revoked, as a detected reuse leaves it); `owner(family)` gives its (user_id, client_id)."""
+    old, future = now - dt.timedelta(days=30), now + dt.timedelta(days=7)
+    for i in range(count):
+        family = i // FAMILY
+        last = i % FAMILY == FAMILY - 1
+        state = fate(family)
+        user, client_id = owner(family)
+        expires = future if (last and state != "expired") else old
+        yield (f"{i:064x}", f"{family:036d}", client_id, user, "openid", 0, old, expires, None if last else old,
+               old if state == "revoked" else None)
+
+
+def audit_rows(count: int, now: dt.datetime, days_ago, owner):
+    """Successful sign-ins, `days_ago(i)` days (plus i % 86400 seconds) old; `owner(i)` gives (user_id, client_id)."""
+    for i in range(count):
+        user, client_id = owner(i)
+        yield (now - dt.timedelta(days=days_ago(i), seconds=i % 86400), "login.succeeded", user, client_id,
+               "192.0.2.1", "{}")
 
 
 def table_bytes(url: str, *tables: str) -> dict[str, int]:

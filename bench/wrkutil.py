@@ -250,11 +250,17 @@ class Deployment:
             env=self.env, cwd=ROOT, stdout=self.server_log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_http(self.url + "/.well-known/openid-configuration", self.server, timeout=45)
 
-    def teardown(self) -> list[str]:
-        """Stop the server, drop the database, delete the Redis keys; what could not be done."""
+    def worker_pid(self) -> int:
+        """The worker: the (single) child of the gunicorn master, or of granian's main process, we started."""
+        children = child_pids(self.server.pid)
+        if len(children) != 1:
+            raise RuntimeError(f"expected one worker under {self.server.pid}, found {children}")
+        return children[0]
+
+    def stop_server(self) -> None:
+        """SIGTERM to the server's process group (SIGKILL after 15 s); start_server may then run again."""
         import signal
 
-        problems = []
         if self.server is not None and self.server.poll() is None:
             try:
                 os.killpg(self.server.pid, signal.SIGTERM)
@@ -266,6 +272,11 @@ class Deployment:
                 pass
         if self.server_log:
             self.server_log.close()
+
+    def teardown(self) -> list[str]:
+        """Stop the server, drop the database, delete the Redis keys; what could not be done."""
+        problems = []
+        self.stop_server()
         if self.db_created:
             try:
                 import psycopg

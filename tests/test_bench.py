@@ -165,3 +165,39 @@ def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(
     finally:
         assert server.stop() == []
     assert server.proc.poll() is not None
+
+
+# -- issue 20, "Scale as data grows": bench/scale.py's verdicts and seeded rows ----------------------
+def test_scale_verdicts_and_seeded_rows():
+    """Rates must keep 0.90 of the empty database's, the worker's CPU per operation stay under 1.10 of it;
+    the seeded refresh families are mostly live, every row pointing at a seeded user."""
+    import datetime as dt
+
+    import scale
+    import seedutil
+
+    def figures(rate: float, cpu_ms: float) -> dict:
+        return {"rps": rate, "server_cpu_ms_per_req": cpu_ms, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0}
+
+    empty = {name: figures(100.0, 1.0) for name in scale.FIGURES}
+    seeded = {name: figures(95.0, 1.05) for name in scale.FIGURES}
+    seeded["refresh"] = figures(85.0, 1.2)  # 0.85x the rate, 1.2x the CPU: both beyond 10%
+    rows = {(r["figure"], r["measure"]): r for r in scale.comparison(empty, seeded)}
+    assert rows[("token", "rate")]["ratio"] == 0.95 and rows[("token", "rate")]["verdict"] == "within 10%"
+    assert rows[("token", "CPU/op")]["verdict"] == "within 10%"
+    assert rows[("refresh", "rate")]["verdict"] == rows[("refresh", "CPU/op")]["verdict"] == "NOT within 10%"
+    assert rows[("introspection", "p99")]["verdict"] == ""  # context, no target
+    seeding = {"seconds": 1.0, "steps_seconds": {"users": 1.0}}
+    assert "NOT within 10%" in scale.table(list(rows.values()), "tiny", seeding)
+
+    now = dt.datetime(2026, 1, 1)
+    users = 7
+    refresh = list(seedutil.refresh_rows(1000, now, scale.family_fate, lambda f: (seedutil.user_id(f % users), "c")))
+    assert len(refresh) == 1000 and all(len(row) == len(seedutil.REFRESH_COLUMNS) for row in refresh)
+    current = [row for row in refresh if row[8] is None]  # the last token of each family, never rotated
+    live = [row for row in current if row[7] > now and row[9] is None]
+    assert len(current) == 200 and len(live) == 140  # 7 families in 10 live
+    assert {row[3] for row in refresh} == {seedutil.user_id(n) for n in range(users)}
+    seeded_users = list(seedutil.user_rows(users, now, "hash"))
+    assert [row[0] for row in seeded_users] == [seedutil.user_id(n) for n in range(users)]
+    assert all(len(row[0]) == 36 for row in seeded_users)  # users.id is String(36)
