@@ -29,6 +29,10 @@ from idp.observability.logs import configure_logging
 from idp.observability.multiprocess import prepare_multiprocess_dir, serve_aggregated_metrics, start_reaper
 
 GRACEFUL_TIMEOUT = 25  # seconds; gunicorn_conf's graceful_timeout
+# granian's Rust I/O threads per worker (its default is one): with two, reading and writing the
+# sockets overlaps the Python work (on one core against oidc-provider: the JWKS at 8 connections
+# 0.92x -> 1.01x, client_credentials 0.87x -> 0.99x, introspection 0.85x -> 0.92x).
+RUNTIME_THREADS = 2
 GRANIAN_LOGGING = {  # granian's own lines ("Spawning worker-1 ...") as JSON, like every other line
     "version": 1,
     "disable_existing_loggers": False,
@@ -49,7 +53,7 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
     server = Server(
         "idp.app:create_app",  # a label only: the worker builds the app with worker_app(config)
         address=host, port=config.port, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
-        respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_TIMEOUT,
+        respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_TIMEOUT, runtime_threads=RUNTIME_THREADS,
         log_level=LogLevels(config.log_level.lower()) if config.log_level.lower() in LogLevels.__members__
         else LogLevels.info, log_dictconfig=GRANIAN_LOGGING, log_access=False,
     )
