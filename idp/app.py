@@ -66,8 +66,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         PREFERRED_URL_SCHEME="https" if config.cookie_secure else "http",
     )
     app.extensions["idp"] = services
-    # Before Flask: discovery and the JWKS (published.py), then, with the forwarded headers applied,
-    # client_credentials and introspection (direct.py); everything else, and what those decline, in Flask.
+    # Before Flask: discovery and the JWKS (published.py), then, with the forwarded headers applied, the
+    # token endpoint's code, refresh and client_credentials grants and introspection (direct.py);
+    # everything else, and what those decline, in Flask.
     direct = DirectLane(app.wsgi_app, app, services, config.metrics_enabled)
     app.wsgi_app = PublishedDocuments(TrustedProxyFix(direct, config.trusted_proxies), services, config.metrics_enabled)
     app.session_interface = StoreSessionInterface(services.store, config.session_secret, config.session_ttl,

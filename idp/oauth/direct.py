@@ -44,7 +44,7 @@ PATHS = {"/token": "token", "/introspect": "introspection"}
 GRANTS = {"authorization_code", "refresh_token", "client_credentials"}  # the device grant polls: left to the view
 MAX_BODY = 8 * 1024  # a client_credentials or introspection request is a few hundred bytes
 FORM = "application/x-www-form-urlencoded"
-NOT_HERE = ("client_assertion", "client_assertion_type")  # private_key_jwt reads the Flask request
+NOT_HERE = ("client_assertion", "client_assertion_type")  # private_key_jwt, client_secret_jwt: read the Flask request
 
 
 class FormPayload(BasicOAuth2Payload):
@@ -151,8 +151,8 @@ class DirectLane:
         server = flask_app.extensions["idp_oauth"][0]
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         uri = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{environ['PATH_INFO']}"
-        with flask_app.app_context() as context:
-            context.g.request_id, context.g.remote_addr, context.g.dpop_jkt = request_id, environ.get("REMOTE_ADDR"), None
+        with flask_app.app_context():
+            g.request_id, g.remote_addr, g.dpop_jkt = request_id, environ.get("REMOTE_ADDR"), None  # as a view's
             oauth_request = DirectRequest(uri, environ, data, datalist)
             if name == "token":
                 response = server.create_token_response(oauth_request)

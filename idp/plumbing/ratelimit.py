@@ -27,9 +27,9 @@ import time
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItemPerSecond
-from werkzeug.datastructures import Authorization
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.datastructures import Authorization
 
 from idp.config import Config
 from idp.plumbing.security import token_hash
