@@ -98,8 +98,13 @@ def plain_form(environ: dict) -> tuple[bytes, dict, dict] | None:
 
 class DirectLane:
     def __init__(self, app, flask_app, services, metrics: bool):
-        self.app, self.flask_app, self.services, self.metrics = app, flask_app, services, metrics
+        self.app, self.flask_app, self.metrics = app, flask_app, metrics
         self.always = security_headers(services.config)
+
+    @property
+    def budgets(self):
+        """/token's failure budgets (plumbing/ratelimit.TokenBudgets), installed after this layer."""
+        return self.flask_app.extensions["idp_token_budgets"]
 
     def __call__(self, environ, start_response):
         name = PATHS.get(environ.get("PATH_INFO"))
@@ -120,9 +125,8 @@ class DirectLane:
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, which log it
             environ["wsgi.input"] = io.BytesIO(body)
             response = self.failure(environ, exc, request_id)
-        if keyed and response.status_code >= 400:
-            for budget, key in keyed:
-                budget.spend(key)
+        if keyed:
+            self.budgets.spend(keyed, response)
         if self.metrics:
             observe_request("POST", response.status_code, environ["PATH_INFO"], time.perf_counter() - started)
         payload = response.get_data()
@@ -139,11 +143,8 @@ class DirectLane:
             return []
         if data.get("grant_type") not in GRANTS:
             return None
-        budgets = self.flask_app.extensions.get("idp_token_budgets")
-        if budgets is None:
-            return []
-        keyed = budgets.keyed(environ.get("REMOTE_ADDR"), environ.get("HTTP_AUTHORIZATION"), data.get("client_id"))
-        return None if budgets.retry_after(keyed) is not None else keyed  # spent: the view answers 429
+        keyed = self.budgets.keyed(environ.get("REMOTE_ADDR"), environ.get("HTTP_AUTHORIZATION"), data.get("client_id"))
+        return None if self.budgets.retry_after(keyed) is not None else keyed  # spent: the view answers 429
 
     def answer(self, name: str, environ: dict, data: dict, datalist: dict, request_id: str):
         """authlib's answer to this request, with the headers the app adds to a view's."""

@@ -161,6 +161,13 @@ class TokenBudgets:
         """Seconds to wait when any of the caller's budgets is spent, else None."""
         return next((wait for budget, key in keyed if (wait := budget.retry_after(key)) is not None), None)
 
+    @staticmethod
+    def spend(keyed: list, response) -> None:
+        """After the answer: a refusal spends every budget of the caller (the view's guard, oauth/direct.py)."""
+        if refused(response):
+            for budget, key in keyed:
+                budget.spend(key)
+
     def guard(self, view):
         """`view`, answering 429 while any budget of the caller is spent and spending all on each refusal."""
         @functools.wraps(view)
@@ -170,9 +177,7 @@ class TokenBudgets:
             if wait is not None:
                 return too_many(wait)
             response = make_response(view(*args, **kwargs))
-            if refused(response):
-                for budget, key in keyed:
-                    budget.spend(key)
+            self.spend(keyed, response)
             return response
         return guarded
 
