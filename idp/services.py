@@ -6,6 +6,7 @@ import dataclasses
 import os
 import secrets
 
+from idp.accounts.authenticators import Authenticators
 from idp.accounts.lifecycle import Accounts
 from idp.accounts.lockout import Lockout
 from idp.accounts.mail import Mailer
@@ -69,6 +70,7 @@ class Services:
     authorization: Authorization
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
+    authenticators: Authenticators  # who may bind or remove them, and the owner's notices (issue 30)
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -114,6 +116,9 @@ def build_services(config: Config) -> Services:
     mailer = Mailer(config, Outbox(db))
     apis = ApiRegistry(db)
     authorization = Authorization(apis, store, feed)  # bumps the shared version on every registry change
+    mfa = Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name)
+    accounts = Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout)
+    passkeys = PasskeyService(config, Passkeys(db), store)
     return Services(
         config=config,
         db=db,
@@ -128,8 +133,8 @@ def build_services(config: Config) -> Services:
         sessions=sessions,
         lockout=lockout,
         mailer=mailer,
-        mfa=Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name),
-        accounts=Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout),
+        mfa=mfa,
+        accounts=accounts,
         audit_events=AuditEvents(db),
         outbound=Outbound(config.outbound_allowed_hosts, config.outbound_timeout, config.outbound_max_bytes),
         initial_access_tokens=InitialAccessTokens(db),
@@ -141,7 +146,8 @@ def build_services(config: Config) -> Services:
         apis=apis,
         authorization=authorization,
         api_access=ApiAccess(authorization),
-        passkeys=PasskeyService(config, Passkeys(db), store),
+        passkeys=passkeys,
+        authenticators=Authenticators(mfa, passkeys, accounts, config.passkey_reauth_window),
     )
 
 

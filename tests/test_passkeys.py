@@ -130,6 +130,7 @@ def test_removing_the_last_passkey_warns_first_and_the_only_way_in_is_kept(pk_id
     browser = Browser(pk_idp)
     sign_in(browser, user.email)
     add_passkey(browser, device, name="One")
+    passkey_sign_in(browser, device)  # a second passkey needs a sign-in with the first (NIST 800-63B 6.1.2.1)
     add_passkey(browser, device, name="Two")
     first, second = pk_idp.services.passkeys.for_user(user.id)
     page = browser.go(pk_idp.endpoint("/account/passkeys"))
@@ -300,6 +301,10 @@ def test_registration_refuses_another_origin_and_a_replayed_answer_l3_7_1(pk_idp
     options, fields = page_ceremony(page.text, "passkey-add")
     fields.update(credential=device.create(options), name="Key")
     assert "Your passkey is ready" in browser.go(pk_idp.endpoint("/account/passkeys/add"), "POST", fields).text
+    # now a session that may add another (it used the passkey): the replay is refused as such
+    passkey_sign_in(browser, device, credential=device.credentials[-1])
+    fields["csrf_token"] = page_ceremony(browser.go(pk_idp.endpoint("/account/passkeys")).text, "passkey-add")[1][
+        "csrf_token"]
     again = browser.go(pk_idp.endpoint("/account/passkeys/add"), "POST", fields)
     assert "expired or was already used" in again.text and len(pk_idp.services.passkeys.for_user(user.id)) == 1
     reasons = [e.details["reason"] for e in events(pk_idp, "passkey.add_failed", user.id)]

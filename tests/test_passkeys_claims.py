@@ -11,7 +11,7 @@ from authlib.common.security import generate_token
 from idp.accounts.mfa import ACR_PHISHING_RESISTANT
 
 from .conftest import Browser, callback_params
-from .flows import enrol_totp, sign_in
+from .flows import enrol_totp, next_code, sign_in, submit
 from .passkey_flows import add_passkey, authenticator, passkey_sign_in, pk_idp, user_with_passkey  # noqa: F401
 from .soft_authenticator import page_ceremony
 from .test_code_flow import relying_party, validate_id_token
@@ -71,7 +71,10 @@ def test_passkey_as_second_factor_is_offered_first_and_adds_mfa_rfc8176(pk_idp):
     user = pk_idp.create_user()
     browser = Browser(pk_idp)
     sign_in(browser, user.email)
-    enrol_totp(browser)
+    secret, _ = enrol_totp(browser)
+    # binding a passkey next to the TOTP needs a sign-in that used it (NIST 800-63B 6.1.2.1)
+    browser = Browser(pk_idp)
+    submit(browser, "/login/mfa", sign_in(browser, user.email), code=next_code(secret))
     # user verification is required to add a passkey (it may later sign in alone)
     device.user_verified = True
     assert "Your passkey is ready" in add_passkey(browser, device).text
@@ -91,7 +94,7 @@ def test_a_wrong_passkey_at_the_second_step_counts_towards_the_lock(pk_idp):
     device = authenticator(pk_idp)
     user = user_with_passkey(pk_idp, device)
     browser = Browser(pk_idp)
-    sign_in(browser, user.email)
+    passkey_sign_in(browser, device)  # TOTP next to a passkey needs a sign-in that used it
     enrol_totp(browser)
     second = Browser(pk_idp)
     page = sign_in(second, user.email)
@@ -112,10 +115,11 @@ def test_acr_values_phishing_resistant_without_a_passkey_shows_the_passkey_step_
     options, fields = page_ceremony(step.text, "passkey-step")
     fields.update(credential=device.create(options), name="Phone")
     use = browser.go(pk_idp.endpoint("/login/passkey-step"), "POST", fields)
-    assert "Use your passkey" in use.text
-    done, _ = passkey_sign_in(browser, device, start=use, form_id="passkey-step", action="/login/passkey-step")
+    # the new passkey does not raise the password session: the user signs in with it afresh
+    assert "Sign in with it to continue" in use.text and 'id="passkey-step"' not in use.text
+    done, _ = passkey_sign_in(browser, device, start=use, form_id="passkey-sign-in", action="/login/passkey")
     claims = flow.id_token_claims(browser, done)
-    assert claims["acr"] == ACR_PHISHING_RESISTANT and claims["amr"] == ["pwd", "hwk", "user", "mfa"]
+    assert claims["acr"] == ACR_PHISHING_RESISTANT and claims["amr"] == ["hwk", "user"]
 
 
 def test_an_essential_acr_claim_for_a_passkey_asks_for_it_after_the_password_oidc_core_5_5_1_1(pk_idp):

@@ -72,9 +72,12 @@ class UserAccess:
     def remove_second_factors(self, actor: Actor, user_id: str, version: str | None = None) -> None:
         """The user signs in with their password alone until they enrol again (a lost phone)."""
         check_version(version, factors_version(self.second_factors(user_id)))
+        had = self.svc.mfa.is_enrolled(user_id) or self.svc.mfa.remaining_recovery_codes(user_id) > 0
         self.svc.mfa.disable(user_id)
         self.svc.mfa.recovery.replace(user_id, [])
         audit.record("user.second_factors_removed", user_id=user_id, actor=actor.label)
+        if had:  # the owner learns of it whichever surface the administrator used
+            self.svc.authenticators.changed(self.svc.users.by_id(user_id), "second_factors_removed_by_admin")
 
     # -- passkeys ----------------------------------------------------------------------
     def passkeys(self, user_id: str) -> list:
@@ -87,6 +90,8 @@ class UserAccess:
         user = self.users.get(user_id)
         removed = self.svc.passkeys.remove_all(user.id)
         audit.record("passkey.removed_by_admin", user_id=user.id, actor=actor.label, count=removed)
+        if removed:  # the owner learns of it whichever surface the administrator used
+            self.svc.authenticators.changed(self.svc.users.by_id(user.id), "passkeys_removed_by_admin")
         return removed
 
     # -- upstream identities -----------------------------------------------------------

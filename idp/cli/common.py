@@ -36,9 +36,12 @@ def request_like_context(svc):
     in background threads, which would die with the command)."""
     from flask import Flask
 
+    from idp.app import TEMPLATES
+    from idp.i18n import gettext
     from idp.signin.backchannel import wait_for_deliveries
 
-    app = Flask("idp-cli")
+    app = Flask("idp-cli", template_folder=TEMPLATES)  # the email templates (the owner's notices)
+    app.jinja_env.globals["_"] = gettext
     app.extensions["idp"] = svc
     with app.app_context():
         yield

@@ -55,8 +55,8 @@ FR: dict[str, str] = {
         "Trop de tentatives échouées. La connexion est suspendue : réessayez plus tard, ou réinitialisez votre mot de passe.",
     "Use your passkey": "Utiliser votre clé d’accès",
     "You have no passkey yet.": "Vous n’avez pas encore de clé d’accès.",
-    "Your account has no passkey yet. Create one now, then use it to continue.":
-        "Votre compte n’a pas encore de clé d’accès. Créez-en une maintenant, puis utilisez-la pour continuer.",
+    "Your account has no passkey yet. Create one now, then sign in with it to continue.":
+        "Votre compte n’a pas encore de clé d’accès. Créez-en une maintenant, puis connectez-vous avec pour continuer.",
     "Your passkey is ready: use it to sign in next time.":
         "Votre clé d’accès est prête : utilisez-la pour vous connecter la prochaine fois.",
     "Your passkey's answer could not be verified. Try again.":
@@ -73,4 +73,39 @@ FR: dict[str, str] = {
     "Your email address is confirmed. Create the passkey you will sign in with.":
         "Votre adresse e-mail est confirmée. Créez la clé d’accès avec laquelle vous vous connecterez.",
     "Your passkey is ready": "Votre clé d’accès est prête",
+    # binding and removing authenticators (step-up, notices)
+    "Confirm it is you with your passkey or your authenticator app before changing how you sign in.":
+        "Confirmez votre identité avec votre clé d’accès ou votre application d’authentification avant de modifier "
+        "vos moyens de connexion.",
+    "A passkey added since you signed in cannot confirm this sign-in. Sign in with it again to use it.":
+        "Une clé d’accès ajoutée depuis votre connexion ne peut pas confirmer cette connexion. "
+        "Reconnectez-vous avec elle pour l’utiliser.",
+    "For your security, sign in again before changing how you sign in.":
+        "Pour votre sécurité, reconnectez-vous avant de modifier vos moyens de connexion.",
+    "Before you change how you sign in, confirm it is you with a way to sign in you already had.":
+        "Avant de modifier vos moyens de connexion, confirmez votre identité avec un moyen que vous aviez déjà.",
+    "Sign in again with your usual second step to change how you sign in.":
+        "Reconnectez-vous avec votre deuxième étape habituelle pour modifier vos moyens de connexion.",
+    "Continue": "Continuer",
+    "Your new passkey is ready. Sign in with it to continue.":
+        "Votre nouvelle clé d’accès est prête. Connectez-vous avec pour continuer.",
+    "Sign in with your passkey": "Se connecter avec votre clé d’accès",
+    "A passkey was added to your %(brand)s account": "Une clé d’accès a été ajoutée à votre compte %(brand)s",
+    "A passkey was removed from your %(brand)s account": "Une clé d’accès a été retirée de votre compte %(brand)s",
+    "An administrator removed the passkeys of your %(brand)s account":
+        "Un administrateur a retiré les clés d’accès de votre compte %(brand)s",
+    "Two-step verification was turned on for your %(brand)s account":
+        "La validation en deux étapes a été activée pour votre compte %(brand)s",
+    "Two-step verification was turned off for your %(brand)s account":
+        "La validation en deux étapes a été désactivée pour votre compte %(brand)s",
+    "New recovery codes were made for your %(brand)s account":
+        "De nouveaux codes de secours ont été créés pour votre compte %(brand)s",
+    "An administrator turned off two-step verification for your %(brand)s account":
+        "Un administrateur a désactivé la validation en deux étapes de votre compte %(brand)s",
+    "The ways to sign in to your account changed on %(when)s:":
+        "Les moyens de connexion à votre compte ont changé le %(when)s :",
+    "If this was you, there is nothing to do. If not, change your password now, review your passkeys and two-step "
+    "verification, and contact your administrator:":
+        "Si c’était vous, il n’y a rien à faire. Sinon, changez votre mot de passe dès maintenant, vérifiez vos clés "
+        "d’accès et la validation en deux étapes, et contactez votre administrateur :",
 }

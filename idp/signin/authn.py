@@ -41,6 +41,17 @@ def start_session(user, amr: list[str], idp: str | None = None) -> None:
         complete_pending_link(user, pending_link)
 
 
+def step_up(user, amr: list[str]) -> None:
+    """A signed-in user proved one more authenticator (the account page's step-up): the same
+    session, now with this sign-in's methods and time (a new id: a change of privilege). Unlike
+    start_session it keeps the OIDC sid and the relying parties told of it (back-channel logout)."""
+    session.regenerate()
+    session["auth_time"] = int(time.time())
+    session["amr"] = amr
+    session["acr"] = None if session.get("idp") else acr_for(amr)
+    audit.record("login.stepped_up", user_id=user.id, amr=amr)
+
+
 def begin_second_factor(user) -> None:
     """The password was right and the account has MFA: remember who, for a few minutes only."""
     pending_link = session.get("fed_link")  # a federated identity waiting to be linked survives this step

@@ -1,6 +1,8 @@
 """Manage two-step verification: enrol a TOTP app (QR code, confirmed by a first code),
 see recovery codes once, get new ones, or turn it off. Each change asks for the
-current password (OWASP ASVS 3.7.1) and is audited.
+current password (OWASP ASVS 3.7.1), a recent sign-in that used the account's existing second
+factor or passkey if it has one (NIST SP 800-63B 6.1.2.1: Authenticators.change_refusal, else the
+step-up page), is audited, and is mailed to the owner.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import verify_password
 from idp.web.account import signed_in_user, to_login
+from idp.web.account_step_up import change_refusal, refused_change_page
 from idp.web.blueprint import bp
 from idp.web.forms import ConfirmPasswordForm, EnrolTotpForm
 
@@ -23,6 +26,9 @@ def account_mfa():
     user = signed_in_user()
     if user is None:
         return to_login()
+    if refusal := change_refusal(user):
+        session.pop("totp_pending", None)
+        return refused_change_page(user, refusal, url_for("web.account_mfa"))
     mfa = services().mfa
     if mfa.is_enrolled(user.id):
         return manage(user, mfa)
@@ -43,6 +49,7 @@ def enrol(user, mfa):
             if codes is not None:
                 session.pop("totp_pending", None)
                 audit.record("mfa.enabled", user_id=user.id, method="totp")
+                services().authenticators.changed(user, "totp_enabled")
                 return render_template("account_mfa.html", enrolled=True, recovery_codes=codes,
                                        message=_("Two-step verification is on."))
             errors["code"] = _("That code is not valid. Enter the 6 digits the app shows now.")
@@ -63,10 +70,12 @@ def manage(user, mfa):
         elif request.form.get("action") == "disable":
             mfa.disable(user.id)
             audit.record("mfa.disabled", user_id=user.id)
+            services().authenticators.changed(user, "totp_disabled")
             return redirect(url_for("web.account", done="mfa-off"))
         else:
             codes = mfa.new_recovery_codes(user.id)
             audit.record("mfa.recovery_codes_regenerated", user_id=user.id)
+            services().authenticators.changed(user, "recovery_codes_regenerated")
             return render_template("account_mfa.html", enrolled=True, recovery_codes=codes,
                                    message=_("Your new recovery codes replace the old ones."))
     elif request.method == "POST":

@@ -80,12 +80,12 @@ def login():
     return authn.after_sign_in(interaction_id, safe_next(form.next.data))
 
 
-NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?|/account/passkeys")
+NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?|/account/(passkeys|mfa)")
 
 
 def safe_next(value: str | None) -> str | None:
     """Where to go after signing in without an authorization request: only the device page, or the
-    passkeys page after a re-authentication (an open redirect otherwise)."""
+    passkeys or two-step verification page after a re-authentication (an open redirect otherwise)."""
     return value if value and NEXT_PAGES.fullmatch(value) else None
 
 

@@ -8,7 +8,6 @@ code rides in the session once (never the library's detail, which is for the aud
 
 from __future__ import annotations
 
-import time
 
 from flask import session
 
@@ -29,6 +28,8 @@ MESSAGES = {
     "unsupported": "This browser cannot use passkeys here.",
     "locked": "Too many failed attempts. Sign-in is paused: try again later, or reset your password.",
     "stale": "For your security, sign in again before changing your passkeys.",
+    "step_up": "Confirm it is you with your passkey or your authenticator app before changing how you sign in.",
+    "bound_here": "A passkey added since you signed in cannot confirm this sign-in. Sign in with it again to use it.",
 }
 _MESSAGE_KEY = "passkey_message"
 
@@ -76,12 +77,6 @@ def flash(reason: str) -> None:
 def pop_message() -> str | None:
     reason = session.pop(_MESSAGE_KEY, None)
     return _(MESSAGES[reason]) if reason in MESSAGES else None
-
-
-def recently_signed_in(window: int | None = None) -> bool:
-    """A sign-in at most PASSKEY_REAUTH_WINDOW seconds ago (OWASP ASVS 3.7.1 re-authentication)."""
-    window = services().config.passkey_reauth_window if window is None else window
-    return time.time() - int(session.get("auth_time") or 0) <= window
 
 
 def second_factor_by_passkey(user_id: str, interaction: dict | None) -> bool:

@@ -1,7 +1,10 @@
 """The account's passkeys: add one (named), see them (added, last used, synced), remove one.
 
 Adding or removing needs a sign-in within PASSKEY_REAUTH_WINDOW (OWASP ASVS 3.7.1): a browser
-left signed in must not be enough to plant a passkey. Removing the last passkey asks for a
+left signed in must not be enough to plant a passkey; and, when the account already has a second
+factor or a passkey, a sign-in that used one (NIST SP 800-63B 6.1.2.1): a password alone does not
+bind a passkey next to the owner's (Authenticators.change_refusal; the step-up page otherwise).
+The owner is mailed about every passkey added or removed. Removing the last passkey asks for a
 confirmation (the password becomes the only way in); removing the only way to sign in at all
 (no password, no linked account) is refused. Every change is audited.
 """
@@ -18,7 +21,8 @@ from idp.observability import audit
 from idp.plumbing.context import services
 from idp.web.account import signed_in_user, since, to_login
 from idp.web.blueprint import bp
-from idp.web.passkey_pages import flash, pop_message, recently_signed_in, refusal_from_browser, refuse
+from idp.web.account_step_up import change_refusal, reauth_url
+from idp.web.passkey_pages import MESSAGES, flash, pop_message, refusal_from_browser, refuse
 
 DONE = {"added": "Your passkey is ready: use it to sign in next time.",
         "removed": "The passkey was removed."}
@@ -43,13 +47,13 @@ def account_passkeys():
     if user is None:
         return to_login()
     svc = services()
-    fresh = recently_signed_in()
-    ceremony = svc.passkeys.begin_registration(user) if fresh and svc.passkeys.enabled else None
+    refusal = change_refusal(user)
+    ceremony = svc.passkeys.begin_registration(user) if refusal is None and svc.passkeys.enabled else None
     done = DONE.get(request.args.get("done", ""))
-    return render_template("account_passkeys.html", user=user, enabled=svc.passkeys.enabled, fresh=fresh,
+    return render_template("account_passkeys.html", user=user, enabled=svc.passkeys.enabled, fresh=refusal is None,
                            ceremony=ceremony, passkeys=[_row(p) for p in svc.passkeys.for_user(user.id)],
-                           message=_(done) if done else None, error=pop_message(),
-                           reauth_url=url_for("web.login", next="/account/passkeys", login_hint=user.email))
+                           message=_(done) if done else None, error=pop_message(), refusal=_(MESSAGES[refusal])
+                           if refusal else None, reauth_url=reauth_url(user, url_for("web.account_passkeys")))
 
 
 @bp.post("/account/passkeys/add")
@@ -58,8 +62,8 @@ def account_passkeys_add():
     if user is None:
         return to_login()
     try:
-        if not recently_signed_in():
-            raise PasskeyRefused("stale", user.id)
+        if refusal := change_refusal(user):
+            raise PasskeyRefused(refusal, user.id)
         if refused := refusal_from_browser(request.form):
             raise refused
         added = services().passkeys.finish_registration(user, request.form.get("ceremony", ""),
@@ -70,6 +74,7 @@ def account_passkeys_add():
         return redirect(url_for("web.account_passkeys"))
     audit.record("passkey.added", user_id=user.id, passkey_id=added.id, backup_eligible=added.backup_eligible,
                  aaguid=added.aaguid)
+    services().authenticators.changed(user, "passkey_added")
     return redirect(url_for("web.account_passkeys", done="added"))
 
 
@@ -78,8 +83,8 @@ def account_passkeys_remove():
     user = signed_in_user()
     if user is None:
         return to_login()
-    if not recently_signed_in():
-        flash("stale")
+    if refusal := change_refusal(user):
+        flash(refusal)
         return redirect(url_for("web.account_passkeys"))
     svc = services()
     passkeys = svc.passkeys.for_user(user.id)
@@ -95,4 +100,5 @@ def account_passkeys_remove():
                                message=None, error=None)
     if svc.passkeys.remove(user.id, target.id):
         audit.record("passkey.removed", user_id=user.id, passkey_id=target.id, remaining=len(passkeys) - 1)
+        svc.authenticators.changed(user, "passkey_removed")
     return redirect(url_for("web.account_passkeys", done="removed"))

@@ -83,6 +83,7 @@ def register_passkey_create():
         session.pop(_ENROLMENT, None)
         audit.record("passkey.added", user_id=user.id, passkey_id=added.id, backup_eligible=added.backup_eligible,
                      at_sign_up=True)
+        svc.authenticators.changed(user, "passkey_added")
         return outcome(_("Your passkey is ready"), [_("Your account is ready. Sign in with your passkey now.")],
                        link=(_("Continue to sign in"), url_for("web.login", interaction=interaction_id)))
     return render_template("register_passkey.html", ceremony=svc.passkeys.begin_registration(user), user=user,

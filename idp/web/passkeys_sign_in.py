@@ -5,7 +5,9 @@
 * /login/mfa/passkey — the second step after a correct password, preferred over a TOTP code;
 * /login/passkey-step — a relying party asked for phishing-resistant authentication
   (ACR_PHISHING_RESISTANT) and the signed-in user proves a passkey, creating one first if the
-  account has none (never a silent downgrade to a password).
+  account has none (never a silent downgrade to a password). Only a passkey bound before this
+  session began raises it: one created here (on the strength of this session's password) is
+  used by signing in with it afresh, so the session's acr and amr say how it really began.
 
 Lockout, rate limits (idp/plumbing/ratelimit.py) and audit events are those of passwords.
 """
@@ -21,7 +23,8 @@ from idp.signin import authn, interactions
 from idp.web.account import signed_in_user
 from idp.web.blueprint import bp
 from idp.web.login import expired_request, safe_next
-from idp.web.passkey_pages import flash, offer, pop_message, recently_signed_in, refusal_from_browser, refuse
+from idp.web.account_step_up import change_refusal
+from idp.web.passkey_pages import flash, offer, pop_message, refusal_from_browser, refuse
 
 
 def _interaction():
@@ -103,14 +106,17 @@ def passkey_step():
             if refused := refusal_from_browser(request.form):
                 raise refused
             if request.form.get("action") == "register":
-                if not recently_signed_in():
-                    raise PasskeyRefused("stale", user.id)
+                if refusal := change_refusal(user):
+                    raise PasskeyRefused(refusal, user.id)
                 added = svc.passkeys.finish_registration(user, request.form.get("ceremony", ""),
                                                          request.form.get("credential", ""), request.form.get("name"))
                 audit.record("passkey.added", user_id=user.id, passkey_id=added.id, backup_eligible=added.backup_eligible)
+                svc.authenticators.changed(user, "passkey_added")
             else:
                 assertion = svc.passkeys.finish_authentication(STEP_UP, request.form.get("ceremony", ""),
                                                                request.form.get("credential", ""), user_id=user.id)
+                if not svc.authenticators.predates(assertion.passkey.created_at, session.get("auth_time") or 0):
+                    raise PasskeyRefused("bound_here", user.id)
                 previous = session.get("amr") or []
                 amr = amr_for(assertion.passkey, assertion.user_verified, second_factor="pwd" in previous)
                 authn.start_session(user, amr)
@@ -120,9 +126,14 @@ def passkey_step():
             refuse("passkey.step_failed", refused, sign_in=request.form.get("action") != "register")
         return redirect(url_for("web.passkey_step", interaction=interaction_id))
     has_passkeys = svc.passkeys.has_any(user.id)
-    fresh = recently_signed_in()
-    ceremony = (offer(STEP_UP, user.id) if has_passkeys
-                else svc.passkeys.begin_registration(user) if fresh and svc.passkeys.enabled else None)
+    usable = has_passkeys and "passkey" in svc.authenticators.step_up_factors(user.id, session.get("auth_time") or 0)
+    fresh = change_refusal(user) is None
+    if usable:
+        ceremony = offer(STEP_UP, user.id)
+    elif has_passkeys:  # only passkeys created in this session: sign in with one afresh
+        ceremony = offer(SIGN_IN)
+    else:
+        ceremony = svc.passkeys.begin_registration(user) if fresh and svc.passkeys.enabled else None
     return render_template("passkey_step.html", user=user, ceremony=ceremony, has_passkeys=has_passkeys,
-                           fresh=fresh, interaction=interaction_id, error=pop_message(),
-                           mode="get" if has_passkeys else "create", register=REGISTER)
+                           usable=usable, fresh=fresh, interaction=interaction_id, error=pop_message(),
+                           register=REGISTER)
