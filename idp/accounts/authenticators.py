@@ -73,18 +73,18 @@ class Authenticators:
 
     # -- what a step-up may use --------------------------------------------------------
     @staticmethod
-    def predates(created_at: dt.datetime | None, auth_time: int) -> bool:
-        """An authenticator bound before the session began (so not on the strength of this session)."""
-        return created_at is not None and _epoch(created_at) < int(auth_time or 0)
+    def predates(created_at: dt.datetime | None, authenticated_at: float) -> bool:
+        """An authenticator bound before the session authenticated (so not on the strength of it)."""
+        return created_at is not None and _epoch(created_at) < float(authenticated_at or 0)
 
-    def totp_predates(self, user_id: str, auth_time: int) -> bool:
+    def totp_predates(self, user_id: str, authenticated_at: float) -> bool:
         credential = self.mfa.totp.get(user_id)
-        return credential is not None and self.predates(credential.created_at, auth_time)
+        return credential is not None and self.predates(credential.created_at, authenticated_at)
 
-    def step_up_factors(self, user_id: str, auth_time: int) -> set[str]:
-        """The factors a step-up in this session may use: those that existed before it began."""
-        usable = {TOTP} if self.totp_predates(user_id, auth_time) else set()
-        if any(self.predates(p.created_at, auth_time) for p in self.passkeys.for_user(user_id)):
+    def step_up_factors(self, user_id: str, authenticated_at: float) -> set[str]:
+        """The factors a step-up in this session may use: those that existed before it authenticated."""
+        usable = {TOTP} if self.totp_predates(user_id, authenticated_at) else set()
+        if any(self.predates(p.created_at, authenticated_at) for p in self.passkeys.for_user(user_id)):
             usable.add(PASSKEY)
         return usable
 

@@ -25,7 +25,8 @@ def start_session(user, amr: list[str], idp: str | None = None) -> None:
     session.clear()
     session.regenerate()
     session["uid"] = user.id
-    session["auth_time"] = int(time.time())
+    session["authenticated_at"] = time.time()
+    session["auth_time"] = int(session["authenticated_at"])
     session["amr"] = amr
     session["acr"] = None if idp else acr_for(amr)
     if idp:
@@ -46,10 +47,17 @@ def step_up(user, amr: list[str]) -> None:
     session, now with this sign-in's methods and time (a new id: a change of privilege). Unlike
     start_session it keeps the OIDC sid and the relying parties told of it (back-channel logout)."""
     session.regenerate()
-    session["auth_time"] = int(time.time())
+    session["authenticated_at"] = time.time()
+    session["auth_time"] = int(session["authenticated_at"])
     session["amr"] = amr
     session["acr"] = None if session.get("idp") else acr_for(amr)
     audit.record("login.stepped_up", user_id=user.id, amr=amr)
+
+
+def authenticated_at() -> float:
+    """When this session last authenticated, to the sub-second (auth_time, the ID token's claim, is
+    whole seconds): what tells an authenticator bound before it from one bound during it."""
+    return float(session.get("authenticated_at") or session.get("auth_time") or 0)
 
 
 def begin_second_factor(user) -> None:

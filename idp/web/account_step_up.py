@@ -48,8 +48,8 @@ def account_step_up():
     svc = services()
     next_page = safe_next(request.values.get("next")) or url_for("web.account")
     here = url_for("web.account_step_up", next=next_page)
-    auth_time = session.get("auth_time") or 0
-    usable = svc.authenticators.step_up_factors(user.id, auth_time)
+    since = authn.authenticated_at()
+    usable = svc.authenticators.step_up_factors(user.id, since)
 
     def page(error=None, status=200):
         return render_template(
@@ -68,7 +68,7 @@ def account_step_up():
                 raise refused
             assertion = svc.passkeys.finish_authentication(STEP_UP, request.form.get("ceremony", ""),
                                                            request.form.get("credential", ""), user_id=user.id)
-            if not svc.authenticators.predates(assertion.passkey.created_at, auth_time):
+            if not svc.authenticators.predates(assertion.passkey.created_at, since):
                 raise PasskeyRefused("bound_here", user.id)
         except PasskeyRefused as refused:
             refused.user_id = user.id

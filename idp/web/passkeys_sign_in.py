@@ -115,7 +115,7 @@ def passkey_step():
             else:
                 assertion = svc.passkeys.finish_authentication(STEP_UP, request.form.get("ceremony", ""),
                                                                request.form.get("credential", ""), user_id=user.id)
-                if not svc.authenticators.predates(assertion.passkey.created_at, session.get("auth_time") or 0):
+                if not svc.authenticators.predates(assertion.passkey.created_at, authn.authenticated_at()):
                     raise PasskeyRefused("bound_here", user.id)
                 previous = session.get("amr") or []
                 amr = amr_for(assertion.passkey, assertion.user_verified, second_factor="pwd" in previous)
@@ -126,7 +126,7 @@ def passkey_step():
             refuse("passkey.step_failed", refused, sign_in=request.form.get("action") != "register")
         return redirect(url_for("web.passkey_step", interaction=interaction_id))
     has_passkeys = svc.passkeys.has_any(user.id)
-    usable = has_passkeys and "passkey" in svc.authenticators.step_up_factors(user.id, session.get("auth_time") or 0)
+    usable = has_passkeys and "passkey" in svc.authenticators.step_up_factors(user.id, authn.authenticated_at())
     fresh = change_refusal(user) is None
     if usable:
         ceremony = offer(STEP_UP, user.id)
