@@ -39,6 +39,8 @@ class ProviderConfig:
     issuer: str = ""  # expected `iss`; empty: the discovery document's
     scope: str = ""
     token_auth_method: str = "client_secret_basic"  # or client_secret_post (LinkedIn)
+    # RFC 9207: do authorization responses carry `iss`? None: as discovery says (OIDC kinds), no (GitHub)
+    authorization_response_iss: bool | None = None
     # -- upstream group mapping (issue 21): upstream group -> local group, memberships follow each sign-in
     groups_claim: str = "groups"  # OIDC kinds: the ID token / userinfo claim listing the user's groups
     group_map: tuple = ()  # ((upstream, local), ...); GitHub upstream names are "org" or "org/team-slug"
@@ -50,8 +52,9 @@ def _providers(env, issuer: str) -> tuple[ProviderConfig, ...]:
     for kind in ("google", "linkedin", "github"):
         prefix = kind.upper() + "_"
         client_id = env.get(prefix + "CLIENT_ID", "") or ""
-        keys = (("authorize_url", "token_url", "api_url") if kind == "github" else
+        keys = (("authorize_url", "token_url", "api_url", "issuer") if kind == "github" else
                 ("discovery_url", "authorize_url", "token_url", "userinfo_url", "jwks_url"))
+        keys += ("authorization_response_iss",)
         values = {key: env.get(prefix + key.upper(), "") or "" for key in keys}
         secret = env.get(prefix + "CLIENT_SECRET", "") or ""
         callback = env.get(prefix + "CALLBACK_URL", "") or ""
@@ -94,18 +97,37 @@ def provider_config(values: dict, issuer: str) -> ProviderConfig:
     if not _PROVIDER_NAME.match(name):
         raise ConfigError(f"{where}: provider name {name!r} must be lowercase letters, digits or -")
     group_map = parse_group_map(values.pop("group_map", None), where)
+    response_iss = parse_optional_bool(values.pop("authorization_response_iss", None),
+                                       f"{where}: authorization_response_iss")
     values = {k: str(v) for k, v in values.items()}
     values["group_map"] = group_map
+    values["authorization_response_iss"] = response_iss
     values.setdefault("label", PROVIDER_DEFAULTS.get(name, {}).get("label", name.capitalize()))
     if not values.get("client_id"):
         raise ConfigError(f"{where}: client_id is required")
     if not values.get("callback_url"):
         values["callback_url"] = f"{issuer}/federation/{name}/callback"
+    if values["kind"] == "github" and response_iss and not values.get("issuer"):
+        raise ConfigError(f"{where}: authorization_response_iss needs the provider's issuer to compare with")
     if values["kind"] == "oidc" and not (values.get("discovery_url") or values.get("issuer")):
         raise ConfigError(f"OIDC_PROVIDERS: {name} needs an issuer or a discovery_url")
     if values["kind"] == "oidc" and not values.get("discovery_url"):
         values["discovery_url"] = values["issuer"].rstrip("/") + "/.well-known/openid-configuration"
     return ProviderConfig(**values)
+
+
+def parse_optional_bool(value, where: str) -> bool | None:
+    """true/false (JSON or the environment's text); empty or absent: None (decided elsewhere)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ConfigError(f"{where} must be true or false")
 
 
 def parse_group_map(value, where: str) -> tuple:

@@ -58,6 +58,28 @@ class Connector:
     def authorization_url(self, state: str, nonce: str, code_verifier: str) -> str:
         raise NotImplementedError
 
+    def response_issuer(self) -> tuple[str | None, bool]:
+        """(the provider's issuer identifier, whether its authorization responses carry `iss`).
+        A plain OAuth 2 provider has neither unless configured (<KIND>_ISSUER,
+        <KIND>_AUTHORIZATION_RESPONSE_ISS); OIDC providers read them from discovery."""
+        return self.provider.issuer or None, bool(self.provider.authorization_response_iss)
+
+    def check_response_issuer(self, values: list[str]) -> None:
+        """RFC 9207 2.4 (mix-up defence, RFC 9700 4.4.2.1): an `iss` in the authorization response,
+        success or error, must be exactly the issuer the request went to; a provider that sends one
+        (authorization_response_iss_parameter_supported) must have sent it. values: every `iss` in
+        the query (more than one is refused: which would be compared?)."""
+        issuer, advertised = self.response_issuer()
+        if len(values) > 1:
+            raise UpstreamRejected("the authorization response has more than one iss")
+        if not values:
+            if advertised:
+                raise UpstreamRejected("the authorization response has no iss, which the provider always sends")
+            return
+        # A plain OAuth 2 provider without a configured issuer has nothing to compare with (RFC 9207 2.4).
+        if issuer is not None and values[0] != issuer:
+            raise UpstreamRejected("the authorization response's iss is not the provider's issuer")
+
     def identity(self, code: str, code_verifier: str, nonce: str) -> UpstreamIdentity:
         raise NotImplementedError
 

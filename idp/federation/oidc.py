@@ -61,6 +61,14 @@ class OidcConnector(Connector):
         self._jwks = (time.time() + CACHE_SECONDS, keyset)
         return keyset
 
+    def response_issuer(self) -> tuple[str | None, bool]:
+        """The discovery issuer (or the configured one), compared as an exact string; whether
+        responses carry `iss` comes from discovery unless configured either way."""
+        meta = self.metadata()
+        configured = self.provider.authorization_response_iss
+        advertised = meta.get("authorization_response_iss_parameter_supported") is True
+        return meta["issuer"], advertised if configured is None else configured
+
     def accepted_issuers(self, meta: dict) -> set[str]:
         return {meta["issuer"]}
 

@@ -107,6 +107,10 @@ def federated_callback(name: str):
         audit.record("federation.refused", provider=name, reason="state")
         return failure(connector, BAD_STATE, None, 400, "invalid_state")
     interaction_id = flow.get("interaction")
+    try:  # RFC 9207 2.4: before anything else in the response is believed, errors included
+        connector.check_response_issuer(request.args.getlist("iss"))
+    except UpstreamError as exc:
+        return upstream_failure(connector, exc, interaction_id)
     if error := request.args.get("error"):
         audit.record("federation.cancelled" if error == "access_denied" else "federation.failed",
                      provider=name, upstream_error=error[:64])
@@ -117,17 +121,23 @@ def federated_callback(name: str):
         return failure(connector, FAILED, interaction_id, 400, "upstream_error")
     try:
         upstream = connector.identity(code, flow["verifier"], flow["nonce"])
-    except UpstreamRejected as exc:
-        log.warning("federation: %s answer refused: %s", name, exc)
-        audit.record("federation.refused", provider=name, reason=str(exc)[:120])
-        return failure(connector, REJECTED, interaction_id, 400, "invalid_upstream_response")
     except UpstreamError as exc:
-        log.warning("federation: %s failed: %s", name, exc)
-        audit.record("federation.failed", provider=name, reason=str(exc)[:120])
-        return failure(connector, UNREACHABLE, interaction_id, 502, "temporarily_unavailable")
+        return upstream_failure(connector, exc, interaction_id)
     if flow.get("link_uid"):
         return link_to_signed_in_user(connector, upstream, flow["link_uid"])
     return sign_in(connector, upstream, interaction_id)
+
+
+def upstream_failure(connector, exc: UpstreamError, interaction_id: str | None):
+    """A refused answer (UpstreamRejected: 400) or an unreachable provider (502): logged, audited, a page."""
+    name = connector.name
+    if isinstance(exc, UpstreamRejected):
+        log.warning("federation: %s answer refused: %s", name, exc)
+        audit.record("federation.refused", provider=name, reason=str(exc)[:120])
+        return failure(connector, REJECTED, interaction_id, 400, "invalid_upstream_response")
+    log.warning("federation: %s failed: %s", name, exc)
+    audit.record("federation.failed", provider=name, reason=str(exc)[:120])
+    return failure(connector, UNREACHABLE, interaction_id, 502, "temporarily_unavailable")
 
 
 def link_to_signed_in_user(connector, upstream, user_id: str):
