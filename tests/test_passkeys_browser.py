@@ -5,6 +5,7 @@ The IdP's issuer is http://localhost:PORT: browsers refuse WebAuthn on an IP add
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
@@ -133,6 +134,13 @@ def test_passkey_as_the_second_step_after_a_password_in_a_real_browser(pk_idp, p
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_role("button", name="Turn on two-step verification").click()
     page.get_by_role("link", name="I have saved them").click()
+    # a passkey next to the TOTP needs a sign-in that used it (NIST SP 800-63B 6.1.2.1)
+    sign_out(page, idp, user)
+    password_sign_in(page, idp, user.email)
+    page.wait_for_url("**/login/mfa**")
+    page.get_by_label("Verification code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(idp.endpoint("/account"))
     add_passkey_in_browser(page, idp, "Security key")
     sign_out(page, idp, user)
 
