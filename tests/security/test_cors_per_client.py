@@ -19,6 +19,7 @@ from tests.admin_api import admin_session
 from tests.admin_console_flows import enter_console, make_admin, post_form
 from tests.conftest import Browser
 from tests.test_code_flow import run_code_flow
+from tests.test_cors import origins  # noqa: F401  (fixture: two single-page apps on their own origins)
 from tests.test_registration import WEB_APP, register
 
 A, B = "https://a-spa.example", "https://b-spa.example"
@@ -179,3 +180,28 @@ def test_idp_clients_create_and_update_take_allowed_origins(idp):
     cleared = cli(idp, "update", client_id, "--no-allowed-origins")
     assert cleared.returncode == 0 and "allowed_origins" not in idp.services.clients.get(
         client_id, fresh=True).client_metadata
+
+
+FETCH_TOKEN = """async ([url, auth]) => {
+  try {
+    const r = await fetch(url, {method: "POST", body: "grant_type=client_credentials",
+      headers: {"Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"}});
+    return {status: r.status, body: await r.json()};
+  } catch (e) { return {blocked: String(e)}; }
+}"""
+
+
+def test_a_browser_app_reads_tokens_as_its_own_client_only_fetch_cors_protocol(idp, chromium, origins):  # noqa: F811
+    """Chromium enforces it: the Authorization header makes the fetch preflighted; each page's origin
+    (another port of 127.0.0.1) is one client's allowed origin, and no CORS_ORIGIN is set."""
+    own = [service(idp, [origin]) for origin in origins]
+    for n, origin in enumerate(origins):
+        page = chromium.new_page()
+        page.goto(origin + "/")
+        for m, (client_id, secret) in enumerate(own):
+            result = page.evaluate(FETCH_TOKEN, [idp.endpoint("/token"), basic(client_id, secret)])
+            if n == m:
+                assert result.get("status") == 200 and result["body"]["token_type"] == "Bearer", (n, m, result)
+            else:
+                assert "blocked" in result, (n, m, result)
+        page.close()
