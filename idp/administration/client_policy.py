@@ -31,6 +31,7 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClaims
 from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 
+from idp.plumbing.origins import allowed_origins_problem
 from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -78,7 +79,8 @@ class FlowClaims(BaseClaims):
     """Metadata of the flows in idp/ that authlib has no claim class for."""
 
     REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required",
-                         "require_pushed_authorization_requests", "dpop_bound_access_tokens"]
+                         "require_pushed_authorization_requests", "dpop_bound_access_tokens",
+                         "allowed_origins"]  # CORS for this client beyond its redirect URIs' origins (issue 30, 8)
 
 
 CLAIM_CLASSES = [OAuthClaims, OIDCClaims, LogoutClaims, FlowClaims]
@@ -142,6 +144,8 @@ def field_problems(data: dict) -> list[MetadataProblem]:
         problems.append(MetadataProblem("jwks", "jwks must be a JSON Web Key Set object"))
     if "default_max_age" in data and (not isinstance(data["default_max_age"], int) or data["default_max_age"] < 0):
         problems.append(MetadataProblem("default_max_age", "default_max_age must be a non-negative integer"))
+    if "allowed_origins" in data and (problem := allowed_origins_problem(data["allowed_origins"])):
+        problems.append(MetadataProblem("allowed_origins", problem))
     for name in REDIRECT_FIELDS:
         if name in data and not isinstance(data[name], list):
             problems.append(MetadataProblem(name, f"{name} must be an array", redirect=True))

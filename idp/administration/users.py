@@ -4,6 +4,11 @@ The admin API, `idp users …` and the console call these; each write checks the
 (when given), writes with a compare-and-set on the row (two concurrent writers of one version:
 exactly one wins, the other gets PreconditionFailed), then does what follows from it (sessions
 ended, grants revoked, mail sent) and records an audit event naming the actor and what changed.
+
+Disabling or deleting the last enabled administrator is refused (Conflict, as revoking them is in
+administrators.py): nobody could enter the console any more. The check is part of the write's own
+statement, with the administrators locked (idp/store/administrators.py), so two such writes at
+once cannot both pass (issue 30, 4).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import re
 
 from idp.accounts import passwords
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
-from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.administration.errors import Conflict as Refused, Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.observability import audit
 from idp.plumbing.security import hash_password
 from idp.store.errors import Conflict
@@ -159,7 +164,7 @@ class UserAdmin:
         check_version(version, user_version(current))
         families = self.svc.refresh_tokens.active_families(current.id)
         if not self.users.delete_if_unchanged(current.id, current.updated_at):
-            self._refused(current.id)
+            self._refused(current)
         for family_id in families:  # the rows went with the user; their access tokens must go too
             self.svc.tokens.revoke_grant(family_id)
         ended = self.svc.sessions.end_all(current.id)
@@ -169,16 +174,22 @@ class UserAdmin:
     # -- helpers -----------------------------------------------------------------
     def _write(self, current: UserRecord, values: dict) -> None:
         try:
-            done = self.users.update_if_unchanged(current.id, current.updated_at, **values)
+            done = self.users.update_if_unchanged(current.id, current.updated_at,
+                                                  keep_an_administrator=values.get("disabled") is True, **values)
         except Conflict:
             raise Duplicate("email", f"a user with email {values.get('email')} exists") from None
         if not done:
-            self._refused(current.id)
+            self._refused(current)
 
-    def _refused(self, user_id: str):
-        """A compare-and-set lost: the user is gone, or was changed by someone else meanwhile."""
-        if self.users.record(user_id) is None:
-            raise NotFound("user", user_id)
+    def _refused(self, current: UserRecord):
+        """A guarded compare-and-set wrote nothing: the user is gone, or was changed by someone else
+        meanwhile, or (unchanged) they are the last enabled administrator."""
+        now = self.users.record(current.id)
+        if now is None:
+            raise NotFound("user", current.id)
+        if now.updated_at == current.updated_at:
+            raise Refused(f"{current.email} is the last administrator who can enter the console: "
+                          "grant another one (or enable one) first")
         raise PreconditionFailed()
 
     def _after_disabled_change(self, actor: Actor, user_id: str, disabled: bool | None) -> dict:

@@ -23,6 +23,12 @@ GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials",
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
 
 
+ALLOWED_ORIGIN = click.option(
+    "--allowed-origin", "allowed_origins", multiple=True,
+    help="a browser origin (https://app.example.com) that may call /token, /revoke and /userinfo as this client, "
+         "besides its redirect URIs' origins; repeat for more")
+
+
 @clients.command("create")
 @click.option("--name", required=True)
 @click.option("--client-id", default=None, help="default: a random one")
@@ -44,10 +50,11 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt"
 @click.option("--trusted", is_flag=True, help="first-party app: skip the consent page")
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
               help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
+@ALLOWED_ORIGIN
 @click.option("--json", "as_json", is_flag=True)
 def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
                    post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, subject_type,
-                   sector_identifier_uri, trusted, id_token_alg, as_json):
+                   sector_identifier_uri, trusted, id_token_alg, allowed_origins, as_json):
     """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
     scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
@@ -61,6 +68,7 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
         "backchannel_logout_uri": backchannel_logout_uri, "id_token_signed_response_alg": id_token_alg,
         "require_pushed_authorization_requests": require_par or None, "dpop_bound_access_tokens": dpop_bound or None,
         "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri, "trusted": trusted,
+        "allowed_origins": list(allowed_origins) or None,
     }
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()
@@ -94,6 +102,24 @@ def clients_registration_token(expires, uses):
     with refusals(), request_like_context(svc):
         _, value = RegistrationTokenAdmin(svc).create(Actor.operator(), uses, ttl)
     click.echo(value)
+
+
+@clients.command("update")
+@click.argument("client_id")
+@ALLOWED_ORIGIN
+@click.option("--no-allowed-origins", is_flag=True, help="remove every allowed origin")
+def clients_update(client_id, allowed_origins, no_allowed_origins):
+    """Change a client's allowed origins (checked like a registration; audited as the operator)."""
+    if allowed_origins and no_allowed_origins:
+        raise click.UsageError("--allowed-origin or --no-allowed-origins, not both")
+    if not (allowed_origins or no_allowed_origins):
+        raise click.UsageError("nothing to change: give --allowed-origin or --no-allowed-origins")
+    svc = load_services()
+    with refusals(), request_like_context(svc):
+        client = client_admin(svc).update(Actor.operator(), client_id,
+                                          {"allowed_origins": list(allowed_origins) or None})
+    origins = client.client_metadata.get("allowed_origins") or []
+    click.echo(f"updated {client_id}: allowed origins {' '.join(origins) or '(none)'}")
 
 
 @clients.command("list")

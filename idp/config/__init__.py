@@ -102,6 +102,9 @@ class Config:
     # admin API (issue 15): requests one admin client may make per window
     admin_api_rate_limit: int = 600
     admin_api_rate_window: int = 60
+    # admin console (issue 30): a sign-in at most this old enters it; its own session's lifetime
+    admin_console_max_age: int = 300
+    admin_console_session_ttl: int = 3600
     # Retention and purge (issue 16): see docs/retention.md.
     refresh_token_retention: int = 7 * 86400  # an ended refresh-token family is kept this long
     one_time_token_retention: int = 86400  # used/expired verification, reset and initial access tokens
@@ -200,6 +203,9 @@ class Config:
             # admin API (issue 15)
             admin_api_rate_limit=_int("ADMIN_API_RATE_LIMIT", env.get("ADMIN_API_RATE_LIMIT", "600")),
             admin_api_rate_window=parse_duration("ADMIN_API_RATE_WINDOW", env.get("ADMIN_API_RATE_WINDOW", "60s")),
+            admin_console_max_age=parse_duration("ADMIN_CONSOLE_MAX_AGE", env.get("ADMIN_CONSOLE_MAX_AGE", "5m")),
+            admin_console_session_ttl=parse_duration("ADMIN_CONSOLE_SESSION_EXPIRES",
+                                                     env.get("ADMIN_CONSOLE_SESSION_EXPIRES", "1h")),
         )
         values.update(  # high availability
             redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),
@@ -258,6 +264,8 @@ class Config:
             raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL or a path starting with /")
         if "@" not in self.email_from or any(c in self.email_from for c in "\r\n"):
             raise ConfigError(f"EMAIL_FROM: expected an email address, got {self.email_from!r}")
+        if not 1 <= self.admin_console_max_age <= 3600 or not 60 <= self.admin_console_session_ttl <= 12 * 3600:
+            raise ConfigError("ADMIN_CONSOLE_MAX_AGE: 1s to 1h; ADMIN_CONSOLE_SESSION_EXPIRES: 1m to 12h")
         for origin in self.cors_origins:
             # An origin, exactly (RFC 6454 6.2): scheme://host[:port]; no wildcard, since each origin
             # listed may use the token endpoint from a browser.

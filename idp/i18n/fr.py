@@ -169,6 +169,9 @@ FR: dict[str, str] = {
     "Sign out of %(brand)s on this browser?": "Se déconnecter de %(brand)s sur ce navigateur ?",
     "%(client)s asks to sign you out.": "%(client)s demande à vous déconnecter.",
     "You are signed out.": "Vous êtes déconnecté.",
+    "You then go to %(destination)s, an address %(client)s registered.":
+        "Vous irez ensuite à %(destination)s, une adresse enregistrée par %(client)s.",
+    "Continue": "Continuer",
     "Welcome": "Bienvenue",
     "One account for every application of %(brand)s.": "Un seul compte pour toutes les applications de %(brand)s.",
     "Something went wrong": "Une erreur est survenue",

@@ -90,6 +90,11 @@ FR: dict[str, str] = {
     "Client ID": "Identifiant client",
     "Type": "Type",
     "Redirect URIs": "URI de redirection",
+    "Allowed origins": "Origines autorisées",
+    "Browser apps on these origins (https://app.example.com, one per line) may call the token, revocation and userinfo endpoints as this client, besides the origins of its redirect URIs.":
+        "Les applications web de ces origines (https://app.example.com, une par ligne) peuvent appeler les points "
+        "d’accès de jeton, de révocation et userinfo au nom de ce client, en plus des origines de ses URI de "
+        "redirection.",
     "Public": "Public",
     "Confidential": "Confidentiel",
     "first-party": "interne",

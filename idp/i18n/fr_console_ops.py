@@ -52,6 +52,9 @@ FR: dict[str, str] = {
         "Vous ne pourrez plus entrer dans la console ensuite : un autre administrateur devra vous la rendre.",
     "%(email)s is the last administrator: grant another one first.":
         "%(email)s est le dernier administrateur : nommez-en d’abord un autre.",
+    "%(email)s is the last administrator who can enter the console: grant another one (or enable one) first.":
+        "%(email)s est le dernier administrateur qui peut entrer dans la console : nommez-en (ou réactivez-en) "
+        "d’abord un autre.",
     "There is no user with this email: they sign up first, or you create the account.":
         "Aucun utilisateur n’a cette adresse : il s’inscrit d’abord, ou vous créez le compte.",
     "%(email)s is now an administrator.": "%(email)s est désormais administrateur.",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, String, delete, exists, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from idp.store.db import Database
 from idp.store.models import Base, User, utcnow
@@ -22,6 +22,31 @@ class Administrator(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     granted_by: Mapped[str] = mapped_column(String(320), nullable=False)  # "cli" or the granting admin's email
+
+
+def _enabled_other_administrators(user_id: str):
+    """Administrators other than `user_id` whose account is not disabled: who can still enter the console."""
+    return (select(Administrator.user_id).join(User, User.id == Administrator.user_id)
+            .where(Administrator.user_id != user_id, User.disabled.is_(False)))
+
+
+def keeps_an_administrator(user_id: str):
+    """A SQL condition, for the WHERE of a statement that ends `user_id`'s way into the console
+    (disabling or deleting the account, revoking the role): true unless they are an administrator
+    and no other enabled administrator exists. Run it after lock_administrators in the same
+    transaction, so that the condition and the write are one decision."""
+    return or_(~exists().where(Administrator.user_id == user_id), exists(_enabled_other_administrators(user_id)))
+
+
+def lock_administrators(session: Session) -> set[str]:
+    """Lock every administrator row (SELECT … FOR UPDATE) and return their ids: two transactions
+    that each end one of the last two administrators are serialised, and the second, in a new
+    statement, sees the first's write (READ COMMITTED) and is refused. On SQLite the write
+    statement itself takes the database's single writer lock (the caller's first write), so no
+    read may come first there: a read would pin a snapshot that a concurrent writer makes stale."""
+    if session.get_bind().dialect.name == "sqlite":
+        return set()
+    return set(session.scalars(select(Administrator.user_id).with_for_update()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,17 +77,16 @@ class Administrators:
             return session.execute(delete(Administrator).where(Administrator.user_id == user_id)).rowcount == 1
 
     def revoke_unless_last(self, user_id: str) -> str:
-        """"revoked", "absent" (not an administrator) or "last" (the only one: kept). Every row is
-        locked first (FOR UPDATE; SQLite serialises writers itself), so two administrators revoked
-        at once cannot both go and leave the console without one."""
+        """"revoked", "absent" (not an administrator) or "last" (no other enabled administrator:
+        kept). Serialised with every other end of an administrator (lock_administrators), so two
+        administrators revoked or disabled at once cannot both go and leave the console without one."""
         with self.db.session() as session:
-            present = set(session.scalars(select(Administrator.user_id).with_for_update()))
-            if user_id not in present:
-                return "absent"
-            others = select(func.count()).select_from(Administrator).where(Administrator.user_id != user_id)
-            removed = session.execute(delete(Administrator).where(Administrator.user_id == user_id,
-                                                                  others.scalar_subquery() > 0)).rowcount
-            return "revoked" if removed == 1 else "last"
+            lock_administrators(session)
+            removed = session.execute(delete(Administrator).where(
+                Administrator.user_id == user_id, exists(_enabled_other_administrators(user_id)))).rowcount
+            if removed == 1:
+                return "revoked"
+            return "last" if session.get(Administrator, user_id) is not None else "absent"
 
     def get(self, user_id: str) -> AdministratorView | None:
         query = (select(Administrator, User.email).join(User, User.id == Administrator.user_id)

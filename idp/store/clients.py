@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from idp.plumbing.origins import client_origins
 from idp.plumbing.security import (
     check_client_secret,
     hash_client_secret,
@@ -89,6 +90,11 @@ class OAuthClient:
     def previous_secret_live(self) -> bool:
         return self.previous_secret_expires_at is not None and self.previous_secret_expires_at > utcnow()
 
+    @property
+    def origins(self) -> frozenset[str]:
+        """The browser origins that may read this client's answers (CORS, idp/plumbing/cors.py)."""
+        return client_origins(self.redirect_uris, self.client_metadata)
+
     def check_endpoint_auth_method(self, method, endpoint):
         return method == self.token_endpoint_auth_method
 
@@ -142,6 +148,20 @@ class Clients:
         self.secret_wrapper = secret_wrapper
         self._cache: dict[str, tuple[OAuthClient | None, float]] = {}
         self._lock = threading.Lock()
+        self._origins: tuple[frozenset[str], float] = (frozenset(), 0.0)
+
+    def known_origins(self) -> frozenset[str]:
+        """Every client's origins, for CORS preflights, which name no client (idp/plumbing/cors.py):
+        one scan of the clients' redirect URIs and metadata, kept cache_ttl seconds in this process,
+        so that preflights from anywhere cost at most one scan per period."""
+        origins, until = self._origins
+        if until > time.monotonic():
+            return origins
+        with self.db.lagging_read() as session:
+            rows = session.execute(select(Client.redirect_uris, Client.metadata_)).all()
+        origins = frozenset().union(*(client_origins(uris, metadata) for uris, metadata in rows))
+        self._origins = (origins, time.monotonic() + self.cache_ttl)
+        return origins
 
     def get(self, client_id: str | None, fresh: bool = False) -> OAuthClient | None:
         """fresh: read the row now (an administrator about to change it), not the cached view."""

@@ -10,6 +10,7 @@ import logging
 from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from idp.store.administrators import keeps_an_administrator, lock_administrators
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, is_outage
 from idp.store.errors import Conflict
@@ -189,15 +190,17 @@ class Users:
         with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_record(row) for row in session.scalars(query)]
 
-    def update_if_unchanged(self, user_id: str, seen: dt.datetime, **values) -> bool:
+    def update_if_unchanged(self, user_id: str, seen: dt.datetime, *, keep_an_administrator: bool = False,
+                            **values) -> bool:
         """Apply `values` only if the row's updated_at is still `seen` (compare-and-set: of two
-        concurrent writers that saw the same version, exactly one wins); Conflict on a taken email."""
+        concurrent writers that saw the same version, exactly one wins); Conflict on a taken email.
+        keep_an_administrator: not either if it would leave no enabled administrator (a disabling)."""
         if "email" in values:
             values["email"] = values["email"].strip().lower()
         try:
             with self.db.session() as session:
-                done = session.execute(update(User).where(User.id == user_id, User.updated_at == seen)
-                                       .values(**values)).rowcount == 1
+                where = self._unchanged(session, user_id, seen, keep_an_administrator)
+                done = session.execute(update(User).where(*where).values(**values)).rowcount == 1
         except IntegrityError:
             raise Conflict("a user with this email exists") from None
         if done:
@@ -205,12 +208,24 @@ class Users:
         return done
 
     def delete_if_unchanged(self, user_id: str, seen: dt.datetime) -> bool:
-        """Delete the row (its consents, refresh tokens, links, second factors cascade) if unchanged since `seen`."""
+        """Delete the row (its consents, refresh tokens, links, second factors cascade) if unchanged
+        since `seen`, and unless it is the last enabled administrator's."""
         with self.db.session() as session:
-            done = session.execute(delete(User).where(User.id == user_id, User.updated_at == seen)).rowcount == 1
+            where = self._unchanged(session, user_id, seen, keep_an_administrator=True)
+            done = session.execute(delete(User).where(*where)).rowcount == 1
         if done:
             self._changed(user_id)
         return done
+
+    @staticmethod
+    def _unchanged(session, user_id: str, seen: dt.datetime, keep_an_administrator: bool) -> list:
+        """The WHERE of a compare-and-set write; with keep_an_administrator, the administrators are
+        locked first and the write must leave one enabled (idp/store/administrators.py)."""
+        where = [User.id == user_id, User.updated_at == seen]
+        if keep_an_administrator:
+            lock_administrators(session)
+            where.append(keeps_an_administrator(user_id))
+        return where
 
     def page_by_age(self, limit: int, after: str | None = None) -> list[UserView]:
         """Up to `limit` users, oldest first, after the user with id `after` (keyset pagination on

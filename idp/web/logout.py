@@ -41,4 +41,4 @@ def confirm_rp_logout(form, stash_id: str):
     form.logout_request.data = stash_id
     status = 400 if request.method == "POST" else 200
     return render_template("logout.html", form=form, signed_in=bool(session.get("uid")),
-                           client=validated.client), status
+                           client=validated.client, destination=end_session.destination(validated)), status

@@ -76,6 +76,8 @@ _METADATA_PROPERTIES = {
     "dpop_bound_access_tokens": {"type": "boolean"}, "default_max_age": {"type": "integer", "minimum": 0},
     "require_auth_time": {"type": "boolean"}, "default_acr_values": _STRINGS, "application_type": _S,
     "initiate_login_uri": _S, "software_id": _S, "software_version": _S,
+    "allowed_origins": {**_STRINGS, "description": "browser origins (https://host[:port]) that may call /token, "
+                        "/revoke and /userinfo as this client, besides its redirect URIs' origins"},
 }
 _CLIENT_PROPERTIES = {
     **_METADATA_PROPERTIES, "client_id": _S, "trusted": {"type": "boolean"},

@@ -172,18 +172,23 @@ def client(client_id: str):
     return _found(_clients().get, client_id)
 
 
-def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str):
+def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str,
+                  allowed_origins: list[str] = ()):
     """(client, secret shown once); Invalid names each wrong field (checked like a registration)."""
     fields = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
               "token_endpoint_auth_method": "none" if public else "client_secret_basic",
               "grant_types": ["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"]}
+    if allowed_origins:
+        fields["allowed_origins"] = list(allowed_origins)
     return _clients().create(actor(admin), fields)
 
 
-def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str):
-    """Raises Invalid (each wrong field), NotFound."""
+def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str,
+                  allowed_origins: list[str] = ()):
+    """Raises Invalid (each wrong field), NotFound. No allowed origins: the field is removed."""
     return _clients().update(actor(admin), client_id, {"client_name": name, "redirect_uris": redirect_uris,
-                                                       "scope": scope})
+                                                       "scope": scope,
+                                                       "allowed_origins": list(allowed_origins) or None})
 
 
 def rotate_client_secret(admin, target, grace_seconds: int = 0) -> str | None:

@@ -37,7 +37,7 @@ def clients():
 
 
 def redirect_uris_of(text: str) -> list[str]:
-    """One URI per line; the service checks each like a registration (RFC 7591 2, RFC 9700 2.1)."""
+    """One URI (or origin) per line; the service checks each like a registration (RFC 7591 2, RFC 9700 2.1)."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
@@ -59,7 +59,8 @@ def client_new():
     try:
         created, secret = backend.create_client(g.admin, form.name.data.strip(),
                                                 redirect_uris_of(form.redirect_uris.data), form.public.data,
-                                                " ".join(form.scope.data.split()))
+                                                " ".join(form.scope.data.split()),
+                                                redirect_uris_of(form.allowed_origins.data))
     except Invalid as exc:
         return client_page(form, {"creating": True, "uri_error": refusal(exc)}, 400)
     return render_template("admin/client_secret.html", client=created, secret=secret, created=True)
@@ -79,12 +80,14 @@ def client_edit(client_id: str):
     if request.method == "GET":
         form.name.data, form.scope.data = target.name, target.scope
         form.redirect_uris.data = "\n".join(target.redirect_uris)
+        form.allowed_origins.data = "\n".join(target.client_metadata.get("allowed_origins") or ())
     page_vars = {"creating": False, "client": target, "action_form": ActionForm()}
     if not form.validate_on_submit():
         return client_page(form, page_vars, 400 if request.method == "POST" else 200)
     try:
         backend.update_client(g.admin, target.client_id, form.name.data.strip(),
-                              redirect_uris_of(form.redirect_uris.data), " ".join(form.scope.data.split()))
+                              redirect_uris_of(form.redirect_uris.data), " ".join(form.scope.data.split()),
+                              redirect_uris_of(form.allowed_origins.data))
     except Invalid as exc:
         return client_page(form, {**page_vars, "uri_error": refusal(exc)}, 400)
     except (NotFound, PreconditionFailed):

@@ -19,6 +19,7 @@ class ActionForm(FlaskForm):
 class ClientForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
     redirect_uris = TextAreaField("Redirect URIs", validators=[Length(max=8192)])
+    allowed_origins = TextAreaField("Allowed origins", validators=[Length(max=8192)])
     scope = StringField("Scopes", validators=[DataRequired(), Length(max=1024)])
     public = BooleanField("Public client (no secret: a browser or mobile app, with PKCE)")
 

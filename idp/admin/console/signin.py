@@ -6,9 +6,22 @@ end-user session.
 that started it (RFC 9700 4.7.1), the `iss` parameter (RFC 9207), redeems the code at /token and
 validates the ID token (signature with the issuer's own published keys, iss, aud, exp, nonce:
 OIDC Core 3.1.3.7). Only then, and only for an administrator whose ID token says a second factor
-was used (acr/amr), does the session get the console's own flag. Without MFA the console asks
+was used (acr/amr), does the browser get a console session. Without MFA the console asks
 once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1); a non-administrator
-gets 403 and an audit event. Every console request checks the flag and the administrators table.
+gets 403 and an audit event. Every console request checks the console session and the
+administrators table.
+
+A recent authentication, not an old one (issue 30, 10): the request carries
+max_age=ADMIN_CONSOLE_MAX_AGE, so /authorize asks for the password (and second factor) again when
+the end-user session's sign-in is older, and the callback refuses an ID token whose auth_time is
+missing or older than that (OIDC Core 3.1.2.1 and 3.1.3.7 item 13): an administrator's sign-in of
+hours ago, or a browser left signed in, does not enter the console.
+
+The console's authority lives apart from the end-user session: its own server-side record
+(`admin-session:<id>` in the ephemeral store) behind its own cookie (path /admin, HttpOnly,
+SameSite=Strict), with its own lifetime ADMIN_CONSOLE_SESSION_EXPIRES. Nothing in the end-user
+session grants it; it is still bound to that session (same user and OIDC sid), so signing out of
+the IdP, or another user signing in in this browser, ends it too.
 """
 
 from __future__ import annotations
@@ -35,7 +48,8 @@ from idp.plumbing.security import random_token
 
 LOGIN_COOKIE = "idp_admin_login"
 LOGIN_TTL = 600  # seconds from /admin/login to the callback
-CONSOLE_SESSION_SECONDS = 3600  # administrators sign in again every hour (OWASP ASVS 3.3)
+CONSOLE_COOKIE = "idp_admin"  # the console session's id; its lifetime: ADMIN_CONSOLE_SESSION_EXPIRES (ASVS 3.3)
+AUTH_TIME_LEEWAY = 30  # seconds of clock and transit between the sign-in and the callback's check
 OPEN_ENDPOINTS = {"admin.login", "admin.callback"}
 SAFE_NEXT = re.compile(r"/admin(/[A-Za-z0-9_\-/]*)?(\?[A-Za-z0-9_\-=&%.+]*)?")
 
@@ -49,18 +63,44 @@ def _administrators_only():
     """Every console page: the console's own flag, for the user signed in now, still an administrator."""
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    flag = session.get("admin") or {}
+    console = console_session()
     user_id = session.get("uid")
-    if not user_id or flag.get("uid") != user_id or flag.get("until", 0) < time.time():
-        session.pop("admin", None)
+    if console is None or not user_id or console.get("uid") != user_id or console.get("sid") != session.get("sid"):
+        end_console_session()
         wanted = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.login", next=wanted))
     admin = backend.user(user_id)
     if admin is None or admin.disabled or not backend.is_administrator(admin.id):
-        session.pop("admin", None)
+        end_console_session()
         return refused(user_id, "not_administrator")
     g.admin = admin
     return None
+
+
+def console_session() -> dict | None:
+    """The console session this browser's cookie names, or None (none, expired, ended)."""
+    handle = request.cookies.get(CONSOLE_COOKIE, "")
+    raw = services().store.get("admin-session:" + handle) if 0 < len(handle) <= 64 else None
+    return json.loads(raw) if raw else None
+
+
+def start_console_session(response, user_id: str, claims: dict) -> None:
+    svc = services()
+    handle, ttl = random_token(32), svc.config.admin_console_session_ttl
+    svc.store.set("admin-session:" + handle, json.dumps({
+        "uid": user_id, "sid": session.get("sid"), "acr": claims.get("acr"), "auth_time": claims.get("auth_time"),
+        "until": int(time.time()) + ttl}), ttl)
+    response.set_cookie(CONSOLE_COOKIE, handle, max_age=ttl, path="/admin", httponly=True, samesite="Strict",
+                        secure=svc.config.cookie_secure)
+
+
+def end_console_session(response=None) -> None:
+    """Forget this browser's console session (server-side: the cookie alone is worth nothing after)."""
+    handle = request.cookies.get(CONSOLE_COOKIE, "")
+    if 0 < len(handle) <= 64:
+        services().store.delete("admin-session:" + handle)
+    if response is not None:
+        response.delete_cookie(CONSOLE_COOKIE, path="/admin")
 
 
 @bp.context_processor
@@ -91,6 +131,7 @@ def authorization_redirect(next_page: str, step_up: bool):
     params = {"response_type": "code", "client_id": backend.CONSOLE_CLIENT_ID, "scope": backend.CONSOLE_SCOPE,
               "redirect_uri": callback_uri(), "state": state, "nonce": nonce,
               "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256"}
+    params["max_age"] = str(svc.config.admin_console_max_age)  # a recent sign-in, whatever the session's age
     if step_up:
         params.update(acr_values=ACR_MFA, prompt="login")
     response = redirect(url_for("oauth.authorize") + "?" + urlencode(params))
@@ -126,17 +167,28 @@ def callback():
     user = backend.user(claims["sub"])
     if user is None or user.disabled or not backend.is_administrator(user.id):
         return refused(claims["sub"], "not_administrator")
+    if not recent(claims.get("auth_time")):
+        audit.record("admin.refused", user_id=user.id, reason="authentication_not_recent", path=request.path)
+        return error("login_required", "The console needs a recent sign-in. Sign in again.")
     if claims.get("acr") != ACR_MFA or "otp" not in (claims.get("amr") or []):
         if pending["step_up"]:
             return refused(user.id, "second_factor_missing")
         audit.record("admin.step_up", user_id=user.id)
         return authorization_redirect(pending["next"], step_up=True)
-    session["admin"] = {"uid": user.id, "acr": claims["acr"], "auth_time": claims.get("auth_time"),
-                        "until": int(time.time()) + CONSOLE_SESSION_SECONDS}
     audit.record("admin.signed_in", user_id=user.id, amr=claims.get("amr"))
     response = redirect(safe_next(pending["next"]))
+    end_console_session()  # a console session this browser held before is replaced, not kept
+    start_console_session(response, user.id, claims)
     response.delete_cookie(LOGIN_COOKIE, path="/admin")
     return response
+
+
+def recent(auth_time) -> bool:
+    """OIDC Core 3.1.3.7 item 13: with max_age requested, auth_time is required and must be recent."""
+    if type(auth_time) is not int:
+        return False
+    age = time.time() - auth_time
+    return -AUTH_TIME_LEEWAY <= age <= services().config.admin_console_max_age + AUTH_TIME_LEEWAY
 
 
 def redeem(code: str, pending: dict) -> dict | None:
@@ -178,7 +230,8 @@ def error(code: str, description: str):
 @bp.post("/logout")
 def logout():
     """Leave the console; the end-user session (and its sign-in) stays."""
+    response = redirect(url_for("web.home"))
     if ConsoleSignOutForm().validate_on_submit():
-        session.pop("admin", None)
+        end_console_session(response)
         audit.record("admin.signed_out", user_id=g.admin.id)
-    return redirect(url_for("web.home"))
+    return response

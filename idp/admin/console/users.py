@@ -11,6 +11,7 @@ from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, UserCreateForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
 from idp.administration import Duplicate, Invalid
+from idp.administration.errors import Conflict
 from idp.i18n import gettext as _
 from idp.web.account import describe_browser, since
 
@@ -24,6 +25,8 @@ REMOVE_PASSKEYS_QUESTION = (
     " reset email or a recovery code, and may add passkeys again."
 )
 REVOKE_GRANT_QUESTION = "%(client)s loses the access %(email)s granted it: its refresh and access tokens stop working."
+LAST_ADMINISTRATOR = ("%(email)s is the last administrator who can enter the console: grant another one (or enable"
+                      " one) first.")
 DELETE_USER_QUESTION = (
     "The account %(email)s, its sessions, tokens, consents and second factors are removed. This cannot be"
     " undone."
@@ -109,7 +112,7 @@ def act_then_show(target, do, done: str, **question):
     page = act(target.id, **question)
     if page is not None:
         return page
-    do()
+    refusing_the_last_administrator(target, do)
     return redirect(url_for("admin.user", user_id=target.id, done=done))
 
 
@@ -167,5 +170,13 @@ def user_delete(user_id: str):
                question=_(DELETE_USER_QUESTION, email=target.email))
     if page is not None:
         return page
-    backend.delete_user(g.admin, target)
+    refusing_the_last_administrator(target, lambda: backend.delete_user(g.admin, target))
     return redirect(url_for("admin.users"))
+
+
+def refusing_the_last_administrator(target, do):
+    """do(); the service's refusal to end the last enabled administrator (idp/administration/users.py) as a 409 page."""
+    try:
+        return do()
+    except Conflict as refusal:
+        abort(409, str(refusal))

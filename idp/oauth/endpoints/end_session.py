@@ -6,7 +6,11 @@
    audience, post_logout_redirect_uri is one the client registered, exactly (section 3);
    an invalid request shows an error page and never redirects (section 4);
 3. confirmation when the request could be forged (section 6): no valid id_token_hint, or a hint
-   or logout_hint for someone other than this browser's user; the page posts back with a CSRF token;
+   or logout_hint for someone other than this browser's user; the page posts back with a CSRF token.
+   A post_logout_redirect_uri without a valid id_token_hint is followed only after that
+   confirmation, signed in or not: a client_id and a URI its registrant chose prove nothing about
+   who sent the browser here, and following them at once would make this issuer an open
+   redirector for any self-registered client (issue 30, 7; section 2 lets the OP ask the user);
 4. the browser session ends and the session's relying parties get back-channel logout tokens;
 5. redirect to post_logout_redirect_uri with state, or the signed-out page.
 """
@@ -14,6 +18,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _Base
@@ -99,6 +104,8 @@ def load_stashed(stash_id: str, take: bool = False):
 
 
 def needs_confirmation(validated) -> bool:
+    if validated.needs_confirmation and validated.redirect_uri:
+        return True  # no proof that the RP asked: the user confirms before we follow its URI (step 3)
     user_id = session.get("uid")
     if not user_id:
         return False  # no session here: nothing a forged request could end
@@ -121,6 +128,18 @@ def finish(validated):
     if response is not None:
         return response
     return render_template("logout.html", form=None, signed_in=False, client=validated.client)
+
+
+def destination(validated) -> str | None:
+    """The origin (scheme://host[:port]) the confirmed request will go to, shown on the confirmation
+    page: parsed and re-serialised from the registered URI, never the request's text."""
+    if not validated.redirect_uri:
+        return None
+    parts = urlsplit(validated.redirect_uri)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
 def error_page(description: str):

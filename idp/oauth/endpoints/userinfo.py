@@ -7,7 +7,7 @@
 """
 
 from authlib.oauth2.rfc6750 import InvalidTokenError
-from flask import jsonify
+from flask import g, jsonify
 
 from idp.oauth.claims import user_claims
 from idp.plumbing.context import bearer_protector, services
@@ -18,6 +18,7 @@ def userinfo():
     svc = services()
     token = bearer_protector().acquire_token(["openid"])
     client = svc.clients.get(token.claims.get("client_id"))
+    g.cors_client_id = client.client_id if client else None  # whose origins may read this (plumbing/cors.py)
     user_id = user_id_for(svc, client, token.claims.get("sub")) if client else None
     user = svc.users.for_tokens(user_id) if user_id else None
     if user is None or user.disabled:
