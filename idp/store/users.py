@@ -151,6 +151,15 @@ class Users:
             session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
         self._changed(user_id)
 
+    def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Compare-and-set: a sign-in's upgrade of the hash it verified never overwrites a password
+        changed meanwhile."""
+        with self.db.session() as session:
+            done = session.execute(update(User).where(User.id == user_id, User.password_hash == old_hash)
+                                   .values(password_hash=new_hash)).rowcount == 1
+        self._changed(user_id)
+        return done
+
     def set_email_verified(self, user_id: str) -> None:
         with self.db.session() as session:
             session.execute(update(User).where(User.id == user_id).values(email_verified=True))

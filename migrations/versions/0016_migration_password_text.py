@@ -1,0 +1,33 @@
+"""imported password hashes (issue 32): users.password_hash becomes text, since a hash brought from
+another system (Firebase's scrypt with its project parameters, a PBKDF2-SHA512 PHC string) can be
+longer than 255 characters
+
+Revision ID: 0016_migration
+Revises: 0015
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0016_migration"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def _alter(type_, existing_type):
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("users", "password_hash", type_=type_, existing_type=existing_type, existing_nullable=True)
+        return
+    # SQLite: a batch copy of the table, which cannot reflect the expression index of 0008: made again.
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("password_hash", type_=type_, existing_type=existing_type, existing_nullable=True)
+    op.execute("CREATE INDEX IF NOT EXISTS ix_users_lower_name ON users (lower(name))")
+
+
+def upgrade():
+    _alter(sa.Text(), sa.String(255))
+
+
+def downgrade():
+    _alter(sa.String(255), sa.Text())
