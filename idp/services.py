@@ -15,6 +15,7 @@ from idp.apis.authorization import VERSION_KEY as AUTHZ_VERSION, Authorization
 from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
 from idp.federation import Connector, build_connectors
+from idp.migration.legacy import LegacyLogin, from_config as legacy_login_from_config
 from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
 from idp.signin.sessions import UserSessions
@@ -69,6 +70,7 @@ class Services:
     authorization: Authorization
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
+    legacy_login: LegacyLogin | None = None  # lazy migration (issue 32): LEGACY_LOGIN_URL
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -142,6 +144,7 @@ def build_services(config: Config) -> Services:
         authorization=authorization,
         api_access=ApiAccess(authorization),
         passkeys=PasskeyService(config, Passkeys(db), store),
+        legacy_login=legacy_login_from_config(config),
     )
 
 

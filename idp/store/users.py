@@ -86,11 +86,14 @@ class Users:
     def __init__(self, db: Database, cache: EphemeralStore | None = None):
         self.db, self.cache = db, cache
 
-    def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False) -> UserView:
+    def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False,
+               user_id: str | None = None) -> UserView:
+        """`user_id`: an id kept from the system a user moves in from (idp/migration); else a new one."""
         email = email.strip().lower()
         try:
             with self.db.session() as session:
-                row = User(email=email, password_hash=password_hash, name=name, email_verified=email_verified)
+                row = User(email=email, password_hash=password_hash, name=name, email_verified=email_verified,
+                           **({"id": user_id} if user_id else {}))
                 session.add(row)
                 session.flush()
                 return _user_view(row)

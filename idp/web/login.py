@@ -17,7 +17,7 @@ from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.observability.metrics import LOGIN_FAILED
 from idp.plumbing.context import services
-from idp.migration import passwords
+from idp.migration import legacy, passwords
 from idp.plumbing.security import hash_password
 from idp.signin import authn, interactions
 from idp.web.blueprint import bp
@@ -26,6 +26,7 @@ from idp.web.passkey_pages import offer, pop_message, second_factor_by_passkey
 
 GENERIC_ERROR = "Incorrect email or password."
 LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
+LEGACY_UNAVAILABLE = "Sign-in is temporarily unavailable. Try again in a few minutes."
 UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new link."
 
 
@@ -55,6 +56,13 @@ def login():
         audit.record("login.refused_locked")
         return locked_response(page, locked)
     user = svc.users.by_email(email)
+    if user is None and svc.legacy_login is not None:  # lazy migration: the replaced service decides
+        user, unavailable = legacy.move_in(svc.users, svc.legacy_login, email, form.password.data, hash_password)
+        if unavailable:
+            audit.record("login.legacy_unavailable")
+            return page(_(LEGACY_UNAVAILABLE), 503)
+        if user is not None:
+            audit.record("user.moved_in", user_id=user.id, source="legacy_login")
     verdict = passwords.check(user.password_hash if user else None, form.password.data)
     if not verdict.ok or user.disabled:
         LOGIN_FAILED.inc()
