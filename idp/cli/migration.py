@@ -36,12 +36,13 @@ def users_import(file, fmt, dry_run, on_conflict, allow_weak_hashes, roles_api, 
     with request_like_context(svc):
         if sys.stderr.isatty() and not as_json:
             with click.progressbar(length=0, label="importing", file=sys.stderr, show_pos=True) as bar:
-                report = importer.run(items, on_conflict, dry_run, allow_weak_hashes, progress=bar.update)
+                report = importer.run(items, on_conflict, dry_run, allow_weak_hashes,
+                                      progress=lambda n, _report: bar.update(n))
         else:
             report = importer.run(items, on_conflict, dry_run, allow_weak_hashes)
         if not dry_run:
-            audit.record("users.imported", actor="operator:cli", format=fmt, created=report.created,
-                         updated=report.updated, skipped=report.skipped, failed=report.failed)
+            audit.record("users.imported", actor="cli", format=fmt,
+                         counts={k: v for k, v in report.as_dict().items() if k not in ("errors", "dry_run")})
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:
@@ -75,5 +76,5 @@ def users_export(fmt, output):
             handle.write(line)
             count += 1
     with request_like_context(svc):
-        audit.record("users.exported", actor="operator:cli", format=fmt, count=count)
+        audit.record("users.exported", actor="cli", format=fmt, count=count)
     click.echo(f"exported {count} users to {output}")

@@ -120,6 +120,7 @@ class Config:
     legacy_login_url: str = ""
     legacy_login_secret: str = ""
     legacy_login_timeout: float = 5.0
+    user_import_max_bytes: int = 1024 ** 3  # an admin API / console upload (the CLI reads any size)
 
     @property
     def cookie_secure(self) -> bool:
@@ -230,6 +231,7 @@ class Config:
             legacy_login_url=env.get("LEGACY_LOGIN_URL", "").strip(),
             legacy_login_secret=env.get("LEGACY_LOGIN_SECRET", ""),
             legacy_login_timeout=parse_duration("LEGACY_LOGIN_TIMEOUT", env.get("LEGACY_LOGIN_TIMEOUT", "5s")),
+            user_import_max_bytes=_int("USER_IMPORT_MAX_BYTES", env.get("USER_IMPORT_MAX_BYTES", str(1024 ** 3))),
         )
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))

@@ -35,6 +35,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from idp.plumbing.security import password_scheme
+
 WEAK_SCHEMES = {"salted-md5", "salted-sha1", "salted-sha256", "salted-sha512"}
 _DIGESTS = {"sha1": "sha1", "sha256": "sha256", "sha512": "sha512", "md5": "md5"}
 
@@ -214,12 +216,8 @@ _VERIFIERS = {"2a": Bcrypt(), "2b": Bcrypt(), "2y": Bcrypt(), "argon2id": Argon2
 def scheme_of(stored: str | None) -> str | None:
     """The scheme a stored hash uses ("argon2id", "bcrypt", "pbkdf2-sha256", …): what the admin API
     and the CLI show, never the hash. None for a user without a password."""
-    if not stored:
-        return None
-    tag = stored.split("$")[1] if stored.startswith("$") and stored.count("$") >= 2 else ""
-    if tag in ("2a", "2b", "2y"):
-        return "bcrypt"
-    return tag if tag in _VERIFIERS else "unknown"
+    scheme = password_scheme(stored)
+    return scheme if scheme in (None, "bcrypt") or scheme in _VERIFIERS else "unknown"
 
 
 def check(stored: str, allow_weak: bool = False) -> str:

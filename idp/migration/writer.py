@@ -51,7 +51,7 @@ class UserImporter:
         self.db, self.wrapper, self.users, self.batch_size = db, KeyWrapper(key_encryption_key), users, batch_size
 
     def run(self, items: Iterable[tuple[int, dict | RecordError]], on_conflict: str = "skip", dry_run: bool = False,
-            allow_weak: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+            allow_weak: bool = False, progress: Callable[[int, ImportReport], None] | None = None) -> ImportReport:
         if on_conflict not in ON_CONFLICT:
             raise ValueError(f"on_conflict must be one of {', '.join(ON_CONFLICT)}")
         report, batch = ImportReport(dry_run=dry_run), []
@@ -65,12 +65,12 @@ class UserImporter:
             if len(batch) >= self.batch_size:
                 self._batch(batch, on_conflict, dry_run, report)
                 if progress:
-                    progress(len(batch))
+                    progress(len(batch), report)
                 batch = []
         if batch:
             self._batch(batch, on_conflict, dry_run, report)
             if progress:
-                progress(len(batch))
+                progress(len(batch), report)
         return report
 
     def _batch(self, batch: list[tuple[int, ImportRecord]], on_conflict: str, dry_run: bool,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, is_outage
 from idp.store.errors import Conflict
+from idp.plumbing.security import password_scheme
 from idp.store.models import (
     User,
 )
@@ -58,12 +59,13 @@ class UserRecord:
     has_password: bool
     created_at: dt.datetime  # UTC
     updated_at: dt.datetime  # UTC, exact: a write made since changes it (the admin API's version)
+    password_scheme: str | None = None  # "argon2id", or an imported scheme until the next sign-in
 
 
 def _record(row) -> UserRecord:
     return UserRecord(id=row.id, email=row.email, email_verified=row.email_verified, name=row.name,
                       disabled=row.disabled, has_password=row.password_hash is not None, created_at=row.created_at,
-                      updated_at=row.updated_at)
+                      updated_at=row.updated_at, password_scheme=password_scheme(row.password_hash))
 
 
 def _like_prefix(text: str) -> str:

@@ -1,6 +1,6 @@
-"""imported password hashes (issue 32): users.password_hash becomes text, since a hash brought from
-another system (Firebase's scrypt with its project parameters, a PBKDF2-SHA512 PHC string) can be
-longer than 255 characters
+"""moving in (issue 32): users.password_hash becomes text, since a hash brought from another system
+(Firebase's scrypt with its project parameters, a PBKDF2-SHA512 PHC string) can be longer than 255
+characters; user_import_jobs holds the admin API's import jobs
 
 Revision ID: 0016_migration
 Revises: 0015
@@ -27,7 +27,22 @@ def _alter(type_, existing_type):
 
 def upgrade():
     _alter(sa.Text(), sa.String(255))
+    op.create_table(
+        "user_import_jobs",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("format", sa.String(16), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("counts", sa.JSON(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.Column("message", sa.Text()),
+        sa.Column("actor", sa.String(128)),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime()),
+    )
 
 
 def downgrade():
+    op.drop_table("user_import_jobs")
     _alter(sa.String(255), sa.Text())

@@ -1,0 +1,50 @@
+"""/admin/api/v1/user-imports: import users with their hashes as an asynchronous job (issue 32).
+
+POST the file itself as the body (jsonl, a Keycloak realm export, or Auth0's bulk-import JSON;
+`?format=`, `?on_conflict=`, `?dry_run=`, `?allow_weak_hashes=`, `?roles_api=`): 202 Accepted with
+the job and its Location; GET the job for its state, counts and per-record errors.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from idp.admin.api.framework import WRITE, READ, bp, current_actor, query_flag, requires
+from idp.admin.api.problems import problem
+from idp.migration.jobs import ImportJobService, TooLarge
+from idp.plumbing.context import services
+from idp.store.import_jobs import JobView
+
+
+def stamp(moment) -> str | None:
+    return moment.replace(microsecond=0).isoformat() + "Z" if moment else None
+
+
+def job_json(job: JobView) -> dict:
+    return {"id": job.id, "state": job.state, "format": job.format, "options": job.options,
+            "counts": job.counts, "errors": job.errors, "message": job.message,
+            "created_at": stamp(job.created_at), "finished_at": stamp(job.finished_at)}
+
+
+@bp.post("/user-imports")
+@requires(WRITE)
+def create_user_import():
+    options = {"on_conflict": request.args.get("on_conflict", "skip"), "dry_run": bool(query_flag("dry_run")),
+               "allow_weak_hashes": bool(query_flag("allow_weak_hashes"))}
+    if request.args.get("roles_api") is not None:
+        options["roles_api"] = request.args["roles_api"]
+    try:
+        job = ImportJobService(services()).start(current_app._get_current_object(), current_actor().label,
+                                                 request.args.get("format", "jsonl"), options, request.stream)
+    except TooLarge as exc:
+        return problem(413, str(exc), code="too_large")
+    response = current_app.json.response(job_json(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("admin_api.get_user_import", job_id=job.id)
+    return response
+
+
+@bp.get("/user-imports/<job_id>")
+@requires(READ)
+def get_user_import(job_id):
+    return job_json(ImportJobService(services()).get(job_id))
