@@ -79,3 +79,13 @@ def test_an_upload_over_the_limit_is_413_and_imports_nothing(tmp_path_factory):
         assert small.services.users.by_email("big-0@example.com") is None
     finally:
         stop()
+
+
+def test_a_file_larger_than_the_64_kib_of_other_requests_is_taken(idp):
+    admin = admin_session(idp)
+    lines = [json.dumps({"email": f"bulk-{uuid.uuid4().hex}@example.com", "name": "y" * 200}) for _ in range(400)]
+    body = ("\n".join(lines) + "\n").encode()
+    assert len(body) > 64 * 1024
+    response = admin.post("/user-imports?dry_run=true", data=body, headers=NDJSON)
+    assert response.status_code == 202, response.text
+    assert finished(admin, response.headers["Location"])["counts"]["created"] == 400
