@@ -5,6 +5,7 @@ input."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 
@@ -89,3 +90,22 @@ def test_a_file_larger_than_the_64_kib_of_other_requests_is_taken(idp):
     response = admin.post("/user-imports?dry_run=true", data=body, headers=NDJSON)
     assert response.status_code == 202, response.text
     assert finished(admin, response.headers["Location"])["counts"]["created"] == 400
+
+
+def test_the_export_streams_every_user_in_the_import_schema_and_needs_write(idp):
+    import jsonschema
+
+    schema = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "user-import.schema.json")))
+    user = idp.create_user()
+    reader = admin_session(idp, scope="admin:read")
+    assert reader.get("/user-export").status_code == 403  # hashes and secrets: admin:write only
+    admin = admin_session(idp)
+    response = admin.get("/user-export")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/x-ndjson"
+    assert response.headers["Cache-Control"] == "no-store"
+    records = [json.loads(line) for line in response.text.splitlines()]
+    for record in records:
+        jsonschema.validate(record, schema)
+    mine = next(r for r in records if r["id"] == user.id)
+    assert mine["email"] == user.email and mine["password"].startswith("$argon2id$")
+    assert any(e.actor == f"client:{admin.client_id}" for e in idp.services.audit_events.list(action="users.exported"))

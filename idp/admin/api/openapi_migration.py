@@ -31,6 +31,11 @@ def paths() -> dict:
             "operationId": "adminGetUserImport", "tags": ["admin"], "security": _ADMIN,
             "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": _S}],
             "responses": {"200": _ok("UserImport", "state, counts and per-record errors"), **_problems(404)}}},
+        f"{PREFIX}/user-export": {"get": {
+            "operationId": "adminExportUsers", "tags": ["admin"], "security": _ADMIN,
+            "responses": {"200": {"description": "every user, one jsonl record a line (docs/migration.md): "
+                                  "hashes and TOTP secrets included", "content": {"application/x-ndjson": {
+                                      "schema": _S}}}, **_problems()}}},
     }
 
 

@@ -48,3 +48,21 @@ def create_user_import():
 @requires(READ)
 def get_user_import(job_id):
     return job_json(ImportJobService(services()).get(job_id))
+
+
+@bp.get("/user-export")
+@requires(WRITE)
+def export_users():
+    """Every user in the import's jsonl schema, streamed (a keyset page at a time, any replica).
+    It carries password hashes and TOTP secrets, so it takes admin:write, is never cached, and is
+    audited with the admin client that asked. A stream rather than a stored job result: the export
+    is never kept at rest a second time (docs/migration.md)."""
+    from idp.migration.export import export_lines
+    from idp.observability import audit
+
+    svc = services()
+    audit.record("users.exported", actor=current_actor().label, format="jsonl")
+    response = current_app.response_class(export_lines(svc.db, svc.config.key_encryption_key),
+                                          mimetype="application/x-ndjson")
+    response.headers["Content-Disposition"] = 'attachment; filename="users.jsonl"'
+    return response
