@@ -8,6 +8,7 @@ the job and its Location; GET the job for its state, counts and per-record error
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from idp.admin.api.framework import WRITE, READ, bp, current_actor, query_flag, requires
 from idp.admin.api.problems import problem
@@ -36,8 +37,9 @@ def create_user_import():
     try:
         job = ImportJobService(services()).start(current_app._get_current_object(), current_actor().label,
                                                  request.args.get("format", "jsonl"), options, request.stream)
-    except TooLarge as exc:
-        return problem(413, str(exc), code="too_large")
+    except (TooLarge, RequestEntityTooLarge):  # ours, or werkzeug's limit on the body (the same number)
+        return problem(413, f"the file is larger than USER_IMPORT_MAX_BYTES ({services().config.user_import_max_bytes})",
+                       code="too_large")
     response = current_app.json.response(job_json(job))
     response.status_code = 202
     response.headers["Location"] = url_for("admin_api.get_user_import", job_id=job.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
@@ -49,7 +50,7 @@ def user_import():
     try:
         job = backend.start_user_import(current_app._get_current_object(), g.admin, form.format.data, options,
                                         upload.stream)
-    except TooLarge:
+    except (TooLarge, RequestEntityTooLarge):
         return import_page(form, _("The file is larger than this server accepts (USER_IMPORT_MAX_BYTES)."), 413)
     except Invalid:
         return import_page(form, _("The file is empty."), 400)
