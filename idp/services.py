@@ -16,6 +16,7 @@ from idp.apis.authorization import VERSION_KEY as AUTHZ_VERSION, Authorization
 from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
 from idp.federation import Connector, build_connectors
+from idp.migration.legacy import LegacyLogin, from_config as legacy_login_from_config
 from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
 from idp.signin.sessions import UserSessions
@@ -71,6 +72,7 @@ class Services:
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
     authenticators: Authenticators  # who may bind or remove them, and the owner's notices (issue 30)
+    legacy_login: LegacyLogin | None = None  # lazy migration (issue 32): LEGACY_LOGIN_URL
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -148,6 +150,7 @@ def build_services(config: Config) -> Services:
         api_access=ApiAccess(authorization),
         passkeys=passkeys,
         authenticators=Authenticators(mfa, passkeys, accounts, config.passkey_reauth_window),
+        legacy_login=legacy_login_from_config(config),
     )
 
 

@@ -15,7 +15,8 @@ from flask import render_template, url_for
 from idp.accounts.lockout import Lockout
 from idp.accounts.mail import Mailer
 from idp.observability import audit
-from idp.plumbing.security import hash_password, random_token, verify_password
+from idp.migration.passwords import verify as verify_password
+from idp.plumbing.security import hash_password, random_token
 from idp.signin.sessions import UserSessions
 from idp.store.account_repos import AccountTokens
 from idp.store.errors import Conflict

@@ -57,7 +57,7 @@ def _normalize(code: str) -> str:
     return "".join(ch for ch in (code or "").lower() if ch.isalnum())
 
 
-def _recovery_hash(salt: str, code: str) -> str:
+def recovery_hash(salt: str, code: str) -> str:
     return hashlib.sha256((salt + ":" + _normalize(code)).encode()).hexdigest()
 
 
@@ -95,7 +95,7 @@ class Mfa:
     def new_recovery_codes(self, user_id: str) -> list[str]:
         codes = ["-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(4)) for _ in range(3))
                  for _ in range(RECOVERY_CODE_COUNT)]
-        salted = [(salt, _recovery_hash(salt, code)) for salt, code in ((secrets.token_hex(8), c) for c in codes)]
+        salted = [(salt, recovery_hash(salt, code)) for salt, code in ((secrets.token_hex(8), c) for c in codes)]
         self.recovery.replace(user_id, salted)
         return codes
 
@@ -120,7 +120,7 @@ class Mfa:
             step = matching_step(secret, normalized)
             return "totp" if step is not None and self.totp.advance(user_id, step) else None
         for row in self.recovery.unused(user_id):
-            if hmac.compare_digest(row.code_hash, _recovery_hash(row.salt, normalized)):
+            if hmac.compare_digest(row.code_hash, recovery_hash(row.salt, normalized)):
                 return "recovery" if self.recovery.use(row.id) else None
         return None
 

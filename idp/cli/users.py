@@ -11,6 +11,7 @@ from idp.cli.common import (
     request_like_context,
 )
 from idp.cli.paging import limit_options, stream
+from idp.plumbing.security import password_scheme
 
 
 def _admin(svc):
@@ -56,7 +57,9 @@ def users_create(email, password, password_stdin, name, verified):
 @click.option("--search", default=None, help="email or name prefix (then listed by email)")
 @limit_options
 def users_list(search, limit, after):
-    """Users, oldest first (id, email, name, state); with --search, those whose email or name starts with it."""
+    """Users, oldest first (id, email, name, state, password scheme); with --search, those whose email or
+    name starts with it. The scheme shows how far a migration has come: imported hashes (bcrypt,
+    pbkdf2-*, …) become argon2id at each user's next sign-in."""
     svc = load_services()
     if search:
         admin = _admin(svc)
@@ -65,7 +68,8 @@ def users_list(search, limit, after):
         rows = stream(svc.users.page_by_age, lambda row: row.id, limit, after)
     for user in rows:
         state = "disabled" if user.disabled else "active"
-        click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}")
+        scheme = user.password_scheme if hasattr(user, "password_scheme") else password_scheme(user.password_hash)
+        click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}  {scheme or 'no-password'}")
 
 
 def _search_page(admin, search, size, after_email):

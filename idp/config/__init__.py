@@ -119,6 +119,11 @@ class Config:
     webauthn_allowed_aaguids: tuple[str, ...] = ()
     webauthn_ceremony_ttl: int = 300  # a challenge's life, seconds
     passkey_reauth_window: int = 300  # adding a passkey needs a sign-in at most this old
+    # Lazy migration (issue 32): the replaced service checks passwords of users not yet here.
+    legacy_login_url: str = ""
+    legacy_login_secret: str = ""
+    legacy_login_timeout: float = 5.0
+    user_import_max_bytes: int = 1024 ** 3  # an admin API / console upload (the CLI reads any size)
 
     @property
     def cookie_secure(self) -> bool:
@@ -228,6 +233,12 @@ class Config:
             webauthn_ceremony_ttl=parse_duration("WEBAUTHN_CEREMONY_TTL", env.get("WEBAUTHN_CEREMONY_TTL", "5m")),
             passkey_reauth_window=parse_duration("PASSKEY_REAUTH_WINDOW", env.get("PASSKEY_REAUTH_WINDOW", "5m")),
         )
+        values.update(  # lazy migration (issue 32, idp/migration/legacy.py)
+            legacy_login_url=env.get("LEGACY_LOGIN_URL", "").strip(),
+            legacy_login_secret=env.get("LEGACY_LOGIN_SECRET", ""),
+            legacy_login_timeout=parse_duration("LEGACY_LOGIN_TIMEOUT", env.get("LEGACY_LOGIN_TIMEOUT", "5s")),
+            user_import_max_bytes=_int("USER_IMPORT_MAX_BYTES", env.get("USER_IMPORT_MAX_BYTES", str(1024 ** 3))),
+        )
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))
         values.update(overrides)
@@ -283,6 +294,12 @@ class Config:
         for origin in self.webauthn_origins:
             if _origin(origin) != origin:
                 raise ConfigError(f"WEBAUTHN_ORIGINS: {origin!r} is not an origin like https://login.example.com")
+        legacy = urlparse(self.legacy_login_url)
+        if self.legacy_login_url and (legacy.scheme not in ("http", "https") or not legacy.hostname
+                                      or (legacy.scheme == "http" and not is_loopback_url(self.legacy_login_url))):
+            raise ConfigError("LEGACY_LOGIN_URL: an https URL (plain http only on loopback)")
+        if self.legacy_login_url and len(self.legacy_login_secret) < 16:
+            raise ConfigError("LEGACY_LOGIN_SECRET: required with LEGACY_LOGIN_URL (at least 16 characters)")
         names = [p.name for p in self.providers]
         if len(names) != len(set(names)):
             raise ConfigError("OIDC_PROVIDERS: two providers have the same name")

@@ -17,6 +17,8 @@ FR: dict[str, str] = {
     "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password.":
         "Trop de tentatives échouées. La connexion est suspendue pendant %(duration)s : réessayez plus tard "
         "ou réinitialisez votre mot de passe.",
+    "Sign-in is temporarily unavailable. Try again in a few minutes.":
+        "La connexion est momentanément indisponible. Réessayez dans quelques minutes.",
     "%(n)s min": "%(n)s min",
     "%(n)s s": "%(n)s s",
     "Confirm your email address first: we have sent you a new link.":

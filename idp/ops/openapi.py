@@ -14,6 +14,7 @@ import json
 from idp.admin.api import openapi as admin_api
 from idp.admin.api import openapi_apis as admin_api_apis
 from idp.admin.api import openapi_clients as admin_api_clients
+from idp.admin.api import openapi_migration as admin_api_migration
 from idp.admin.api import openapi_operations as admin_api_operations
 
 JSON = "application/json"
@@ -64,6 +65,8 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api_operations.schemas())
     document["paths"].update(admin_api_apis.paths())  # its registered APIs and groups (issue 21)
     document["components"]["schemas"].update(admin_api_apis.schemas())
+    document["paths"].update(admin_api_migration.paths())  # user imports (issue 32)
+    document["components"]["schemas"].update(admin_api_migration.schemas())
     return document
 
 

@@ -34,6 +34,15 @@ def password_needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+def password_scheme(stored: str | None) -> str | None:
+    """The scheme a stored password hash uses, read from its prefix ("argon2id", "bcrypt",
+    "pbkdf2-sha256", …, see idp/migration/schemes.py): what operators are shown, never the hash."""
+    if not stored:
+        return None
+    tag = stored.split("$")[1] if stored.startswith("$") and stored.count("$") >= 2 else ""
+    return "bcrypt" if tag in ("2a", "2b", "2y") else tag or "unknown"
+
+
 def random_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 

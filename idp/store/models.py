@@ -29,7 +29,8 @@ class User(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Text: an imported hash (idp/migration/schemes.py) can be longer than argon2id's 97 characters.
+    password_hash: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -14,6 +14,7 @@ from idp.store.administrators import keeps_an_administrator, lock_administrators
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, is_outage
 from idp.store.errors import Conflict
+from idp.plumbing.security import password_scheme
 from idp.store.models import (
     User,
 )
@@ -59,12 +60,13 @@ class UserRecord:
     has_password: bool
     created_at: dt.datetime  # UTC
     updated_at: dt.datetime  # UTC, exact: a write made since changes it (the admin API's version)
+    password_scheme: str | None = None  # "argon2id", or an imported scheme until the next sign-in
 
 
 def _record(row) -> UserRecord:
     return UserRecord(id=row.id, email=row.email, email_verified=row.email_verified, name=row.name,
                       disabled=row.disabled, has_password=row.password_hash is not None, created_at=row.created_at,
-                      updated_at=row.updated_at)
+                      updated_at=row.updated_at, password_scheme=password_scheme(row.password_hash))
 
 
 def _like_prefix(text: str) -> str:
@@ -87,11 +89,14 @@ class Users:
     def __init__(self, db: Database, cache: EphemeralStore | None = None):
         self.db, self.cache = db, cache
 
-    def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False) -> UserView:
+    def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False,
+               user_id: str | None = None) -> UserView:
+        """`user_id`: an id kept from the system a user moves in from (idp/migration); else a new one."""
         email = email.strip().lower()
         try:
             with self.db.session() as session:
-                row = User(email=email, password_hash=password_hash, name=name, email_verified=email_verified)
+                row = User(email=email, password_hash=password_hash, name=name, email_verified=email_verified,
+                           **({"id": user_id} if user_id else {}))
                 session.add(row)
                 session.flush()
                 return _user_view(row)
@@ -151,6 +156,15 @@ class Users:
         with self.db.session() as session:
             session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
         self._changed(user_id)
+
+    def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Compare-and-set: a sign-in's upgrade of the hash it verified never overwrites a password
+        changed meanwhile."""
+        with self.db.session() as session:
+            done = session.execute(update(User).where(User.id == user_id, User.password_hash == old_hash)
+                                   .values(password_hash=new_hash)).rowcount == 1
+        self._changed(user_id)
+        return done
 
     def set_email_verified(self, user_id: str) -> None:
         with self.db.session() as session:

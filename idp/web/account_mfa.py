@@ -12,7 +12,7 @@ from flask import redirect, render_template, request, session, url_for
 from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.plumbing.context import services
-from idp.plumbing.security import verify_password
+from idp.migration.passwords import verify as verify_password
 from idp.web.account import signed_in_user, to_login
 from idp.web.account_step_up import change_refusal, refused_change_page
 from idp.web.blueprint import bp

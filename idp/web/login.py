@@ -17,7 +17,8 @@ from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.observability.metrics import LOGIN_FAILED
 from idp.plumbing.context import services
-from idp.plumbing.security import hash_password, password_needs_rehash, verify_password
+from idp.migration import legacy, passwords
+from idp.plumbing.security import hash_password
 from idp.signin import authn, interactions
 from idp.web.blueprint import bp
 from idp.web.forms import FederatedStartForm, LoginForm
@@ -25,6 +26,7 @@ from idp.web.passkey_pages import offer, pop_message, second_factor_by_passkey
 
 GENERIC_ERROR = "Incorrect email or password."
 LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
+LEGACY_UNAVAILABLE = "Sign-in is temporarily unavailable. Try again in a few minutes."
 UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new link."
 
 
@@ -54,7 +56,15 @@ def login():
         audit.record("login.refused_locked")
         return locked_response(page, locked)
     user = svc.users.by_email(email)
-    if not verify_password(user.password_hash if user else None, form.password.data) or user.disabled:
+    if user is None and svc.legacy_login is not None:  # lazy migration: the replaced service decides
+        user, unavailable = legacy.move_in(svc.users, svc.legacy_login, email, form.password.data, hash_password)
+        if unavailable:
+            audit.record("login.legacy_unavailable")
+            return page(_(LEGACY_UNAVAILABLE), 503)
+        if user is not None:
+            audit.record("user.moved_in", user_id=user.id, source="legacy_login")
+    verdict = passwords.check(user.password_hash if user else None, form.password.data)
+    if not verdict.ok or user.disabled:
         LOGIN_FAILED.inc()
         audit.record("login.failed", user_id=user.id if user else None)
         if lock := svc.lockout.failure(email):
@@ -71,8 +81,8 @@ def login():
         if svc.store.add(f"verify-resent:{user.id}", "1", 60):  # at most one new link a minute
             svc.accounts.send_verification(user, interaction_id)
         return page(_(UNVERIFIED_ERROR), 403)
-    if password_needs_rehash(user.password_hash):  # parameters changed since: upgrade once, now
-        svc.users.set_password_hash(user.id, hash_password(form.password.data))
+    if verdict.upgrade:  # an imported hash, or argon2 parameters changed since: upgrade once, now
+        svc.users.replace_password_hash(user.id, user.password_hash, hash_password(form.password.data))
     if svc.mfa.is_enrolled(user.id) or second_factor_by_passkey(user.id, interaction):
         authn.begin_second_factor(user)
         return redirect(url_for("web.login_mfa", interaction=interaction_id))

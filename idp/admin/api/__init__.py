@@ -10,6 +10,7 @@ from idp.admin.api import (  # noqa: F401  (their routes join bp)
     mail,
     registration_tokens,
     user_access,
+    user_imports,
     users,
 )
 from idp.admin.api.framework import bp

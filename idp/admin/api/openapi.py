@@ -15,7 +15,7 @@ _STATUS_TEXT = {400: "invalid input: `errors` names each field (RFC 9457 3)", 40
                 403: "the token lacks the scope (RFC 6750 3.1 insufficient_scope)", 404: "no such resource",
                 409: "a unique value is taken, or the state forbids the change", 412: "If-Match names an older version (RFC 9110 13.1.1)",
                 415: "the body is not JSON", 428: "If-Match is required (RFC 6585 3)",
-                429: "the client's rate limit is spent"}
+                429: "the client's rate limit is spent", 413: "the upload is over USER_IMPORT_MAX_BYTES"}
 _CHALLENGE = {"WWW-Authenticate": {"required": True, "schema": _S}}
 
 
@@ -172,10 +172,10 @@ def schemas() -> dict:
                                                    "properties": {"name": _S, "detail": _S, "pointer": _S}}}}},
         "User": {"type": "object", "additionalProperties": False,
                  "required": ["id", "email", "email_verified", "name", "disabled", "has_password", "created_at",
-                              "updated_at"],
+                              "updated_at", "password_scheme"],
                  "properties": {"id": _S, "email": _S, "email_verified": _BOOL, "name": _NULLABLE_S,
                                 "disabled": _BOOL, "has_password": _BOOL, "created_at": _STAMP,
-                                "updated_at": _STAMP}},
+                                "updated_at": _STAMP, "password_scheme": _NULLABLE_S}},
         "NewUser": {"type": "object", "required": ["email"], "additionalProperties": False, "properties": {
             "email": _S, "name": _NULLABLE_S, "password": _S, "email_verified": _BOOL,
             "send_email": {"enum": ["verification", "set_password", None]}}},

@@ -33,6 +33,7 @@ def timestamp(moment) -> str:
 def user_json(user: UserRecord) -> dict:
     return {"id": user.id, "email": user.email, "email_verified": user.email_verified, "name": user.name,
             "disabled": user.disabled, "has_password": user.has_password,
+            "password_scheme": user.password_scheme,
             "created_at": timestamp(user.created_at), "updated_at": timestamp(user.updated_at)}
 
 

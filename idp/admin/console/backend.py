@@ -359,3 +359,20 @@ def ensure_console_client() -> None:
                        grant_types=["authorization_code"], response_types=["code"],
                        token_endpoint_auth_method="client_secret_basic",
                        secret_salt=salt, secret_hash=hash_client_secret(secret, salt))
+
+
+# -- user imports (issue 32): the admin API's job service -------------------------------------
+def start_user_import(app, admin, fmt: str, options: dict, stream):
+    from idp.migration.jobs import ImportJobService
+
+    return ImportJobService(services()).start(app, actor(admin).label, fmt, options, stream)
+
+
+def user_import(job_id: str):
+    from idp.migration.jobs import ImportJobService
+
+    try:
+        return ImportJobService(services()).get(job_id)
+    except NotFound:
+        return None
+
