@@ -99,6 +99,10 @@ class Config:
     # deployment or a Cluster, see idp/store/redis_client.py); a replica for lag-tolerant reads.
     redis_sentinel_password: str = ""
     database_read_url: str = ""
+    # /authorize requests per client address per window (issue 30): each may park a request for
+    # INTERACTION_TTL, so this bounds what one address can make the store hold
+    authorize_rate_limit: int = 300
+    authorize_rate_window: int = 60
     # admin API (issue 15): requests one admin client may make per window
     admin_api_rate_limit: int = 600
     admin_api_rate_window: int = 60
@@ -200,6 +204,8 @@ class Config:
             # admin API (issue 15)
             admin_api_rate_limit=_int("ADMIN_API_RATE_LIMIT", env.get("ADMIN_API_RATE_LIMIT", "600")),
             admin_api_rate_window=parse_duration("ADMIN_API_RATE_WINDOW", env.get("ADMIN_API_RATE_WINDOW", "60s")),
+            authorize_rate_limit=_int("AUTHORIZE_RATE_LIMIT", env.get("AUTHORIZE_RATE_LIMIT", "300")),
+            authorize_rate_window=parse_duration("AUTHORIZE_RATE_WINDOW", env.get("AUTHORIZE_RATE_WINDOW", "60s")),
         )
         values.update(  # high availability
             redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),

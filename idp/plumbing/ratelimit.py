@@ -1,12 +1,15 @@
-"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset and /token.
+"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset, consent,
+/authorize and /token.
 
 RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, counted in Redis (REDIS_URL, under the
 deployment's key prefix) so every replica enforces one budget; the embedded default counts
 in process memory. A refused request gets 429 with Retry-After.
 
-Sign-up and reset requests count every POST (each may send an email). Sign-in and /token
-count only refused requests: guessing is what they must slow down, while an office behind
-one address signing in all morning, or a busy relying party redeeming codes, must not be.
+Sign-up and reset requests count every POST (each may send an email). Sign-in, its second
+factor, consent and /token count only refused requests: guessing is what they must slow down,
+while an office behind one address signing in all morning, or a busy relying party redeeming
+codes, must not be. /authorize counts every request against a budget of its own
+(AUTHORIZE_RATE_LIMIT per AUTHORIZE_RATE_WINDOW): each may park a request in the store.
 
 /token is the one limited endpoint on a hot path, so it has `TokenBudgets` (see there) instead of a
 flask-limiter decorator: flask-limiter asks the storage before every request it may limit
@@ -45,7 +48,11 @@ LIMITED_ENDPOINTS = {
     "web.register_passkey": (True, False),  # passkeys (issue 17): sign-up without a password
     "web.forgot_password": (True, False),
     "web.reset_password": (False, False),
+    "web.consent": (False, True),  # signed in already: a refused answer (a stale or forged form) counts
 }
+# Every request, GET or POST, per address (AUTHORIZE_RATE_LIMIT per AUTHORIZE_RATE_WINDOW): an
+# anonymous visitor's /authorize parks a request in the store for INTERACTION_TTL (issue 30).
+AUTHORIZE_ENDPOINT = "oauth.authorize"
 TOO_MANY = "Too many attempts. Please wait a moment and try again."
 log = logging.getLogger(__name__)
 
@@ -67,7 +74,7 @@ def only_on_limited_endpoints(app: Flask, limiter: Limiter) -> None:
     per-request bookkeeping cost a fifth of a discovery or JWKS request. Its hooks run only there."""
     def gate(func, passthrough):
         def gated(*args):
-            if request.endpoint in LIMITED_ENDPOINTS:
+            if request.endpoint in LIMITED_ENDPOINTS or request.endpoint == AUTHORIZE_ENDPOINT:
                 return func(*args)
             return args[0] if passthrough else None
         return gated
@@ -243,6 +250,8 @@ def install(app: Flask, config: Config) -> Limiter:
             view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
                                  exempt_when=lambda: not request.form.get("email"))(view)
         app.view_functions[endpoint] = view
+    authorize = f"{max(1, config.authorize_rate_limit)} per {max(1, config.authorize_rate_window)} second"
+    app.view_functions[AUTHORIZE_ENDPOINT] = limiter.limit(authorize)(app.view_functions[AUTHORIZE_ENDPOINT])
     token_budgets = TokenBudgets(limiter.storage, max(1, config.rate_limit_max_requests), window)
     app.view_functions["oauth.token"] = token_budgets.guard(app.view_functions["oauth.token"])
     app.extensions["idp_token_budgets"] = token_budgets  # oauth/direct.py checks them before Flask
