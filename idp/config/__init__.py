@@ -61,7 +61,7 @@ class Config:
     metrics_enabled: bool = True
     metrics_token: str = ""  # set: /metrics on the main port too, behind this bearer token
     metrics_port: int = 9464  # gunicorn's master serves every worker's metrics here; 0: off
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # whose X-Forwarded-* headers count
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-* headers count: none unless configured
     workers: int = 0  # gunicorn workers; 0: 2 x CPUs + 1
     db_pool_size: int = 5
     signing_algs: tuple = ("RS256",)
@@ -149,10 +149,11 @@ class Config:
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
         env = os.environ if env is None else env
         port = _int("PORT", env.get("PORT", "3001"))
+        production = overrides.get("production", env.get("IDP_ENV", "development").lower() == "production")
         values = dict(
             issuer=env.get("ISSUER", f"http://127.0.0.1:{port}").rstrip("/"),
             port=port,
-            production=env.get("IDP_ENV", "development").lower() == "production",
+            production=production,
             database_url=env.get("DATABASE_URL", cls.database_url),
             redis_url=env.get("REDIS_URL") or None,
             redis_prefix=env.get("REDIS_KEY_PREFIX", cls.redis_prefix),
@@ -174,7 +175,10 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             metrics_token=env.get("METRICS_TOKEN", ""),
             metrics_port=_int("METRICS_PORT", env.get("METRICS_PORT", "9464")),
-            trusted_proxies=_networks("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
+            # A forwarder trusted by default would let anyone behind any local hop choose their address
+            # (rate-limit bucket, audit trail): production trusts none unless told; development, loopback.
+            trusted_proxies=_networks("TRUSTED_PROXIES",
+                                      env.get("TRUSTED_PROXIES", "" if production else "127.0.0.1,::1")),
             workers=_int("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY", "0")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
