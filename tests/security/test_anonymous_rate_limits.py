@@ -29,6 +29,18 @@ def test_authorize_requests_are_limited_per_address_issue30(limited):
     assert "too_many_requests" in answers[-1].text and "Location" not in answers[-1].headers
 
 
+def test_other_sign_in_starts_are_limited_per_address_issue30(limited):
+    """The console's sign-in (parks its login state) and "Sign in with <provider>" (a session holding
+    the flow): every request counts, whatever its answer (no provider is configured here: 404)."""
+    console = [requests.get(limited.endpoint("/admin/login"), timeout=5, allow_redirects=False) for _ in range(4)]
+    assert [a.status_code for a in console] == [302, 302, 302, 429]
+    browser = Browser(limited)
+    token = hidden_fields(browser.go(limited.endpoint("/login")).text)["csrf_token"]
+    federated = [browser.go(limited.endpoint("/login/federated/google"), "POST", {"csrf_token": token})
+                 for _ in range(4)]
+    assert [a.status_code for a in federated] == [404, 404, 404, 429]
+
+
 @pytest.mark.parametrize("path, fields", [
     ("/login", {"email": "nobody@example.com", "password": "wrong password"}),  # refusals count
     ("/login/mfa", {"code": "000000", "interaction": "stale"}),
