@@ -17,6 +17,7 @@ import requests
 from idp.oauth.requests import MAX_STORED_REQUEST_BYTES
 
 from ..conftest import PASSWORD, REDIRECT_URI, Browser, callback_params, hidden_fields
+from ..passkey_flows import pk_idp  # noqa: F401  (a fixture: the IdP on http://localhost, passkeys on)
 from ..test_par_jar import authorization_params, push
 from .footprint import footprint, grown
 
@@ -38,6 +39,16 @@ def test_anonymous_form_pages_store_nothing_server_side_issue30(idp):
             assert response.status_code == 200 and "csrf_token" in response.text
             assert "idp_session" not in response.cookies and "idp_csrf" in response.cookies
     assert grown(before, footprint(idp)) == {}
+
+
+def test_a_login_page_offering_a_passkey_stores_nothing_until_a_response_comes_issue30(pk_idp):
+    """With passkeys on, every login page carries a sign-in ceremony: signed into the page, not stored
+    (a replayed response is still refused: tests/test_passkeys.py)."""
+    before = footprint(pk_idp)
+    for _ in range(50):
+        page = requests.get(pk_idp.endpoint("/login"), timeout=5)
+        assert page.status_code == 200 and "passkey-sign-in" in page.text
+    assert grown(before, footprint(pk_idp)) == {}
 
 
 def test_login_with_the_cookie_bound_csrf_token_still_works_end_to_end(idp, browser, user, public_client):
