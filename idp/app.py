@@ -61,7 +61,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.config.update(
         SECRET_KEY=config.session_secret,
         MAX_CONTENT_LENGTH=64 * 1024,  # every legitimate request here is small
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session that holds it
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as its secret's cookie (idp/signin/sessions.py)
         WTF_CSRF_SSL_STRICT=False,  # SameSite=Lax and the token itself cover it; the proxy may hide the scheme
         PREFERRED_URL_SCHEME="https" if config.cookie_secure else "http",
     )

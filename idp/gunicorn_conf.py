@@ -44,8 +44,15 @@ timeout = 30
 graceful_timeout = 25  # finish in-flight requests before Kubernetes' SIGKILL (30 s by default)
 keepalive = 5  # above nothing: the proxy keeps connections to us open, we close idle ones
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # heartbeats off a read-only root fs
-# gunicorn 23 takes single addresses here; idp.plumbing.proxy applies the full TRUSTED_PROXIES list (with networks).
-forwarded_allow_ips = ",".join(n.split("/")[0] for n in _config.trusted_proxies if n == "*" or n.endswith(("/32", "/128")))
+
+
+def forwarded_ips(trusted_proxies: tuple[str, ...]) -> str:
+    """gunicorn 23 takes single addresses here; idp.plumbing.proxy applies the full TRUSTED_PROXIES
+    list (with networks). Empty: none (`idp serve` sets it from the app's own configuration)."""
+    return ",".join(n.split("/")[0] for n in trusted_proxies if n == "*" or n.endswith(("/32", "/128")))
+
+
+forwarded_allow_ips = forwarded_ips(_config.trusted_proxies)
 accesslog = "-"
 logger_class = "idp.observability.logs.GunicornLogger"
 loglevel = _config.log_level.lower()

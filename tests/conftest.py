@@ -236,6 +236,10 @@ def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, da
         outbound_allowed_hosts=("127.0.0.1",),
         account_lock_time_ms=LOCK_TIME_MS,
         rate_limit_max_requests=100_000,  # the rate-limit tests start their own instances with a small budget
+        authorize_rate_limit=100_000,
+        # Set explicitly (no proxy is trusted by default): the live servers play "behind a proxy on
+        # loopback" for tests/test_proxy.py and tests/test_token_budget.py.
+        trusted_proxies=("127.0.0.1/32", "::1/128"),
         smtp_host="127.0.0.1" if mailbox else "",
         smtp_port=mailbox_port(mailbox),
         smtp_timeout=2.0,

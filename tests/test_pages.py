@@ -5,6 +5,7 @@ import requests
 from .conftest import Browser, hidden_fields
 
 COOKIE = "idp_session"
+CSRF_COOKIE = "idp_csrf"
 
 
 def test_wrong_password_and_unknown_email_get_the_same_generic_error(idp, browser, user):
@@ -37,12 +38,17 @@ def test_csrf_token_from_another_session_is_refused(idp, user):
 
 
 def test_session_id_changes_at_login_to_prevent_fixation(idp, browser, user):
+    """A session cookie the browser already holds (planted, or an earlier sign-in) never survives a
+    sign-in; nor does the CSRF secret (an anonymous form page has no server-side session at all)."""
     page = browser.go(idp.endpoint("/login"))
-    before = browser.http.cookies.get(COOKIE)
+    assert browser.http.cookies.get(COOKIE) is None and browser.http.cookies.get(CSRF_COOKIE)
+    browser.login(page, user.email)
+    before, csrf_before = browser.http.cookies.get(COOKIE), browser.http.cookies.get(CSRF_COOKIE)
     assert before
-    response = browser.login(page, user.email)
+    response = browser.login(browser.go(idp.endpoint("/login")), user.email)
     after = browser.http.cookies.get(COOKIE)
     assert after and after != before
+    assert browser.http.cookies.get(CSRF_COOKIE) != csrf_before
     assert "signed in as" in response.text
 
 

@@ -1,6 +1,7 @@
 """Behind a TLS-terminating proxy: X-Forwarded-For/-Proto count only from TRUSTED_PROXIES
-(127.0.0.1 for the live servers, the default); a client that reaches the app directly,
-here from 127.0.0.2, cannot pick the address that audit events and rate limits key on.
+(127.0.0.1 for the live servers, set in tests/conftest.py: no proxy is trusted by default); a
+client that reaches the app directly, here from 127.0.0.2, cannot pick the address that audit
+events and rate limits key on.
 
 (The same through gunicorn, with the scheme: tests/test_servers.py.)
 """

@@ -7,8 +7,11 @@ must not be written by hand. This module adds what the library leaves to the rel
 
 * the RP ID is the issuer's host; the allowed origins are exactly the issuer's origin plus
   WEBAUTHN_ORIGINS. Browsers refuse an IP address as RP ID, so passkeys are off then;
-* challenges live in the shared ephemeral store (any replica can finish a ceremony another
-  started), for WEBAUTHN_CEREMONY_TTL seconds, and are taken atomically: single use;
+* a ceremony (its challenge, purpose and user) travels with the page, signed with SESSION_SECRET
+  (itsdangerous), valid WEBAUTHN_CEREMONY_TTL seconds: a page offering a passkey, such as every
+  anonymous GET /login, stores nothing (issue 30). Any replica can finish a ceremony another
+  started; the first response spends its challenge with an atomic SET NX in the shared ephemeral
+  store, so each is single use;
 * attestation `none` by default; `direct` with WEBAUTHN_ALLOWED_AAGUIDS admits only those
   authenticator models;
 * sign-in without a password requires user verification (the passkey is then two factors:
@@ -26,10 +29,10 @@ import base64
 import dataclasses
 import ipaddress
 import json
-import secrets
 from urllib.parse import urlparse
 
 import webauthn
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from webauthn.helpers import exceptions as webauthn_errors
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
@@ -43,6 +46,7 @@ from webauthn.helpers.structs import (
 )
 
 from idp.config import Config
+from idp.plumbing.security import token_hash
 from idp.store.ephemeral import EphemeralStore
 from idp.store.errors import Conflict
 from idp.store.passkeys import CounterRegressed, Passkeys, StoredPasskey
@@ -53,6 +57,7 @@ SIGN_IN = "sign-in"  # discoverable credential, no email or password first
 SECOND_FACTOR = "second-factor"
 STEP_UP = "step-up"  # a signed-in user proves a passkey for a relying party that asked for it
 NAME_MAX = 64
+MAX_CEREMONY_ID = 1024  # a signed ceremony is about 200 characters; longer is not ours
 
 
 def b64url(data: bytes) -> str:
@@ -120,6 +125,7 @@ class PasskeyService:
         self.origins = [f"{parsed.scheme}://{parsed.netloc}", *config.webauthn_origins]
         self.rp_name = config.brand_name
         self.ttl = config.webauthn_ceremony_ttl
+        self.ceremonies = URLSafeTimedSerializer(config.session_secret, salt="idp-passkey-ceremony")
         self.attestation = config.webauthn_attestation
         self.allowed_aaguids = set(config.webauthn_allowed_aaguids)
 
@@ -129,16 +135,20 @@ class PasskeyService:
 
     # -- ceremonies ---------------------------------------------------------------
     def _remember(self, challenge: bytes, purpose: str, user_id: str | None) -> str:
-        ceremony_id = secrets.token_urlsafe(24)
-        self.store.set(f"passkey:ceremony:{ceremony_id}", json.dumps(
-            {"challenge": b64url(challenge), "purpose": purpose, "user": user_id}), self.ttl)
-        return ceremony_id
+        """The ceremony's id: itself, signed and timestamped (nothing stored until a response comes)."""
+        return self.ceremonies.dumps({"challenge": b64url(challenge), "purpose": purpose, "user": user_id})
 
     def _take(self, ceremony_id: str, purpose: str, user_id: str | None) -> bytes:
         """The ceremony's challenge, once: a replay, a stale page or another purpose is `expired`."""
-        raw = self.store.take(f"passkey:ceremony:{(ceremony_id or '')[:64]}")
-        data = json.loads(raw) if raw else None
-        if not data or data["purpose"] != purpose or (user_id is not None and data["user"] != user_id):
+        try:
+            data = self.ceremonies.loads((ceremony_id or "")[:MAX_CEREMONY_ID], max_age=self.ttl)
+        except BadSignature:  # forged, altered or older than WEBAUTHN_CEREMONY_TTL (SignatureExpired)
+            data = None
+        if not isinstance(data, dict) or data.get("purpose") != purpose or (
+                user_id is not None and data.get("user") != user_id):
+            raise PasskeyRefused("expired", user_id)
+        # Spent by the first response, until the ceremony would have expired anyway: single use.
+        if not self.store.add("passkey:spent:" + token_hash(data["challenge"]), "1", self.ttl + 1):
             raise PasskeyRefused("expired", user_id)
         return from_b64url(data["challenge"])
 

@@ -31,6 +31,7 @@ def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads:
                 if key in self.cfg.settings and value is not None:
                     self.cfg.set(key, value)
             self.cfg.set("bind", bind)
+            self.cfg.set("forwarded_allow_ips", settings.forwarded_ips(config.trusted_proxies))  # as the app's
             if workers:
                 self.cfg.set("workers", workers)
             if threads:

@@ -61,7 +61,7 @@ class Config:
     metrics_enabled: bool = True
     metrics_token: str = ""  # set: /metrics on the main port too, behind this bearer token
     metrics_port: int = 9464  # gunicorn's master serves every worker's metrics here; 0: off
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # whose X-Forwarded-* headers count
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-* headers count: none unless configured
     workers: int = 0  # gunicorn workers; 0: 2 x CPUs + 1
     db_pool_size: int = 5
     signing_algs: tuple = ("RS256",)
@@ -99,6 +99,10 @@ class Config:
     # deployment or a Cluster, see idp/store/redis_client.py); a replica for lag-tolerant reads.
     redis_sentinel_password: str = ""
     database_read_url: str = ""
+    # /authorize requests per client address per window (issue 30): each may park a request for
+    # INTERACTION_TTL, so this bounds what one address can make the store hold
+    authorize_rate_limit: int = 300
+    authorize_rate_window: int = 60
     # admin API (issue 15): requests one admin client may make per window
     admin_api_rate_limit: int = 600
     admin_api_rate_window: int = 60
@@ -153,10 +157,11 @@ class Config:
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
         env = os.environ if env is None else env
         port = _int("PORT", env.get("PORT", "3001"))
+        production = overrides.get("production", env.get("IDP_ENV", "development").lower() == "production")
         values = dict(
             issuer=env.get("ISSUER", f"http://127.0.0.1:{port}").rstrip("/"),
             port=port,
-            production=env.get("IDP_ENV", "development").lower() == "production",
+            production=production,
             database_url=env.get("DATABASE_URL", cls.database_url),
             redis_url=env.get("REDIS_URL") or None,
             redis_prefix=env.get("REDIS_KEY_PREFIX", cls.redis_prefix),
@@ -178,7 +183,10 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             metrics_token=env.get("METRICS_TOKEN", ""),
             metrics_port=_int("METRICS_PORT", env.get("METRICS_PORT", "9464")),
-            trusted_proxies=_networks("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "127.0.0.1,::1")),
+            # A forwarder trusted by default would let anyone behind any local hop choose their address
+            # (rate-limit bucket, audit trail): production trusts none unless told; development, loopback.
+            trusted_proxies=_networks("TRUSTED_PROXIES",
+                                      env.get("TRUSTED_PROXIES", "" if production else "127.0.0.1,::1")),
             workers=_int("WEB_CONCURRENCY", env.get("WEB_CONCURRENCY", "0")),
             db_pool_size=_int("DB_POOL_SIZE", env.get("DB_POOL_SIZE", "5")),
             drain_file=env.get("DRAIN_FILE", cls.drain_file),
@@ -211,6 +219,8 @@ class Config:
             admin_console_max_age=parse_duration("ADMIN_CONSOLE_MAX_AGE", env.get("ADMIN_CONSOLE_MAX_AGE", "5m")),
             admin_console_session_ttl=parse_duration("ADMIN_CONSOLE_SESSION_EXPIRES",
                                                      env.get("ADMIN_CONSOLE_SESSION_EXPIRES", "1h")),
+            authorize_rate_limit=_int("AUTHORIZE_RATE_LIMIT", env.get("AUTHORIZE_RATE_LIMIT", "300")),
+            authorize_rate_window=parse_duration("AUTHORIZE_RATE_WINDOW", env.get("AUTHORIZE_RATE_WINDOW", "60s")),
         )
         values.update(  # high availability
             redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),

@@ -5,6 +5,7 @@ registers them."""
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload
@@ -34,3 +35,32 @@ class StoredAuthorizationRequest(OAuth2Request):
     @property
     def form(self):
         return {}
+
+
+# The authorization request's parameters this server defines; any other is ignored (OIDC Core
+# 3.1.2.1: "parameters that are not understood MUST be ignored") and never stored, so an anonymous
+# visitor cannot park arbitrary data in an interaction or a pushed request (issue 30, part 3).
+AUTHORIZATION_PARAMETERS = frozenset({
+    "response_type", "client_id", "redirect_uri", "scope", "state",  # RFC 6749 4.1.1
+    "response_mode",  # OAuth 2.0 Multiple Response Type Encoding Practices 2.1, Form Post Response Mode
+    "nonce", "display", "prompt", "max_age", "ui_locales", "claims_locales",  # OIDC Core 3.1.2.1
+    "id_token_hint", "login_hint", "acr_values",  # OIDC Core 3.1.2.1
+    "claims",  # OIDC Core 5.5
+    "request", "request_uri",  # RFC 9101 (request objects), RFC 9126 (PAR): expanded before anything is stored
+    "code_challenge", "code_challenge_method",  # RFC 7636 4.3
+    "resource",  # RFC 8707 2
+    "dpop_jkt",  # RFC 9449 10
+})
+# What one waiting request may hold, as stored (JSON, UTF-8): the longest legitimate one (an 8 KB
+# claims request, an ID token as hint, a 2 KB state) fits with room to spare.
+MAX_STORED_REQUEST_BYTES = 16 * 1024
+
+
+def defined_parameters(data) -> dict:
+    """The defined authorization parameters of `data` (a dict or a MultiDict: first value of each)."""
+    return {name: value for name, value in data.items() if name in AUTHORIZATION_PARAMETERS}
+
+
+def too_large(params: dict) -> bool:
+    """More than one waiting request may keep (measured as stored): refused with invalid_request."""
+    return len(json.dumps(params).encode()) > MAX_STORED_REQUEST_BYTES

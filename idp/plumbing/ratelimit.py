@@ -1,12 +1,16 @@
-"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset and /token.
+"""Per-IP and per-account request limits (flask-limiter) on sign-in, sign-up, reset, consent,
+/authorize and /token.
 
 RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, counted in Redis (REDIS_URL, under the
 deployment's key prefix) so every replica enforces one budget; the embedded default counts
 in process memory. A refused request gets 429 with Retry-After.
 
-Sign-up and reset requests count every POST (each may send an email). Sign-in and /token
-count only refused requests: guessing is what they must slow down, while an office behind
-one address signing in all morning, or a busy relying party redeeming codes, must not be.
+Sign-up and reset requests count every POST (each may send an email). Sign-in, its second
+factor, consent and /token count only refused requests: guessing is what they must slow down,
+while an office behind one address signing in all morning, or a busy relying party redeeming
+codes, must not be. /authorize and the other places a sign-in starts (SIGN_IN_STARTS) count
+every request against a budget of their own (AUTHORIZE_RATE_LIMIT per AUTHORIZE_RATE_WINDOW):
+each may park state in the store.
 
 /token is the one limited endpoint on a hot path, so it has `TokenBudgets` (see there) instead of a
 flask-limiter decorator: flask-limiter asks the storage before every request it may limit
@@ -45,7 +49,13 @@ LIMITED_ENDPOINTS = {
     "web.register_passkey": (True, False),  # passkeys (issue 17): sign-up without a password
     "web.forgot_password": (True, False),
     "web.reset_password": (False, False),
+    "web.consent": (False, True),  # signed in already: a refused answer (a stale or forged form) counts
 }
+# Where a sign-in starts, anyone may park state in the store (issue 30): /authorize an interaction
+# (INTERACTION_TTL), the console's sign-in its login state, "Sign in with <provider>" a session
+# holding the flow. Every request counts, GET or POST, per address: AUTHORIZE_RATE_LIMIT per
+# AUTHORIZE_RATE_WINDOW for each of them.
+SIGN_IN_STARTS = ("oauth.authorize", "admin.login", "web.federated_start")
 TOO_MANY = "Too many attempts. Please wait a moment and try again."
 log = logging.getLogger(__name__)
 
@@ -67,7 +77,7 @@ def only_on_limited_endpoints(app: Flask, limiter: Limiter) -> None:
     per-request bookkeeping cost a fifth of a discovery or JWKS request. Its hooks run only there."""
     def gate(func, passthrough):
         def gated(*args):
-            if request.endpoint in LIMITED_ENDPOINTS:
+            if request.endpoint in LIMITED_ENDPOINTS or request.endpoint in SIGN_IN_STARTS:
                 return func(*args)
             return args[0] if passthrough else None
         return gated
@@ -243,6 +253,9 @@ def install(app: Flask, config: Config) -> Limiter:
             view = limiter.limit(rule, methods=["POST"], key_func=account_key, deduct_when=deduct_when,
                                  exempt_when=lambda: not request.form.get("email"))(view)
         app.view_functions[endpoint] = view
+    starts = f"{max(1, config.authorize_rate_limit)} per {max(1, config.authorize_rate_window)} second"
+    for endpoint in SIGN_IN_STARTS:
+        app.view_functions[endpoint] = limiter.limit(starts)(app.view_functions[endpoint])
     token_budgets = TokenBudgets(limiter.storage, max(1, config.rate_limit_max_requests), window)
     app.view_functions["oauth.token"] = token_budgets.guard(app.view_functions["oauth.token"])
     app.extensions["idp_token_budgets"] = token_budgets  # oauth/direct.py checks them before Flask

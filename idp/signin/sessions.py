@@ -3,6 +3,15 @@
 The cookie holds only a random id, signed so a forged id costs no store lookup.
 Flask's own cookie session would put the data in the browser and could not be
 ended server-side, so we plug a SessionInterface in (Flask's documented hook).
+
+A session is stored only when it holds something to keep (a signed-in user, a pending second
+factor, a federated flow, a message for the next page): an anonymous visitor who only opens a
+form costs the store nothing (issue 30). The form's CSRF secret (Flask-WTF's `csrf_token` session
+value) rides instead in a cookie of its own, signed with the session secret: a signed double-submit
+cookie (OWASP CSRF Prevention Cheat Sheet). Flask-WTF still puts a signed token derived from it in
+every form and refuses a POST whose token does not match the browser's secret; a site that cannot
+sign cannot forge the cookie, and with `__Host-` (HTTPS) no sibling host can plant one. Signing in
+clears the session, so the secret changes with the privilege, as the session id does.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from idp.plumbing.headers import JSON_PREFIXES
 from idp.plumbing.security import random_token, token_hash
 
 COOKIE_NAME = "idp_session"
+CSRF_COOKIE = "idp_csrf"  # "__Host-idp_csrf" over HTTPS (csrf_cookie_name)
+CSRF_KEY = "csrf_token"  # the session value Flask-WTF keeps its secret in (WTF_CSRF_FIELD_NAME)
 # At most this many signed-in sessions per user (docs/retention.md): a sign-in beyond it ends the
 # oldest, so the account page, "sign out everywhere" and `idp users disable` read a bounded set.
 MAX_SESSIONS_PER_USER = 100
@@ -37,14 +48,27 @@ def index_key(user_id: str) -> str:
     return "user-sessions:" + user_id
 
 
+def csrf_cookie_name(secure: bool) -> str:
+    """`__Host-` (RFC 6265bis 4.1.3.2): only this host, over HTTPS, may set it; a sibling cannot plant one."""
+    return "__Host-" + CSRF_COOKIE if secure else CSRF_COOKIE
+
+
 class StoreSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, sid: str | None = None):
+    """stored: the JSON last stored (None: nothing stored yet); csrf: the browser's CSRF secret."""
+
+    def __init__(self, initial=None, sid: str | None = None, csrf: str | None = None):
         def on_update(_self):
             _self.modified = True
 
+        initial = dict(initial or {})
+        stored_csrf = initial.pop(CSRF_KEY, None)  # a session stored before the cookie existed
+        self.stored = json.dumps(initial) if sid else None
+        if csrf or stored_csrf:
+            initial[CSRF_KEY] = csrf or stored_csrf
         super().__init__(initial, on_update)
         self.sid = sid
-        self.opened_uid = (initial or {}).get("uid")
+        self.csrf = csrf
+        self.opened_uid = initial.get("uid")
         self.new = sid is None
         self.modified = False
         self.rotate = False
@@ -63,43 +87,51 @@ class StoreSessionInterface(SessionInterface):
     def __init__(self, store, secret: str, ttl: int, secure: bool):
         self.store = store
         self.signer = Signer(secret, salt="idp-session")
+        self.csrf_signer = Signer(secret, salt="idp-csrf")
+        self.csrf_cookie = csrf_cookie_name(secure)
         self.ttl = ttl
         self.secure = secure
+
+    def _unsign(self, signer: Signer, cookie: str | None) -> str | None:
+        try:
+            return signer.unsign(cookie).decode() if cookie else None
+        except BadSignature:
+            return None
 
     def open_session(self, app, request):
         if request.path.startswith(JSON_PREFIXES):
             return StoreSession()  # endpoints for clients, not browsers: a cookie sent along is not read
-        cookie = request.cookies.get(COOKIE_NAME)
-        if cookie:
+        csrf = self._unsign(self.csrf_signer, request.cookies.get(self.csrf_cookie))
+        sid = self._unsign(self.signer, request.cookies.get(COOKIE_NAME))
+        if sid:
             try:
-                sid = self.signer.unsign(cookie).decode()
-            except BadSignature:
-                sid = None
-            if sid:
-                try:
-                    raw = self.store.get("sess:" + sid)
-                except Exception as exc:
-                    # Raising here would bypass Flask's error handlers; the app re-raises it in before_request.
-                    request.environ["idp.session_error"] = exc
-                    return StoreSession()
-                if raw:
-                    return StoreSession(json.loads(raw), sid)
-        return StoreSession()
+                raw = self.store.get("sess:" + sid)
+            except Exception as exc:
+                # Raising here would bypass Flask's error handlers; the app re-raises it in before_request.
+                request.environ["idp.session_error"] = exc
+                return StoreSession(csrf=csrf)
+            if raw:
+                return StoreSession(json.loads(raw), sid, csrf)
+        return StoreSession(csrf=csrf)
 
     def save_session(self, app, session: StoreSession, response):
+        self._save_csrf(session, response)
         if not session.modified:
             return
-        if not session:
+        kept = {k: v for k, v in session.items() if k != CSRF_KEY}
+        if not kept:  # nothing to keep: no server-side state, and a stored one ends
             if session.sid:
                 self._forget(session)
                 response.delete_cookie(COOKIE_NAME, path="/", secure=self.secure, httponly=True, samesite="Lax")
             return
+        if session.sid and not session.rotate and json.dumps(kept) == session.stored:
+            return  # only the CSRF secret changed: it lives in its cookie
         if session.sid and session.rotate:
             self._forget(session)
         if not session.sid or session.rotate:
             session.sid = random_token(32)
-        session.setdefault("created", int(time.time()))
-        self.store.set("sess:" + session.sid, json.dumps(dict(session)), self.ttl)
+        kept.setdefault("created", int(time.time()))
+        self.store.set("sess:" + session.sid, json.dumps(kept), self.ttl)
         if session.get("uid"):
             self.store.sadd(index_key(session["uid"]), session.sid, self.ttl)
             self.store.index_add(SESSION_INDEX, session.sid, self.ttl)  # counted for metrics
@@ -114,6 +146,18 @@ class StoreSessionInterface(SessionInterface):
             httponly=True,
             samesite="Lax",
         )
+        response.vary.add("Cookie")
+
+    def _save_csrf(self, session: StoreSession, response) -> None:
+        """The CSRF secret Flask-WTF made or dropped (at sign-in, sign-out) goes to or leaves its cookie."""
+        csrf = session.get(CSRF_KEY)
+        if csrf == session.csrf:
+            return
+        if csrf:
+            response.set_cookie(self.csrf_cookie, self.csrf_signer.sign(csrf).decode(), max_age=self.ttl, path="/",
+                                secure=self.secure, httponly=True, samesite="Lax")
+        else:
+            response.delete_cookie(self.csrf_cookie, path="/", secure=self.secure, httponly=True, samesite="Lax")
         response.vary.add("Cookie")
 
     def _forget(self, session: StoreSession) -> None:

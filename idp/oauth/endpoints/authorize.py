@@ -1,6 +1,7 @@
 """The authorization endpoint (RFC 6749 4.1.1, OpenID Connect Core 3.1.2).
 
-1. the request: fresh from the relying party — a pushed request_uri (RFC 9126) or a signed
+1. the request: fresh from the relying party (only the parameters defined here are kept, within a
+   size cap: oauth/requests.py) — a pushed request_uri (RFC 9126) or a signed
    request object (RFC 9101) stands for its parameters; PAR required for the client or the
    server -> error page — or resumed after login or consent; claims asked for in `claims`
    bring in their scopes (OIDC Core 5.5, oauth/claims.py); `resource` values (RFC 8707) pick
@@ -38,7 +39,7 @@ from idp.oauth.claims import (
     scopes_for_claims,
 )
 from idp.oauth.endpoints.par import take_pushed
-from idp.oauth.requests import StoredAuthorizationRequest
+from idp.oauth.requests import StoredAuthorizationRequest, defined_parameters, too_large
 from idp.oauth.resources import PARAMETER as RESOURCE
 from idp.oauth.response_modes import authorization_response
 from idp.oauth.scopes import understood_scope
@@ -70,7 +71,7 @@ def authorize():
             oauth_request = with_claimed_scopes(with_resources(expanded_request(server, server.create_oauth2_request(None))))
         except OAuth2Error as error:  # the redirect URI is not known to be valid yet: never redirect
             return error_page(error.error, error.description or "The request object is invalid.")
-    params = dict(oauth_request.payload.data.items())
+    params = defined_parameters(oauth_request.payload.data)  # only these wait across login and consent
 
     # 2. Validation by authlib.
     user = current_user()
@@ -79,6 +80,9 @@ def authorize():
     except OAuth2Error as error:
         return error_response(error, params)
 
+    if interaction is None and too_large(params):
+        return error_response(InvalidRequestError("The request's parameters are too long.",
+                                                  redirect_uri=grant.redirect_uri), params)
     prompts = set(params.get("prompt", "").split())
     client = grant.request.client
     if interaction is None and must_push(client) and not getattr(oauth_request, "pushed", False):

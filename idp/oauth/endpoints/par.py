@@ -8,7 +8,8 @@
    (dpop_jkt, RFC 9449 10.1);
 3. validated like an authorization request by authlib (client, redirect URI exactly, response
    type, scope, PKCE); errors are JSON with 400, never redirects (RFC 9126 2.3);
-4. the parameters are kept server-side under a random request_uri for PAR_EXPIRES seconds;
+4. only the defined authorization parameters (oauth/requests.py: never the client's credentials),
+   within a size cap, are kept server-side under a random request_uri for PAR_EXPIRES seconds;
 5. 201 {request_uri, expires_in}, no-store (RFC 9126 2.2).
 
 The authorization endpoint takes the pushed request exactly once (take_pushed): a reused or
@@ -27,6 +28,7 @@ from idp.oauth.client_auth import JWT_AUTH_METHODS
 from idp.oauth.dpop import InvalidDPoPProofError
 from idp.oauth.endpoints.token import dpop_key_of_request
 from idp.oauth.repeated import refuse_repeated_parameters
+from idp.oauth.requests import StoredAuthorizationRequest, defined_parameters, too_large
 from idp.oauth.resources import PARAMETER as RESOURCE
 from idp.oauth.resources import live_resources
 from idp.oauth.scopes import understood_scope
@@ -35,7 +37,6 @@ from idp.plumbing.security import random_token
 
 URN_PREFIX = "urn:ietf:params:oauth:request_uri:"
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", *JWT_AUTH_METHODS, "none"]
-CLIENT_AUTH_FIELDS = ("client_secret", "client_assertion", "client_assertion_type")
 
 
 def pushed_authorization_request():
@@ -48,8 +49,7 @@ def pushed_authorization_request():
         # 2. The parameters.
         if "request_uri" in oauth_request.payload.data:
             raise InvalidRequestError("request_uri cannot be pushed (RFC 9126 2.1).")
-        params = server.jar.parameters(server, oauth_request) or {
-            k: v for k, v in oauth_request.payload.data.items() if k not in CLIENT_AUTH_FIELDS}
+        params = defined_parameters(server.jar.parameters(server, oauth_request) or oauth_request.payload.data)
         if params.get("client_id", client.client_id) != client.client_id:
             raise InvalidRequestError("client_id does not match the authenticated client.")
         params["client_id"] = client.client_id
@@ -63,12 +63,12 @@ def pushed_authorization_request():
                 raise InvalidDPoPProofError("dpop_jkt does not match the DPoP proof's key.")
             params["dpop_jkt"] = jkt
         # 3. Validation as an authorization request.
-        from idp.oauth.requests import StoredAuthorizationRequest
-
         stored = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
         grant = server.get_authorization_grant(stored)
         grant.validate_no_multiple_request_parameter(stored)
         grant.validate_authorization_request()  # not the consent checks: prompt=none is for later
+        if too_large(params):
+            raise InvalidRequestError("The request's parameters are too long.")
     except OAuth2Error as error:
         error.redirect_uri = None  # RFC 9126 2.3: the answer goes to the client, not the browser
         return server.handle_error_response(oauth_request, error)
