@@ -8,6 +8,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     account_mfa,
     account_password,
     brand,
+    client_links,
     consent,
     device,
     federation,
