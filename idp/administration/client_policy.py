@@ -160,13 +160,16 @@ def field_problems(data: dict) -> list[MetadataProblem]:
         if name in data and not isinstance(data[name], list):
             problems.append(MetadataProblem(name, f"{name} must be an array", redirect=True))
             continue
-        bad = next((uri for uri in data.get(name) or [] if url_problem(uri, fragment=False)), None)
+        # Named by position, never quoted: an error_description may not hold every character (RFC 6749 5.2).
+        bad = next((index for index, uri in enumerate(data.get(name) or []) if url_problem(uri, fragment=False)),
+                   None)
         if bad is not None:
-            problems.append(MetadataProblem(name, f"{bad!r}: absolute, no fragment, a valid host, "
-                                                  "https except loopback http", redirect=True))
+            problems.append(MetadataProblem(name, f"{name}[{bad}]: {url_problem(data[name][bad], fragment=False)}; "
+                                                  "absolute, no fragment, a valid host, https except loopback http",
+                                            redirect=True))
     for name in URL_FIELDS:
         if isinstance(data.get(name), str) and url_problem(data[name]):
-            problems.append(MetadataProblem(name, f"{name} must be {URL_RULE}"))
+            problems.append(MetadataProblem(name, f"{name}: {url_problem(data[name])}; must be {URL_RULE}"))
     return problems
 
 

@@ -60,7 +60,8 @@ class WebURL:
 
 
 def parse_web_url(text) -> WebURL:
-    """`text` as an absolute http or https URL, or ValueError saying what is wrong with it."""
+    """`text` as an absolute http or https URL, or ValueError saying what is wrong with it (in words
+    of its own: never quoting the input, which may be echoed in an OAuth error_description)."""
     if not isinstance(text, str):
         raise ValueError("not a string")
     if len(text) > MAX_URL_LENGTH:
@@ -73,9 +74,12 @@ def parse_web_url(text) -> WebURL:
     if not text[len(parts.scheme) + 1:].startswith("//"):
         raise ValueError("no host")
     written = parts.hostname or ""
-    port = parts.port  # ValueError when it is not a number of 0..65535
+    try:
+        port = parts.port
+    except ValueError:  # urllib's message quotes the input
+        raise ValueError("the port is not a number of 1 to 65535") from None
     if port == 0:
-        raise ValueError("port 0")
+        raise ValueError("the port is not a number of 1 to 65535")
     # The authority must be exactly host[:port]: no userinfo ("https://good@evil"), no empty port.
     authority = (f"[{written}]" if ":" in written else written) + ("" if port is None else f":{port}")
     if parts.netloc.lower() != authority:
