@@ -19,7 +19,7 @@ from idp.plumbing import json_input
 
 from ..admin_api import admin_session
 from ..admin_console_flows import console, post_form  # noqa: F401  (fixture)
-from ..conftest import REDIRECT_URI
+from ..conftest import REDIRECT_URI, remember_secret
 
 # 30,000 brackets, 60 KB: what the report sent; far past the interpreter's recursion limit.
 DEEP = "[" * 30_000 + "]" * 30_000
@@ -71,6 +71,7 @@ def test_deep_client_configuration_put_is_invalid_client_metadata_rfc7592_2_2(id
     token = idp.services.initial_access_tokens.create(600, uses=1)
     registered = requests.post(idp.endpoint("/connect/register"), timeout=10, headers={"Authorization": f"Bearer {token}"},
                                json={"client_name": "Deep", "redirect_uris": [REDIRECT_URI]}).json()
+    remember_secret(registered.get("client_secret"), registered["registration_access_token"])
     url = registered["registration_client_uri"]
     for headers in ({}, {"Authorization": f"Bearer {registered['registration_access_token']}"}):
         response = json_post(url, "PUT", headers=headers)
