@@ -22,6 +22,7 @@ from idp.observability.logs import install_request_id
 from idp.observability.metrics import count_sessions_with, dependency_failed, install_metrics
 from idp.plumbing.cors import install_cors
 from idp.plumbing.headers import JSON_PREFIXES, install_headers
+from idp.plumbing.json_input import RequestJSONProvider
 from idp.plumbing.proxy import TrustedProxyFix
 from idp.services import Services, build_services, with_dev_secrets
 from idp.signin.sessions import StoreSessionInterface, count_active_sessions
@@ -38,7 +39,10 @@ os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 class IdPFlask(Flask):
     """Flask, minus a cost paid a dozen times per request: `ensure_sync` inspects every hook and
     view for a coroutine on every call. There are no async views here, so each function's answer
-    is remembered (functions are created once, at start-up)."""
+    is remembered (functions are created once, at start-up). Request JSON is read with a parser
+    that reports input nested too deep as malformed (idp/plumbing/json_input.py)."""
+
+    json_provider_class = RequestJSONProvider
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -182,11 +182,11 @@ def test_registered_policy_and_terms_links_are_shown_at_sign_in_oidc_registratio
         idp, browser, user, registration_token, field):
     """oidcc-registration-policy-uri and -tos-uri: "the OpenID Provider SHOULD display this URL to
     the End-User" (OIDC Registration 2) — on the sign-in page and again on the consent page."""
-    url = f"https://rp.example/{field}?lang=en&x=<y>"
+    url = f"https://rp.example/{field}?lang=en&x='y'"
     client, body = registered_client(idp, registration_token, **{field: url})
     assert body[field] == url
     page = browser.go(discover(idp)["authorization_endpoint"] + "?" + urlencode(authorization_request(client)))
-    link = f'<a href="{url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}" rel="noopener noreferrer"'
+    link = '<a href="' + url.replace("&", "&amp;").replace("'", "&#39;") + '" rel="noopener noreferrer"'
     assert 'name="password"' in page.text and link in page.text
     assert link in browser.login(page, user.email).text  # the consent page
 
@@ -197,16 +197,19 @@ def test_registered_policy_and_terms_links_are_shown_at_sign_in_oidc_registratio
 def test_registered_logo_is_shown_with_exactly_its_origin_allowed_oidc_registration_2(
         idp, browser, user, registration_token, logo, shown):
     """oidcc-registration-logo-uri: "the OpenID Provider SHOULD display this image to the End-User
-    during approval" (OIDC Registration 2). Only an https logo, and the page's CSP then allows images
-    from exactly its origin; the consent page shows it too."""
+    during approval" (OIDC Registration 2). Only an https logo is registered (an http one or one
+    too long is invalid_client_metadata), and the page's CSP then allows images from exactly its
+    origin; the consent page shows it too."""
+    if not shown:
+        refused = register(idp, {"client_name": "Suite RP", "redirect_uris": [REDIRECT_URI], "logo_uri": logo},
+                           registration_token)
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_client_metadata"
+        return
     client, body = registered_client(idp, registration_token, logo_uri=logo)
     page = browser.go(discover(idp)["authorization_endpoint"] + "?" + urlencode(authorization_request(client)))
     assert 'name="password"' in page.text
     csp = page.headers["Content-Security-Policy"]
     img_src = next(part for part in csp.split("; ") if part.startswith("img-src"))
-    if not shown:
-        assert f'src="{logo}"' not in page.text and img_src == "img-src 'self' data:"
-        return
     assert f'<img class="client-logo" src="{logo}" alt="{client.name}"' in page.text
     assert img_src == "img-src 'self' data: https://rp.example"
     consent = browser.login(page, user.email)

@@ -19,6 +19,7 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 
+from idp.plumbing import json_input
 from idp.plumbing.encryption import KeyWrapper
 from idp.store.account_repos import RecoveryCodes, TotpCredentials
 
@@ -144,7 +145,6 @@ def required_acr(params: dict) -> str | None:
     the requirement: a list that accepts a password alone requires nothing (the conformance
     suite's acr_values module sends every advertised value, and that request must succeed);
     ACR_MFA is met by a phishing-resistant sign-in too. Of the two sources the stronger wins."""
-    import json
 
     def of(values: list) -> str | None:
         if ACR_PASSWORD in values:
@@ -155,7 +155,7 @@ def required_acr(params: dict) -> str | None:
 
     found = [of((params.get("acr_values") or "").split())]
     try:
-        wanted = (json.loads(params.get("claims") or "{}").get("id_token") or {}).get("acr") or {}
+        wanted = (json_input.loads(params.get("claims") or "{}").get("id_token") or {}).get("acr") or {}
         if wanted.get("essential"):
             found.append(of(wanted.get("values") or [wanted.get("value")]))
     except (ValueError, AttributeError):

@@ -46,6 +46,7 @@ from webauthn.helpers.structs import (
 )
 
 from idp.config import Config
+from idp.plumbing import json_input
 from idp.plumbing.security import token_hash
 from idp.store.ephemeral import EphemeralStore
 from idp.store.errors import Conflict
@@ -155,7 +156,7 @@ class PasskeyService:
     def _check_origin(self, response: dict, user_id: str | None) -> None:
         """Said apart from the library's other checks so the audit trail names it (L3 7.1 step 9)."""
         try:
-            client_data = json.loads(from_b64url(response["response"]["clientDataJSON"]))
+            client_data = json_input.loads(from_b64url(response["response"]["clientDataJSON"]))
             origin = client_data["origin"]
         except (KeyError, TypeError, ValueError):
             raise PasskeyRefused("invalid", user_id, "client data is not readable") from None
@@ -268,7 +269,7 @@ def _bytes(value: str) -> bytes:
 def parse_response(response_json: str, user_id: str | None) -> dict:
     """The browser's PublicKeyCredential as JSON (L3 5.1.8 toJSON): an object, or `invalid`."""
     try:
-        response = json.loads(response_json or "")
+        response = json_input.loads(response_json or "")
     except ValueError:
         raise PasskeyRefused("invalid", user_id, "not JSON") from None
     if not isinstance(response, dict) or not isinstance(response.get("response"), dict):

@@ -8,8 +8,12 @@ here adds what they leave to the server:
   http, compared exactly later (RFC 9700 2.1) -> invalid_redirect_uri;
 * grant and response types consistent with each other (RFC 7591 2.1) and with the
   authentication method; `jwks` xor `jwks_uri`, public keys only; private_key_jwt needs one;
-* URLs the server itself calls (jwks_uri, backchannel_logout_uri, sector_identifier_uri):
-  https except loopback (the outbound guard checks addresses again at call time);
+* every other URL (RFC 7591 2, OIDC Registration 2, Back-Channel Logout 2.2): logo_uri,
+  client_uri, policy_uri, tos_uri, initiate_login_uri, and those the server itself calls
+  (jwks_uri, backchannel_logout_uri, sector_identifier_uri; the outbound guard checks addresses
+  again at call time): an absolute URL with a strict host (idp/plumbing/web_urls.py), https
+  except loopback http. authlib only checks that a scheme and a host exist, so `javascript:`
+  links and hosts carrying `;` and CSP directives would pass it;
 * pairwise clients: one sector (a sector_identifier_uri listing the redirect URIs, or one host);
 * features we do not implement (encryption, signed userinfo, request_uris) are refused,
   not silently ignored.
@@ -32,6 +36,7 @@ from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 
 from idp.plumbing.origins import allowed_origins_problem
+from idp.plumbing.web_urls import parse_web_url
 from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -41,6 +46,11 @@ UNSUPPORTED = ("id_token_encrypted_response_alg", "id_token_encrypted_response_e
                "request_object_encryption_enc", "request_uris", "software_statement")
 REDIRECT_GRANTS = ("authorization_code",)
 REDIRECT_FIELDS = ("redirect_uris", "post_logout_redirect_uris")
+# Every other URI-valued field we accept (RFC 7591 2, OIDC Registration 2, Back-Channel Logout 2.2);
+# request_uris is refused (UNSUPPORTED), frontchannel_logout_uri is not a field we register.
+URL_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri", "jwks_uri",
+              "sector_identifier_uri", "backchannel_logout_uri")
+URL_RULE = "an absolute URL with a valid host, https (http only on loopback)"
 # JSON types of the fields we accept (RFC 7591 2, OIDC Registration 2): checked before anything reads them.
 STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "policy_uri", "jwks_uri", "software_id",
                  "software_version", "token_endpoint_auth_method", "sector_identifier_uri", "subject_type",
@@ -86,14 +96,18 @@ class FlowClaims(BaseClaims):
 CLAIM_CLASSES = [OAuthClaims, OIDCClaims, LogoutClaims, FlowClaims]
 
 
-def is_loopback(host: str | None) -> bool:
-    return host in ("127.0.0.1", "::1", "localhost")
-
-
-def _safe_url(uri) -> bool:
-    parts = urlsplit(uri) if isinstance(uri, str) else None
-    return bool(parts and parts.hostname and not parts.fragment and "#" not in uri
-                and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))))
+def url_problem(uri, fragment: bool = True) -> str | None:
+    """What is wrong with a registered URL, or None: absolute, a strict host, https except loopback
+    http (RFC 8252 7.3, RFC 9700 2.6); a redirect URI has no fragment (RFC 6749 3.1.2)."""
+    try:
+        url = parse_web_url(uri)
+    except ValueError as exc:
+        return str(exc)
+    if url.scheme == "http" and not url.loopback:
+        return "http only on loopback"
+    if not fragment and "#" in uri:
+        return "a fragment is not allowed"
+    return None
 
 
 def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False) -> dict:
@@ -150,10 +164,16 @@ def field_problems(data: dict) -> list[MetadataProblem]:
         if name in data and not isinstance(data[name], list):
             problems.append(MetadataProblem(name, f"{name} must be an array", redirect=True))
             continue
-        bad = next((uri for uri in data.get(name) or [] if not _safe_url(uri)), None)
+        # Named by position, never quoted: an error_description may not hold every character (RFC 6749 5.2).
+        bad = next((index for index, uri in enumerate(data.get(name) or []) if url_problem(uri, fragment=False)),
+                   None)
         if bad is not None:
-            problems.append(MetadataProblem(name, f"{bad!r}: absolute, no fragment, https except loopback http",
+            problems.append(MetadataProblem(name, f"{name}[{bad}]: {url_problem(data[name][bad], fragment=False)}; "
+                                                  "absolute, no fragment, a valid host, https except loopback http",
                                             redirect=True))
+    for name in URL_FIELDS:
+        if isinstance(data.get(name), str) and url_problem(data[name]):
+            problems.append(MetadataProblem(name, f"{name}: {url_problem(data[name])}; must be {URL_RULE}"))
     return problems
 
 
@@ -223,9 +243,6 @@ def apply_policy(metadata: dict) -> dict:
             refuse("jwks", "jwks is not a valid JWK Set")
         if any(key.is_private for key in keys.keys):
             refuse("jwks", "jwks must contain public keys only")
-    for name in ("jwks_uri", "backchannel_logout_uri", "sector_identifier_uri"):
-        if metadata.get(name) and not _safe_url(metadata[name]):
-            refuse(name, f"{name} must be an https URL (http only on loopback)")
     return metadata
 
 

@@ -9,6 +9,7 @@ import click
 
 from idp.administration import Actor
 from idp.cli.common import load_services, refusals, request_like_context
+from idp.plumbing import json_input
 
 
 @click.group()
@@ -99,7 +100,7 @@ def keys_import(path):
         data = handle.read()
     try:
         text = data.decode()
-        material = {"jwk": json.loads(text)} if text.lstrip().startswith("{") else {"pem": text}
+        material = {"jwk": json_input.loads(text)} if text.lstrip().startswith("{") else {"pem": text}
     except ValueError:  # UnicodeDecodeError, JSONDecodeError
         raise click.UsageError("the file holds neither a JWK (JSON) nor a PEM") from None
     if "jwk" in material and not isinstance(material["jwk"], dict):

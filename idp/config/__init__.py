@@ -29,6 +29,7 @@ from idp.config.values import (  # noqa: F401  (part of this package's interface
     is_loopback_url,
     parse_duration,
 )
+from idp.plumbing.web_urls import web_origin
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,8 +142,7 @@ class Config:
     @property
     def logo_origin(self) -> str | None:
         """The origin the CSP must allow for images when the logo is hosted elsewhere."""
-        parsed = urlparse(self.brand_logo_url)
-        return f"{parsed.scheme}://{parsed.netloc}" if parsed.scheme in ("http", "https") else None
+        return web_origin(self.brand_logo_url)  # parsed and written again: it goes into a header
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -281,8 +281,9 @@ class Config:
             raise ConfigError(
                 f"BRAND_PRIMARY_COLOR: expected a hex colour like #2457d6, got {self.brand_primary_color!r}")
         if self.brand_logo_url and not (self.brand_logo_url.startswith("/") and not self.brand_logo_url.startswith("//")
-                                        or urlparse(self.brand_logo_url).scheme in ("https", "http")):
-            raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL or a path starting with /")
+                                        or web_origin(self.brand_logo_url) is not None):
+            raise ConfigError("BRAND_LOGO_URL: expected an absolute http(s) URL with a valid host, "
+                              "or a path starting with /")
         if "@" not in self.email_from or any(c in self.email_from for c in "\r\n"):
             raise ConfigError(f"EMAIL_FROM: expected an email address, got {self.email_from!r}")
         if not 1 <= self.admin_console_max_age <= 3600 or not 60 <= self.admin_console_session_ttl <= 12 * 3600:

@@ -15,12 +15,11 @@
 
 from __future__ import annotations
 
-import json
-
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from authlib.oidc.core import UserInfo
 
 from idp.accounts.mfa import ACR_VALUES_SUPPORTED
+from idp.plumbing import json_input
 
 SCOPE_CLAIMS = {"profile": ("name", "updated_at"), "email": ("email", "email_verified")}
 CLAIMS_SUPPORTED = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "azp", "sid",
@@ -38,7 +37,7 @@ def parse_claims_request(value: str | None) -> dict:
     if not value:
         return {}
     try:
-        data = json.loads(value)
+        data = json_input.loads(value)
     except ValueError:
         raise InvalidRequestError("The claims parameter is not JSON.") from None
     if not isinstance(data, dict) or not set(data) <= {"userinfo", "id_token"}:

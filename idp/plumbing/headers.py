@@ -7,6 +7,7 @@ import secrets
 from flask import Flask, g, request
 
 from idp.config import Config
+from idp.plumbing.web_urls import web_origin
 
 # Endpoints for clients, not browsers: their errors are OAuth JSON, not pages, and they never
 # read the browser session (the app's error handlers and the session interface use this list).
@@ -22,9 +23,15 @@ def security_headers(config: Config) -> tuple[tuple[str, str], ...]:
     return headers
 
 
-def allow_image_origin(origin: str) -> None:
-    """Let this response's page load images from `origin` too (a relying party's registered logo)."""
+def allow_images_from(url: str) -> bool:
+    """Let this response's page load images from the origin of `url` too (a relying party's
+    registered logo). The CSP gets the origin parsed and written again (scheme://host[:port]),
+    never the text given; False (and nothing allowed) when `url` is not an http(s) URL."""
+    origin = web_origin(url)
+    if origin is None:
+        return False
     g.setdefault("image_origins", set()).add(origin)
+    return True
 
 
 def csp_nonce() -> str:

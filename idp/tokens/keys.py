@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 from sqlalchemy import delete, select, text
 
+from idp.plumbing import json_input
 from idp.plumbing.encryption import KeyWrapper
 from idp.store.db import Database
 from idp.store.models import SigningKey, utcnow
@@ -332,7 +333,7 @@ class KeyManager:
 
     def _verify(self, token: str, typ: str | None) -> dict:
         try:
-            header = json.loads(b64url_decode(token.split(".", 1)[0]))
+            header = json_input.loads(b64url_decode(token.split(".", 1)[0]))
             alg, key = self._verify_keys.get(header.get("kid"), (None, None))
             if key is None or header.get("alg") != alg:
                 raise InvalidJWT("unknown key")

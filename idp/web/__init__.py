@@ -1,6 +1,7 @@
 """Hosted pages, one module per page: sign-in (login, login_mfa), consent, logout, sign-up
 (register, verify_email), password reset (forgot_password, reset_password), the account
-pages (account, account_apps, account_password, account_mfa) and the brand stylesheet."""
+pages (account, account_apps, account_password, account_mfa), the brand stylesheet, and what
+the sign-in and consent pages show of a client's registered URLs (client_links)."""
 
 from idp.web import (  # noqa: F401  (routes register on import)
     account,
@@ -8,6 +9,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     account_mfa,
     account_password,
     brand,
+    client_links,
     consent,
     device,
     federation,

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import hashlib
 
-from urllib.parse import urlsplit
-
 from flask import Response, request
 
 from idp.plumbing.context import services
-from idp.plumbing.headers import allow_image_origin
 from idp.web.blueprint import bp
 
 
@@ -46,19 +43,3 @@ def brand_css():
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     return Response(body, mimetype="text/css", headers={"ETag": f'"{etag}"', "Cache-Control": "public, max-age=300"})
-
-
-@bp.app_template_global()
-def client_logo(client) -> str | None:
-    """The client's registered logo_uri (OIDC Registration 2: "SHOULD display this image to the
-    End-User during approval"), when it is an https URL (or loopback http outside production);
-    the page's CSP then allows exactly that origin for images, nothing else of the client's."""
-    logo = (client.client_metadata or {}).get("logo_uri") if client is not None else None
-    if not isinstance(logo, str) or len(logo) > 2048:
-        return None
-    parts = urlsplit(logo)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1") and not services().config.production
-    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
-        return None
-    allow_image_origin(f"{parts.scheme}://{parts.netloc}")
-    return logo

@@ -31,6 +31,7 @@ from idp.administration.errors import AdminError, Invalid, NotFound
 from idp.oauth.scopes import ADMIN_READ, ADMIN_WRITE
 from idp.observability import audit
 from idp.observability.metrics import ADMIN_RATE_LIMITED
+from idp.plumbing import json_input
 from idp.plumbing.context import bearer_protector, services
 
 PREFIX = "/admin/api/v1"
@@ -231,7 +232,7 @@ def decode_cursor(value: str) -> list:
     try:
         if len(value) > 2048:
             raise ValueError
-        key = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
+        key = json_input.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "not a cursor of this list"}) from None
     if not isinstance(key, list) or _has_nul(key):

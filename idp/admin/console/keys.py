@@ -21,6 +21,7 @@ from idp.admin.console.forms import ActionForm, KeyImportForm, KeyRotateForm
 from idp.admin.console.pages import ask_first, confirmation, confirmed, utc
 from idp.administration import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.i18n import gettext as _
+from idp.plumbing import json_input
 
 STATE_ORDER = {"next": 0, "current": 1, "retired": 2, "revoked": 3}
 
@@ -138,7 +139,7 @@ def key_material(text: str) -> dict:
     text = text.strip()
     if text.startswith("{"):
         try:
-            jwk = json.loads(text)
+            jwk = json_input.loads(text)
         except ValueError:
             raise Invalid({"jwk": "not JSON"}) from None
         return {"jwk": jwk if isinstance(jwk, dict) else None, "pem": None}

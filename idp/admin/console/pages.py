@@ -11,6 +11,7 @@ from flask import redirect, render_template, request
 
 from idp.admin.console.forms import ActionForm
 from idp.administration import NotFound, PreconditionFailed
+from idp.plumbing import json_input
 
 PAGE_SIZE = 20
 
@@ -63,7 +64,7 @@ def cursor_from_request(name: str = "after") -> list | None:
     if not text or len(text) > 1024:
         return None
     try:
-        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        value = json_input.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, list) else None
