@@ -9,28 +9,9 @@ accepted only when it already is that form, and only https, or http on a loopbac
 
 from __future__ import annotations
 
-import ipaddress
-import re
-from urllib.parse import urlsplit
-
-# The parser CORS_ORIGIN is checked with: one definition of "an origin" for the deployment and the clients.
-from idp.config.values import _origin as origin_of
+from idp.plumbing.web_urls import parse_web_url, web_origin
 
 MAX_ALLOWED_ORIGINS = 20
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-DNS_NAME = re.compile(rf"{LABEL}(?:\.{LABEL})*")  # letters, digits, hyphens (RFC 1123): nothing a header splits on
-
-
-def strict_host(host: str | None) -> bool:
-    """A DNS name or an IP address, nothing else (urllib accepts ';', ',' and spaces in a host)."""
-    if not host:
-        return False
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return bool(DNS_NAME.fullmatch(host))
 
 
 def origin_problem(value) -> str | None:
@@ -38,9 +19,13 @@ def origin_problem(value) -> str | None:
     it goes into OAuth error descriptions, which allow no control characters (RFC 6749 5.2)."""
     if not isinstance(value, str) or len(value) > 255:
         return "must be a string of at most 255 characters"
-    if origin_of(value) != value or not strict_host(urlsplit(value).hostname):
+    try:
+        parsed = parse_web_url(value)  # the one strict parser of client URLs (idp/plumbing/web_urls.py)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.origin != value:
         return "each must be an origin like https://app.example.com (scheme://host[:port], nothing else)"
-    if not (value.startswith("https://") or urlsplit(value).hostname in LOOPBACK_HOSTS):
+    if not (parsed.scheme == "https" or parsed.loopback):
         return "each must be https (http only on a loopback host)"
     return None
 
@@ -57,7 +42,7 @@ def allowed_origins_problem(values) -> str | None:
 def client_origins(redirect_uris, metadata: dict) -> frozenset[str]:
     """The origins whose scripts may read this client's answers: its http(s) redirect URIs' and its
     allowed_origins (re-parsed: a stored value that is not an origin any more counts for nothing)."""
-    found = {origin_of(uri) for uri in redirect_uris or () if isinstance(uri, str)}
+    found = {web_origin(uri) for uri in redirect_uris or ()}
     listed = metadata.get("allowed_origins") if isinstance(metadata, dict) else None
     found |= set(listed) if isinstance(listed, list) else set()
     return frozenset(value for value in found if value and origin_problem(value) is None)
