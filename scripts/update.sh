@@ -59,8 +59,8 @@ fi
 
 backup_dir=${BACKUP_DIR:-backups}
 compose_file=${COMPOSE_FILE:-$here/deploy/compose.yaml}
-docker() { "${docker_cmd[@]}" "$@"; }
-compose() { "${compose_cmd[@]}" -f "$compose_file" "$@"; }
+docker() { command "${docker_cmd[@]}" "$@"; }
+compose() { command "${compose_cmd[@]}" -f "$compose_file" "$@"; }
 
 echo "== the deployment answers"
 if [[ "$target" == k8s ]]; then

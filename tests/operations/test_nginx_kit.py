@@ -224,3 +224,25 @@ http {{ include {NGINX_DIR}/idp.conf; }}
     if result.returncode != 0 and "mount" in result.stderr and "permission" in result.stderr.lower():
         pytest.skip("no private mount namespace here: " + result.stderr.strip())
     assert result.returncode == 0 and "test is successful" in result.stderr, result.stdout + result.stderr
+
+
+# -- the health scripts behind TLS with a private CA -------------------------------------
+def script(name: str) -> str:
+    return os.path.join(ROOT, "scripts", name)
+
+
+def test_health_check_and_monitor_trust_a_private_ca_given_with_cacert(proxy):
+    without = subprocess.run([script("health-check.sh"), proxy.base], capture_output=True, text=True, timeout=60)
+    assert without.returncode == 1  # the system's CAs do not know this one
+    checked = subprocess.run([script("health-check.sh"), "--cacert", proxy.ca, proxy.base], capture_output=True,
+                             text=True, timeout=60)
+    assert checked.returncode == 0 and checked.stdout.count("ok ") == 3, checked.stdout + checked.stderr
+    from_env = subprocess.run([script("health-check.sh"), proxy.base], env={**os.environ, "IDP_CACERT": proxy.ca},
+                              capture_output=True, text=True, timeout=60)
+    assert from_env.returncode == 0, from_env.stdout
+    monitored = subprocess.run([script("health-monitor.sh"), "--url", proxy.base, "--cacert", proxy.ca,
+                                "--max-checks", "1"], capture_output=True, text=True, timeout=60)
+    assert monitored.returncode == 0 and "ok    health=200 ready=200" in monitored.stdout, monitored.stdout
+    missing = subprocess.run([script("health-check.sh"), "--cacert", "/nonexistent/ca.pem", proxy.base],
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 2 and "cannot read the CA file" in missing.stderr
