@@ -13,6 +13,7 @@ from idp.cli.common import (
     load_services,
 )
 from idp.config import Config, ConfigError
+from idp.plumbing.writable import make_dir
 
 
 def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads: int | None = None) -> None:
@@ -78,6 +79,8 @@ def serve(workers, threads, host, server):
     from idp.services import with_dev_secrets
 
     config = with_dev_secrets(config)
+    # The preStop hook writes DRAIN_FILE, /ready reads it: its directory must exist.
+    make_dir("DRAIN_FILE", os.path.dirname(os.path.abspath(config.drain_file)))
     workers = workers or config.workers or None
     if not config.uses_redis:
         if (workers or 1) > 1:
