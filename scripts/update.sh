@@ -61,6 +61,12 @@ backup_dir=${BACKUP_DIR:-backups}
 compose_file=${COMPOSE_FILE:-$here/deploy/compose.yaml}
 docker() { command "${docker_cmd[@]}" "$@"; }
 compose() { command "${compose_cmd[@]}" -f "$compose_file" "$@"; }
+# The idp service's containers, by the labels both docker compose and podman-compose set (podman-
+# compose's `ps` takes no service name).
+idp_containers() {
+  docker ps -q --no-trunc --filter "label=com.docker.compose.project=${COMPOSE_PROJECT_NAME:-idp}" \
+    --filter label=com.docker.compose.service=idp
+}
 
 echo "== the deployment answers"
 if [[ "$target" == k8s ]]; then
@@ -95,7 +101,7 @@ if ! docker pull "$image"; then
 fi
 docker tag "$image" idp:latest
 
-old=$(compose ps -q idp)
+old=$(idp_containers)
 new=""
 rollback() {
   echo "update: FAILED ($1); rolling back to the previous image" >&2
@@ -118,7 +124,7 @@ compose run --rm --no-deps migrate || rollback "migration"
 echo "== rolling restart"
 if [[ -n "$old" ]]; then
   compose up -d --no-deps --no-recreate --scale idp=2 idp || rollback "starting the new container"
-  new=$(compose ps -q idp | grep -v -x -F "$old" | head -n 1 || true)
+  new=$(idp_containers | grep -v -x -F "$old" | head -n 1 || true)
   [[ -n "$new" ]] || rollback "no new container"
   healthy=""
   for _ in $(seq 1 60); do

@@ -20,7 +20,8 @@ case "$*" in
   *"exec -T postgres pg_dump"*) printf 'PGDMP fake custom-format dump' ;;
   *"exec -T redis redis-cli"*"--scan"*) exit 0 ;;
   *"run --rm --no-deps migrate"*) exit "${MIGRATE_RC:-0}" ;;
-  *"ps -q idp"*) echo old-idp; [ -f "$DOCKER_LOG.scaled" ] && echo new-idp ;;
+  "ps -q --no-trunc --filter label=com.docker.compose.project=idp --filter label=com.docker.compose.service=idp")
+    echo old-idp; [ -f "$DOCKER_LOG.scaled" ] && echo new-idp ;;
   *"--scale idp=2"*) touch "$DOCKER_LOG.scaled" ;;
   "inspect --format {{.State.Health.Status}} new-idp") echo healthy ;;
   "image inspect --format {{.Id}} idp:latest") echo sha256:previous ;;
