@@ -62,7 +62,7 @@ def run_server(server: str, config: Config, host: str, workers: int | None, thre
 @click.option("--threads", type=int, default=None,
               help="per worker (default: granian 4, gunicorn 2); few, because Python threads share one core's "
                    "GIL (more workers scale instead)")
-@click.option("--host", default="0.0.0.0", show_default=True, help="listen address (PORT is the port)")
+@click.option("--host", default=None, help="listen address (default HOST, else 127.0.0.1; PORT is the port)")
 @click.option("--server", type=click.Choice(SERVERS), envvar="IDP_SERVER", default="granian", show_default=True,
               help="the HTTP server (env IDP_SERVER)")
 def serve(workers, threads, host, server):
@@ -92,7 +92,7 @@ def serve(workers, threads, host, server):
         services.db.dispose()  # the workers open their own connections; none is shared across a fork
     except Exception as exc:  # a missing schema or an unreadable key: one clear line, no traceback
         raise click.ClickException(f"cannot start: {exc} (did you run `idp db upgrade`?)") from None
-    run_server(server, config, host, workers, threads)
+    run_server(server, config, host or config.host, workers, threads)
 
 
 @click.command()
