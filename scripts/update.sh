@@ -101,6 +101,17 @@ if ! docker pull "$image"; then
 fi
 docker tag "$image" idp:latest
 
+# nginx resolves `idp` at each reload. Some container DNS servers (podman's) take a moment to
+# follow a container that came or went: the reload is tried again for up to 15 s.
+reload_nginx() {
+  local attempt
+  for attempt in $(seq 1 15); do
+    compose exec -T nginx nginx -s reload && return 0
+    [[ $attempt -eq 15 ]] || sleep 1
+  done
+  return 1
+}
+
 old=$(idp_containers)
 new=""
 rollback() {
@@ -114,7 +125,7 @@ rollback() {
   else
     compose up -d --no-deps --force-recreate idp || true
   fi
-  compose exec -T nginx nginx -s reload || true
+  reload_nginx || true
   exit 1
 }
 
@@ -133,10 +144,10 @@ if [[ -n "$old" ]]; then
     sleep 2
   done
   [[ "$healthy" == healthy ]] || rollback "the new container is ${healthy:-not running}"
-  compose exec -T nginx nginx -s reload  # nginx resolves idp again: both containers
+  reload_nginx || rollback "reloading nginx"  # nginx resolves idp again: both containers
   docker stop --time 30 "$old" >/dev/null && docker rm "$old" >/dev/null
   old=""
-  compose exec -T nginx nginx -s reload  # only the new one
+  reload_nginx || { echo "update: nginx could not be reloaded onto the new container" >&2; exit 1; }  # only the new one
 else
   compose up -d --no-deps idp || rollback "starting the IdP"
 fi
