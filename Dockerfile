@@ -17,6 +17,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     IDP_ENV=production \
+    HOST=0.0.0.0 \
     PORT=3001 \
     METRICS_PORT=9464 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus

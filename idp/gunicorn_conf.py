@@ -36,7 +36,7 @@ def available_cpus() -> int:
 _own_multiproc_dir = prepare_multiprocess_dir() if _config.metrics_enabled else None
 configure_logging(_config.log_level)
 
-bind = f"0.0.0.0:{_config.port}"
+bind = f"[{_config.host}]:{_config.port}" if ":" in _config.host else f"{_config.host}:{_config.port}"
 workers = _config.workers or 2 * available_cpus() + 1
 worker_class = "gthread"
 threads = 2  # few per worker: Python threads share one core (GIL); more workers scale instead
@@ -60,12 +60,12 @@ loglevel = _config.log_level.lower()
 
 def when_ready(server):
     """The master serves the aggregated metrics of every worker, plus live sessions, on METRICS_PORT
-    (on the host the app binds: 0.0.0.0 in a container, 127.0.0.1 for the demo and the tests)."""
+    at METRICS_HOST, else the address the app binds (HOST: 0.0.0.0 in the image, else 127.0.0.1)."""
     if _config.metrics_enabled and _config.metrics_port:
         from idp.services import session_gauge
 
-        serve_aggregated_metrics(_config.metrics_port, server.cfg.bind[0].rsplit(":", 1)[0].strip("[]"),
-                                 session_gauge(_config))
+        host = _config.metrics_host or server.cfg.bind[0].rsplit(":", 1)[0].strip("[]")
+        serve_aggregated_metrics(_config.metrics_port, host, session_gauge(_config))
 
 
 def child_exit(server, worker):

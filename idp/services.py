@@ -19,6 +19,7 @@ from idp.federation import Connector, build_connectors
 from idp.migration.legacy import LegacyLogin, from_config as legacy_login_from_config
 from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
+from idp.plumbing.writable import make_dir
 from idp.signin.sessions import UserSessions
 from idp.store.apis import ApiRegistry
 from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
@@ -81,7 +82,7 @@ def local_secret(name: str, keys_dir: str) -> str:
     if os.path.exists(path):
         with open(path) as handle:
             return handle.read().strip()
-    os.makedirs(keys_dir, exist_ok=True)
+    make_dir("keys directory", keys_dir)
     value = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -13,6 +13,15 @@ target=$1
 base=${2:-${IDP_URL:-https://127.0.0.1}}
 base=${base%/}
 seconds=${3:-30}
+# Every argument is checked before anything is probed or failed.
+problems=()
+[[ "$target" == redis || "$target" == postgres ]] || problems+=("target is redis or postgres, not $target")
+[[ "$base" =~ ^https?://[^/]+ ]] || problems+=("BASE_URL must be an http(s) URL, not $base")
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || problems+=("SECONDS must be a positive number, not $seconds")
+if [[ ${#problems[@]} -gt 0 ]]; then
+  printf 'failover-drill: %s\n' "${problems[@]}" >&2
+  exit 2
+fi
 compose_file="$(cd "$(dirname "$0")/.." && pwd)/deploy/compose.ha.yaml"
 for tool in docker curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "failover-drill: needs $tool" >&2; exit 2; }
@@ -25,7 +34,6 @@ fail() {
     postgres)
       compose exec -T postgres-replica pg_ctl promote -D /bitnami/postgresql/data
       compose stop postgres-primary ;;
-    *) echo "failover-drill: target is redis or postgres, not $target" >&2; exit 2 ;;
   esac
 }
 

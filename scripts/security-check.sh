@@ -73,14 +73,23 @@ patterns=(
   'xox[abposr]-[0-9A-Za-z-]{10,}'
   'gh[pousr]_[0-9A-Za-z]{36}'
   '(SESSION_SECRET|KEY_ENCRYPTION_KEY|METRICS_TOKEN|SMTP_PASS|POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET)["'"'"']?[[:space:]]*[:=][[:space:]]*["'"'"']?[A-Za-z0-9+/_-]{16,}'
-  '(postgres(ql)?|redis)(\+[a-z]+)?://[^:/@[:space:]]+:[^@$[:space:]{}<>]{8,}@'
+  # user:password@ and the password-only :password@ (Redis' usual form)
+  '(postgres(ql)?|rediss?)(\+[a-z]+)?://[^:/@[:space:]]*:[^@$[:space:]{}<>]{8,}@'
 )
+# Shows where a secret is, never the secret: a URL's password becomes ****, a value keeps its
+# first four characters.
+mask() {
+  sed -E -e 's#(://[^:/@[:space:]]*:)[^@[:space:]]+@#\1****@#g' \
+    -e 's#((SESSION_SECRET|KEY_ENCRYPTION_KEY|METRICS_TOKEN|SMTP_PASS|POSTGRES_PASSWORD|REDIS_PASSWORD|JWT_SECRET)["'"'"']?[[:space:]]*[:=][[:space:]]*["'"'"']?[A-Za-z0-9+/_-]{4})[A-Za-z0-9+/_-]+#\1****#g' \
+    -e 's#(AKIA[0-9A-Z]{4})[0-9A-Z]+#\1****#g' -e 's#(xox[abposr]-)[0-9A-Za-z-]+#\1****#g' \
+    -e 's#(gh[pousr]_)[0-9A-Za-z]+#\1****#g'
+}
 regex=$(IFS='|'; echo "${patterns[*]}")
 hits=$(cd "$root"; list_files | xargs -0 -r grep -I -n -E -H -e "$regex" 2>/dev/null |
        grep -v -E 'CHANGE_ME|EXAMPLE|example\.(com|internal)|\$\{|\$\(|security-check\.sh:' | head -n 20; true)
 if [[ -n "$hits" ]]; then
   fail "possible secrets in tracked files:"
-  while IFS= read -r line; do echo "        ${line:0:160}"; done <<< "$hits"
+  mask <<< "$hits" | while IFS= read -r line; do echo "        ${line:0:160}"; done
 else
   ok "no private key, cloud key or hard-coded secret in the tracked files"
 fi
@@ -113,12 +122,21 @@ if [[ -n "$url" ]]; then
       else
         fail "TLS: the certificate does not verify (or the server does not answer)"
       fi
-      if curl "${curl_opts[@]}" --tls-max 1.1 -o /dev/null "$url/health" 2>/dev/null; then
-        fail "TLS: TLS 1.0/1.1 is accepted"
+      port=$(sed -E 's#^https://[^/:]+:?([0-9]*).*#\1#' <<< "$url")
+      # Offer only the old protocol, with every cipher allowed: a modern OpenSSL client refuses
+      # TLS < 1.2 at its default security level, which would pass any server.
+      old=""
+      for proto in tls1:1.0 tls1_1:1.1; do
+        if openssl s_client -connect "$host:${port:-443}" -servername "$host" "-${proto%:*}" \
+             -cipher 'DEFAULT@SECLEVEL=0' </dev/null 2>/dev/null | grep -q -E '^ *Protocol *: *TLSv1(\.1)?$'; then
+          old+=" TLS ${proto#*:}"
+        fi
+      done
+      if [[ -n "$old" ]]; then
+        fail "TLS: the server accepts${old}"
       else
         ok "TLS: nothing older than TLS 1.2"
       fi
-      port=$(sed -E 's#^https://[^/:]+:?([0-9]*).*#\1#' <<< "$url")
       if cert=$(openssl s_client -connect "$host:${port:-443}" -servername "$host" </dev/null 2>/dev/null |
                 openssl x509 2>/dev/null); then
         if openssl x509 -checkend $((30 * 86400)) -noout <<< "$cert" >/dev/null; then

@@ -10,13 +10,17 @@
 #   --health-url URL  where to check (default $ISSUER)
 #   --skip-backup     no backup first (not recommended)
 #
-# Backup: scripts/backup.sh when DATABASE_URL reaches the database from here; for compose's own
-# PostgreSQL, pg_dump runs inside its container; into $BACKUP_DIR (default ./backups).
+# First checks that the deployment answers (the compose stack's PostgreSQL, or the cluster), then
+# the backup: scripts/backup.sh (--compose for compose's own PostgreSQL and Redis, whose ports are
+# not published), into $BACKUP_DIR (default ./backups); restore it with scripts/restore.sh.
 # docker: the previous image is kept as idp:rollback; a second IdP container starts on the new
-# image, takes traffic once healthy (nginx reloaded), then the old one is removed.
+# image, takes traffic once healthy (nginx reloaded), then the old one is removed. A failure
+# before that leaves the old container serving, untouched. DOCKER (default docker) and COMPOSE
+# (default "docker compose") name the tools (podman, podman-compose work). An image that cannot
+# be pulled but exists locally (built here) is used as it is.
 # Migrations are forward-compatible: a rollback keeps the migrated schema.
 set -euo pipefail
-usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 image=${IDP_IMAGE:-} target=docker health_url=${ISSUER:-} backup=1
 while [[ $# -gt 0 ]]; do
@@ -38,10 +42,14 @@ problems=()
 if [[ "$target" == k8s ]]; then
   command -v kubectl >/dev/null || problems+=("kubectl is not installed (https://kubernetes.io/docs/tasks/tools/)")
   [[ $backup -eq 0 || -n "${DATABASE_URL:-}" ]] || problems+=("DATABASE_URL is not set (needed for the backup; or --skip-backup)")
-elif ! command -v docker >/dev/null; then
-  problems+=("docker is not installed (https://docs.docker.com/engine/install/)")
-elif ! docker compose version >/dev/null 2>&1; then
-  problems+=("the docker compose plugin is missing (docker compose version fails)")
+else
+  read -r -a docker_cmd <<< "${DOCKER:-docker}"
+  read -r -a compose_cmd <<< "${COMPOSE:-docker compose}"
+  if ! command -v "${docker_cmd[0]}" >/dev/null; then
+    problems+=("${docker_cmd[0]} is not installed (https://docs.docker.com/engine/install/)")
+  elif ! "${compose_cmd[@]}" version >/dev/null 2>&1; then
+    problems+=("${compose_cmd[*]} is missing (${compose_cmd[*]} version fails)")
+  fi
 fi
 if [[ ${#problems[@]} -gt 0 ]]; then
   echo "update: cannot update:" >&2
@@ -50,17 +58,30 @@ if [[ ${#problems[@]} -gt 0 ]]; then
 fi
 
 backup_dir=${BACKUP_DIR:-backups}
-compose() { docker compose -f "$here/deploy/compose.yaml" "$@"; }
+compose_file=${COMPOSE_FILE:-$here/deploy/compose.yaml}
+docker() { command "${docker_cmd[@]}" "$@"; }
+compose() { command "${compose_cmd[@]}" -f "$compose_file" "$@"; }
+# The idp service's containers, by the labels both docker compose and podman-compose set (podman-
+# compose's `ps` takes no service name).
+idp_containers() {
+  docker ps -q --no-trunc --filter "label=com.docker.compose.project=${COMPOSE_PROJECT_NAME:-idp}" \
+    --filter label=com.docker.compose.service=idp
+}
+
+echo "== the deployment answers"
+if [[ "$target" == k8s ]]; then
+  kubectl cluster-info >/dev/null 2>&1 || { echo "update: the cluster does not answer (kubectl cluster-info)" >&2; exit 1; }
+else
+  compose exec -T postgres pg_isready -q -U idp -d idp >/dev/null 2>&1 ||
+    { echo "update: the compose stack's postgres does not answer (is it up? $compose_file)" >&2; exit 1; }
+fi
 
 if [[ $backup -eq 1 ]]; then
   echo "== backup"
   if [[ -n "${DATABASE_URL:-}" ]]; then
     "$here/scripts/backup.sh" "$backup_dir"
   else
-    mkdir -p "$backup_dir"
-    dump="$backup_dir/idp-pre-update-$(date -u +%Y%m%d-%H%M%S).dump"
-    (umask 077; compose exec -T postgres pg_dump -U idp --format=custom --no-owner idp > "$dump")
-    echo "backup: $dump"
+    COMPOSE="${compose_cmd[*]}" COMPOSE_FILE=$compose_file "$here/scripts/backup.sh" --compose "$backup_dir"
   fi
 fi
 
@@ -74,22 +95,37 @@ fi
 echo "== pull $image"
 previous=$(docker image inspect --format '{{.Id}}' idp:latest 2>/dev/null || true)
 [[ -z "$previous" ]] || docker tag "$previous" idp:rollback
-docker pull "$image"
+if ! docker pull "$image"; then
+  docker image inspect "$image" >/dev/null 2>&1 || { echo "update: no image $image, here or in its registry" >&2; exit 1; }
+  echo "update: $image could not be pulled; using the local image"
+fi
 docker tag "$image" idp:latest
 
-old=$(compose ps -q idp)
+# nginx resolves `idp` at each reload. Some container DNS servers (podman's) take a moment to
+# follow a container that came or went: the reload is tried again for up to 15 s.
+reload_nginx() {
+  local attempt
+  for attempt in $(seq 1 15); do
+    compose exec -T nginx nginx -s reload && return 0
+    [[ $attempt -eq 15 ]] || sleep 1
+  done
+  return 1
+}
+
+old=$(idp_containers)
 new=""
 rollback() {
   echo "update: FAILED ($1); rolling back to the previous image" >&2
   if [[ -n "$previous" ]]; then
     docker tag idp:rollback idp:latest
   fi
-  if [[ -n "$new" && -n "$old" ]]; then
-    docker rm -f "$new" >/dev/null || true  # the old container never stopped
+  if [[ -n "$old" ]]; then
+    # The old container never stopped and still serves: only the new one (if any) goes.
+    [[ -z "$new" ]] || docker rm -f "$new" >/dev/null || true
   else
     compose up -d --no-deps --force-recreate idp || true
   fi
-  compose exec -T nginx nginx -s reload || true
+  reload_nginx || true
   exit 1
 }
 
@@ -99,7 +135,7 @@ compose run --rm --no-deps migrate || rollback "migration"
 echo "== rolling restart"
 if [[ -n "$old" ]]; then
   compose up -d --no-deps --no-recreate --scale idp=2 idp || rollback "starting the new container"
-  new=$(compose ps -q idp | grep -v -x -F "$old" | head -n 1 || true)
+  new=$(idp_containers | grep -v -x -F "$old" | head -n 1 || true)
   [[ -n "$new" ]] || rollback "no new container"
   healthy=""
   for _ in $(seq 1 60); do
@@ -108,10 +144,10 @@ if [[ -n "$old" ]]; then
     sleep 2
   done
   [[ "$healthy" == healthy ]] || rollback "the new container is ${healthy:-not running}"
-  compose exec -T nginx nginx -s reload  # nginx resolves idp again: both containers
+  reload_nginx || rollback "reloading nginx"  # nginx resolves idp again: both containers
   docker stop --time 30 "$old" >/dev/null && docker rm "$old" >/dev/null
   old=""
-  compose exec -T nginx nginx -s reload  # only the new one
+  reload_nginx || { echo "update: nginx could not be reloaded onto the new container" >&2; exit 1; }  # only the new one
 else
   compose up -d --no-deps idp || rollback "starting the IdP"
 fi

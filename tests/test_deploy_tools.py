@@ -48,17 +48,25 @@ def self_signed_certificate(directory) -> str:
     return str(directory / "tls.crt")
 
 
-def local_nginx_config(tmp_path, upstream: str) -> tuple[str, int]:
+def local_nginx_config(tmp_path, upstream: str, upstream_conf: str | None = None) -> tuple[str, int]:
     """deploy/nginx/idp.conf as it is, with only its machine-specific paths, ports and upstream
-    host rewritten for this machine, included from a minimal main config."""
+    host rewritten for this machine, included from a minimal main config. The upstream is compose's
+    (idp-upstream.compose.conf, its `idp:3001` become `upstream`) unless upstream_conf is given."""
     ssl_dir = tmp_path / "ssl"
     ssl_dir.mkdir()
     (tmp_path / "cache").mkdir()  # /var/cache/nginx exists in the nginx image
     self_signed_certificate(ssl_dir)
     https_port = free_port()
+    if upstream_conf is None:
+        with open(os.path.join(DEPLOY, "nginx", "idp-upstream.compose.conf")) as handle:
+            upstream_conf = handle.read()
+        assert "idp:3001" in upstream_conf
+        upstream_conf = upstream_conf.replace("idp:3001", upstream)
+    (tmp_path / "idp-upstream.conf").write_text(upstream_conf)
     with open(os.path.join(DEPLOY, "nginx", "idp.conf")) as handle:
         conf = handle.read()
-    for old, new in {"idp:3001": upstream, "/etc/nginx/ssl/": f"{ssl_dir}/", "/var/cache/nginx/": f"{tmp_path}/cache/",
+    for old, new in {"/etc/nginx/idp-upstream.conf": f"{tmp_path}/idp-upstream.conf",
+                     "/etc/nginx/ssl/": f"{ssl_dir}/", "/var/cache/nginx/": f"{tmp_path}/cache/",
                      "/var/log/nginx/": f"{tmp_path}/", "listen 443": f"listen 127.0.0.1:{https_port}",
                      "listen 80": f"listen 127.0.0.1:{free_port()}"}.items():
         assert old in conf, old
@@ -169,13 +177,14 @@ def test_health_check_script_passes_on_a_live_idp_and_fails_on_a_dead_one(idp):
 def test_backup_script_dumps_postgres_and_redis(idp, tmp_path):
     if idp.backend != "postgres":
         pytest.skip("backs up PostgreSQL and Redis")
-    env = {**os.environ, "DATABASE_URL": idp.services.config.database_url, "REDIS_URL": idp.services.config.redis_url}
+    env = {**os.environ, "DATABASE_URL": idp.services.config.database_url, "REDIS_URL": idp.services.config.redis_url,
+           "REDIS_KEY_PREFIX": idp.services.config.redis_prefix}
     result = subprocess.run(["bash", os.path.join(ROOT, "scripts", "backup.sh"), str(tmp_path)], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     (archive,) = tmp_path.glob("idp-*.tar.gz")
     with tarfile.open(archive) as tar:
-        assert {"./database.dump", "./redis.rdb"} <= set(tar.getnames())
+        assert {"./database.dump", "./redis.keys"} <= set(tar.getnames())
         tar.extract("./database.dump", tmp_path)
     listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "database.dump")], capture_output=True, text=True,
                              timeout=30)

@@ -15,9 +15,20 @@ from idp.cli.passkeys import remove_passkeys
 from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve
 from idp.cli.users import users
+from idp.plumbing.writable import UnwritableDir
 
 
-@click.group()
+class _Cli(click.Group):
+    """A configured directory that cannot be made (idp.plumbing.writable) is one line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UnwritableDir as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Cli)
 def main():
     """OpenID Connect identity provider."""
 

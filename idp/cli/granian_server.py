@@ -61,7 +61,7 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
     if config.metrics_enabled and config.metrics_port:
         from idp.services import session_gauge
 
-        serve_aggregated_metrics(config.metrics_port, host, session_gauge(config))
+        serve_aggregated_metrics(config.metrics_port, config.metrics_host or host, session_gauge(config))
         reaper = start_reaper()
     try:
         server.serve(target_loader=functools.partial(worker_app, config), wrap_loader=False)

@@ -13,6 +13,7 @@ from idp.cli.common import (
     load_services,
 )
 from idp.config import Config, ConfigError
+from idp.plumbing.writable import make_dir
 
 
 def run_gunicorn(config: Config, bind: str, workers: int | None = None, threads: int | None = None) -> None:
@@ -62,7 +63,7 @@ def run_server(server: str, config: Config, host: str, workers: int | None, thre
 @click.option("--threads", type=int, default=None,
               help="per worker (default: granian 4, gunicorn 2); few, because Python threads share one core's "
                    "GIL (more workers scale instead)")
-@click.option("--host", default="0.0.0.0", show_default=True, help="listen address (PORT is the port)")
+@click.option("--host", default=None, help="listen address (default HOST, else 127.0.0.1; PORT is the port)")
 @click.option("--server", type=click.Choice(SERVERS), envvar="IDP_SERVER", default="granian", show_default=True,
               help="the HTTP server (env IDP_SERVER)")
 def serve(workers, threads, host, server):
@@ -79,6 +80,8 @@ def serve(workers, threads, host, server):
     from idp.services import with_dev_secrets
 
     config = with_dev_secrets(config)
+    # The preStop hook writes DRAIN_FILE, /ready reads it: its directory must exist.
+    make_dir("DRAIN_FILE", os.path.dirname(os.path.abspath(config.drain_file)))
     workers = workers or config.workers or None
     if not config.uses_redis:
         if (workers or 1) > 1:
@@ -90,7 +93,7 @@ def serve(workers, threads, host, server):
         services.db.dispose()  # the workers open their own connections; none is shared across a fork
     except Exception as exc:  # a missing schema or an unreadable key: one clear line, no traceback
         raise click.ClickException(f"cannot start: {exc} (did you run `idp db upgrade`?)") from None
-    run_server(server, config, host, workers, threads)
+    run_server(server, config, host or config.host, workers, threads)
 
 
 @click.command()

@@ -20,6 +20,7 @@ from idp.config.providers import (  # noqa: F401  (part of this package's interf
 from idp.config.values import (  # noqa: F401  (part of this package's interface)
     _HEX_COLOR,
     ConfigError,
+    _address,
     _algs,
     _bool,
     _duration_or_zero,
@@ -36,6 +37,10 @@ from idp.plumbing.web_urls import web_origin
 class Config:
     issuer: str = "http://127.0.0.1:3001"
     port: int = 3001
+    # Loopback unless told: a bare `idp serve` is reachable only through a proxy on the same host.
+    # The image sets HOST=0.0.0.0, its network namespace being the boundary (docs/configuration.md).
+    host: str = "127.0.0.1"
+    metrics_host: str = ""  # METRICS_HOST; empty: the same address as HOST
     production: bool = False
     database_url: str = "sqlite:///data/idp.sqlite"
     redis_url: str | None = None  # None: the in-process store (embedded default)
@@ -183,6 +188,8 @@ class Config:
             metrics_enabled=_bool("METRICS_ENABLED", env.get("METRICS_ENABLED", "true")),
             metrics_token=env.get("METRICS_TOKEN", ""),
             metrics_port=_int("METRICS_PORT", env.get("METRICS_PORT", "9464")),
+            host=_address("HOST", env.get("HOST", "") or cls.host),
+            metrics_host=_address("METRICS_HOST", env.get("METRICS_HOST", "")),
             # A forwarder trusted by default would let anyone behind any local hop choose their address
             # (rate-limit bucket, audit trail): production trusts none unless told; development, loopback.
             trusted_proxies=_networks("TRUSTED_PROXIES",

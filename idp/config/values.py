@@ -46,6 +46,16 @@ def _int(name: str, value: str) -> int:
         raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
 
 
+def _address(name: str, value: str) -> str:
+    """A listen address: an IP literal (0.0.0.0 or :: for every interface), or empty."""
+    if value:
+        try:
+            return str(ipaddress.ip_address(value.strip().strip("[]")))
+        except ValueError:
+            raise ConfigError(f"{name}: expected an IP address to listen on, got {value!r}") from None
+    return value
+
+
 def _origin(value: str) -> str | None:
     """The origin of an http(s) URL as a browser sends it in Origin (RFC 6454 6.2: lower-case scheme and
     host, the port only when it is not the scheme's default), or None."""

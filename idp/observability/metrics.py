@@ -22,12 +22,21 @@ import os
 import time
 
 from flask import Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
-from prometheus_client.exposition import choose_encoder
-from prometheus_client.multiprocess import MultiProcessCollector
+
+from idp.plumbing.writable import UnwritableDir, make_dir
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+if os.environ.get(MULTIPROC_ENV):  # the metrics below write their files there as soon as they are defined
+    try:
+        make_dir(MULTIPROC_ENV, os.environ[MULTIPROC_ENV])
+    except UnwritableDir as exc:
+        raise SystemExit(str(exc)) from None
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics  # noqa: E402 (after the directory is made)
+from prometheus_client.core import REGISTRY, GaugeMetricFamily  # noqa: E402
+from prometheus_client.exposition import choose_encoder  # noqa: E402
+from prometheus_client.multiprocess import MultiProcessCollector  # noqa: E402
+
 disable_created_metrics()  # the *_created series double the output and nobody queries them
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "status", "endpoint"])

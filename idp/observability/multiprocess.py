@@ -16,6 +16,8 @@ import re
 import tempfile
 import threading
 
+from idp.plumbing.writable import make_dir
+
 log = logging.getLogger(__name__)
 _PID = re.compile(r"_(\d+)\.db$")
 
@@ -25,8 +27,7 @@ def prepare_multiprocess_dir() -> str | None:
     Returns the directory when it was created here (and is removed at exit)."""
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     created = None if path else tempfile.mkdtemp(prefix="idp-metrics-")
-    path = path or created
-    os.makedirs(path, exist_ok=True)
+    path = make_dir("PROMETHEUS_MULTIPROC_DIR", path or created)
     for stale in glob.glob(os.path.join(path, "*.db")):
         os.remove(stale)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path

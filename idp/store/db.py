@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from idp.plumbing.writable import make_dir
+
 
 def normalize_url(url: str) -> str:
     """Operators write postgresql://; the driver we ship is psycopg 3.
@@ -46,7 +48,7 @@ def make_engine(url: str, pool_size: int = 5, **options) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+            make_dir("DATABASE_URL", os.path.dirname(os.path.abspath(parsed.database)))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
 
         @event.listens_for(engine, "connect")
