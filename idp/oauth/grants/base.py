@@ -9,6 +9,7 @@ from idp.oauth.dpop import InvalidDPoPProofError
 from idp.oauth.resources import grantable_scope, live_resources, narrowed, request_targets, targets_for
 from idp.observability.metrics import TOKENS_ISSUED
 from idp.plumbing.context import services
+from idp.tokens.service import RevokedGrant
 from idp.tokens.subjects import subject_for
 
 
@@ -76,20 +77,23 @@ class IssuesTokens:
             and "offline_access" in (scope or "").split()
         )
         granted = self.granted_resources()
-        token = services().tokens.bearer_response(
-            client.client_id,
-            subject_for(services(), client, user.id) if user else client.client_id,
-            scope or "",
-            user_id=user.id if user else None,
-            grant_id=context.get("grant_id"),
-            auth_time=context.get("auth_time"),
-            include_refresh_token=wants_refresh,
-            dpop_jkt=g.get("dpop_jkt"),
-            bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
-            audience=policy.audience,
-            ttl=policy.ttl,
-            extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
-            resources=granted if granted is not None else policy.audience,
-        )
+        try:
+            token = services().tokens.bearer_response(
+                client.client_id,
+                subject_for(services(), client, user.id) if user else client.client_id,
+                scope or "",
+                user_id=user.id if user else None,
+                grant_id=context.get("grant_id"),
+                auth_time=context.get("auth_time"),
+                include_refresh_token=wants_refresh,
+                dpop_jkt=g.get("dpop_jkt"),
+                bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
+                audience=policy.audience,
+                ttl=policy.ttl,
+                extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
+                resources=granted if granted is not None else policy.audience,
+            )
+        except RevokedGrant:  # revoked while this request ran (a raced reuse, RFC 9700 4.14.2)
+            raise InvalidGrantError("The grant was revoked.") from None
         TOKENS_ISSUED.labels(self.GRANT_TYPE).inc()
         return token
