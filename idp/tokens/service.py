@@ -190,15 +190,18 @@ class TokenService:
                         grant_id: str | None = None, auth_time: int | None = None,
                         include_refresh_token: bool = False, dpop_jkt: str | None = None,
                         bind_refresh_token: bool = False, audience: list | None = None, ttl: int | None = None,
-                        extra_claims: dict | None = None, resources: list | tuple = ()) -> dict:
+                        extra_claims: dict | None = None, resources: list | tuple = (),
+                        refresh_scope: str | None = None) -> dict:
         """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP). The refresh
-        token keeps the grant's resources (RFC 8707 2.2), whatever this access token was narrowed to."""
+        token keeps the grant's resources and scope (`refresh_scope`; RFC 8707 2.2, RFC 6749 6),
+        whatever this access token was narrowed to."""
         access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time, ttl, dpop_jkt, audience,
                                         extra_claims)
         token = {"token_type": "DPoP" if dpop_jkt else "Bearer", "access_token": access, "expires_in": ttl,
                  "scope": scope}
         if include_refresh_token and user_id and grant_id:
-            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()),
+            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, refresh_scope or scope,
+                                                        auth_time or int(time.time()),
                                                         dpop_jkt if bind_refresh_token else None, resources)
             self._refuse_if_revoked_meanwhile(grant_id)
         return token
