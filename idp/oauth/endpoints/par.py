@@ -51,7 +51,7 @@ def pushed_authorization_request():
         # 2. The parameters.
         if "request_uri" in oauth_request.payload.data:
             raise InvalidRequestError("request_uri cannot be pushed (RFC 9126 2.1).")
-        params = server.jar.parameters(server, oauth_request) or {
+        params = server.jar.parameters(server, oauth_request, client) or {
             k: v for k, v in oauth_request.payload.data.items() if k not in CLIENT_AUTH_FIELDS}
         if params.get("client_id", client.client_id) != client.client_id:
             raise InvalidRequestError("client_id does not match the authenticated client.")
