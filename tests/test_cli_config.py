@@ -123,7 +123,7 @@ def test_clients_create_takes_the_metadata_of_every_flow(cli_env):
                    "--token-endpoint-auth-method", "private_key_jwt", "--jwks-uri", "https://app.example/jwks",
                    "--post-logout-redirect-uri", "https://app.example/bye",
                    "--backchannel-logout-uri", "https://app.example/backchannel", "--require-par", "--dpop-bound",
-                   "--subject-type", "pairwise", "--json"], cli_env)
+                   "--require-signed-request-object", "--subject-type", "pairwise", "--json"], cli_env)
     assert created.returncode == 0, created.stderr
     data = json.loads(created.stdout)
     assert data["client_secret"] is None and data["token_endpoint_auth_method"] == "private_key_jwt"
@@ -137,7 +137,7 @@ def test_clients_create_takes_the_metadata_of_every_flow(cli_env):
     assert meta["jwks_uri"] == "https://app.example/jwks" and meta["post_logout_redirect_uris"] == ["https://app.example/bye"]
     assert meta["backchannel_logout_uri"] == "https://app.example/backchannel"
     assert meta["require_pushed_authorization_requests"] is True and meta["dpop_bound_access_tokens"] is True
-    assert meta["subject_type"] == "pairwise"
+    assert meta["subject_type"] == "pairwise" and meta["require_signed_request_object"] is True
 
 
 @pytest.mark.parametrize("args", [

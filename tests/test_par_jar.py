@@ -81,13 +81,7 @@ def test_pushed_request_end_to_end_rfc9126_2_and_4(idp, browser, client, user):
     assert "invalid_request_uri" in again.text
 
 
-def test_request_uri_of_another_client_is_refused_rfc9126_4(idp, client):
-    other, _ = idp.create_client()
-    _, meta, params, _, _ = authorization_params(idp, client)
-    request_uri = push(idp, client, params).json()["request_uri"]
-    response = Browser(idp).go(meta["authorization_endpoint"] + "?" + urlencode(
-        {"client_id": other.client_id, "request_uri": request_uri}))
-    assert response.status_code == 400 and "Location" not in response.headers
+# A request_uri presented by another client: tests/security/test_par_jar_replay.py (refused, and not consumed).
 
 
 def test_expired_request_uri_is_refused_rfc9126_2_2(idp, client):

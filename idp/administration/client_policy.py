@@ -58,7 +58,7 @@ STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "p
                  "backchannel_logout_uri", "application_type", "initiate_login_uri")
 STRING_ARRAY_FIELDS = ("grant_types", "response_types", "contacts", "default_acr_values")
 BOOLEAN_FIELDS = ("backchannel_logout_session_required", "require_pushed_authorization_requests",
-                  "dpop_bound_access_tokens", "require_auth_time")
+                  "dpop_bound_access_tokens", "require_auth_time", "require_signed_request_object")
 MAX_NAME = 255  # the clients.name column
 
 
@@ -90,6 +90,7 @@ class FlowClaims(BaseClaims):
 
     REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required",
                          "require_pushed_authorization_requests", "dpop_bound_access_tokens",
+                         "require_signed_request_object",  # RFC 9101 10.5
                          "allowed_origins"]  # CORS for this client beyond its redirect URIs' origins (issue 30, 8)
 
 

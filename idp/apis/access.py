@@ -89,20 +89,38 @@ class ApiAccess:
 
     # -- scopes -------------------------------------------------------------------------
     def grantable(self, client, scope: str | None, targets: list[Target], user_id: str | None,
-                  effective: tuple | None = None) -> str:
+                  effective: tuple | None = None, reserved: frozenset = frozenset()) -> str:
         """The scope a token may carry. Scopes of the targeted APIs need the client's allowance and,
         for a user's token, a role when the API says so; other scopes are the client's own
-        (client.scope, as before APIs existed); anything else is left out."""
+        (client.scope, as before APIs existed); anything else is left out. A scope that a registered
+        API defines speaks for that API alone (RFC 8707 2: the audience names who may act on it), so
+        it is left out of a token for any other audience (another API, or the issuer), whatever the
+        client's own list holds. `reserved`: the server's own scopes (openid, offline_access, the
+        admin API's...), never taken for an API's even where an API defines the same name.
+        Without targets the scope is only cleared of other APIs' scopes (the caller has cut it to
+        what the client may have)."""
         asked = list(dict.fromkeys((scope or "").split()))
         if not asked:  # RFC 6749 3.3: no scope asked -> the API scopes this client may ask
             asked = [name for t in targets for name in t.scopes if t.may_ask(name)]
+        targeted = {name for t in targets for name in t.scopes}
+        elsewhere = self._api_scopes([n for n in asked if n not in targeted and n not in reserved])
+        if not targets:
+            kept = [name for name in asked if name not in elsewhere]
+        else:
+            kept = self._kept_for_targets(client, asked, targets, user_id, effective, elsewhere)
+        if asked and not kept:
+            raise NothingGrantable("None of the requested scopes can be granted to this client for this API.")
+        return " ".join(kept)
+
+    def _kept_for_targets(self, client, asked: list, targets: list[Target], user_id: str | None,
+                          effective: tuple | None, elsewhere: set) -> list:
         own = set(client.get_allowed_scope(" ".join(asked)).split()) if asked else set()
         granted_by_roles = self.role_scopes(user_id, effective) if user_id else {}
         kept = []
         for name in asked:
             owner = next((t for t in targets if name in t.scopes), None)
             if owner is None:
-                if name in own:
+                if name in own and name not in elsewhere:
                     kept.append(name)
                 continue
             if not owner.may_ask(name):
@@ -110,9 +128,11 @@ class ApiAccess:
             if user_id and name in owner.role_scopes and name not in granted_by_roles.get(owner.identifier, set()):
                 continue
             kept.append(name)
-        if asked and not kept:
-            raise NothingGrantable("None of the requested scopes can be granted to this client for this API.")
-        return " ".join(kept)
+        return kept
+
+    def _api_scopes(self, names: list[str]) -> set[str]:
+        """Those of `names` some registered API defines (the cached list is read only when needed)."""
+        return set(names) & self.known_scopes() if names else set()
 
     @staticmethod
     def consent_keys(scope: str, targets: list[Target]) -> set[str]:

@@ -45,6 +45,8 @@ ALLOWED_ORIGIN = click.option(
 @click.option("--backchannel-logout-uri", default=None)
 @click.option("--require-par", is_flag=True, help="require_pushed_authorization_requests (RFC 9126)")
 @click.option("--dpop-bound", is_flag=True, help="dpop_bound_access_tokens (RFC 9449)")
+@click.option("--require-signed-request-object", "require_jar", is_flag=True,
+              help="require_signed_request_object (RFC 9101 10.5)")
 @click.option("--subject-type", type=click.Choice(["public", "pairwise"]), default=None)
 @click.option("--sector-identifier-uri", default=None)
 @click.option("--trusted", is_flag=True, help="first-party app: skip the consent page")
@@ -53,8 +55,8 @@ ALLOWED_ORIGIN = click.option(
 @ALLOWED_ORIGIN
 @click.option("--json", "as_json", is_flag=True)
 def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
-                   post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, subject_type,
-                   sector_identifier_uri, trusted, id_token_alg, allowed_origins, as_json):
+                   post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, require_jar,
+                   subject_type, sector_identifier_uri, trusted, id_token_alg, allowed_origins, as_json):
     """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
     scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
@@ -67,6 +69,7 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
         "jwks_uri": jwks_uri, "post_logout_redirect_uris": list(post_logout_redirect_uris) or None,
         "backchannel_logout_uri": backchannel_logout_uri, "id_token_signed_response_alg": id_token_alg,
         "require_pushed_authorization_requests": require_par or None, "dpop_bound_access_tokens": dpop_bound or None,
+        "require_signed_request_object": require_jar or None,
         "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri, "trusted": trusted,
         "allowed_origins": list(allowed_origins) or None,
     }

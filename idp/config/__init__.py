@@ -94,6 +94,7 @@ class Config:
     dpop_require_nonce: bool = False  # RFC 9449 8, 9: server-provided nonces in every proof
     par_ttl: int = 60  # RFC 9126 2.2: a pushed request_uri's life
     require_par: bool = False  # RFC 9126 5: every client must push its authorization requests
+    require_signed_request_object: bool = False  # RFC 9101 10.5: every client must send a signed request object
     registration_mode: str = "token"  # RFC 7591: open | token (an initial access token) | off
     outbound_allowed_hosts: tuple = ()
     outbound_timeout: float = 5.0
@@ -201,6 +202,8 @@ class Config:
             dpop_require_nonce=_bool("DPOP_REQUIRE_NONCE", env.get("DPOP_REQUIRE_NONCE", "false")),
             par_ttl=parse_duration("PAR_EXPIRES", env.get("PAR_EXPIRES", "60s")),
             require_par=_bool("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", env.get("REQUIRE_PUSHED_AUTHORIZATION_REQUESTS", "false")),
+            require_signed_request_object=_bool("REQUIRE_SIGNED_REQUEST_OBJECT",
+                                                env.get("REQUIRE_SIGNED_REQUEST_OBJECT", "false")),
             registration_mode=env.get("REGISTRATION_MODE", "token").strip().lower(),
             outbound_allowed_hosts=tuple(h.strip().lower() for h in env.get("OUTBOUND_ALLOWED_HOSTS", "").split(",")
                                          if h.strip()),

@@ -12,10 +12,12 @@ from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Error
 from flask import g, request
 
 from idp.apis.access import NothingGrantable, Target, UnknownTarget
+from idp.oauth.scopes import ADMIN_SCOPES, SCOPES_SUPPORTED
 from idp.plumbing.context import services
 from idp.store.apis import Invalid, check_identifier
 
 PARAMETER = "resource"
+SERVER_SCOPES = frozenset(SCOPES_SUPPORTED) | frozenset(ADMIN_SCOPES)  # ours, never an API's
 
 
 class InvalidTargetError(OAuth2Error):
@@ -63,10 +65,23 @@ def targets_for(client_id: str, resources: list[str]) -> list[Target]:
 
 def grantable_scope(client, scope: str | None, targets: list[Target], user_id: str | None,
                     effective: tuple | None = None) -> str:
+    """The one cut of a token's scope, for every grant and every audience (idp/apis/access.py):
+    invalid_scope when nothing asked can be granted."""
     try:
-        return services().api_access.grantable(client, scope, targets, user_id, effective)
+        return services().api_access.grantable(client, scope, targets, user_id, effective, SERVER_SCOPES)
     except NothingGrantable as error:
         raise InvalidScopeError(str(error)) from None
+
+
+def user_grantable_scope(client, scope: str | None, targets: list[Target], user_id: str | None) -> str:
+    """What a user is asked to grant (consent, device): without an API, the client's own scopes
+    (client.get_allowed_scope), then the same cut as the token's; invalid_scope when nothing asked is left."""
+    if not targets:
+        allowed = client.get_allowed_scope(scope)
+        if scope and not allowed:
+            raise InvalidScopeError("None of the requested scopes can be granted to this client.")
+        scope = allowed
+    return grantable_scope(client, scope, targets, user_id)
 
 
 def narrowed(granted, asked: list[str]) -> list[str]:
@@ -79,8 +94,9 @@ def narrowed(granted, asked: list[str]) -> list[str]:
 class ApiResources:
     """Grant extension for authorization requests (authorize and PAR): after authlib validated the
     client, redirect URI and scope syntax, the request's resources pick the APIs, the scope is cut
-    to what this client (and the signed-in user's roles) may have, and the targets are kept on the
-    request for the code. Errors here redirect (RFC 8707 2: invalid_target; RFC 6749 4.1.2.1)."""
+    to what this client (and the signed-in user's roles) may have for them (without an API: the
+    client's own scopes, cleared of every API's), and the targets are kept on the request for the code. Errors here
+    redirect (RFC 8707 2: invalid_target; RFC 6749 4.1.2.1)."""
 
     def __call__(self, grant):
         grant.register_hook("after_validate_authorization_request_payload", self.apply)
@@ -90,10 +106,11 @@ class ApiResources:
         oauth_request = grant.request
         targets = targets_for(oauth_request.client.client_id, stored_resources(oauth_request.payload.data))
         oauth_request.api_targets = targets
-        if targets:
+        asked = oauth_request.payload.scope or oauth_request.scope
+        if targets or asked:  # the code gets what the consent page shows (web/consent.py), no more
             user = getattr(oauth_request, "user", None)
-            oauth_request.scope = grantable_scope(oauth_request.client, oauth_request.payload.scope or oauth_request.scope,
-                                                  targets, user.get_user_id() if user else None)
+            oauth_request.scope = user_grantable_scope(oauth_request.client, asked, targets,
+                                                       user.get_user_id() if user else None)
 
 
 def request_targets() -> list[Target]:

@@ -103,12 +103,14 @@ class RefreshTokens:
             return result.rowcount == 1
 
     def active_families(self, user_id: str) -> list[str]:
-        """Families of a user that still hold a usable refresh token."""
+        """Families of a user with a refresh token neither revoked nor expired: usable ones, and
+        those whose last token was rotated (a rotation under way, or a refresh that returned no new
+        refresh token), whose access tokens may still be in use."""
         with self.db.session() as session:
             return list(session.scalars(
                 select(RefreshToken.family_id).distinct()
                 .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None),
-                       RefreshToken.rotated_at.is_(None), RefreshToken.expires_at > utcnow())).all())
+                       RefreshToken.expires_at > utcnow())).all())
 
     def count_grants_of_client(self, client_id: str) -> int:
         """The users who granted this client something still in force: a remembered consent or a

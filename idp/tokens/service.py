@@ -26,6 +26,10 @@ REVOCATIONS_LOADED = LOADED
 KEYS_VERSION = "keys:version"
 
 
+class RevokedGrant(Exception):
+    """The grant was revoked while a token request on it was being answered (a raced reuse)."""
+
+
 @dataclasses.dataclass
 class AuthorizationCode:
     """What a code stands for; kept in the ephemeral store under the code's hash."""
@@ -186,17 +190,31 @@ class TokenService:
                         grant_id: str | None = None, auth_time: int | None = None,
                         include_refresh_token: bool = False, dpop_jkt: str | None = None,
                         bind_refresh_token: bool = False, audience: list | None = None, ttl: int | None = None,
-                        extra_claims: dict | None = None, resources: list | tuple = ()) -> dict:
+                        extra_claims: dict | None = None, resources: list | tuple = (),
+                        refresh_scope: str | None = None) -> dict:
         """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP). The refresh
-        token keeps the grant's resources (RFC 8707 2.2), whatever this access token was narrowed to."""
+        token keeps the grant's resources and scope (`refresh_scope`; RFC 8707 2.2, RFC 6749 6),
+        whatever this access token was narrowed to."""
         access, ttl = self.access_token(client_id, subject, scope, grant_id, auth_time, ttl, dpop_jkt, audience,
                                         extra_claims)
         token = {"token_type": "DPoP" if dpop_jkt else "Bearer", "access_token": access, "expires_in": ttl,
                  "scope": scope}
         if include_refresh_token and user_id and grant_id:
-            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, scope, auth_time or int(time.time()),
+            token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, refresh_scope or scope,
+                                                        auth_time or int(time.time()),
                                                         dpop_jkt if bind_refresh_token else None, resources)
+            self._refuse_if_revoked_meanwhile(grant_id)
         return token
+
+    def _refuse_if_revoked_meanwhile(self, grant_id: str) -> None:
+        """RFC 9700 4.14.2, whatever the interleaving: the successor refresh token is stored (and
+        committed) first, then the grant's durable revocation mark is read. revoke_grant writes that
+        mark before it revokes the family's rows, so either its sweep sees the successor, or this
+        read sees the mark and the successor is revoked here and never handed out (a Dekker-style
+        handshake through the database; no lock is held across token signing)."""
+        if self.revocations.any_active([f"gid:{grant_id}"]):
+            self.refresh_tokens.revoke_family(grant_id)
+            raise RevokedGrant(grant_id)
 
     # -- refresh rotation ---------------------------------------------------
     def find_refresh(self, value: str) -> RefreshGrant | None:
@@ -212,17 +230,22 @@ class TokenService:
         return True
 
     # -- revocation ---------------------------------------------------------
+    # Order matters (RFC 9700 4.14.2): the durable mark of the grant first, then the family's refresh
+    # tokens, then the cache every replica reads. A rotation racing this stores its successor before
+    # it reads the mark (_refuse_if_revoked_meanwhile), so no successor outlives the revocation.
     def revoke_grant(self, grant_id: str) -> None:
         """Revoke every refresh token of a family and every access token it issued."""
-        self.refresh_tokens.revoke_family(grant_id)
-        self._revoke("gid", grant_id, self.config.access_token_ttl)
+        self._revoke_many("gid", [grant_id], self.config.access_token_ttl,
+                          between=lambda: self.refresh_tokens.revoke_family(grant_id))
 
     def revoke_user_grants(self, user_id: str) -> int:
-        """Revoke every refresh-token family of a user (and their access tokens): a password reset."""
+        """Revoke every refresh-token family of a user (and their access tokens): a password reset.
+        Families in the middle of a rotation are among those listed (their presented token is
+        rotated, not revoked), so the handshake above covers them too."""
         families = self.refresh_tokens.active_families(user_id)
         # A fixed number of round trips however many grants the user holds (docs/retention.md).
-        self.refresh_tokens.revoke_user(user_id)
-        self._revoke_many("gid", families, self.config.access_token_ttl)
+        self._revoke_many("gid", families, self.config.access_token_ttl,
+                          between=lambda: self.refresh_tokens.revoke_user(user_id))
         return len(families)
 
     def revoke_access_token(self, claims: dict) -> None:
@@ -233,13 +256,16 @@ class TokenService:
     def _revoke(self, kind: str, ident: str, ttl: int) -> None:
         self._revoke_many(kind, [ident], ttl)
 
-    def _revoke_many(self, kind: str, idents: list[str], ttl: int) -> None:
-        # Durable first (survives a Redis loss), then the shared cache every replica reads (one pipeline).
-        if not idents:
-            return
-        self.revocations.add_many([f"{kind}:{ident}" for ident in idents], kind,
-                                  utcnow() + dt.timedelta(seconds=ttl + 60))
-        self.store.announce([(f"rev:{kind}:{ident}", "1", ttl + 60) for ident in idents])
+    def _revoke_many(self, kind: str, idents: list[str], ttl: int, between=None) -> None:
+        """Durable first (survives a Redis loss), then `between` (the refresh-token rows), then the
+        shared cache every replica reads (one pipeline)."""
+        if idents:
+            self.revocations.add_many([f"{kind}:{ident}" for ident in idents], kind,
+                                      utcnow() + dt.timedelta(seconds=ttl + 60))
+        if between is not None:
+            between()
+        if idents:
+            self.store.announce([(f"rev:{kind}:{ident}", "1", ttl + 60) for ident in idents])
 
     def revocation_state(self, claims: dict) -> tuple[bool, str | None]:
         """(revoked?, the key-set version every replica last published): from this process's feed

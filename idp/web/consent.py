@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, session, url_for
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 
-from idp.oauth.resources import grantable_scope, stored_resources, targets_for
+from idp.oauth.resources import stored_resources, targets_for, user_grantable_scope
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.signin import interactions
@@ -39,8 +39,7 @@ def consent():
         return render_template("error.html", error="invalid_client", description="Unknown application."), 400
     try:  # the same cut as the code will get: this client's APIs, their scopes, the user's roles
         targets = targets_for(client.client_id, stored_resources(params))
-        scope = grantable_scope(client, params.get("scope"), targets, user_id) if targets else \
-            client.get_allowed_scope(params.get("scope"))
+        scope = user_grantable_scope(client, params.get("scope"), targets, user_id)
     except OAuth2Error as error:
         return render_template("error.html", error=error.error, description=error.description), 400
     scopes = scope.split()

@@ -73,6 +73,7 @@ _METADATA_PROPERTIES = {
     "token_endpoint_auth_signing_alg": _S, "request_object_signing_alg": _S, "backchannel_logout_uri": _S,
     "backchannel_logout_session_required": {"type": "boolean"},
     "require_pushed_authorization_requests": {"type": "boolean"},
+    "require_signed_request_object": {"type": "boolean"},
     "dpop_bound_access_tokens": {"type": "boolean"}, "default_max_age": {"type": "integer", "minimum": 0},
     "require_auth_time": {"type": "boolean"}, "default_acr_values": _STRINGS, "application_type": _S,
     "initiate_login_uri": _S, "software_id": _S, "software_version": _S,

@@ -39,6 +39,7 @@ from idp.oauth.claims import (
     scopes_for_claims,
 )
 from idp.oauth.endpoints.par import take_pushed
+from idp.oauth.jar import requires_signed_request_object
 from idp.oauth.requests import StoredAuthorizationRequest, defined_parameters, too_large
 from idp.oauth.resources import PARAMETER as RESOURCE
 from idp.oauth.response_modes import authorization_response
@@ -87,6 +88,10 @@ def authorize():
     client = grant.request.client
     if interaction is None and must_push(client) and not getattr(oauth_request, "pushed", False):
         return error_page("invalid_request", "This application must use pushed authorization requests (RFC 9126 5).")
+    if interaction is None and requires_signed_request_object(client) and not (
+            getattr(oauth_request, "pushed", False) or getattr(oauth_request, "signed", False)):
+        # a pushed request had to be signed at the PAR endpoint already (oauth/jar.py)
+        return error_page("invalid_request", "This application must send a signed request object (RFC 9101 10.5).")
     if params.get("max_age") is not None and not params["max_age"].isdigit():
         return error_response(InvalidRequestError("max_age must be a non-negative integer",
                                                   redirect_uri=grant.redirect_uri), params)
@@ -159,7 +164,11 @@ def expanded_request(server, oauth_request):
         expanded.pushed = True
         return expanded
     params = server.jar.parameters(server, oauth_request)
-    return oauth_request if params is None else StoredAuthorizationRequest(f"{issuer}/authorize", params)
+    if params is None:
+        return oauth_request
+    expanded = StoredAuthorizationRequest(f"{issuer}/authorize", params)
+    expanded.signed = True
+    return expanded
 
 
 def with_resources(oauth_request):
@@ -194,6 +203,7 @@ def with_claimed_scopes(oauth_request):
     params = {**dict(data.items()), "scope": scope}
     expanded = StoredAuthorizationRequest(f"{services().config.issuer}/authorize", params)
     expanded.pushed = getattr(oauth_request, "pushed", False)
+    expanded.signed = getattr(oauth_request, "signed", False)
     return expanded
 
 

@@ -18,7 +18,7 @@ from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as _Base
 
 from idp.oauth.client_auth import JWT_AUTH_METHODS
 from idp.oauth.endpoints.introspection import endpoint_response
-from idp.oauth.resources import grantable_scope, live_resources, targets_for
+from idp.oauth.resources import live_resources, targets_for, user_grantable_scope
 from idp.oauth.scopes import understood_scope
 from idp.plumbing.context import services
 from idp.tokens.device_authorizations import DeviceStore
@@ -45,7 +45,7 @@ class DeviceAuthorizationEndpoint(_Base):
         client = services().clients.get(client_id)
         scope = understood_scope(scope)
         targets = targets_for(client_id, live_resources())  # RFC 8707 2: invalid_target
-        scope = grantable_scope(client, scope, targets, None) if targets else client.get_allowed_scope(scope)
+        scope = user_grantable_scope(client, scope, targets, None)
         DeviceStore(services().store).create(data["device_code"], data["user_code"], client_id, scope,
                                              data["expires_in"], data["interval"], [t.identifier for t in targets])
 

@@ -59,6 +59,7 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "pushed_authorization_request_endpoint": f"{issuer}/par",
         "dpop_signing_alg_values_supported": DPOP_ALGS,
         "require_pushed_authorization_requests": config.require_par,
+        "require_signed_request_object": config.require_signed_request_object,  # RFC 9101 10.5
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
         "backchannel_logout_supported": True,

@@ -13,7 +13,10 @@
 5. 201 {request_uri, expires_in}, no-store (RFC 9126 2.2).
 
 The authorization endpoint takes the pushed request exactly once (take_pushed): a reused or
-expired request_uri is invalid_request_uri.
+expired request_uri is invalid_request_uri. The request is kept under its request_uri *and* the
+pushing client's id, so a request_uri presented with another client_id finds nothing and takes
+nothing: whoever learns a request_uri cannot burn it for its client (RFC 9126 4: the client is
+compared before the request is used).
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ def pushed_authorization_request():
         # 2. The parameters.
         if "request_uri" in oauth_request.payload.data:
             raise InvalidRequestError("request_uri cannot be pushed (RFC 9126 2.1).")
-        params = defined_parameters(server.jar.parameters(server, oauth_request) or oauth_request.payload.data)
+        # Only the authorization parameters wait (client_secret, client_assertion and anything unknown do not).
+        params = defined_parameters(server.jar.parameters(server, oauth_request, client) or oauth_request.payload.data)
         if params.get("client_id", client.client_id) != client.client_id:
             raise InvalidRequestError("client_id does not match the authenticated client.")
         params["client_id"] = client.client_id
@@ -75,18 +79,25 @@ def pushed_authorization_request():
     # 4 and 5.
     ttl = services().config.par_ttl
     request_uri = URN_PREFIX + random_token(32)
-    services().store.set("par:" + request_uri, json.dumps(params), ttl)
+    services().store.set(pushed_key(request_uri, client.client_id), json.dumps(params), ttl)
     return server.handle_response(201, {"request_uri": request_uri, "expires_in": ttl}, default_json_headers)
 
 
+def pushed_key(request_uri: str, client_id: str) -> str:
+    """Where a pushed request waits: its request_uri (fixed prefix, no "#") and its client."""
+    return f"par:{request_uri}#{client_id}"
+
+
 def take_pushed(request_uri: str, client_id: str | None) -> dict:
-    """The pushed parameters, once; the outer client_id must be the pusher's (RFC 9126 4)."""
-    if not request_uri.startswith(URN_PREFIX) or len(request_uri) > 128:
+    """The pushed parameters, once, and only for the client that pushed them (RFC 9126 4): the
+    client is part of the key, so another client's attempt consumes nothing."""
+    if not request_uri.startswith(URN_PREFIX) or len(request_uri) > 128 or "#" in request_uri:
         raise InvalidRequestUriError(description="Only request_uri values from the PAR endpoint are accepted.")
-    raw = services().store.take("par:" + request_uri)
+    raw = services().store.take(pushed_key(request_uri, client_id)) if client_id else None
     if raw is None:
-        raise InvalidRequestUriError(description="The request_uri is unknown, expired or already used.")
+        raise InvalidRequestUriError(
+            description="The request_uri is unknown, expired, already used, or was pushed by another client.")
     params = json.loads(raw)
-    if params.get("client_id") != client_id:
+    if params.get("client_id") != client_id:  # cannot happen (the key holds it); kept as a guard
         raise InvalidRequestUriError(description="The request_uri belongs to another client.")
     return params

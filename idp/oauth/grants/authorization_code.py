@@ -88,6 +88,9 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
     def granted_resources(self):
         return list(self.request.authorization_code.resources or [])
 
+    def granted_scope(self):
+        return self.request.authorization_code.scope
+
     def create_authorization_response(self, redirect_uri, grant_user):
         """RFC 6749 4.1.2, with response_mode and iss (RFC 9207) added to authlib's version."""
         if not grant_user:

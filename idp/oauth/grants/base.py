@@ -9,6 +9,7 @@ from idp.oauth.dpop import InvalidDPoPProofError
 from idp.oauth.resources import grantable_scope, live_resources, narrowed, request_targets, targets_for
 from idp.observability.metrics import TOKENS_ISSUED
 from idp.plumbing.context import services
+from idp.tokens.service import RevokedGrant
 from idp.tokens.subjects import subject_for
 
 
@@ -45,6 +46,12 @@ class IssuesTokens:
         narrow (RFC 8707 2.2); None for grants that start here (client_credentials, device)."""
         return None
 
+    def granted_scope(self) -> str | None:
+        """The scope of the redeemed grant, which a new refresh token keeps (RFC 6749 6: "identical
+        to that of the refresh token included"), however this access token's scope was cut for its
+        audience (RFC 8707 2.2); None for grants without a refresh token of their own."""
+        return None
+
     def validate_token_request(self):
         """After authlib's checks, before a code or refresh token is spent: the APIs this token is
         for (RFC 8707 2: invalid_target) and their DPoP rule."""
@@ -67,8 +74,9 @@ class IssuesTokens:
         access = services().api_access
         user_id = user.id if user else None
         effective = services().authorization.effective(user_id) if user_id and targets else None  # one read
-        if targets:  # RFC 8707: scopes cut to what the API defines, the client may ask and the user's roles grant
-            scope = grantable_scope(client, scope, targets, user_id, effective)
+        # RFC 8707: scopes cut to what the API defines, the client may ask and the user's roles grant;
+        # another registered API's scopes never reach this audience (the issuer's included).
+        scope = grantable_scope(client, scope, targets, user_id, effective)
         policy = access.policy(targets)
         wants_refresh = (
             include_refresh_token
@@ -76,20 +84,24 @@ class IssuesTokens:
             and "offline_access" in (scope or "").split()
         )
         granted = self.granted_resources()
-        token = services().tokens.bearer_response(
-            client.client_id,
-            subject_for(services(), client, user.id) if user else client.client_id,
-            scope or "",
-            user_id=user.id if user else None,
-            grant_id=context.get("grant_id"),
-            auth_time=context.get("auth_time"),
-            include_refresh_token=wants_refresh,
-            dpop_jkt=g.get("dpop_jkt"),
-            bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
-            audience=policy.audience,
-            ttl=policy.ttl,
-            extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
-            resources=granted if granted is not None else policy.audience,
-        )
+        try:
+            token = services().tokens.bearer_response(
+                client.client_id,
+                subject_for(services(), client, user.id) if user else client.client_id,
+                scope or "",
+                user_id=user.id if user else None,
+                grant_id=context.get("grant_id"),
+                auth_time=context.get("auth_time"),
+                include_refresh_token=wants_refresh,
+                dpop_jkt=g.get("dpop_jkt"),
+                bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
+                audience=policy.audience,
+                ttl=policy.ttl,
+                extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
+                resources=granted if granted is not None else policy.audience,
+                refresh_scope=self.granted_scope(),
+            )
+        except RevokedGrant:  # revoked while this request ran (a raced reuse, RFC 9700 4.14.2)
+            raise InvalidGrantError("The grant was revoked.") from None
         TOKENS_ISSUED.labels(self.GRANT_TYPE).inc()
         return token

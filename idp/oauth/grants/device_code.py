@@ -93,6 +93,9 @@ class DeviceCodeGrant(IssuesTokens, _Base):
     def granted_resources(self):
         return list(self.request.credential.resources)
 
+    def granted_scope(self):
+        return self.request.credential.scope
+
     def token_context(self):
         decision = self.request.decision
         return {"grant_id": decision["grant_id"], "auth_time": decision["auth_time"]}

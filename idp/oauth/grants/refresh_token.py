@@ -40,6 +40,9 @@ class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
     def granted_resources(self):
         return list(self.request.refresh_token.resources)
 
+    def granted_scope(self):
+        return self.request.refresh_token.scope
+
     def issue_token(self, user, refresh_token):
         # Consume before issuing, so two concurrent uses cannot both succeed.
         if not services().tokens.consume_refresh(refresh_token):
