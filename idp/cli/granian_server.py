@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import shutil
 
 from idp.config import Config
@@ -46,8 +47,8 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
     """Serve `config`'s app with `workers` processes of `threads` blocking threads; returns at shutdown."""
     from granian.constants import Interfaces
     from granian.log import LogLevels
-    from granian.server import Server
 
+    Server = _server_class()
     created = prepare_multiprocess_dir() if config.metrics_enabled else None
     configure_logging(config.log_level)
     server = Server(
@@ -70,6 +71,25 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
             reaper.set()
         if created:
             shutil.rmtree(created, ignore_errors=True)
+
+
+def _server_class():
+    """granian's server, with SIGTERM honoured by a worker that is still loading the app.
+
+    A forked worker inherits the main process's SIGTERM handler, which only wakes the main loop of
+    the main process; the worker installs its own only once the app is loaded (seconds). A SIGTERM
+    in between was swallowed: the worker went on to serve, was killed after GRACEFUL_TIMEOUT
+    ("refused to gracefully stop"), and the next worker ms later, its share of the budget spent -
+    past Kubernetes' grace period. Such a worker has nothing in flight: it exits at once."""
+    from granian.server import Server
+
+    class IdPServer(Server):
+        def signal_handler_interrupt(self, *args, **kwargs):
+            if getattr(self, "pid", None) not in (None, os.getpid()):  # in a worker still loading the app
+                raise SystemExit(0)
+            super().signal_handler_interrupt(*args, **kwargs)
+
+    return IdPServer
 
 
 def worker_app(config: Config):
