@@ -16,6 +16,9 @@
 #              IDP_CI_DIR (default /var/tmp/idp-ci: the containers.conf),
 #              CONTAINERS_CONF (kept when already set).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/{/^set -euo/d; s/^# \{0,1\}//; p}' "$0"; exit 0 ;;
+esac
 cd "$(dirname "$0")/../.."
 
 image=${1:-localhost/idp:ci}

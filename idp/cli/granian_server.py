@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import gc
+import multiprocessing
+import os
 import shutil
 
 from idp.config import Config
@@ -33,6 +35,7 @@ GRACEFUL_TIMEOUT = 25  # seconds; gunicorn_conf's graceful_timeout
 # sockets overlaps the Python work (on one core against oidc-provider: the JWKS at 8 connections
 # 0.92x -> 1.01x, client_credentials 0.87x -> 0.99x, introspection 0.85x -> 0.92x).
 RUNTIME_THREADS = 2
+_stopping = None  # set to 1 by the main process on SIGTERM (see _server_class)
 GRANIAN_LOGGING = {  # granian's own lines ("Spawning worker-1 ...") as JSON, like every other line
     "version": 1,
     "disable_existing_loggers": False,
@@ -46,8 +49,10 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
     """Serve `config`'s app with `workers` processes of `threads` blocking threads; returns at shutdown."""
     from granian.constants import Interfaces
     from granian.log import LogLevels
-    from granian.server import Server
 
+    global _stopping
+    _stopping = multiprocessing.RawValue("b", 0)  # shared with the forked workers
+    Server = _server_class()
     created = prepare_multiprocess_dir() if config.metrics_enabled else None
     configure_logging(config.log_level)
     server = Server(
@@ -72,13 +77,43 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
             shutil.rmtree(created, ignore_errors=True)
 
 
+def _server_class():
+    """granian's server, with SIGTERM honoured by a worker that is still loading the app.
+
+    A forked worker inherits the main process's SIGTERM handler, which only wakes the main loop of
+    the main process; the worker installs its own only once the app is loaded (seconds). A SIGTERM
+    in between was swallowed: the worker went on to serve, was killed after GRACEFUL_TIMEOUT
+    ("refused to gracefully stop"), and the next worker ms later, its share of the budget spent -
+    past Kubernetes' grace period. Such a worker has nothing in flight: it exits at once. A SIGTERM
+    that reaches a worker before Python's after-fork set-up is dropped by it (CPython clears the
+    pending signals then), so the main process also raises `_stopping`, which worker_app reads."""
+    from granian.server import Server
+
+    class IdPServer(Server):
+        def signal_handler_interrupt(self, *args, **kwargs):
+            if getattr(self, "pid", None) not in (None, os.getpid()):  # in a worker still loading the app
+                raise SystemExit(0)
+            _stopping.value = 1
+            super().signal_handler_interrupt(*args, **kwargs)
+
+    return IdPServer
+
+
 def worker_app(config: Config):
     """Run in each worker process: the app, inside the JSON access log, with what start-up made
     frozen out of later garbage collections (gunicorn_conf.post_worker_init says why)."""
     from idp.app import create_app
     from idp.observability.access_log import AccessLogMiddleware
 
+    _exit_if_stopping()
     configure_logging(config.log_level)  # granian configured logging anew in this process
     app = create_app(config)
     gc.freeze()
+    _exit_if_stopping()
     return AccessLogMiddleware(app)
+
+
+def _exit_if_stopping() -> None:
+    """In a worker: the main process is shutting down (its SIGTERM to us may have been dropped)."""
+    if _stopping is not None and _stopping.value:
+        raise SystemExit(0)
