@@ -27,6 +27,7 @@ from idp.plumbing.proxy import TrustedProxyFix
 from idp.services import Services, build_services, with_dev_secrets
 from idp.signin.sessions import StoreSessionInterface, count_active_sessions
 from idp.store.ephemeral import is_outage
+from idp.store.users import count_by_password_scheme
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
 log = logging.getLogger("idp")
@@ -100,7 +101,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(admin_console_bp)
 
     install_request_id(app)
-    count_sessions_with(count_active_sessions)
+    count_sessions_with(count_active_sessions, count_by_password_scheme)
     install_metrics(app, config)
     install_headers(app, config)
     install_cors(app, config)

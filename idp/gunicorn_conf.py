@@ -62,10 +62,10 @@ def when_ready(server):
     """The master serves the aggregated metrics of every worker, plus live sessions, on METRICS_PORT
     at METRICS_HOST, else the address the app binds (HOST: 0.0.0.0 in the image, else 127.0.0.1)."""
     if _config.metrics_enabled and _config.metrics_port:
-        from idp.services import session_gauge
+        from idp.services import scrape_collectors
 
         host = _config.metrics_host or server.cfg.bind[0].rsplit(":", 1)[0].strip("[]")
-        serve_aggregated_metrics(_config.metrics_port, host, session_gauge(_config))
+        serve_aggregated_metrics(_config.metrics_port, host, *scrape_collectors(_config))
 
 
 def child_exit(server, worker):

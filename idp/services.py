@@ -155,10 +155,13 @@ def build_services(config: Config) -> Services:
     )
 
 
-def session_gauge(config: Config):
-    """The live-sessions collector the main process of a multi-worker server adds to its scrape."""
-    from idp.observability.metrics import ActiveSessions
+def scrape_collectors(config: Config) -> list:
+    """What the main process of a multi-worker server adds to its scrape: live sessions, and users
+    by password scheme (its own small database pool)."""
+    from idp.observability.metrics import ActiveSessions, PasswordSchemes
     from idp.signin.sessions import count_active_sessions
+    from idp.store.users import count_by_password_scheme
 
-    return ActiveSessions(count_active_sessions,
-                          make_store(config.redis_url, config.redis_prefix, config.redis_sentinel_password))
+    return [ActiveSessions(count_active_sessions,
+                           make_store(config.redis_url, config.redis_prefix, config.redis_sentinel_password)),
+            PasswordSchemes(count_by_password_scheme, Database(config.database_url, 1, config.database_read_url))]

@@ -64,9 +64,9 @@ def run_granian(config: Config, host: str, workers: int, threads: int) -> None:
     )
     reaper = None
     if config.metrics_enabled and config.metrics_port:
-        from idp.services import session_gauge
+        from idp.services import scrape_collectors
 
-        serve_aggregated_metrics(config.metrics_port, config.metrics_host or host, session_gauge(config))
+        serve_aggregated_metrics(config.metrics_port, config.metrics_host or host, *scrape_collectors(config))
         reaper = start_reaper()
     try:
         server.serve(target_loader=functools.partial(worker_app, config), wrap_loader=False)

@@ -88,6 +88,47 @@ class ActiveSessions:
         yield GaugeMetricFamily("active_sessions_total", "Signed-in browser sessions", value=count)
 
 
+class PasswordSchemes:
+    """A collector: `idp_users_by_password_scheme{scheme}`, how many users hold each kind of password
+    hash (argon2id, or an imported bcrypt, pbkdf2-sha256, … until their next sign-in), so operators
+    watch a migration (docs/migration.md). One grouped count of the users table, kept CACHE_SECONDS
+    per process: a scrape never costs a table scan, and 1,000,000 users cost one every ten minutes.
+    `count(db)` is handed in by whoever composes the app, like ActiveSessions' count."""
+
+    CACHE_SECONDS = 600
+    NAME, HELP = "idp_users_by_password_scheme", "Users by the scheme of their password hash (none: no password)"
+
+    def __init__(self, count, db=None):
+        self.count, self.db = count, db
+        self._cache: dict[int, tuple[float, dict]] = {}  # per database (one per app in a process)
+
+    def describe(self):
+        return [GaugeMetricFamily(self.NAME, self.HELP, labels=["scheme"])]
+
+    def collect(self):
+        db = self.db or _current_services_attr("db")
+        if db is None:
+            return
+        at, counts = self._cache.get(id(db), (0.0, None))
+        if counts is None or time.monotonic() - at > self.CACHE_SECONDS:
+            try:
+                counts = self.count(db)
+            except Exception:  # the database is down: the scrape still answers, and says so
+                dependency_failed("database")
+                return
+            self._cache[id(db)] = (time.monotonic(), counts)
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["scheme"])
+        for scheme, users in sorted(counts.items()):
+            family.add_metric([scheme], users)
+        yield family
+
+
+def _current_services_attr(name: str):
+    from flask import current_app, has_app_context
+
+    return getattr(current_app.extensions["idp"], name) if has_app_context() else None
+
+
 def _current_store():
     from flask import current_app, has_app_context
 
@@ -97,12 +138,18 @@ def _current_store():
 _in_process: ActiveSessions | None = None
 
 
-def count_sessions_with(count) -> None:
-    """Register this process's session collector, once (the app factory calls this)."""
-    global _in_process
+_schemes: PasswordSchemes | None = None
+
+
+def count_sessions_with(count, count_schemes=None) -> None:
+    """Register this process's session (and password-scheme) collectors, once (the app factory calls this)."""
+    global _in_process, _schemes
     if _in_process is None:
         _in_process = ActiveSessions(count)
         REGISTRY.register(_in_process)
+    if _schemes is None and count_schemes is not None:
+        _schemes = PasswordSchemes(count_schemes)
+        REGISTRY.register(_schemes)
 
 
 def scrape_registry(store=None) -> CollectorRegistry:
@@ -113,6 +160,8 @@ def scrape_registry(store=None) -> CollectorRegistry:
     MultiProcessCollector(registry)
     if _in_process is not None:
         registry.register(ActiveSessions(_in_process.count, store))
+    if _schemes is not None:
+        registry.register(_schemes)  # its own cache; the database of the app serving the scrape
     return registry
 
 

@@ -260,6 +260,22 @@ class Users:
         return changed
 
 
+def count_by_password_scheme(db: Database) -> dict[str, int]:
+    """Users per password scheme ("none" for no password), from each hash's prefix in one grouped
+    count (the metric's; see idp.observability.metrics.PasswordSchemes for how often)."""
+    column = User.__table__.c.password_hash
+    if db.engine.dialect.name == "postgresql":
+        tag = func.split_part(column, "$", 2)
+    else:
+        tag = func.substr(column, 2, func.instr(func.substr(column, 2), "$") - 1)
+    counts: dict[str, int] = {}
+    with db.lagging_read() as session:
+        for prefix, users in session.execute(select(tag, func.count()).group_by(tag)):
+            scheme = password_scheme(f"${prefix}$") if prefix else None
+            counts[scheme or "none"] = counts.get(scheme or "none", 0) + users
+    return counts
+
+
 def count_users(db: Database) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(User)) or 0

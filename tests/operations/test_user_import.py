@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import os
 import stat
 import subprocess
@@ -20,6 +21,7 @@ import pyotp
 import pytest
 
 from idp.migration import schemes
+from idp.store.users import count_by_password_scheme
 
 from ..conftest import PASSWORD, remember_secret
 from ..test_code_flow import run_code_flow, validate_id_token
@@ -66,6 +68,9 @@ def test_bcrypt_users_of_the_replaced_service_sign_in_unchanged_and_are_upgraded
     assert schemes.scheme_of(idp.services.users.by_id(records[0]["id"]).password_hash) == "bcrypt"
     signs_in_with_the_old_password(idp, browser, client, records[0])
     assert [e for e in idp.services.audit_events.list(action="users.imported")]
+    counts = count_by_password_scheme(idp.services.db)  # what idp_users_by_password_scheme shows
+    assert counts["bcrypt"] >= 2 and counts["argon2id"] >= 1
+    assert re.search(r'idp_users_by_password_scheme\{scheme="bcrypt"\} \d', idp.scrape())
 
 
 def test_bad_records_are_reported_by_line_and_the_good_ones_imported(idp, tmp_path):
