@@ -76,6 +76,8 @@ _METADATA_PROPERTIES = {
     "dpop_bound_access_tokens": {"type": "boolean"}, "default_max_age": {"type": "integer", "minimum": 0},
     "require_auth_time": {"type": "boolean"}, "default_acr_values": _STRINGS, "application_type": _S,
     "initiate_login_uri": _S, "software_id": _S, "software_version": _S,
+    # RFC 8693, operator-only: impersonation without an actor token, refresh tokens from an exchange
+    "token_exchange_impersonation": {"type": "boolean"}, "token_exchange_refresh_tokens": {"type": "boolean"},
 }
 _CLIENT_PROPERTIES = {
     **_METADATA_PROPERTIES, "client_id": _S, "trusted": {"type": "boolean"},
