@@ -142,6 +142,14 @@ def exchange_problems(data: dict, current=None) -> list[MetadataProblem]:
     return problems
 
 
+def exchange_changes(grant_types, enabled: bool, impersonation: bool = False, refresh_tokens: bool = False) -> dict:
+    """The changes (a merge patch) that turn token exchange on or off for a client: the CLI's and the
+    console's switch, applied by ClientAdmin.update like any other change."""
+    grants = [g for g in grant_types if g != EXCHANGE_GRANT] + ([EXCHANGE_GRANT] if enabled else [])
+    return {"grant_types": grants, "token_exchange_impersonation": (enabled and impersonation) or None,
+            "token_exchange_refresh_tokens": (enabled and refresh_tokens) or None}
+
+
 def field_problems(data: dict) -> list[MetadataProblem]:
     """What is wrong with single fields: unsupported features, JSON types, redirect URIs."""
     problems = [MetadataProblem(name, f"{name} is not supported by this server") for name in UNSUPPORTED

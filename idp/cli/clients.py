@@ -6,7 +6,7 @@ import json
 
 import click
 
-from idp.administration import Actor
+from idp.administration import Actor, client_policy
 from idp.cli.common import load_services, refusals, request_like_context
 from idp.cli.paging import limit_options, stream
 from idp.config import ConfigError
@@ -18,9 +18,8 @@ def clients():
     """Manage OAuth clients (relying parties and resource servers)."""
 
 
-EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials",
-               "urn:ietf:params:oauth:grant-type:device_code", EXCHANGE_GRANT]
+               "urn:ietf:params:oauth:grant-type:device_code", client_policy.EXCHANGE_GRANT]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
 
 
@@ -130,10 +129,9 @@ def clients_token_exchange(client_id, off, impersonation, refresh_tokens):
     svc = load_services()
     with refusals(), request_like_context(svc):
         admin = client_admin(svc)
-        grants = [g for g in admin.get(client_id).grant_types if g != EXCHANGE_GRANT] + ([] if off else [EXCHANGE_GRANT])
-        admin.update(Actor.operator(), client_id, {
-            "grant_types": grants, "token_exchange_impersonation": (impersonation and not off) or None,
-            "token_exchange_refresh_tokens": (refresh_tokens and not off) or None})
+        changes = client_policy.exchange_changes(admin.get(client_id).grant_types, not off, impersonation,
+                                                 refresh_tokens)
+        admin.update(Actor.operator(), client_id, changes)
     click.echo(f"{client_id}: token exchange {'off' if off else 'on'}")
 
 

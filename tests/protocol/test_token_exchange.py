@@ -133,12 +133,19 @@ def test_two_hop_chain_nests_act_rfc8693_4_1(idp, browser):
     assert claims["act"] == {"sub": ch.b_rs[0].client_id, "act": {"sub": ch.a_rs[0].client_id}}
 
 
-def test_audience_parameter_names_the_api_like_resource_rfc8693_2_1(idp, browser):
+def test_audience_parameter_names_the_api_like_resource_and_may_repeat_rfc8693_2_1(idp, browser):
     ch = chain(idp)
     subject = app_token(idp, browser, ch)["access_token"]
     response = exchange(idp, ch.a_rs, subject, actor=actor_token(idp, ch.a_rs), audience=ch.b)
     assert response.status_code == 200, response.text
     assert verify_locally(idp, response.json()["access_token"], ch.b)["aud"] == ch.b
+    body = [("grant_type", EXCHANGE), ("subject_token", subject), ("subject_token_type", ACCESS),
+            ("actor_token", actor_token(idp, ch.a_rs)), ("actor_token_type", ACCESS),
+            ("audience", ch.b), ("audience", ch.b)]
+    repeated = requests.post(idp.endpoint("/token"), data=body, auth=auth(ch.a_rs), timeout=10)
+    assert repeated.status_code == 200, repeated.text
+    body.append(("subject_token_type", ACCESS))  # other parameters still once only (RFC 6749 3.2)
+    refused(requests.post(idp.endpoint("/token"), data=body, auth=auth(ch.a_rs), timeout=10), "invalid_request")
 
 
 def test_exchanged_token_never_outlives_the_subject_token_rfc8693_2_2_1(idp, browser):

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
-from idp.administration import Actor, Invalid, NotFound, Page
+from idp.administration import Actor, Invalid, NotFound, Page, client_policy
 from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
 from idp.administration.clients import ClientAdmin
@@ -180,10 +180,14 @@ def create_client(admin, name: str, redirect_uris: list[str], public: bool, scop
     return _clients().create(actor(admin), fields)
 
 
-def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str):
-    """Raises Invalid (each wrong field), NotFound."""
-    return _clients().update(actor(admin), client_id, {"client_name": name, "redirect_uris": redirect_uris,
-                                                       "scope": scope})
+def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str,
+                  exchange: dict | None = None):
+    """Raises Invalid (each wrong field), NotFound. exchange: the token-exchange switches
+    (enabled, impersonation, refresh_tokens), None to leave them as they are."""
+    changes = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope}
+    if exchange is not None:
+        changes.update(client_policy.exchange_changes(_clients().get(client_id).grant_types, **exchange))
+    return _clients().update(actor(admin), client_id, changes)
 
 
 def rotate_client_secret(admin, target, grace_seconds: int = 0) -> str | None:
