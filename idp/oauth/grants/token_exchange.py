@@ -95,7 +95,9 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
             raise InvalidRequestError(str(error) if isinstance(error, Unacceptable) else error.description) from None
         targets = self._targets(client)
         self.validate_requested_scope()
-        self.request.exchange = (subject, actor, act, user, targets, self._scope(client, subject, targets, user))
+        effective = services().authorization.effective(user.id)  # groups and roles, read once
+        self.request.exchange = (subject, act, user, targets, effective,
+                                 self._scope(client, subject, targets, user, effective))
 
     def _targets(self, client):
         """resource and audience alike name registered APIs (an API's audience is its identifier)."""
@@ -108,12 +110,11 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
             raise InvalidDPoPProofError("This API accepts DPoP-bound access tokens only: send a DPoP proof.")
         return targets
 
-    def _scope(self, client, subject, targets, user) -> str:
+    def _scope(self, client, subject, targets, user, effective) -> str:
         """What the target APIs offer and the requester may ask (the authorization code's rules), kept
         only where the user granted it or holds it by role: never wider than the user could get."""
         svc = services()
         asked = self.request.payload.scope
-        effective = svc.authorization.effective(user.id)
         offered = grantable_scope(client, asked, targets, user.id, effective).split()
         by_role = svc.api_access.role_scopes(user.id, effective)
         held = set(subject.scope) | {s for t in targets for s in by_role.get(t.identifier, ())}
@@ -129,9 +130,9 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
     def create_token_response(self):
         svc = services()
         client = self.request.client
-        subject, actor, act, user, targets, scope = self.request.exchange
+        subject, act, user, targets, effective, scope = self.request.exchange
         policy = svc.api_access.policy(targets)
-        claims = svc.api_access.access_token_claims(user.id, targets, scope)
+        claims = svc.api_access.access_token_claims(user.id, targets, scope, effective)
         if act:
             claims["act"] = act
         refresh = bool(client.client_metadata.get(REFRESH_TOKENS) and client.check_grant_type("refresh_token")
