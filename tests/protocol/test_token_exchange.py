@@ -231,7 +231,8 @@ def test_client_without_the_grant_type_is_unauthorized_client_rfc8693_2_2_2(idp,
 
 
 @pytest.mark.parametrize("case", ["missing_subject", "actor_without_type", "requested_id_token", "refresh_as_subject",
-                                  "refresh_typed_as_access", "garbage", "foreign_actor", "user_token_as_actor"])
+                                  "refresh_typed_as_access", "garbage", "expired", "unknown_type", "foreign_actor",
+                                  "user_token_as_actor"])
 def test_bad_subject_or_actor_token_is_invalid_request_rfc8693_2_2_2(idp, browser, case):
     ch = chain(idp)
     subject = app_token(idp, browser, ch)
@@ -250,6 +251,11 @@ def test_bad_subject_or_actor_token_is_invalid_request_rfc8693_2_2_2(idp, browse
         data["subject_token"] = subject["refresh_token"]
     elif case == "garbage":
         data["subject_token"] = "eyJhbGciOiJub25lIn0.e30."
+    elif case == "expired":  # signed as this IdP signs, but past its exp
+        claims = verify_locally(idp, subject["access_token"], ch.a)
+        data["subject_token"] = idp.services.keys.sign({**claims, "exp": int(time.time()) - 1}, typ="at+jwt")
+    elif case == "unknown_type":
+        data["subject_token_type"] = "urn:ietf:params:oauth:token-type:saml2"
     elif case == "foreign_actor":
         data["actor_token"] = actor_token(idp, ch.b_rs)  # B's token, presented by A
     elif case == "user_token_as_actor":
@@ -280,6 +286,17 @@ def test_target_not_a_registered_api_allowed_to_the_client_is_invalid_target_rfc
         target = ch.c  # registered, but A's server is not allowed it
     resources = [target] if target else []
     refused(exchange(idp, ch.a_rs, subject, actor=actor_token(idp, ch.a_rs), resources=resources), "invalid_target")
+
+
+def test_dpop_only_target_api_needs_a_proof_rfc9449_5(idp, browser):
+    ch = chain(idp)
+    only_dpop = f"https://dpop-{uid()}.example.com/"
+    idp.services.apis.create_api(only_dpop, "DPoP only", {"secure:read": "Read"}, dpop_only=True)
+    idp.services.apis.allow(only_dpop, ch.a_rs[0].client_id)
+    subject = app_token(idp, browser, ch)["access_token"]
+    refused(delegated(idp, ch, subject, target=only_dpop), "invalid_dpop_proof")
+    bound = delegated(idp, ch, subject, target=only_dpop, headers={"DPoP": proof(idp)})
+    assert bound.status_code == 200 and bound.json()["token_type"] == "DPoP", bound.text
 
 
 def test_scope_the_user_never_granted_is_invalid_scope_rfc8693_2_1_rfc6749_5_2(idp, browser):

@@ -4,6 +4,8 @@ in dynamic registration (RFC 7591) and in a client's own RFC 7592 update beyond 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -68,6 +70,12 @@ def test_cli_turns_token_exchange_on_and_off(idp):
     assert EXCHANGE not in off.grant_types and "token_exchange_impersonation" not in off.client_metadata
     result = cli(idp, "clients", "token-exchange", "no-such-client")
     assert result.returncode != 0 and "Traceback" not in result.stderr
+    created = json.loads(ok(idp, "clients", "create", "--name", "CLI exchanger", "--grant-type", "client_credentials",
+                            "--grant-type", EXCHANGE, "--token-exchange-refresh-tokens", "--json"))
+    made = idp.services.clients.get(created["client_id"], fresh=True)
+    assert EXCHANGE in made.grant_types and made.client_metadata["token_exchange_refresh_tokens"] is True
+    loose = cli(idp, "clients", "create", "--name", "Loose", "--token-exchange-impersonation")  # without the grant
+    assert loose.returncode != 0 and "token_exchange_impersonation" in loose.stderr, loose.stderr
 
 
 def test_console_switches_token_exchange_for_a_confidential_client(idp, console):  # noqa: F811
