@@ -95,6 +95,9 @@ class Exchanges:
         user_id = user_id_for(self.svc, self.svc.clients.get(front), str(claims.get("sub")))
         if not user_id:
             raise Unacceptable("The ID token's user is unknown.")
+        if claims.get("sid") and claims["sid"] not in self.svc.sessions.sids_at(user_id, front):
+            # an ID token has no grant to revoke: its sign-in session must still be live (logout ends it)
+            raise Unacceptable("The ID token's session has ended.")
         return Subject(user_id, front, frozenset(), None, claims.get("auth_time"), exp, None,
                        _dict_or_none(claims.get("may_act")))
 

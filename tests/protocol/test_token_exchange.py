@@ -165,7 +165,7 @@ def test_dpop_proof_binds_the_exchanged_token_rfc8693_2_2_1_rfc9449_5(idp, brows
     assert body["token_type"] == "DPoP" and verify_locally(idp, body["access_token"], ch.b)["cnf"]["jkt"]
 
 
-def test_id_token_of_a_front_end_the_back_end_serves_is_a_subject_rfc8693_3(idp, browser):
+def test_id_token_of_a_front_end_the_back_end_serves_while_its_session_lives_rfc8693_3(idp, browser):
     ch = chain(idp)
     id_token = app_token(idp, browser, ch)["id_token"]  # the app is allowed API A, which A's server serves
     response = delegated(idp, ch, id_token, subject_type=ID_TOKEN)
@@ -175,6 +175,9 @@ def test_id_token_of_a_front_end_the_back_end_serves_is_a_subject_rfc8693_3(idp,
     # C's server serves nothing the app is allowed: it may not act for the app
     refused(delegated(idp, ch, id_token, server=ch.c_rs, target=ch.c, subject_type=ID_TOKEN),
             "invalid_request")
+    with idp.app.app_context():  # the sign-in session ended (as an administrator does): no more exchanges
+        idp.services.sessions.end_all(ch.user.id)
+    refused(delegated(idp, ch, id_token, subject_type=ID_TOKEN), "invalid_request")
 
 
 def test_impersonation_only_where_the_operator_enabled_it_rfc8693_1_1(idp, browser):
