@@ -86,8 +86,9 @@ def run(args, database_url: str) -> None:
         auth = (a_rs.client_id, a_secret)
 
         def user_token() -> str:
-            return services.tokens.access_token(app.client_id, user.id, "openid orders:read", grant_id=str(uuid.uuid4()),
-                                                auth_time=int(time.time()), audience=[a])[0]
+            return services.tokens.access_token(app.client_id, user.id, "openid orders:read",
+                                                grant_id=str(uuid.uuid4()), auth_time=int(time.time()),
+                                                audience=[a])[0]
 
         actor = http.post("/token", data={"grant_type": "client_credentials"}, auth=auth).json["access_token"]
         same = user_token()

@@ -65,7 +65,8 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
         "backchannel_logout_uri": backchannel_logout_uri, "id_token_signed_response_alg": id_token_alg,
         "require_pushed_authorization_requests": require_par or None, "dpop_bound_access_tokens": dpop_bound or None,
         "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri, "trusted": trusted,
-        "token_exchange_impersonation": impersonation or None, "token_exchange_refresh_tokens": exchange_refresh or None,
+        "token_exchange_impersonation": impersonation or None,
+        "token_exchange_refresh_tokens": exchange_refresh or None,
     }
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()

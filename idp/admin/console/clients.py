@@ -1,6 +1,6 @@
 """Clients: the list, creating one (the secret shown once, with a copy button), editing its
-name, redirect URIs and scopes (and, for a confidential client, token exchange), rotating its secret, and deleting it after a confirmation that
-names it."""
+name, redirect URIs and scopes (and, for a confidential client, token exchange), rotating its
+secret, and deleting it after a confirmation that names it."""
 
 from __future__ import annotations
 

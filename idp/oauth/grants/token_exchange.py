@@ -90,13 +90,14 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
             check_may_act(subject, actor.sub if actor else client.client_id, services().config.issuer)
             act = act_claim(subject, actor)
             user = active_user(subject.user_id)
+            targets = self._targets(client)
+            ttl = bounded_ttl(services().api_access.policy(targets).ttl or services().config.access_token_ttl, subject)
         except (Unacceptable, InvalidGrantError) as error:
             # RFC 8693 2.2.2: a subject or actor token invalid for any reason, or refused by policy
             raise InvalidRequestError(str(error) if isinstance(error, Unacceptable) else error.description) from None
-        targets = self._targets(client)
         self.validate_requested_scope()
         effective = services().authorization.effective(user.id)  # groups and roles, read once
-        self.request.exchange = (subject, act, user, targets, effective,
+        self.request.exchange = (subject, act, user, targets, ttl, effective,
                                  self._scope(client, subject, targets, user, effective))
 
     def _targets(self, client):
@@ -130,7 +131,7 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
     def create_token_response(self):
         svc = services()
         client = self.request.client
-        subject, act, user, targets, effective, scope = self.request.exchange
+        subject, act, user, targets, ttl, effective, scope = self.request.exchange
         policy = svc.api_access.policy(targets)
         claims = svc.api_access.access_token_claims(user.id, targets, scope, effective)
         if act:
@@ -142,7 +143,7 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
             grant_id=subject.grant_id, auth_time=subject.auth_time,
             include_refresh_token=refresh,  # not with an act chain: a refreshed token could not carry it
             dpop_jkt=g.get("dpop_jkt"), audience=policy.audience,
-            ttl=bounded_ttl(policy.ttl or svc.config.access_token_ttl, subject),
+            ttl=ttl,
             extra_claims=claims, resources=policy.audience)
         token["issued_token_type"] = ACCESS_TOKEN  # RFC 8693 2.2.1
         TOKENS_ISSUED.labels(GRANT_TYPE).inc()
