@@ -314,11 +314,16 @@ def test_discovery_advertises_the_grant_rfc8414_2(idp):
     assert EXCHANGE in metadata["grant_types_supported"]
 
 
-def test_audit_event_and_metric_per_exchange(idp, browser):
+def test_audit_event_and_metric_per_exchange_and_refusal(idp, browser):
     ch = chain(idp)
     subject = app_token(idp, browser, ch)["access_token"]
     assert delegated(idp, ch, subject).status_code == 200
     event = idp.services.audit_events.list(user_id=ch.user.id, action="token.exchanged")[0]
     assert event.client_id == ch.a_rs[0].client_id and event.details["acting"] == [ch.a_rs[0].client_id]
     assert event.details["audience"] == [ch.b] and event.details["subject_client"] == ch.app[0].client_id
-    assert 'token_exchanges_total{kind="delegation",outcome="issued"}' in idp.scrape()
+    refused(delegated(idp, ch, subject, scope="billing:pay"), "invalid_scope")
+    refusal = idp.services.audit_events.list(client_id=ch.a_rs[0].client_id, action="token.exchange_refused")[0]
+    assert refusal.details["error"] == "invalid_scope" and refusal.details["reason"]
+    metrics = idp.scrape()
+    assert 'token_exchanges_total{kind="delegation",outcome="issued"}' in metrics
+    assert 'token_exchanges_total{kind="delegation",outcome="invalid_scope"}' in metrics
