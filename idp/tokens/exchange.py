@@ -9,7 +9,9 @@ the exact check introspection makes: signature, typ, issuer, expiry, revocation)
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import time
 
 from idp.tokens.keys import InvalidJWT
@@ -18,6 +20,7 @@ from idp.tokens.subjects import user_id_for
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 REFRESH_TOKEN = "urn:ietf:params:oauth:token-type:refresh_token"
+JWT = "urn:ietf:params:oauth:token-type:jwt"  # RFC 8693 3: any JWT; ours are access tokens or ID tokens
 MAX_CHAIN = 8  # nested act claims kept: a longer chain is refused rather than a token growing without bound
 
 
@@ -51,6 +54,8 @@ class Exchanges:
         self.svc = svc
 
     def subject(self, value: str, token_type: str, requester: str) -> Subject:
+        if token_type == JWT:  # clients that name the format, not the kind: the JWT's typ tells
+            token_type = ACCESS_TOKEN if _header_typ(value) == "at+jwt" else ID_TOKEN
         if token_type == ACCESS_TOKEN:
             return self._access_subject(value, requester)
         if token_type == ID_TOKEN:
@@ -103,7 +108,7 @@ class Exchanges:
 
     def actor(self, value: str, token_type: str, requester: str) -> Actor:
         """The calling service's own token (client_credentials): issued to the requester, for no user."""
-        if token_type != ACCESS_TOKEN:
+        if token_type not in (ACCESS_TOKEN, JWT):
             raise Unacceptable("actor_token_type must be urn:ietf:params:oauth:token-type:access_token.")
         token = self.svc.tokens.validate_access_token(value)
         if token is None or token.revoked:
@@ -164,6 +169,15 @@ def chain_of(act: dict | None) -> list[str]:
 
 def _depth(act: dict) -> int:
     return len(chain_of(act))
+
+
+def _header_typ(value: str) -> str:
+    """The JOSE header's typ, unverified (it only picks which verification follows)."""
+    try:
+        header = json.loads(base64.urlsafe_b64decode(value.split(".", 1)[0] + "=="))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return ""
+    return str(header.get("typ", "")).lower() if isinstance(header, dict) else ""
 
 
 def _dict_or_none(value) -> dict | None:

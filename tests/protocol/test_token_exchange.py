@@ -21,6 +21,7 @@ EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 REFRESH = "urn:ietf:params:oauth:token-type:refresh_token"
+JWT = "urn:ietf:params:oauth:token-type:jwt"
 APP_SCOPE = "openid offline_access orders:read"
 
 
@@ -120,6 +121,17 @@ def test_a_exchanges_the_users_token_for_api_b_with_act_rfc8693_2_1_2_2_1_4_1(id
         verify_locally(idp, body["access_token"], ch.a)
     seen = introspect(idp, auth(ch.b_rs), body["access_token"])
     assert seen["active"] and seen["act"] == {"sub": ch.a_rs[0].client_id} and seen["scope"] == "billing:read"
+
+
+def test_jwt_token_type_is_read_by_the_jwts_typ_rfc8693_3(idp, browser):
+    """Clients that name the format (…:token-type:jwt) rather than the kind work unchanged."""
+    ch = chain(idp)
+    tokens = app_token(idp, browser, ch)
+    for subject in (tokens["access_token"], tokens["id_token"]):
+        response = delegated(idp, ch, subject, subject_type=JWT, requested_token_type=JWT)
+        assert response.status_code == 200, response.text
+        assert response.json()["issued_token_type"] == JWT
+        assert verify_locally(idp, response.json()["access_token"], ch.b)["sub"] == ch.user.id
 
 
 def test_two_hop_chain_nests_act_rfc8693_4_1(idp, browser):

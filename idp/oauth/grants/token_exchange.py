@@ -35,6 +35,7 @@ from idp.observability.metrics import TOKEN_EXCHANGES, TOKENS_ISSUED
 from idp.plumbing.context import services
 from idp.tokens.exchange import (
     ACCESS_TOKEN,
+    JWT,
     Exchanges,
     Unacceptable,
     act_claim,
@@ -77,9 +78,10 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
         actor_token, actor_type = data.get("actor_token"), data.get("actor_token_type")
         if bool(actor_token) != bool(actor_type):
             raise InvalidRequestError("actor_token_type goes with actor_token, and only with it (RFC 8693 2.1).")
-        if data.get("requested_token_type", ACCESS_TOKEN) != ACCESS_TOKEN:
-            raise InvalidRequestError("Only access tokens are issued: requested_token_type "
-                                      f"{ACCESS_TOKEN} (RFC 8693 2.1).")
+        issued_type = data.get("requested_token_type") or ACCESS_TOKEN
+        if issued_type not in (ACCESS_TOKEN, JWT):  # our access tokens are JWTs (RFC 9068)
+            raise InvalidRequestError(f"Only access tokens are issued: requested_token_type {ACCESS_TOKEN} "
+                                      f"or {JWT} (RFC 8693 2.1).")
         self.request.exchange_kind = "delegation" if actor_token else "impersonation"
         if not actor_token and not client.client_metadata.get(IMPERSONATION):
             raise InvalidRequestError("This client may not impersonate: send its own token as actor_token.")
@@ -97,7 +99,7 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
             raise InvalidRequestError(str(error) if isinstance(error, Unacceptable) else error.description) from None
         self.validate_requested_scope()
         effective = services().authorization.effective(user.id)  # groups and roles, read once
-        self.request.exchange = (subject, act, user, targets, ttl, effective,
+        self.request.exchange = (issued_type, subject, act, user, targets, ttl, effective,
                                  self._scope(client, subject, targets, user, effective))
 
     def _targets(self, client):
@@ -131,7 +133,7 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
     def create_token_response(self):
         svc = services()
         client = self.request.client
-        subject, act, user, targets, ttl, effective, scope = self.request.exchange
+        issued_type, subject, act, user, targets, ttl, effective, scope = self.request.exchange
         policy = svc.api_access.policy(targets)
         claims = svc.api_access.access_token_claims(user.id, targets, scope, effective)
         if act:
@@ -145,7 +147,7 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
             dpop_jkt=g.get("dpop_jkt"), audience=policy.audience,
             ttl=ttl,
             extra_claims=claims, resources=policy.audience)
-        token["issued_token_type"] = ACCESS_TOKEN  # RFC 8693 2.2.1
+        token["issued_token_type"] = issued_type  # RFC 8693 2.2.1
         TOKENS_ISSUED.labels(GRANT_TYPE).inc()
         TOKEN_EXCHANGES.labels("issued", self.request.exchange_kind).inc()
         audit.record("token.exchanged", user_id=user.id, client_id=client.client_id, kind=self.request.exchange_kind,
