@@ -40,6 +40,10 @@ from idp.plumbing.web_urls import parse_web_url
 from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693
+# What only an operator gives a client (the admin API, console or CLI), never dynamic registration:
+# exchanging tokens, impersonating users without an actor token, refresh tokens from an exchange.
+EXCHANGE_FIELDS = ("token_exchange_impersonation", "token_exchange_refresh_tokens")
 UNSUPPORTED = ("id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
                "userinfo_signed_response_alg", "userinfo_encrypted_response_alg",
                "userinfo_encrypted_response_enc", "request_object_encryption_alg",
@@ -58,7 +62,8 @@ STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "p
                  "backchannel_logout_uri", "application_type", "initiate_login_uri")
 STRING_ARRAY_FIELDS = ("grant_types", "response_types", "contacts", "default_acr_values")
 BOOLEAN_FIELDS = ("backchannel_logout_session_required", "require_pushed_authorization_requests",
-                  "dpop_bound_access_tokens", "require_auth_time", "require_signed_request_object")
+                  "dpop_bound_access_tokens", "require_auth_time", "require_signed_request_object",
+                  *EXCHANGE_FIELDS)
 MAX_NAME = 255  # the clients.name column
 
 
@@ -91,7 +96,8 @@ class FlowClaims(BaseClaims):
     REGISTERED_CLAIMS = ["backchannel_logout_uri", "backchannel_logout_session_required",
                          "require_pushed_authorization_requests", "dpop_bound_access_tokens",
                          "require_signed_request_object",  # RFC 9101 10.5
-                         "allowed_origins"]  # CORS for this client beyond its redirect URIs' origins (issue 30, 8)
+                         "allowed_origins",  # CORS for this client beyond its redirect URIs' origins (issue 30, 8)
+                         *EXCHANGE_FIELDS]  # RFC 8693, operator-only
 
 
 CLAIM_CLASSES = [OAuthClaims, OIDCClaims, LogoutClaims, FlowClaims]
@@ -111,13 +117,14 @@ def url_problem(uri, fragment: bool = True) -> str | None:
     return None
 
 
-def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False) -> dict:
+def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False, current=None) -> dict:
     """The metadata to register, or InvalidMetadata naming what is wrong (RFC 7591 3.2.2).
     Only an operator (operator=True: `idp clients create`, or the administration layer, which
-    checks who asks itself) may give a client the admin API's scopes."""
+    checks who asks itself) may give a client the admin API's scopes or token exchange; `current`:
+    the client an RFC 7592 update replaces, which keeps what an operator gave it."""
     if not isinstance(data, dict):
         refuse("body", "the body must be a JSON object")
-    problems = [] if operator else admin_scope_problems(data)
+    problems = [] if operator else admin_scope_problems(data) + exchange_problems(data, current)
     problems += field_problems(data)
     wrong = {p.field for p in problems}
     clean = {k: v for k, v in data.items() if k not in wrong}
@@ -138,6 +145,28 @@ def admin_scope_problems(data: dict, already: str = "") -> list[MetadataProblem]
     if isinstance(scope, str) and (set(scope.split()) & set(ADMIN_SCOPES)) - set(already.split()):
         return [MetadataProblem("scope", "the admin scopes are granted by an operator only")]
     return []
+
+
+def exchange_problems(data: dict, current=None) -> list[MetadataProblem]:
+    """Token exchange (RFC 8693) and its two settings, asked for by a client itself, beyond what an
+    operator already gave it (`current`)."""
+    problems = []
+    grants = data.get("grant_types")
+    had = current.grant_types if current is not None else ()
+    if isinstance(grants, list) and EXCHANGE_GRANT in grants and EXCHANGE_GRANT not in had:
+        problems.append(MetadataProblem("grant_types", f"{EXCHANGE_GRANT} is granted by an operator only"))
+    for name in EXCHANGE_FIELDS:
+        if data.get(name) is True and not (current is not None and current.client_metadata.get(name) is True):
+            problems.append(MetadataProblem(name, f"{name} is set by an operator only"))
+    return problems
+
+
+def exchange_changes(grant_types, enabled: bool, impersonation: bool = False, refresh_tokens: bool = False) -> dict:
+    """The changes (a merge patch) that turn token exchange on or off for a client: the CLI's and the
+    console's switch, applied by ClientAdmin.update like any other change."""
+    grants = [g for g in grant_types if g != EXCHANGE_GRANT] + ([EXCHANGE_GRANT] if enabled else [])
+    return {"grant_types": grants, "token_exchange_impersonation": (enabled and impersonation) or None,
+            "token_exchange_refresh_tokens": (enabled and refresh_tokens) or None}
 
 
 def field_problems(data: dict) -> list[MetadataProblem]:
@@ -233,6 +262,11 @@ def apply_policy(metadata: dict) -> dict:
         refuse("redirect_uris", "authorization_code needs at least one redirect URI", redirect=True)
     if method == "none" and "client_credentials" in grant_types:
         refuse("grant_types", "a public client cannot use client_credentials")
+    if method == "none" and EXCHANGE_GRANT in grant_types:
+        refuse("grant_types", "a public client cannot exchange tokens (RFC 8693 2.1: the client authenticates)")
+    for name in EXCHANGE_FIELDS:
+        if metadata.get(name) and EXCHANGE_GRANT not in grant_types:
+            refuse(name, f"{name} needs grant_types {EXCHANGE_GRANT}")
     if metadata.get("jwks") and metadata.get("jwks_uri"):
         refuse("jwks", "jwks and jwks_uri must not both be present (RFC 7591 2)")
     if method == "private_key_jwt" and not (metadata.get("jwks") or metadata.get("jwks_uri")):

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from idp.administration import Actor
+from idp.administration import Actor, client_policy
 from idp.cli.common import load_services, refusals, request_like_context
 from idp.cli.paging import limit_options, stream
 from idp.config import ConfigError
@@ -19,7 +19,7 @@ def clients():
 
 
 GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials",
-               "urn:ietf:params:oauth:grant-type:device_code"]
+               "urn:ietf:params:oauth:grant-type:device_code", client_policy.EXCHANGE_GRANT]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
 
 
@@ -53,10 +53,15 @@ ALLOWED_ORIGIN = click.option(
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
               help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
 @ALLOWED_ORIGIN
+@click.option("--token-exchange-impersonation", "impersonation", is_flag=True,
+              help="RFC 8693 exchanges without an actor token (with --grant-type ...token-exchange)")
+@click.option("--token-exchange-refresh-tokens", "exchange_refresh", is_flag=True,
+              help="refresh tokens from an RFC 8693 exchange (with offline_access)")
 @click.option("--json", "as_json", is_flag=True)
 def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
                    post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, require_jar,
-                   subject_type, sector_identifier_uri, trusted, id_token_alg, allowed_origins, as_json):
+                   subject_type, sector_identifier_uri, trusted, id_token_alg, allowed_origins, impersonation,
+                   exchange_refresh, as_json):
     """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
     scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
@@ -72,6 +77,8 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
         "require_signed_request_object": require_jar or None,
         "subject_type": subject_type, "sector_identifier_uri": sector_identifier_uri, "trusted": trusted,
         "allowed_origins": list(allowed_origins) or None,
+        "token_exchange_impersonation": impersonation or None,
+        "token_exchange_refresh_tokens": exchange_refresh or None,
     }
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()
@@ -141,6 +148,22 @@ def clients_delete(client_id):
     with refusals(), request_like_context(svc):
         client_admin(svc).delete(Actor.operator(), client_id)
     click.echo(f"deleted {client_id}")
+
+
+@clients.command("token-exchange")
+@click.argument("client_id")
+@click.option("--off", is_flag=True, help="take the grant and its settings away")
+@click.option("--impersonation/--no-impersonation", default=False, help="exchanges without an actor token")
+@click.option("--refresh-tokens/--no-refresh-tokens", default=False, help="refresh tokens from an exchange")
+def clients_token_exchange(client_id, off, impersonation, refresh_tokens):
+    """Allow (or with --off, stop) a confidential client to exchange tokens (RFC 8693, docs/token-exchange.md)."""
+    svc = load_services()
+    with refusals(), request_like_context(svc):
+        admin = client_admin(svc)
+        changes = client_policy.exchange_changes(admin.get(client_id).grant_types, not off, impersonation,
+                                                 refresh_tokens)
+        admin.update(Actor.operator(), client_id, changes)
+    click.echo(f"{client_id}: token exchange {'off' if off else 'on'}")
 
 
 @clients.command("rotate-secret")

@@ -11,10 +11,11 @@ from idp.administration import client_policy
 from idp.oauth.endpoints.discovery import metadata as server_metadata
 
 
-def validate(data: dict, server_metadata: dict, outbound=None) -> dict:
-    """The registered metadata, or InvalidRedirectURIError / InvalidClientMetadataError (RFC 7591 3.2.2)."""
+def validate(data: dict, server_metadata: dict, outbound=None, current=None) -> dict:
+    """The registered metadata, or InvalidRedirectURIError / InvalidClientMetadataError (RFC 7591 3.2.2);
+    current: the client an RFC 7592 update replaces."""
     try:
-        return client_policy.validate(data, server_metadata, outbound)
+        return client_policy.validate(data, server_metadata, outbound, current=current)
     except client_policy.InvalidMetadata as exc:
         first = exc.problems[0]
         raise (InvalidRedirectURIError if first.redirect else InvalidClientMetadataError)(first.detail) from None

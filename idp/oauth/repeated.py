@@ -21,13 +21,18 @@ def _repeated(name: str) -> InvalidRequestError:
 
 # RFC 8707 2: "resource" MAY be included multiple times (one per API the token is for).
 REPEATABLE = {"resource"}
+# RFC 8693 2.1: so may "audience" in a token exchange (one per target service).
+EXCHANGE_REPEATABLE = {"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "names": {"audience"}}
 
 
 def refuse_repeated_parameters() -> None:
+    repeatable = REPEATABLE
+    if request.form.get("grant_type") == EXCHANGE_REPEATABLE["grant_type"]:
+        repeatable = REPEATABLE | EXCHANGE_REPEATABLE["names"]
     for source in (request.args, request.form):
         for name, values in source.lists():
-            if len(values) > 1 and name not in REPEATABLE:
+            if len(values) > 1 and name not in repeatable:
                 raise _repeated(name)
-    repeated = (set(request.args) & set(request.form)) - REPEATABLE
+    repeated = (set(request.args) & set(request.form)) - repeatable
     if repeated:
         raise _repeated(sorted(repeated)[0])

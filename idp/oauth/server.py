@@ -24,6 +24,7 @@ from idp.oauth.grants import (
     ClientCredentialsGrant,
     DeviceCodeGrant,
     RefreshTokenGrant,
+    TokenExchangeGrant,
 )
 from idp.oauth.grants.authorization_code import IdToken, S256CodeChallenge
 from idp.oauth.grants.device_code import DeviceIdToken
@@ -137,6 +138,7 @@ def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(DeviceCodeGrant, [DeviceIdToken()])
+    server.register_grant(TokenExchangeGrant)  # RFC 8693; the Flask /token view only (oauth/direct.py declines it)
     server.register_endpoint(IntrospectionEndpoint)
     server.register_endpoint(RevocationEndpoint)
     server.register_endpoint(EndSessionEndpoint)

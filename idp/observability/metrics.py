@@ -44,6 +44,8 @@ HTTP_DURATION = Histogram("http_request_duration_seconds", "HTTP request duratio
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 LOGIN_FAILED = Counter("login_attempts_failed_total", "Failed sign-in attempts (wrong password, unknown or disabled account)")
 TOKENS_ISSUED = Counter("tokens_issued_total", "Token responses issued, by grant type", ["grant_type"])
+# RFC 8693 exchanges: outcome is "issued" or the OAuth error; kind "delegation" (actor token) or "impersonation"
+TOKEN_EXCHANGES = Counter("token_exchanges_total", "Token exchanges (RFC 8693), by outcome and kind", ["outcome", "kind"])
 ADMIN_RATE_LIMITED = Counter("admin_api_rate_limited_total", "Admin API requests refused: the client's budget was spent")
 DEPENDENCY_FAILURES = {
     "database": Counter("database_connections_failed_total", "Requests or probes that could not reach the database"),

@@ -79,6 +79,8 @@ _METADATA_PROPERTIES = {
     "initiate_login_uri": _S, "software_id": _S, "software_version": _S,
     "allowed_origins": {**_STRINGS, "description": "browser origins (https://host[:port]) that may call /token, "
                         "/revoke and /userinfo as this client, besides its redirect URIs' origins"},
+    # RFC 8693, operator-only: impersonation without an actor token, refresh tokens from an exchange
+    "token_exchange_impersonation": {"type": "boolean"}, "token_exchange_refresh_tokens": {"type": "boolean"},
 }
 _CLIENT_PROPERTIES = {
     **_METADATA_PROPERTIES, "client_id": _S, "trusted": {"type": "boolean"},

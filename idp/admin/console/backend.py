@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
-from idp.administration import Actor, Invalid, NotFound, Page
+from idp.administration import Actor, Invalid, NotFound, Page, client_policy
 from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
 from idp.administration.clients import ClientAdmin
@@ -184,11 +184,15 @@ def create_client(admin, name: str, redirect_uris: list[str], public: bool, scop
 
 
 def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str,
-                  allowed_origins: list[str] = ()):
-    """Raises Invalid (each wrong field), NotFound. No allowed origins: the field is removed."""
-    return _clients().update(actor(admin), client_id, {"client_name": name, "redirect_uris": redirect_uris,
-                                                       "scope": scope,
-                                                       "allowed_origins": list(allowed_origins) or None})
+                  allowed_origins: list[str] = (), exchange: dict | None = None):
+    """Raises Invalid (each wrong field), NotFound. No allowed origins: the field is removed.
+    exchange: the token-exchange switches (enabled, impersonation, refresh_tokens), None to leave
+    them as they are."""
+    changes = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
+               "allowed_origins": list(allowed_origins) or None}
+    if exchange is not None:
+        changes.update(client_policy.exchange_changes(_clients().get(client_id).grant_types, **exchange))
+    return _clients().update(actor(admin), client_id, changes)
 
 
 def rotate_client_secret(admin, target, grace_seconds: int = 0) -> str | None:

@@ -1,6 +1,6 @@
 """Clients: the list, creating one (the secret shown once, with a copy button), editing its
-name, redirect URIs and scopes, rotating its secret, and deleting it after a confirmation that
-names it."""
+name, redirect URIs and scopes (and, for a confidential client, token exchange), rotating its
+secret, and deleting it after a confirmation that names it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, ClientForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
 from idp.administration import Invalid, NotFound, PreconditionFailed
+from idp.administration.client_policy import EXCHANGE_GRANT
 from idp.i18n import gettext as _
 
 NOT_SAVED = "The client was not saved: %(reasons)s"
@@ -81,13 +82,19 @@ def client_edit(client_id: str):
         form.name.data, form.scope.data = target.name, target.scope
         form.redirect_uris.data = "\n".join(target.redirect_uris)
         form.allowed_origins.data = "\n".join(target.client_metadata.get("allowed_origins") or ())
+        form.token_exchange.data = EXCHANGE_GRANT in target.grant_types
+        form.exchange_impersonation.data = bool(target.client_metadata.get("token_exchange_impersonation"))
+        form.exchange_refresh_tokens.data = bool(target.client_metadata.get("token_exchange_refresh_tokens"))
     page_vars = {"creating": False, "client": target, "action_form": ActionForm()}
     if not form.validate_on_submit():
         return client_page(form, page_vars, 400 if request.method == "POST" else 200)
+    exchange = None if target.is_public else {"enabled": form.token_exchange.data,
+                                              "impersonation": form.exchange_impersonation.data,
+                                              "refresh_tokens": form.exchange_refresh_tokens.data}
     try:
         backend.update_client(g.admin, target.client_id, form.name.data.strip(),
                               redirect_uris_of(form.redirect_uris.data), " ".join(form.scope.data.split()),
-                              redirect_uris_of(form.allowed_origins.data))
+                              redirect_uris_of(form.allowed_origins.data), exchange)
     except Invalid as exc:
         return client_page(form, {**page_vars, "uri_error": refusal(exc)}, 400)
     except (NotFound, PreconditionFailed):

@@ -70,7 +70,9 @@ class ClientConfigurationEndpoint(_Base):
         return current_metadata()
 
     def extract_client_metadata(self, request):
-        return client_metadata.validate(request.payload.data, self.get_server_metadata(), services().outbound)
+        # the client itself: what an operator gave it (token exchange) stays, nothing more is taken
+        return client_metadata.validate(request.payload.data, self.get_server_metadata(), services().outbound,
+                                        current=self.authenticate_client(request))
 
     def update_client(self, client, metadata, request):
         if metadata["token_endpoint_auth_method"] != client.token_endpoint_auth_method:

@@ -40,7 +40,8 @@ def metadata(config, signing_algs: list[str]) -> dict:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
-                                  "urn:ietf:params:oauth:grant-type:device_code"],
+                                  "urn:ietf:params:oauth:grant-type:device_code",
+                                  "urn:ietf:params:oauth:grant-type:token-exchange"],  # RFC 8693
         "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": signing_algs,  # exactly the algorithms with a live key
         "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
