@@ -198,23 +198,41 @@ UNSAFE_IN_URL = re.compile(r"[<>\"'\s\\`{}|^]")
 
 def check_response(response: requests.Response, sent: Hostile | None = None) -> None:
     where = f"{response.request.method} {response.request.path_url[:200]} -> {response.status_code}"
-    assert response.status_code < 500, f"{where}: {response.text[:500]}"
-    body = response.content.decode("utf-8", "replace")
+    check_exchange(where, response.status_code, response.content, list(response.headers.items()))
+
+
+def check_exchange(where: str, status: int, content: bytes, headers: list[tuple[str, str]]) -> None:
+    """The invariants of one response (status, body, headers as sent), whoever made the request."""
+    body = content.decode("utf-8", "replace")
+    assert status < 500, f"{where}: {body[:500]}"
     found = EXCEPTION_TEXT.search(body)
     assert not found, f"{where}: exception text {found.group(0)!r} in {body[:500]}"
-    content_type = response.headers.get("Content-Type", "")
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
     if "html" in content_type or body.lstrip().startswith("<"):
         echo = RAW_ECHO.search(body)
         assert not echo, f"{where}: unescaped echo {body[max(0, echo.start() - 120):echo.end() + 60]!r}"
     elif MARK in body:  # a JSON error may quote the request; a browser must never sniff it as a page
         assert content_type.split(";")[0].strip() in ("application/json", "application/problem+json"), \
             f"{where}: input echoed in a {content_type!r} body"
-        assert response.headers.get("X-Content-Type-Options") == "nosniff", where
-    for name, value in response.headers.items():
+        assert ("X-Content-Type-Options", "nosniff") in headers, where
+    for name, value in headers:
         assert MARK not in name.lower(), f"{where}: a header was injected: {name}: {value}"
         if MARK in value.lower():  # only a URL the app re-serialised, or a request id it checked, may carry input
             assert name.lower() in ("location", "x-request-id") and not UNSAFE_IN_URL.search(value), \
                 f"{where}: input reached the header {name}: {value[:300]!r}"
+
+
+def schemathesis_check():
+    """check_exchange as a schemathesis check, for the runs driven by an OpenAPI description."""
+    from schemathesis import check
+
+    @check
+    def keeps_the_fuzz_invariants(ctx, response, case):
+        where = f"{case.operation.label} -> {response.status_code}"
+        headers = [(name, value) for name, values in response.headers.items() for value in values]
+        check_exchange(where, response.status_code, response.content or b"", headers)
+
+    return keeps_the_fuzz_invariants
 
 
 class RunLogWatch:
