@@ -31,7 +31,7 @@ from ..conftest import RUN_LOG
 
 MARK = "fzq"  # a word no page, header or document of the IdP contains
 FUZZ = settings(
-    max_examples=int(os.environ.get("IDP_FUZZ_EXAMPLES", "30")),
+    max_examples=int(os.environ.get("IDP_FUZZ_EXAMPLES", "25")),
     deadline=None,
     derandomize=os.environ.get("IDP_FUZZ_RANDOM") != "1",
     database=None,
@@ -82,24 +82,33 @@ def valid_or_hostile(valid: st.SearchStrategy | str) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def parameters(draw, fields: dict) -> list[tuple[str, str]]:
-    """A parameter list: each known field valid, hostile, absent or repeated; some junk ones."""
+def parameters(draw, fields: dict, extras: dict | None = None) -> list[tuple[str, str]]:
+    """A parameter list. Mostly one field is hostile, absent or repeated and the others are valid (the
+    hostile value then reaches the code behind the checks); sometimes every field is drawn on its own.
+    `extras` are fields absent unless drawn (their valid values change the request's kind)."""
+    extras = extras or {}
+    everything = {name: st.just(v) if isinstance(v, str) else v for name, v in (fields | extras).items()}
+    chosen = draw(st.sampled_from([None, *everything])) if draw(st.integers(0, 3)) else "all"
     pairs = []
-    for name, valid in fields.items():
-        valid = st.just(valid) if isinstance(valid, str) else valid
-        how = draw(st.sampled_from(("valid", "valid", "hostile", "absent", "repeated")))
-        if how == "absent":
+    for name, valid in everything.items():
+        if chosen == "all":
+            how = draw(st.sampled_from(("valid", "hostile", "absent", "repeated")))
+        elif name == chosen:
+            how = draw(st.sampled_from(("hostile", "absent", "repeated", "valid")))
+        else:
+            how = "absent" if name in extras else "valid"
+        if how == "absent" or (how == "valid" and name in extras and chosen == "all" and draw(st.booleans())):
             continue
         pairs.append((name, draw(valid if how == "valid" else hostile_text())))
         if how == "repeated":
             pairs.append((name, draw(valid_or_hostile(valid))))
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.integers(0, 2 if chosen == "all" else 1))):
         pairs.append((draw(st.one_of(st.sampled_from(JUNK_NAMES), hostile_text().map(lambda s: s[:40]))),
                       draw(hostile_text())))
     return draw(st.permutations(pairs))
 
 
-ENCODINGS = ("form", "form", "form", "form", "bad-utf8", "bad-utf8-escaped", "json", "multipart", "text-plain",
+ENCODINGS = ("form",) * 8 + ("bad-utf8", "bad-utf8-escaped", "json", "multipart", "text-plain",
              "none", "latin-1", "utf-16")
 
 
@@ -158,26 +167,29 @@ class Hostile:
 
 
 @st.composite
-def form_request(draw, method: str, path: str, fields: dict, headers: st.SearchStrategy | None = None) -> Hostile:
+def form_request(draw, method: str, path: str, fields: dict, headers: st.SearchStrategy | None = None,
+                 extras: dict | None = None) -> Hostile:
     """The fields in the query (GET) or in a body of any encoding (POST)."""
-    pairs = draw(parameters(fields))
+    pairs = draw(parameters(fields, extras))
     extra = draw(headers) if headers is not None else {}
     if method == "GET":
-        raw = draw(st.sampled_from((b"", b"\xff\xfe=\xc3\x28", b"a=%zz&&==&\x00")))
+        raw = draw(st.sampled_from((b"",) * 4 + (b"\xff\xfe=\xc3\x28", b"a=%zz&&==&\x00")))
         return Hostile("GET", path, query_of(pairs, raw), headers=extra)
     body, content_type = body_of(pairs, draw(st.sampled_from(ENCODINGS)))
-    query = query_of(draw(parameters({}))) if draw(st.booleans()) else ""
+    query = query_of(draw(parameters({}))) if not draw(st.integers(0, 3)) else ""
     return Hostile("POST", path, query, body, content_type, extra)
 
 
-def hostile_headers(**valid: st.SearchStrategy) -> st.SearchStrategy[dict]:
-    """Request headers the app reads, valid or hostile (latin-1 only: HTTP/1.1 field values)."""
+def hostile_headers(always: dict | None = None, **valid: st.SearchStrategy) -> st.SearchStrategy[dict]:
+    """Request headers the app reads, valid or hostile (latin-1 only: HTTP/1.1 field values); those
+    in `always` are always sent (mostly valid), the others only sometimes."""
     latin = hostile_text().map(header_value)
     names = {"Accept-Language": st.sampled_from(["fr", "de-CH;q=0.9, *;q=0.1", "xx-" + "a" * 100]),
              "Origin": st.sampled_from(["http://127.0.0.1:8080", "null", "https://evil.example"]),
              "X-Request-ID": st.sampled_from(["abc", "a" * 200]), "If-None-Match": st.sampled_from(['"x"', "*", "W/"]),
              **valid}
-    return st.fixed_dictionaries({}, optional={name: st.one_of(strategy, latin) for name, strategy in names.items()})
+    return st.fixed_dictionaries({name: st.one_of(strategy, strategy, latin) for name, strategy in (always or {}).items()},
+                                 optional={name: st.one_of(strategy, latin) for name, strategy in names.items()})
 
 
 def header_value(text: str) -> str:
@@ -247,6 +259,13 @@ class RunLogWatch:
             return handle.read()
 
     def assert_clean(self) -> None:
-        logged = self.new_lines()
-        for line in logged.splitlines():
-            assert "Traceback" not in line and "unhandled error" not in line, f"the server logged: {line[:2000]}"
+        for line in self.new_lines().splitlines():
+            if ("Traceback" in line or "unhandled error" in line) and not self.database_dropped(line):
+                raise AssertionError(f"the server logged: {line[:3000]}")
+
+    @staticmethod
+    def database_dropped(line: str) -> bool:
+        """The mail and purge threads of a test server stopped earlier in the run (conftest.start_idp
+        drops its database; its threads live on) retry against the dropped database: not this test's."""
+        background = '"logger": "idp.mail"' in line or '"logger": "idp.purge"' in line
+        return background and "does not exist" in line
