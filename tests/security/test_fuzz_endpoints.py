@@ -400,3 +400,25 @@ def test_consent_logout_and_device_pages_keep_the_invariants(targets, run_log):
         return page_post(data, t, requests.Session(), "/logout", "/logout", {"logout_request": hostile_text()})
 
     run(lambda data: data.draw(st.sampled_from([consent, device, logout]))(data).send(t.idp.url, user.http), {302})
+
+
+def test_account_page_forms_keep_the_invariants(targets, run_log):
+    """The signed-in forms, as their own user (a change of password or sessions stays with them)."""
+    t = targets
+    owner = t.idp.create_user()
+    browser = t.signed_in(owner.email)
+    forms = {
+        "/account/password": {"current_password": st.sampled_from(["not my password", PASSWORD]),
+                              "password": hostile_text()},
+        "/account/mfa": {"password": st.sampled_from(["not my password"]), "code": st.sampled_from(["123456"])},
+        "/account/sessions/end": {"handle": st.sampled_from(["x" * 20, "others"])},
+        "/account/apps/revoke": {"client_id": st.just(t.client_id), "confirmed": st.sampled_from(["", "yes"])},
+        "/account/linked/remove": {"provider": hostile_text(), "subject": hostile_text()},
+    }
+
+    def plan(data):
+        path = data.draw(st.sampled_from(sorted(forms)))
+        page = "/account/mfa" if path == "/account/mfa" else "/account/password"  # each holds a CSRF token
+        return page_post(data, t, browser.http, path, page, forms[path]).send(t.idp.url, browser.http)
+
+    run(plan, {302})
