@@ -188,8 +188,8 @@ def hostile_headers(always: dict | None = None, **valid: st.SearchStrategy) -> s
              "Origin": st.sampled_from(["http://127.0.0.1:8080", "null", "https://evil.example"]),
              "X-Request-ID": st.sampled_from(["abc", "a" * 200]), "If-None-Match": st.sampled_from(['"x"', "*", "W/"]),
              **valid}
-    return st.fixed_dictionaries({name: st.one_of(strategy, strategy, latin) for name, strategy in (always or {}).items()},
-                                 optional={name: st.one_of(strategy, latin) for name, strategy in names.items()})
+    sent = {name: st.one_of(strategy, strategy, latin) for name, strategy in (always or {}).items()}
+    return st.fixed_dictionaries(sent, optional={name: st.one_of(strategy, latin) for name, strategy in names.items()})
 
 
 def header_value(text: str) -> str:
@@ -203,8 +203,9 @@ EXCEPTION_TEXT = re.compile(
     r"|\b(?:Key|Type|Value|Attribute|Index|Name|Lookup|Runtime|Assertion|Recursion|Overflow|ZeroDivision"
     r"|Unicode(?:De|En)code|JSONDecode|Integrity|Operational|Programming|Data)Error\b"
     r"|sqlalchemy\.|psycopg|jinja2\.exceptions|redis\.exceptions|werkzeug\.exceptions")
-RAW_ECHO = re.compile(rf"<(?:script>)?{MARK}|onerror={MARK}|[\"']{MARK}|(?:href|src|action)\s*=\s*[\"']?\s*javascript:",
-                      re.IGNORECASE)
+# raw markup or a raw quote next to the marker: escaped, they read &lt;fzq, &#34;fzq, &lt;img ...
+RAW_ECHO = re.compile(rf"<(?:script>)?{MARK}|<img src=x onerror|[\"']{MARK}"
+                      r"|(?:href|src|action)\s*=\s*[\"']?\s*javascript:", re.IGNORECASE)
 UNSAFE_IN_URL = re.compile(r"[<>\"'\s\\`{}|^]")
 
 

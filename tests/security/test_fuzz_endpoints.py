@@ -1,9 +1,10 @@
-"""Issue 30, "Keep it fixed": a fuzz pass over the OAuth/OIDC endpoints' parameters and the hosted
-pages' forms, on both backends. Each example is one hostile request (values from fuzz.py: markup,
-quotes, CRLF, `javascript:` URLs, NUL, huge values, repeated and junk parameters, bodies that are
-not UTF-8 or not the content type they claim), sent with real credentials often enough to reach the
-code behind the checks. Every response keeps fuzz.check_response's invariants (no 5xx, no
-exception text, no unescaped echo, no input in a header), and the run log gains no traceback.
+"""Issue 30, "Keep it fixed": a fuzz pass over the OAuth/OIDC endpoints' parameters, on both
+backends (the hosted pages' forms: test_fuzz_pages.py). Each example is one hostile request (values
+from fuzz.py: markup, quotes, CRLF, `javascript:` URLs, NUL, huge values, repeated and junk
+parameters, bodies that are not UTF-8 or not the content type they claim), sent with real
+credentials often enough to reach the code behind the checks. Every response keeps
+fuzz.check_response's invariants (no 5xx, no exception text, no unescaped echo, no input in a
+header), and the run log gains no traceback.
 """
 
 from __future__ import annotations
@@ -14,96 +15,11 @@ import json
 
 import pytest
 import requests
-from hypothesis import given
 from hypothesis import strategies as st
 
-from ..conftest import PASSWORD, REDIRECT_URI, Browser, hidden_fields, mail_link
-from ..flows import enrol_totp, sign_in
-from ..test_code_flow import run_code_flow
-from .fuzz import FUZZ, MARK, Hostile, RunLogWatch, form_request, header_value, hostile_headers, hostile_text
-
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-GRANTS = ("client_credentials", "refresh_token", "authorization_code", DEVICE_GRANT,
-          "urn:ietf:params:oauth:grant-type:jwt-bearer", "password", "implicit")
-
-
-@dataclasses.dataclass
-class Targets:
-    """Real credentials and artefacts on one live IdP, so that hostile values reach past the checks."""
-
-    idp: object
-    client: object
-    user: object
-    client_id: str
-    secret: str
-    public_id: str
-    device_id: str
-    access_token: str
-    refresh_token: str
-    id_token: str
-    email: str
-    totp_email: str
-    registration_uri: str
-    registration_token: str
-    reset_token: str
-
-    @property
-    def basic(self) -> str:
-        return "Basic " + base64.b64encode(f"{self.client_id}:{self.secret}".encode()).decode()
-
-    def tokens(self) -> dict:
-        """A fresh code flow's tokens, for a test that may revoke or rotate them."""
-        return run_code_flow(self.idp, Browser(self.idp), self.client, self.user)[2]
-
-    def user_code(self) -> str:
-        response = requests.post(self.idp.endpoint("/device_authorization"), timeout=10,
-                                 data={"client_id": self.device_id, "scope": "openid profile"})
-        assert response.status_code == 200, response.text
-        return response.json()["user_code"]
-
-    def signed_in(self, email: str | None = None) -> Browser:
-        browser = Browser(self.idp)
-        sign_in(browser, email or self.email)
-        assert browser.http.cookies, "no session after sign-in"
-        return browser
-
-
-@pytest.fixture(scope="module")
-def targets(idp, mailbox) -> Targets:
-    client, secret = idp.create_client(grant_types=["authorization_code", "refresh_token", "client_credentials"],
-                                       metadata={"post_logout_redirect_uris": [REDIRECT_URI + "/bye"]})
-    public, _ = idp.create_client(public=True, name="Public RP")
-    device, _ = idp.create_client(name="TV", public=True, redirect_uris=[], grant_types=[DEVICE_GRANT, "refresh_token"])
-    user = idp.create_user()
-    client = dataclasses.replace(client, client_metadata={"secret": secret})
-    _, _, token, _, _ = run_code_flow(idp, Browser(idp), client, user)
-    totp_user = idp.create_user()
-    browser = Browser(idp)
-    sign_in(browser, totp_user.email)
-    enrol_totp(browser)
-    registered = requests.post(idp.endpoint("/connect/register"), timeout=10, json={
-        "client_name": "Registered", "redirect_uris": [REDIRECT_URI]},
-        headers={"Authorization": "Bearer " + idp.services.initial_access_tokens.create(600, uses=1)}).json()
-    reset_user = idp.create_user()
-    with idp.app.test_request_context():  # what an administrator's "send a reset link" does
-        idp.services.accounts.send_password_reset(reset_user)
-    reset_link = mail_link(mailbox.wait_for(reset_user.email, ""), "/reset-password")
-    return Targets(idp, client, user, client.client_id, secret, public.client_id, device.client_id, token["access_token"],
-                   token["refresh_token"], token["id_token"], user.email, totp_user.email,
-                   registered["registration_client_uri"], registered["registration_access_token"],
-                   reset_link.split("token=", 1)[1])
-
-
-@pytest.fixture
-def run_log():
-    watch = RunLogWatch()
-    yield watch
-    watch.assert_clean()
-
-
-def mostly(valid: str, *others: str) -> st.SearchStrategy[str]:
-    """The valid value most of the time, else one of its valid-looking neighbours."""
-    return st.sampled_from([valid] * 3 + list(others))
+from ..conftest import REDIRECT_URI
+from .conftest import GRANTS, Targets, mostly, run, sending
+from .fuzz import Hostile, form_request, header_value, hostile_headers, hostile_text
 
 
 def authorize_fields(t: Targets) -> dict:
@@ -138,27 +54,6 @@ def client_auth(t: Targets, always: bool = True) -> st.SearchStrategy[dict]:
     dpop = st.sampled_from(["x.y.z", "e30.e30.e30"])
     return hostile_headers({"Authorization": basic}, DPoP=dpop) if always else \
         hostile_headers(Authorization=basic, DPoP=dpop)
-
-
-def run(plan, reach: set[int]) -> None:
-    """plan(data) draws one hostile request (interactively: some need a page fetched first), sends it
-    and returns the response. Some response must have a status in `reach`: the fuzz got past the
-    door (authentication, CSRF) to the code behind it, not only refused at it."""
-    seen = {}
-
-    @given(data=st.data())
-    @FUZZ
-    def example(data):
-        response = plan(data)
-        seen.setdefault(response.status_code, f"{response.request.method} {response.request.path_url[:80]}: "
-                                              f"{response.text[:300]}")
-
-    example()
-    assert reach & set(seen), f"never reached the logic behind the checks: {seen}"
-
-
-def sending(t: Targets, strategy: st.SearchStrategy, http: requests.Session | None = None):
-    return lambda data: data.draw(strategy).send(t.idp.url, http)
 
 
 # -- the protocol endpoints --------------------------------------------------------------
@@ -260,7 +155,8 @@ def hostile_metadata() -> st.SearchStrategy:
 @st.composite
 def registration_request(draw, method: str, path: str, token: str) -> Hostile:
     client_id = {"client_id": path.rsplit("/", 1)[1]} if method == "PUT" else {}  # RFC 7592 2.2: it is REQUIRED
-    body = draw(st.one_of(hostile_metadata().map(lambda metadata: json.dumps(client_id | metadata)), st.recursive(JSON_LEAVES, st.lists).map(json.dumps),
+    body = draw(st.one_of(hostile_metadata().map(lambda metadata: json.dumps(client_id | metadata)),
+                          st.recursive(JSON_LEAVES, st.lists).map(json.dumps),
                           hostile_text()))
     content_type = draw(st.sampled_from(["application/json", "application/json; charset=latin-1", "text/plain",
                                          "application/x-www-form-urlencoded", None]))
@@ -298,127 +194,3 @@ def test_deeply_nested_json_is_the_endpoints_400(targets, method):
     response = Hostile(method, path, body=b"[" * 30_000 + b"]" * 30_000, content_type="application/json",
                        headers={"Authorization": f"Bearer {auth}"}).send(t.idp.url)
     assert response.status_code == 400
-
-
-# -- the hosted pages' forms ----------------------------------------------------------------
-def page_post(data, t: Targets, http: requests.Session, path: str, page_path: str, fields: dict) -> Hostile:
-    """GET the page (CSRF token, hidden fields), then a hostile POST of its form: the real CSRF token
-    most of the time, so that the values reach the form's logic."""
-    page = http.get(t.idp.url + page_path, timeout=10, allow_redirects=False)
-    hidden = hidden_fields(page.text)  # the fields drawn never depend on the page: hypothesis replays draws
-    known = {name: st.one_of(st.just(hidden[name]), st.just(hidden[name]), values) if name in hidden else values
-             for name, values in fields.items()}
-    csrf = hidden.get("csrf_token", "")
-    known["csrf_token"] = st.sampled_from([csrf, csrf, csrf, "x" + csrf[1:]])
-    case = data.draw(form_request("POST", path, known, hostile_headers()))
-    return dataclasses.replace(case, query="") if data.draw(st.integers(0, 3)) else case  # mostly the form's action
-
-
-def test_login_and_registration_pages_keep_the_invariants(targets, run_log):
-    t = targets
-    http = Browser(t.idp).http
-    email = st.sampled_from([t.email, "nobody@example.com", f"<{MARK}>@example.com"])
-    password = st.sampled_from([PASSWORD, "wrong password"])
-    forms = {
-        "/login": {"email": email, "password": password, "next": st.just("/device")},
-        "/register": {"email": email, "password": password, "name": hostile_text()},
-        "/forgot-password": {"email": email},
-    }
-    queries = {"/login": {"interaction": hostile_text(), "next": st.just("/device"), "login_hint": hostile_text()},
-               "/register": {"interaction": hostile_text()}, "/forgot-password": {"email": hostile_text()}}
-
-    def plan(data):
-        path = data.draw(st.sampled_from(sorted(forms)))
-        if data.draw(st.booleans()):
-            case = data.draw(form_request("GET", path, queries[path], hostile_headers()))
-        else:
-            case = page_post(data, t, http, path, path, forms[path])
-        return case.send(t.idp.url, http)
-
-    run(plan, {302, 401})
-
-
-def test_emailed_link_pages_keep_the_invariants(targets, run_log):
-    t = targets
-    http = Browser(t.idp).http
-    token = st.sampled_from([t.reset_token, "x" * 43])
-
-    def plan(data):
-        method, path = data.draw(st.sampled_from([("GET", "/reset-password"), ("POST", "/reset-password"),
-                                                  ("GET", "/verify-email"), ("POST", "/verify-email")]))
-        if method == "POST" and path == "/reset-password":
-            case = page_post(data, t, http, path, f"{path}?token={t.reset_token}",
-                             {"token": token, "password": st.sampled_from(["short", "password"])})  # kept unused
-        else:
-            case = data.draw(form_request(method, path, {"token": token if path == "/reset-password" else
-                                                         hostile_text()}))
-        return case.send(t.idp.url, http)
-
-    run(plan, {200})
-
-
-def test_second_factor_page_keeps_the_invariants(targets, run_log):
-    t = targets
-
-    def plan(data):
-        browser = Browser(t.idp)
-        sign_in(browser, t.totp_email)
-        return page_post(data, t, browser.http, "/login/mfa", "/login/mfa",
-                         {"code": st.sampled_from(["123456", "aaaa-bbbb"]), "interaction": hostile_text()}
-                         ).send(t.idp.url, browser.http)
-
-    run(plan, {401})
-
-
-def test_consent_logout_and_device_pages_keep_the_invariants(targets, run_log):
-    t = targets
-    user = t.signed_in()
-
-    def consent(data):
-        start = user.http.get(t.idp.url + "/authorize", timeout=10, allow_redirects=False, params={
-            "response_type": "code", "client_id": t.client_id, "redirect_uri": REDIRECT_URI, "scope": "openid",
-            "prompt": "consent", "state": "s", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            "code_challenge_method": "S256"})
-        page = start.headers.get("Location", "").removeprefix(t.idp.url)
-        assert page.startswith("/consent"), (start.status_code, page)
-        return page_post(data, t, user.http, "/consent", page,
-                         {"allow": st.just("1"), "deny": st.just("1"), "interaction": hostile_text()})
-
-    def device(data):
-        code = t.user_code()
-        typed = st.sampled_from([code, code.lower().replace("-", ""), "AAAA-AAAA"])
-        kind = data.draw(st.sampled_from(["get", "code", "confirm"]))
-        if kind == "get":
-            return data.draw(form_request("GET", "/device", {"user_code": typed}))
-        return page_post(data, t, user.http, "/device" if kind == "code" else "/device/confirm", "/device",
-                         {"user_code": typed, **({"allow": st.just("1"), "deny": st.just("1")} if kind == "confirm" else {})})
-
-    def logout(data):
-        if data.draw(st.booleans()):
-            return data.draw(form_request("GET", "/logout", {"logout_request": hostile_text()}))
-        # the CSRF token of another browser: a valid one would sign this user out for the examples after
-        return page_post(data, t, requests.Session(), "/logout", "/logout", {"logout_request": hostile_text()})
-
-    run(lambda data: data.draw(st.sampled_from([consent, device, logout]))(data).send(t.idp.url, user.http), {302})
-
-
-def test_account_page_forms_keep_the_invariants(targets, run_log):
-    """The signed-in forms, as their own user (a change of password or sessions stays with them)."""
-    t = targets
-    owner = t.idp.create_user()
-    browser = t.signed_in(owner.email)
-    forms = {
-        "/account/password": {"current_password": st.sampled_from(["not my password", PASSWORD]),
-                              "password": hostile_text()},
-        "/account/mfa": {"password": st.sampled_from(["not my password"]), "code": st.sampled_from(["123456"])},
-        "/account/sessions/end": {"handle": st.sampled_from(["x" * 20, "others"])},
-        "/account/apps/revoke": {"client_id": st.just(t.client_id), "confirmed": st.sampled_from(["", "yes"])},
-        "/account/linked/remove": {"provider": hostile_text(), "subject": hostile_text()},
-    }
-
-    def plan(data):
-        path = data.draw(st.sampled_from(sorted(forms)))
-        page = "/account/mfa" if path == "/account/mfa" else "/account/password"  # each holds a CSRF token
-        return page_post(data, t, browser.http, path, page, forms[path]).send(t.idp.url, browser.http)
-
-    run(plan, {302})
