@@ -18,7 +18,7 @@ import requests
 from hypothesis import strategies as st
 
 from ..conftest import REDIRECT_URI
-from .conftest import GRANTS, Targets, mostly, run, sending
+from .fuzz_targets import GRANTS, Targets, mostly, run, run_log, sending, targets  # noqa: F401  (fixtures)
 from .fuzz import Hostile, form_request, header_value, hostile_headers, hostile_text
 
 

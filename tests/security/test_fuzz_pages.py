@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ..conftest import PASSWORD, REDIRECT_URI, Browser
 from ..flows import sign_in
-from .conftest import page_post, run
+from .fuzz_targets import page_post, run, run_log, targets  # noqa: F401  (fixtures)
 from .fuzz import MARK, form_request, hostile_headers, hostile_text
 
 
