@@ -14,7 +14,8 @@ from ..conftest import REDIRECT_URI
 from .fuzz import check_response
 
 NOT_KEY_SETS = {"empty": {}, "keys_object": {"keys": {}}, "keys_numbers": {"keys": [1]},
-                "keys_strings": {"keys": ["k"]}, "key_without_kty": {"keys": [{}]}, "unknown_kty": {"keys": [{"kty": "zz"}]}}
+                "keys_strings": {"keys": ["k"]}, "key_without_kty": {"keys": [{}]},
+                "unknown_kty": {"keys": [{"kty": "zz"}]}}
 
 
 def registered(idp) -> dict:
