@@ -127,7 +127,7 @@ def page_post(data, t: Targets, http: requests.Session, path: str, page_path: st
     most of the time, so that the values reach the form's logic."""
     page = http.get(t.idp.url + page_path, timeout=10, allow_redirects=False)
     hidden = hidden_fields(page.text)  # the fields drawn never depend on the page: hypothesis replays draws
-    known = {name: st.one_of(st.just(hidden[name]), st.just(hidden[name]), values) if name in hidden else values
+    known = {name: st.one_of(st.just(hidden.get(name, "")), st.just(hidden.get(name, "")), values)
              for name, values in fields.items()}
     csrf = hidden.get("csrf_token", "")
     known["csrf_token"] = st.sampled_from([csrf, csrf, csrf, "x" + csrf[1:]])
