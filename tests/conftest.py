@@ -12,6 +12,7 @@ holds none of them.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import email
 import email.policy
@@ -146,7 +147,8 @@ def harvest_secrets(app) -> None:
         if auth.startswith("Bearer "):
             remember_secret(auth[7:])
         elif auth.startswith("Basic "):
-            remember_secret(base64.b64decode(auth[6:] + "==").decode(errors="ignore").partition(":")[2])
+            with contextlib.suppress(ValueError):  # not base64 (binascii.Error): a hostile header, no secret
+                remember_secret(base64.b64decode(auth[6:] + "==").decode(errors="ignore").partition(":")[2])
         # problem+json's `code` names the kind of error (RFC 9457 extension member), not an OAuth code.
         if response.is_json and not response.direct_passthrough and response.mimetype != "application/problem+json":
             body = response.get_json(silent=True)

@@ -22,10 +22,12 @@ from schemathesis.checks import (
 
 from .admin_api import admin_session
 from .conftest import Browser
+from .security.fuzz import RunLogWatch, schemathesis_check
 from .test_code_flow import run_code_flow
 
+# and the invariants of issue 30's fuzz pass: no exception text, no unescaped echo, no input in a header
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+          response_schema_conformance, schemathesis_check()]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +62,7 @@ def test_api_conforms_to_its_openapi_description(idp, credentials):
             "PATCH /admin/api/v1/users/{user_id}"} <= {op.label for op in operations}
 
     admin_statuses = []
+    watch = RunLogWatch()
     for operation in operations:
         kind = "admin" if operation.path.startswith("/admin/api/") else scheme.get(operation.path)
         headers = {"Authorization": credentials[kind]} if kind else {}
@@ -73,5 +76,6 @@ def test_api_conforms_to_its_openapi_description(idp, credentials):
                 admin_statuses.append(response.status_code)
 
         conforms()
+    watch.assert_clean()  # and the server logged no traceback meanwhile
     # the admin API was exercised with its token, not only refused at the door (RFC 6750 3.1)
     assert any(200 <= status < 300 for status in admin_statuses) and 401 not in admin_statuses

@@ -184,7 +184,7 @@ def field_problems(data: dict) -> list[MetadataProblem]:
     for name in BOOLEAN_FIELDS:
         if name in data and not isinstance(data[name], bool):
             problems.append(MetadataProblem(name, f"{name} must be a boolean"))
-    if "jwks" in data and not isinstance(data["jwks"], dict):
+    if "jwks" in data and not is_key_set_shape(data["jwks"]):
         problems.append(MetadataProblem("jwks", "jwks must be a JSON Web Key Set object"))
     if "default_max_age" in data and (not isinstance(data["default_max_age"], int) or data["default_max_age"] < 0):
         problems.append(MetadataProblem("default_max_age", "default_max_age must be a non-negative integer"))
@@ -207,6 +207,13 @@ def field_problems(data: dict) -> list[MetadataProblem]:
     return problems
 
 
+def is_key_set_shape(value) -> bool:
+    """A JSON object whose `keys` is an array of objects (RFC 7517 5): what the key library can be
+    handed at all (anything else made it raise KeyError or TypeError, a 500: issue 30's fuzz pass)."""
+    keys = value.get("keys") if isinstance(value, dict) else None
+    return isinstance(keys, list) and all(isinstance(key, dict) for key in keys)
+
+
 def registered_claims(cls, data: dict, server_metadata: dict, problems: list) -> dict:
     """cls's registered claims; each claim it refuses is added to problems and left out, and the rest
     checked again, so every wrong claim is named."""
@@ -225,7 +232,7 @@ def registered_claims(cls, data: dict, server_metadata: dict, problems: list) ->
         except JoseError as error:
             problems.append(MetadataProblem("metadata", error.description or str(error)))
             return {}
-        except (ValueError, TypeError, AttributeError) as error:
+        except (ValueError, TypeError, AttributeError, LookupError) as error:  # a key the library cannot read
             problems.append(MetadataProblem("metadata", str(error)))
             return {}
 

@@ -11,7 +11,7 @@ from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from flask import request as flask_request
 
-from idp.oauth import client_auth
+from idp.oauth import client_auth, error_text
 from idp.oauth.dpop import DPoPResourceError, DPoPVerifier, InvalidDPoPProofError, UseDPoPNonceError
 from idp.oauth.endpoints.client_configuration import ClientConfigurationEndpoint
 from idp.oauth.endpoints.device_authorization import DeviceAuthorizationEndpoint
@@ -126,6 +126,7 @@ class BearerProtector(ResourceProtector):
 
 
 def build_server(app, services) -> tuple[IdPAuthorizationServer, BearerProtector]:
+    error_text.install()  # OAuth errors that quote a request keep to RFC 6749's charset, never a 500
     server = IdPAuthorizationServer()
     server.init_app(app, query_client=services.clients.get, save_token=lambda token, request: None)
     server.scopes_supported = SCOPES_SUPPORTED
