@@ -19,6 +19,7 @@ from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
 from idp.signin.sessions import UserSessions
 from idp.store.apis import ApiRegistry
+from idp.store.organizations import Organizations
 from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
 from idp.store.administrators import Administrators
 from idp.store.audit_events import AuditEvents
@@ -67,6 +68,7 @@ class Services:
     # registered APIs, groups and roles (issue 21)
     apis: ApiRegistry
     authorization: Authorization
+    organizations: Organizations
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
 
@@ -114,6 +116,8 @@ def build_services(config: Config) -> Services:
     mailer = Mailer(config, Outbox(db))
     apis = ApiRegistry(db)
     authorization = Authorization(apis, store, feed)  # bumps the shared version on every registry change
+    organizations = Organizations(db)
+    authorization.watch(organizations)
     return Services(
         config=config,
         db=db,
@@ -140,6 +144,7 @@ def build_services(config: Config) -> Services:
         connected_apps=ConnectedApps(db),
         apis=apis,
         authorization=authorization,
+        organizations=organizations,
         api_access=ApiAccess(authorization),
         passkeys=PasskeyService(config, Passkeys(db), store),
     )

@@ -1,0 +1,118 @@
+"""/admin/api/v1/organizations (issue 33): organizations, their members and the members' roles in
+them; the rules, tenant isolation included, are OrganizationAdmin's (idp/organizations/admin.py).
+
+Changing or deleting an organization needs If-Match; adding a member (PUT) is a set operation
+(again: no change); a member's roles are replaced as a whole (PUT …/roles).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+
+from idp.admin.api.framework import (
+    READ,
+    WRITE,
+    bp,
+    current_actor,
+    if_match,
+    json_body,
+    page_args,
+    page_response,
+    requires,
+    resource,
+)
+from idp.organizations.admin import (
+    OrganizationAdmin,
+    member_document,
+    organization_document,
+    organization_version,
+    role_document,
+)
+from idp.plumbing.context import services
+
+ORG_MEMBERS = {"slug": (str,), "name": (str,), "branding": (dict,)}
+
+
+def admin() -> OrganizationAdmin:
+    return OrganizationAdmin(services())
+
+
+@bp.get("/organizations")
+@requires(READ, tenant=True)
+def list_organizations():
+    """?limit=, ?cursor=; by slug."""
+    return page_response(admin().list(current_actor(), **page_args()), organization_document)
+
+
+@bp.post("/organizations")
+@requires(WRITE, tenant=True)
+def create_organization():
+    org = admin().create(current_actor(), json_body(ORG_MEMBERS, required=("slug", "name")))
+    return resource(organization_document(org), organization_version(org), 201,
+                    url_for("admin_api.get_organization", organization_id=org.id))
+
+
+@bp.get("/organizations/<organization_id>")
+@requires(READ, tenant=True)
+def get_organization(organization_id):
+    """By id or slug."""
+    org = admin().get(current_actor(), organization_id)
+    return resource(organization_document(org), organization_version(org))
+
+
+@bp.patch("/organizations/<organization_id>")
+@requires(WRITE, tenant=True)
+def update_organization(organization_id):
+    """A merge patch (RFC 7396) of slug, name and branding; If-Match required."""
+    version = if_match()
+    org = admin().update(current_actor(), organization_id, json_body(ORG_MEMBERS), version)
+    return resource(organization_document(org), organization_version(org))
+
+
+@bp.delete("/organizations/<organization_id>")
+@requires(WRITE, tenant=True)
+def delete_organization(organization_id):
+    admin().delete(current_actor(), organization_id, if_match())
+    return "", 204
+
+
+@bp.get("/organizations/<organization_id>/members")
+@requires(READ, tenant=True)
+def list_organization_members(organization_id):
+    """By user_id, each member with its roles in the organization."""
+    return page_response(admin().members(current_actor(), organization_id, **page_args()), member_document)
+
+
+@bp.get("/organizations/<organization_id>/members/<user_id>")
+@requires(READ, tenant=True)
+def get_organization_member(organization_id, user_id):
+    return jsonify(member_document(admin().member(current_actor(), organization_id, user_id)))
+
+
+@bp.put("/organizations/<organization_id>/members/<user_id>")
+@requires(WRITE, tenant=True)
+def add_organization_member(organization_id, user_id):
+    return jsonify(member_document(admin().add_member(current_actor(), organization_id, user_id)))
+
+
+@bp.delete("/organizations/<organization_id>/members/<user_id>")
+@requires(WRITE, tenant=True)
+def remove_organization_member(organization_id, user_id):
+    admin().remove_member(current_actor(), organization_id, user_id)
+    return "", 204
+
+
+@bp.get("/organizations/<organization_id>/members/<user_id>/roles")
+@requires(READ, tenant=True)
+def list_organization_member_roles(organization_id, user_id):
+    member = admin().member(current_actor(), organization_id, user_id)
+    return jsonify(items=[role_document(r) for r in member.roles])
+
+
+@bp.put("/organizations/<organization_id>/members/<user_id>/roles")
+@requires(WRITE, tenant=True)
+def set_organization_member_roles(organization_id, user_id):
+    """Replaces the member's roles in the organization: {"roles": [{"api": …, "name": …}]}."""
+    body = json_body({"roles": (list,)}, required=("roles",))
+    member = admin().set_roles(current_actor(), organization_id, user_id, body["roles"])
+    return jsonify(items=[role_document(r) for r in member.roles])

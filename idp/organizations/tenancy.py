@@ -1,0 +1,32 @@
+"""Which organization an admin API client is limited to (issue 33): an operator's setting
+(`idp clients create … --organization ORG`), never the client's own metadata, so neither dynamic
+registration (RFC 7591 / 7592) nor an admin API client can set or lift it.
+
+Read on every admin API request, so cached in the shared store under the authorization version,
+which every change of a client's organization settings bumps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from idp.administration import Actor
+
+NOWHERE = "-"  # the organization a limited client whose organization was deleted administers: none
+
+
+def client_settings(services, client_id: str) -> dict:
+    """{usage, allowed, admin_organization} of a client, cached."""
+    def compute():
+        settings = services.organizations.client_settings(client_id)
+        return {"usage": settings.usage, "allowed": list(settings.allowed),
+                "admin_organization": settings.admin_organization}
+    return services.authorization.shared("client-orgs:" + client_id, compute)
+
+
+def confined(services, actor: Actor) -> Actor:
+    """The actor with the organization it is limited to (None: the whole deployment)."""
+    if actor.kind != "client":
+        return actor
+    limited = client_settings(services, actor.id)["admin_organization"]
+    return dataclasses.replace(actor, organization=limited) if limited else actor
