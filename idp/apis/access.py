@@ -169,7 +169,7 @@ class ApiAccess:
     def full_lists(self, user_id: str, claims: dict) -> dict:
         """For introspection: the complete list behind an overage marker in a token."""
         out = {}
-        groups, roles = self.authorization.effective(user_id)
+        groups, roles = self.authorization.effective(user_id, claims.get("org_id"))  # an organization's token: its roles
         if claims.get("groups_overage"):
             out["groups"] = groups
         aud = claims.get("aud")

@@ -15,6 +15,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     login,
     login_mfa,
     logout,
+    organization_picker,
     passkeys_account,
     passkeys_register,
     passkeys_sign_in,
