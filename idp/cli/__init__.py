@@ -10,6 +10,7 @@ from idp.cli.clients import clients
 from idp.cli.db import db
 from idp.cli.keys import keys
 from idp.cli.mail import mail
+from idp.cli.orgs import orgs
 from idp.cli.passkeys import remove_passkeys
 from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve
@@ -34,6 +35,7 @@ main.add_command(selftest)
 main.add_command(apis)
 main.add_command(groups)
 main.add_command(roles)
+main.add_command(orgs)
 users.add_command(remove_passkeys)  # `idp users remove-passkeys` lives in idp/cli/passkeys.py
 
 

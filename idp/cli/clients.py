@@ -23,6 +23,26 @@ GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials",
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
 
 
+def limited_to(svc, organization: str | None):
+    """With --organization: the organization resolved before the client exists (an unknown one
+    creates nothing), and what limits the new client to it; removed again if that fails, so no
+    admin client is ever left unlimited by accident."""
+    if organization is None:
+        return None
+    from idp.organizations.clients import ClientOrganizationAdmin
+
+    admin = ClientOrganizationAdmin(svc)
+    org_id = admin.orgs.get(Actor.operator(), organization).id
+
+    def limit(client_id: str) -> None:
+        try:
+            admin.configure(Actor.operator(), client_id, admin_organization=org_id)
+        except BaseException:
+            svc.clients.delete(client_id)
+            raise
+    return limit
+
+
 @clients.command("create")
 @click.option("--name", required=True)
 @click.option("--client-id", default=None, help="default: a random one")
@@ -44,10 +64,12 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt"
 @click.option("--trusted", is_flag=True, help="first-party app: skip the consent page")
 @click.option("--id-token-alg", type=click.Choice(["RS256", "ES256", "EdDSA"]), default=None,
               help="id_token_signed_response_alg (needs a live key: KEY_ALGORITHMS)")
+@click.option("--organization", default=None,
+              help="an admin API client limited to this organization (id or slug): delegated administration")
 @click.option("--json", "as_json", is_flag=True)
 def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
                    post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, subject_type,
-                   sector_identifier_uri, trusted, id_token_alg, as_json):
+                   sector_identifier_uri, trusted, id_token_alg, organization, as_json):
     """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
     scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
@@ -65,8 +87,11 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()
     with refusals(), request_like_context(svc):
+        limited = limited_to(svc, organization)
         client, secret = client_admin(svc).create(Actor.operator(),
                                                   {k: v for k, v in requested.items() if v is not None})
+        if limited is not None:
+            limited(client.client_id)
     data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
             "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
             "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}

@@ -91,6 +91,10 @@ class OrganizationAdmin:
         if actor.organization is not None:
             raise NotFound("resource", what)
 
+    def may_create(self, actor: Actor) -> None:
+        """Creating and deleting organizations are the deployment's acts: NotFound to a limited actor."""
+        self._deployment_wide(actor, "organizations")
+
     def get(self, actor: Actor, organization_id) -> OrganizationView:
         """By id or slug; NotFound for an organization outside the actor's."""
         org = None
@@ -171,16 +175,25 @@ class OrganizationAdmin:
         return self._member(actor, organization_id, user_id)[1]
 
     def add_member(self, actor: Actor, organization_id: str, user_id: str) -> MemberView:
-        """Adding a member twice changes nothing. A limited actor adds users by id like any other: it
-        learns no more than an invitation would (that the id names a user)."""
+        """Adding a member twice changes nothing. An actor limited to the organization adds only users
+        whose email is in one of its verified domains: any other user is NotFound to it, as a user of
+        another tenant must be (it would otherwise read their email in the member list)."""
         org = self.get(actor, organization_id)
-        if not (isinstance(user_id, str) and len(user_id) <= 36 and storable(user_id)) \
-                or self.users.by_id(user_id) is None:
+        user = self.users.by_id(user_id) if isinstance(user_id, str) and len(user_id) <= 36 \
+            and storable(user_id) else None
+        if user is None or (actor.organization is not None and not self._in_verified_domain(org.id, user)):
             raise NotFound("user", str(user_id))
         if self.orgs.add_member(org.id, user_id):
             audit.record("organization.member_added", actor=actor.label, user_id=user_id, organization_id=org.id,
                          organization=org.slug)
         return self.orgs.member(org.id, user_id)
+
+    def _in_verified_domain(self, organization_id: str, user) -> bool:
+        """The user proved the address (email_verified) and the organization proved the domain."""
+        if not user.email_verified:
+            return False
+        domain = self.orgs.domain(organization_id, user.email.rpartition("@")[2].lower())
+        return domain is not None and domain.verified
 
     def remove_member(self, actor: Actor, organization_id: str, user_id: str) -> None:
         org, member = self._member(actor, organization_id, user_id)

@@ -2,8 +2,10 @@
 (`idp clients create … --organization ORG`), never the client's own metadata, so neither dynamic
 registration (RFC 7591 / 7592) nor an admin API client can set or lift it.
 
-Read on every admin API request, so cached in the shared store under the authorization version,
-which every change of a client's organization settings bumps.
+The limit is read from the database on every admin API request (never from a cache, so a limit
+set by an operator holds from the next request on every replica); the sign-in settings (usage,
+allowed organizations) are read on every authorization request, so they are cached under the
+authorization version, which every change of a client's organization settings bumps.
 """
 
 from __future__ import annotations
@@ -11,9 +13,6 @@ from __future__ import annotations
 import dataclasses
 
 from idp.administration import Actor
-
-NOWHERE = "-"  # the organization a limited client whose organization was deleted administers: none
-
 
 def client_settings(services, client_id: str) -> dict:
     """{usage, allowed, admin_organization} of a client, cached."""
@@ -25,8 +24,9 @@ def client_settings(services, client_id: str) -> dict:
 
 
 def confined(services, actor: Actor) -> Actor:
-    """The actor with the organization it is limited to (None: the whole deployment)."""
+    """The actor with the organization it is limited to (None: the whole deployment). A client
+    limited to an organization deleted since stays limited to it, and so finds nothing."""
     if actor.kind != "client":
         return actor
-    limited = client_settings(services, actor.id)["admin_organization"]
+    limited = services.organizations.client_settings(actor.id).admin_organization
     return dataclasses.replace(actor, organization=limited) if limited else actor

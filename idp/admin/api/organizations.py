@@ -47,7 +47,9 @@ def list_organizations():
 @bp.post("/organizations")
 @requires(WRITE, tenant=True)
 def create_organization():
-    org = admin().create(current_actor(), json_body(ORG_MEMBERS, required=("slug", "name")))
+    organizations = admin()
+    organizations.may_create(current_actor())  # refused before the body is read: a limited actor learns nothing
+    org = organizations.create(current_actor(), json_body(ORG_MEMBERS, required=("slug", "name")))
     return resource(organization_document(org), organization_version(org), 201,
                     url_for("admin_api.get_organization", organization_id=org.id))
 
@@ -64,15 +66,19 @@ def get_organization(organization_id):
 @requires(WRITE, tenant=True)
 def update_organization(organization_id):
     """A merge patch (RFC 7396) of slug, name and branding; If-Match required."""
+    organizations = admin()
+    organizations.get(current_actor(), organization_id)  # outside the actor's organization: 404 before anything
     version = if_match()
-    org = admin().update(current_actor(), organization_id, json_body(ORG_MEMBERS), version)
+    org = organizations.update(current_actor(), organization_id, json_body(ORG_MEMBERS), version)
     return resource(organization_document(org), organization_version(org))
 
 
 @bp.delete("/organizations/<organization_id>")
 @requires(WRITE, tenant=True)
 def delete_organization(organization_id):
-    admin().delete(current_actor(), organization_id, if_match())
+    organizations = admin()
+    organizations.may_create(current_actor())  # a deployment's act: 404 to a limited actor, before If-Match
+    organizations.delete(current_actor(), organization_id, if_match())
     return "", 204
 
 
@@ -113,6 +119,8 @@ def list_organization_member_roles(organization_id, user_id):
 @requires(WRITE, tenant=True)
 def set_organization_member_roles(organization_id, user_id):
     """Replaces the member's roles in the organization: {"roles": [{"api": …, "name": …}]}."""
+    organizations = admin()
+    organizations.member(current_actor(), organization_id, user_id)  # 404 before the body is read
     body = json_body({"roles": (list,)}, required=("roles",))
-    member = admin().set_roles(current_actor(), organization_id, user_id, body["roles"])
+    member = organizations.set_roles(current_actor(), organization_id, user_id, body["roles"])
     return jsonify(items=[role_document(r) for r in member.roles])
