@@ -167,8 +167,9 @@ class IdToken(OpenIDCode):
             claims["sid"] = authorization_code.sid
         if authorization_code.idp:  # the upstream provider of a federated sign-in (amr ["fed"])
             claims["idp"] = authorization_code.idp
-        if authorization_code.organization:  # issue 33: Auth0's claim names
-            claims.update(organization_claims(authorization_code.organization, authorization_code.user_id))
+        organization = getattr(authorization_code, "organization", None)  # the device flow has none
+        if organization:  # issue 33: Auth0's claim names
+            claims.update(organization_claims(organization, authorization_code.user_id))
         return claims
 
     def encode_id_token(self, token, request):
