@@ -17,9 +17,9 @@ from idp.config import Config
 from idp.federation import Connector, build_connectors
 from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
+from idp.organizations.domains import DnsTxtCheck, DomainCheck
 from idp.signin.sessions import UserSessions
 from idp.store.apis import ApiRegistry
-from idp.store.organizations import Organizations
 from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
 from idp.store.administrators import Administrators
 from idp.store.audit_events import AuditEvents
@@ -29,6 +29,7 @@ from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, RedisStore, make_store
 from idp.store.federated import FederatedIdentities
+from idp.store.organizations import Organizations
 from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
@@ -71,6 +72,8 @@ class Services:
     organizations: Organizations
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
+    # how organizations' email domains are verified (issue 33): DNS TXT; tests answer it themselves
+    domain_check: DomainCheck = dataclasses.field(default_factory=DnsTxtCheck)
 
 
 def local_secret(name: str, keys_dir: str) -> str:

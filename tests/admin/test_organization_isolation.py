@@ -39,14 +39,16 @@ def tenant(idp, admin, name: str) -> tuple[dict, object]:
     return org, user
 
 
-def b_resources(idp, admin, b_user) -> dict:
+def b_resources(idp, admin, b_org, b_user) -> dict:
     """A real value of every path parameter the admin API has, belonging to B or to the deployment."""
     api = admin.post("/apis", json={"identifier": f"https://b-{uid()}.example.com/", "name": "B API"}).json()
     admin.post(f"/apis/{api['id']}/roles", json={"name": "b-role"})
     group, child = (admin.post("/groups", json={"name": f"b-group-{uid()}"}).json() for _ in range(2))
     client, _ = idp.create_client()
     kid = requests.get(idp.endpoint("/jwks.json"), timeout=5).json()["keys"][0]["kid"]
-    return {"user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
+    domain = b_user.email.rpartition("@")[2]
+    assert admin.post(f"/organizations/{b_org['id']}/domains", json={"domain": domain}).status_code == 201
+    return {"domain": domain, "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
             "child_id": child["id"], "client_id": client.client_id, "kid": kid, "token_id": "t-" + uid(),
             "session_id": "s-" + uid(), "event_id": "1"}
 
@@ -64,9 +66,9 @@ def test_every_admin_route_refuses_organization_b_and_the_deployment_to_an_org_a
     a, _ = tenant(idp, admin, "Alpha")
     b, b_user = tenant(idp, admin, "Beta")
     limited = limited_session(idp, a["id"])
-    values = {**b_resources(idp, admin, b_user), "organization_id": b["id"]}
+    values = {**b_resources(idp, admin, b, b_user), "organization_id": b["id"]}
     b_etag = admin.get(f"/organizations/{b['id']}").headers["ETag"]
-    secrets_of_b = [b["slug"], b["name"], b_user.email]
+    secrets_of_b = [b["slug"], b["name"], b_user.email, "_idp-verification"]
     routes = admin_routes(idp)
     assert len(routes) > 50 and ("PUT", f"{PREFIX}/organizations/<organization_id>/members/<user_id>/roles") in routes
     for method, rule in routes:

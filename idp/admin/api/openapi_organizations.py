@@ -59,6 +59,25 @@ def paths() -> dict:
                        requestBody=_json_body("OrganizationRolesChange"),
                        responses={"200": _ok("OrganizationRoles", "replaced"), **_problems(400, 404, 415)}),
         },
+        f"{org}/domains": {
+            "get": _list("adminListOrganizationDomains", "OrganizationDomainPage", "email domains by name",
+                         "organization_id"),
+            "post": _op("adminClaimOrganizationDomain", parameters=_path("organization_id"),
+                        requestBody=_json_body("NewOrganizationDomain"),
+                        responses={"201": _ok("OrganizationDomain", "claimed, not yet verified"),
+                                   **_problems(400, 404, 409, 415)}),
+        },
+        f"{org}/domains/{{domain}}": {
+            "get": _op("adminGetOrganizationDomain", parameters=_path("organization_id", "domain"),
+                       responses={"200": _ok("OrganizationDomain", "the domain"), **_problems(404)}),
+            "delete": _op("adminRemoveOrganizationDomain", parameters=_path("organization_id", "domain"),
+                          responses={"204": {"description": "no longer the organization's"}, **_problems(404)}),
+        },
+        f"{org}/domains/{{domain}}/verify": {
+            "post": _op("adminVerifyOrganizationDomain", parameters=_path("organization_id", "domain"),
+                        responses={"200": _ok("OrganizationDomain", "verified"),
+                                   **_problems(404, 409)}),
+        },
     }
 
 
@@ -75,6 +94,12 @@ def schemas() -> dict:
         "OrganizationMemberPage": _page("OrganizationMember"),
         "OrganizationRoles": _object(["items"], items={"type": "array",
                                                        "items": {"$ref": "#/components/schemas/OrganizationRole"}}),
+        "OrganizationDomain": _object(["domain", "verified", "verification"], domain=_S,
+                                      verified={"type": "boolean"},
+                                      verification=_object(["type", "name", "value"], type={"const": "dns-txt"},
+                                                           name=_S, value=_S)),
+        "OrganizationDomainPage": _page("OrganizationDomain"),
+        "NewOrganizationDomain": _object(["domain"], domain=_S),
         "OrganizationRolesChange": _object(["roles"], roles={"type": "array", "items": {
             "$ref": "#/components/schemas/OrganizationRole"}}),
     }

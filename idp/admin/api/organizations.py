@@ -28,6 +28,7 @@ from idp.organizations.admin import (
     organization_version,
     role_document,
 )
+from idp.organizations.domains import DomainAdmin, domain_document
 from idp.plumbing.context import services
 
 ORG_MEMBERS = {"slug": (str,), "name": (str,), "branding": (dict,)}
@@ -124,3 +125,47 @@ def set_organization_member_roles(organization_id, user_id):
     body = json_body({"roles": (list,)}, required=("roles",))
     member = organizations.set_roles(current_actor(), organization_id, user_id, body["roles"])
     return jsonify(items=[role_document(r) for r in member.roles])
+
+
+# -- email domains (verified by a DNS TXT record: idp/organizations/domains.py) ---------------------
+def domains() -> DomainAdmin:
+    return DomainAdmin(services())
+
+
+@bp.get("/organizations/<organization_id>/domains")
+@requires(READ, tenant=True)
+def list_organization_domains(organization_id):
+    """By domain; each with the TXT record that verifies it."""
+    return page_response(domains().list(current_actor(), organization_id, **page_args()), domain_document)
+
+
+@bp.post("/organizations/<organization_id>/domains")
+@requires(WRITE, tenant=True)
+def claim_organization_domain(organization_id):
+    """{"domain": "example.com"}: claimed, unverified until its TXT record is published and verified."""
+    admin().get(current_actor(), organization_id)  # 404 before the body is read
+    body = json_body({"domain": (str,)}, required=("domain",))
+    domain = domains().claim(current_actor(), organization_id, body["domain"])
+    response = jsonify(domain_document(domain))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/organizations/<organization_id>/domains/<domain>")
+@requires(READ, tenant=True)
+def get_organization_domain(organization_id, domain):
+    return jsonify(domain_document(domains().get(current_actor(), organization_id, domain)))
+
+
+@bp.post("/organizations/<organization_id>/domains/<domain>/verify")
+@requires(WRITE, tenant=True)
+def verify_organization_domain(organization_id, domain):
+    """Looks the TXT record up now: 200 verified, 409 when it is not there (yet) or the DNS fails."""
+    return jsonify(domain_document(domains().verify(current_actor(), organization_id, domain)))
+
+
+@bp.delete("/organizations/<organization_id>/domains/<domain>")
+@requires(WRITE, tenant=True)
+def remove_organization_domain(organization_id, domain):
+    domains().remove(current_actor(), organization_id, domain)
+    return "", 204
