@@ -4,27 +4,9 @@ members and their roles, a client's organization settings; clear errors, never a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from tests.apis_helpers import uid
-
-
-def cli(idp, *args):
-    return subprocess.run([sys.executable, "-m", "idp.cli", *args], env=idp.cli_env(), capture_output=True,
-                          text=True, timeout=60)
-
-
-def ok(idp, *args) -> str:
-    result = cli(idp, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def refused(idp, *args) -> str:
-    result = cli(idp, *args)
-    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
-    return result.stderr
+from tests.test_apis_cli import ok, refused
 
 
 def test_orgs_cli_manages_organizations_members_roles_and_client_settings(idp):
