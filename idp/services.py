@@ -29,6 +29,7 @@ from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, RedisStore, make_store
 from idp.store.federated import FederatedIdentities
+from idp.store.organization_invitations import Invitations
 from idp.store.organizations import Organizations
 from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
@@ -70,6 +71,7 @@ class Services:
     apis: ApiRegistry
     authorization: Authorization
     organizations: Organizations
+    invitations: Invitations
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
     # how organizations' email domains are verified (issue 33): DNS TXT; tests answer it themselves
@@ -121,6 +123,7 @@ def build_services(config: Config) -> Services:
     authorization = Authorization(apis, store, feed)  # bumps the shared version on every registry change
     organizations = Organizations(db)
     authorization.watch(organizations)
+    invitations = Invitations(db, lambda: organizations.on_change())  # an acceptance changes tokens too
     return Services(
         config=config,
         db=db,
@@ -148,6 +151,7 @@ def build_services(config: Config) -> Services:
         apis=apis,
         authorization=authorization,
         organizations=organizations,
+        invitations=invitations,
         api_access=ApiAccess(authorization),
         passkeys=PasskeyService(config, Passkeys(db), store),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.store.models import Base, new_id, utcnow
@@ -78,3 +78,20 @@ class ClientAllowedOrganization(Base):
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
                                                  primary_key=True, index=True)
+
+
+class OrganizationInvitation(Base):
+    """An invitation of an email to an organization with roles: a one-time link (only its token's hash
+    is kept), expiring, consumed in the same transaction that makes the membership."""
+
+    __tablename__ = "organization_invitations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    roles: Mapped[list] = mapped_column(JSON, default=list, nullable=False)  # [[api identifier | None, name], ...]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

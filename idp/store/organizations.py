@@ -79,6 +79,33 @@ def _domain(row: OrganizationDomain) -> DomainView:
     return DomainView(row.id, row.organization_id, row.domain, row.verification_token, row.verified_at is not None)
 
 
+def role_ids(session, roles, strict: bool = True) -> list[str]:
+    """The ids of (api identifier, role name) pairs; the built-in (None, org:admin) has none. A role
+    that does not exist: LookupError naming it (strict), or left out (an invitation accepted after
+    the role was deleted)."""
+    found = []
+    for identifier, name in roles:
+        if identifier is None:
+            continue
+        role_id = session.scalar(select(Role.id).join(Api, Api.id == Role.api_id)
+                                 .where(Api.identifier == identifier, Role.name == name))
+        if role_id is None and strict:
+            raise LookupError(f"{identifier} has no role {name}")
+        if role_id is not None:
+            found.append(role_id)
+    return list(dict.fromkeys(found))
+
+
+def give_roles(session, member: OrganizationMember, ids: list[str], admin: bool) -> None:
+    """The member's roles become exactly these (within the caller's transaction)."""
+    member.is_admin = admin
+    session.execute(delete(OrganizationMemberRole).where(
+        OrganizationMemberRole.organization_id == member.organization_id,
+        OrganizationMemberRole.user_id == member.user_id))
+    session.add_all(OrganizationMemberRole(organization_id=member.organization_id, user_id=member.user_id,
+                                           role_id=role_id) for role_id in ids)
+
+
 class Organizations:
     def __init__(self, db: Database, on_change: Callable[[], None] = lambda: None):
         self.db = db
@@ -215,20 +242,7 @@ class Organizations:
             member = session.get(OrganizationMember, (organization_id, user_id), with_for_update=True)
             if member is None:
                 raise NotMember(user_id)
-            role_ids = []
-            for identifier, name in roles:
-                if identifier is None:
-                    continue
-                role_id = session.scalar(select(Role.id).join(Api, Api.id == Role.api_id)
-                                         .where(Api.identifier == identifier, Role.name == name))
-                if role_id is None:
-                    raise LookupError(f"{identifier} has no role {name}")
-                role_ids.append(role_id)
-            member.is_admin = (None, ORG_ADMIN) in roles
-            session.execute(delete(OrganizationMemberRole).where(OrganizationMemberRole.organization_id == organization_id,
-                                                                 OrganizationMemberRole.user_id == user_id))
-            session.add_all(OrganizationMemberRole(organization_id=organization_id, user_id=user_id, role_id=role_id)
-                            for role_id in dict.fromkeys(role_ids))
+            give_roles(session, member, role_ids(session, roles), (None, ORG_ADMIN) in roles)
         self._write(work)
         return self.member(organization_id, user_id)
 

@@ -12,6 +12,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     device,
     federation,
     forgot_password,
+    invitations,
     login,
     login_mfa,
     logout,

@@ -1,5 +1,5 @@
 """organizations (issue 33): organizations, their members and member roles, email domains, the
-clients' organization settings, and the organization a refresh token's grant was made for
+clients' organization settings, invitations, and the organization a refresh token's grant was made for
 
 Revision ID: 0016_orgs
 Revises: 0015
@@ -72,6 +72,20 @@ def upgrade():
     )
     op.create_index("ix_client_allowed_organizations_organization_id", "client_allowed_organizations",
                     ["organization_id"])
+    op.create_table(
+        "organization_invitations",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("organization_id", sa.String(36), sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("roles", sa.JSON(), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("accepted_at", sa.DateTime()),
+        sa.Column("accepted_by", sa.String(36), sa.ForeignKey("users.id", ondelete="SET NULL")),
+    )
+    op.create_index("ix_organization_invitations_organization_id", "organization_invitations", ["organization_id"])
     with op.batch_alter_table("refresh_tokens") as batch:
         batch.add_column(sa.Column("organization_id", sa.String(36)))
 
@@ -79,6 +93,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("refresh_tokens") as batch:
         batch.drop_column("organization_id")
-    for table in ("client_allowed_organizations", "client_organizations", "organization_domains",
+    for table in ("organization_invitations", "client_allowed_organizations", "client_organizations", "organization_domains",
                   "organization_member_roles", "organization_members", "organizations"):
         op.drop_table(table)

@@ -48,7 +48,9 @@ def b_resources(idp, admin, b_org, b_user) -> dict:
     kid = requests.get(idp.endpoint("/jwks.json"), timeout=5).json()["keys"][0]["kid"]
     domain = b_user.email.rpartition("@")[2]
     assert admin.post(f"/organizations/{b_org['id']}/domains", json={"domain": domain}).status_code == 201
-    return {"domain": domain, "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
+    invitation = admin.post(f"/organizations/{b_org['id']}/invitations", json={"email": f"new-{uid()}@{domain}"})
+    assert invitation.status_code == 201
+    return {"domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
             "child_id": child["id"], "client_id": client.client_id, "kid": kid, "token_id": "t-" + uid(),
             "session_id": "s-" + uid(), "event_id": "1"}
 

@@ -78,6 +78,18 @@ def paths() -> dict:
                         responses={"200": _ok("OrganizationDomain", "verified"),
                                    **_problems(404, 409)}),
         },
+        f"{org}/invitations": {
+            "get": _list("adminListOrganizationInvitations", "OrganizationInvitationPage", "invitations by id",
+                         "organization_id"),
+            "post": _op("adminInviteToOrganization", parameters=_path("organization_id"),
+                        requestBody=_json_body("NewOrganizationInvitation"),
+                        responses={"201": _ok("OrganizationInvitation", "sent by email (the link is never answered)"),
+                                   **_problems(400, 404, 415)}),
+        },
+        f"{org}/invitations/{{invitation_id}}": {
+            "delete": _op("adminRevokeOrganizationInvitation", parameters=_path("organization_id", "invitation_id"),
+                          responses={"204": {"description": "its link no longer works"}, **_problems(404)}),
+        },
     }
 
 
@@ -100,6 +112,14 @@ def schemas() -> dict:
                                                            name=_S, value=_S)),
         "OrganizationDomainPage": _page("OrganizationDomain"),
         "NewOrganizationDomain": _object(["domain"], domain=_S),
+        "OrganizationInvitation": _object(["id", "email", "expires_at", "accepted", "roles"], id=_S, email=_S,
+                                          expires_at={"type": "string", "format": "date-time"},
+                                          accepted={"type": "boolean"},
+                                          roles={"type": "array", "items": {"$ref": "#/components/schemas/OrganizationRole"}}),
+        "OrganizationInvitationPage": _page("OrganizationInvitation"),
+        "NewOrganizationInvitation": _object(["email"], email=_S, ttl={"type": "integer", "minimum": 300},
+                                             roles={"type": "array",
+                                                    "items": {"$ref": "#/components/schemas/OrganizationRole"}}),
         "OrganizationRolesChange": _object(["roles"], roles={"type": "array", "items": {
             "$ref": "#/components/schemas/OrganizationRole"}}),
     }

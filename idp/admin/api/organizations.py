@@ -29,6 +29,7 @@ from idp.organizations.admin import (
     role_document,
 )
 from idp.organizations.domains import DomainAdmin, domain_document
+from idp.organizations.invitations import InvitationAdmin, invitation_document
 from idp.plumbing.context import services
 
 ORG_MEMBERS = {"slug": (str,), "name": (str,), "branding": (dict,)}
@@ -168,4 +169,32 @@ def verify_organization_domain(organization_id, domain):
 @requires(WRITE, tenant=True)
 def remove_organization_domain(organization_id, domain):
     domains().remove(current_actor(), organization_id, domain)
+    return "", 204
+
+
+# -- invitations (one-time links by email: idp/organizations/invitations.py) ------------------------
+@bp.get("/organizations/<organization_id>/invitations")
+@requires(READ, tenant=True)
+def list_organization_invitations(organization_id):
+    """By id; accepted ones stay listed (accepted: true)."""
+    return page_response(InvitationAdmin(services()).list(current_actor(), organization_id, **page_args()),
+                         invitation_document)
+
+
+@bp.post("/organizations/<organization_id>/invitations")
+@requires(WRITE, tenant=True)
+def invite_to_organization(organization_id):
+    """{"email", "roles"?, "ttl"?}: the link goes by email, never in this answer."""
+    admin().get(current_actor(), organization_id)  # 404 before the body is read
+    body = json_body({"email": (str,), "roles": (list,), "ttl": (int,)}, required=("email",))
+    invitation = InvitationAdmin(services()).invite(current_actor(), organization_id, body)
+    response = jsonify(invitation_document(invitation))
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/organizations/<organization_id>/invitations/<invitation_id>")
+@requires(WRITE, tenant=True)
+def revoke_organization_invitation(organization_id, invitation_id):
+    InvitationAdmin(services()).revoke(current_actor(), organization_id, invitation_id)
     return "", 204
