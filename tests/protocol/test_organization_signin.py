@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import secrets
 
+import requests
+
 from tests.apis_helpers import authorize_url, claims_of, introspect, rp_client, token_request, two_apis, uid
 from tests.conftest import REDIRECT_URI, Browser, callback_params, hidden_fields
 
 SCOPE = "openid profile offline_access orders:read orders:write"
+CLIENT_SCOPE = SCOPE + " roles"
 
 
 def setting(idp, client_id, **settings):
@@ -35,9 +38,9 @@ def redeem(idp, client, secret, response, verifier) -> dict:
     return token.json()
 
 
-def sign_in(idp, browser, client, secret, user, **extra) -> dict:
+def sign_in(idp, browser, client, secret, user, scope=SCOPE, **extra) -> dict:
     verifier = secrets.token_urlsafe(48)
-    url = authorize_url(idp, client.client_id, SCOPE, [], verifier, **extra)
+    url = authorize_url(idp, client.client_id, scope, [], verifier, **extra)
     return redeem(idp, client, secret, browser.authorize(url, user.email), verifier)
 
 
@@ -46,7 +49,7 @@ def setup(idp):
     registry = idp.services.apis
     registry.create_role(apis.a, "orders-admin", ["orders:read", "orders:write"])
     registry.create_role(apis.a, "orders-reader", ["orders:read"])
-    client, secret = rp_client(idp, apis, scope=SCOPE, trusted=True)
+    client, secret = rp_client(idp, apis, scope=CLIENT_SCOPE, trusted=True)
     registry.allow(apis.a, client.client_id, default=True)
     setting(idp, client.client_id, usage="allow")
     return apis, client, secret
@@ -62,6 +65,11 @@ def test_tokens_carry_the_organization_and_the_roles_held_in_it_rfc9068_2_2_3_1(
     assert (access["org_id"], access["org_name"]) == (acme.id, "Acme Inc.") == (id_token["org_id"], id_token["org_name"])
     assert access["roles"] == ["orders-reader"] and access["scope"].split() == ["openid", "profile", "offline_access",
                                                                                  "orders:read"]
+    with_roles = sign_in(idp, Browser(idp), client, secret, user, organization=acme.slug, scope=SCOPE + " roles")
+    assert claims_of(with_roles["id_token"])["roles"] == ["orders-reader"]  # the ID token's roles: those in acme
+    info = requests.get(idp.endpoint("/userinfo"), headers={"Authorization": "Bearer " + with_roles["access_token"]},
+                        timeout=10).json()
+    assert info["roles"] == ["orders-reader"]
     seen = introspect(idp, apis.a_server, tokens["access_token"])
     assert seen["org_id"] == acme.id and seen["org_name"] == "Acme Inc." and seen["roles"] == ["orders-reader"]
     # A change of the member's roles reaches the next token (the authorization cache's version moves).

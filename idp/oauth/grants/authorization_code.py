@@ -179,7 +179,8 @@ class IdToken(OpenIDCode):
     def generate_user_info(self, user, scope):
         info = user_claims(user, scope, subject_for(services(), g.id_token_client, user.id))
         # groups / roles scopes (RFC 9068 2.2.3.1 names): roles of the token's APIs only, bounded
-        info.update(services().api_access.identity_claims(user.id, scope, [t.identifier for t in request_targets()]))
+        info.update(services().api_access.identity_claims(user.id, scope, [t.identifier for t in request_targets()],
+                                                          organization=g.get("token_organization")))
         return info
 
     def __call__(self, grant):

@@ -80,6 +80,7 @@ class IssuesTokens:
         user_id = user.id if user else None
         organization = context.get("organization") if user_id else None
         org_claims = organization_claims(organization, user_id)
+        g.token_organization = organization  # the ID token's `roles` are those held there too
         # one read; in an organization, the roles are the user's roles in it
         effective = services().authorization.effective(user_id, organization) if user_id and targets else None
         if targets:  # RFC 8707: scopes cut to what the API defines, the client may ask and the user's roles grant
