@@ -31,7 +31,7 @@ def organization_version(org: OrganizationView) -> str:
 
 
 def organization_document(org: OrganizationView) -> dict:
-    return {"id": org.id, "slug": org.slug, "name": org.name,
+    return {"id": org.id, "slug": org.slug, "name": org.name, "domain_membership": org.domain_membership,
             "branding": {name: getattr(org, name) for name in BRANDING}}
 
 
@@ -47,13 +47,16 @@ def check_fields(fields, required: tuple = ()) -> dict:
     """Every wrong member at once; `branding` is an object of logo_url / primary_color / background_color."""
     if not isinstance(fields, dict):
         raise Invalid({"body": "must be a JSON object"})
-    errors = {name: "is not a member of this resource" for name in fields if name not in ("slug", "name", "branding")}
+    errors = {name: "is not a member of this resource" for name in fields
+              if name not in ("slug", "name", "branding", "domain_membership")}
     errors.update({name: "is required" for name in required if name not in fields})
     if "slug" in fields and not (isinstance(fields["slug"], str) and SLUG.fullmatch(fields["slug"])):
         errors["slug"] = "1 to 63 lowercase letters, digits and inner hyphens (a DNS label)"
     if "name" in fields:
         text(errors, "name", fields["name"])
-    out = {k: fields[k] for k in ("slug", "name") if k in fields and k not in errors}
+    if "domain_membership" in fields and type(fields["domain_membership"]) is not bool:
+        errors["domain_membership"] = "true or false"
+    out = {k: fields[k] for k in ("slug", "name", "domain_membership") if k in fields and k not in errors}
     if "name" in out:
         out["name"] = out["name"].strip()
     branding = fields.get("branding", {})
@@ -136,6 +139,8 @@ class OrganizationAdmin:
         check_version(version, organization_version(current))
         if "slug" in changes and actor.organization is not None and changes["slug"] != current.slug:
             raise Invalid({"slug": "only a deployment administrator changes an organization's slug"})
+        if changes.get("domain_membership") and not any(d.verified for d in self.orgs.domains(current.id, limit=100)):
+            raise Invalid({"domain_membership": "the organization has no verified domain yet"})
         try:
             org = self.orgs.update(current.id, current.version, **changes)
         except StaleVersion:
@@ -190,10 +195,7 @@ class OrganizationAdmin:
 
     def _in_verified_domain(self, organization_id: str, user) -> bool:
         """The user proved the address (email_verified) and the organization proved the domain."""
-        if not user.email_verified:
-            return False
-        domain = self.orgs.domain(organization_id, user.email.rpartition("@")[2].lower())
-        return domain is not None and domain.verified
+        return user.email_verified and self.orgs.in_verified_domain(organization_id, user.email)
 
     def remove_member(self, actor: Actor, organization_id: str, user_id: str) -> None:
         org, member = self._member(actor, organization_id, user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from idp.observability import audit
 from idp.organizations.tenancy import client_settings
 from idp.store.organizations import OrganizationView
 
@@ -47,12 +48,28 @@ def decide(services, client_id: str, user_id: str, asked: str | None) -> Chosen 
     if settings["usage"] == "none":
         raise Refused("This application does not sign in to organizations: remove the organization parameter.")
     org = find(services, asked)
+    if org is not None and not services.organizations.is_member(org.id, user_id):
+        joined_by_domain(services, org, user_id)
     if org is None or not services.organizations.is_member(org.id, user_id):
         raise Refused(f"You are not a member of the organization {_shown(asked)}: "
                       "ask its administrator to invite you, or sign in with another account.")
     if settings["allowed"] and org.id not in settings["allowed"]:
         raise Refused(f"This application is not available to members of {_shown(org.name)}.")
     return Chosen(org.id, org.name)
+
+
+def joined_by_domain(services, org: OrganizationView, user_id: str) -> bool:
+    """Just-in-time membership: an organization that allows it takes in a user whose verified email
+    is in one of its verified domains, on their first sign-in to it (with no roles)."""
+    if not org.domain_membership:
+        return False
+    user = services.users.by_id(user_id)
+    if user is None or not user.email_verified or not services.organizations.in_verified_domain(org.id, user.email):
+        return False
+    if services.organizations.add_member(org.id, user.id):
+        audit.record("organization.member_joined_by_domain", user_id=user.id, organization_id=org.id,
+                     organization=org.slug)
+    return True
 
 
 def choices(services, user_id: str, limit: int = 100) -> list[OrganizationView]:

@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false as sa_false
 
 from idp.store.models import Base, new_id, utcnow
 
@@ -22,6 +23,8 @@ class Organization(Base):
     logo_url: Mapped[str | None] = mapped_column(String(2048))
     primary_color: Mapped[str | None] = mapped_column(String(7))
     background_color: Mapped[str | None] = mapped_column(String(7))
+    # Just-in-time membership: a user whose verified email is in a verified domain joins on sign-in.
+    domain_membership: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)  # ETag / If-Match
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 

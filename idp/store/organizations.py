@@ -41,6 +41,7 @@ class OrganizationView:
     primary_color: str | None
     background_color: str | None
     version: int
+    domain_membership: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +73,7 @@ class NotMember(Exception):
 
 def _org(row: Organization) -> OrganizationView:
     return OrganizationView(row.id, row.slug, row.name, row.logo_url, row.primary_color, row.background_color,
-                            row.version)
+                            row.version, row.domain_membership)
 
 
 def _domain(row: OrganizationDomain) -> DomainView:
@@ -276,6 +277,10 @@ class Organizations:
                 OrganizationDomain.organization_id == organization_id, OrganizationDomain.domain > after)
                 .order_by(OrganizationDomain.domain).limit(limit))
             return [_domain(r) for r in rows]
+
+    def in_verified_domain(self, organization_id: str, email: str) -> bool:
+        found = self.domain(organization_id, email.rpartition("@")[2].lower())
+        return found is not None and found.verified
 
     def domain(self, organization_id: str, domain: str) -> DomainView | None:
         with self.db.read() as session:

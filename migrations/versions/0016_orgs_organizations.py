@@ -23,6 +23,7 @@ def upgrade():
         sa.Column("logo_url", sa.String(2048)),
         sa.Column("primary_color", sa.String(7)),
         sa.Column("background_color", sa.String(7)),
+        sa.Column("domain_membership", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )

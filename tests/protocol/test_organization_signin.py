@@ -10,6 +10,7 @@ import secrets
 
 import requests
 
+from tests.admin_api import admin_session
 from tests.apis_helpers import authorize_url, claims_of, introspect, rp_client, token_request, two_apis, uid
 from tests.conftest import REDIRECT_URI, Browser, callback_params, hidden_fields
 
@@ -134,3 +135,25 @@ def test_a_client_that_requires_an_organization_asks_the_user_to_pick_one(idp):
     # prompt=none cannot show the picker: access_denied by redirect.
     params = callback_params(browser.go(authorize_url(idp, client.client_id, SCOPE, [], prompt="none")))
     assert params["error"] == "access_denied"
+
+
+def test_a_verified_domain_email_joins_an_organization_that_allows_it_on_sign_in(idp):
+    apis, client, secret = setup(idp)
+    org = idp.services.organizations.create(slug=f"jit-{uid()}", name="JIT Inc.")
+    domain = f"jit-{uid()}.example.com"
+    colleague, stranger = idp.create_user(email=f"ann@{domain}"), idp.create_user()
+    admin = admin_session(idp)
+    etag = admin.get(f"/organizations/{org.id}").headers["ETag"]
+    refused = admin.patch(f"/organizations/{org.id}", json={"domain_membership": True}, headers={"If-Match": etag})
+    assert refused.status_code == 400  # no verified domain yet
+    claimed = idp.services.organizations.add_domain(org.id, domain, "t")
+    url = authorize_url(idp, client.client_id, SCOPE, [], organization=org.slug)
+    # Before the organization allows it, or before the domain is verified: not a member, access_denied.
+    assert callback_params(Browser(idp).authorize(url, colleague.email))["error"] == "access_denied"
+    idp.services.organizations.mark_verified(claimed.id)
+    allowed = admin.patch(f"/organizations/{org.id}", json={"domain_membership": True}, headers={"If-Match": etag})
+    assert allowed.status_code == 200 and allowed.json()["domain_membership"] is True
+    tokens = sign_in(idp, Browser(idp), client, secret, colleague, organization=org.slug)
+    assert claims_of(tokens["access_token"])["org_id"] == org.id
+    assert idp.services.organizations.is_member(org.id, colleague.id)
+    assert callback_params(Browser(idp).authorize(url, stranger.email))["error"] == "access_denied"

@@ -11,7 +11,7 @@ _COLOR = {"type": ["string", "null"], "pattern": "^#[0-9a-fA-F]{6}$"}
 _BRANDING = {"type": "object", "additionalProperties": False,
              "properties": {"logo_url": _NULLABLE_S, "primary_color": _COLOR, "background_color": _COLOR}}
 _ORG_PROPERTIES = {"slug": {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},
-                   "name": _S, "branding": _BRANDING}
+                   "name": _S, "branding": _BRANDING, "domain_membership": {"type": "boolean"}}
 _ROLE = _object(["api", "name"], api=_NULLABLE_S, name=_S)
 
 
@@ -95,7 +95,7 @@ def paths() -> dict:
 
 def schemas() -> dict:
     return {
-        "Organization": _object(["id", "slug", "name", "branding"], id=_S, **_ORG_PROPERTIES),
+        "Organization": _object(["id", "slug", "name", "domain_membership", "branding"], id=_S, **_ORG_PROPERTIES),
         "NewOrganization": {"type": "object", "additionalProperties": False, "required": ["slug", "name"],
                             "properties": _ORG_PROPERTIES},
         "OrganizationChanges": {"type": "object", "additionalProperties": False, "properties": _ORG_PROPERTIES},

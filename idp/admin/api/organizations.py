@@ -32,7 +32,7 @@ from idp.organizations.domains import DomainAdmin, domain_document
 from idp.organizations.invitations import InvitationAdmin, invitation_document
 from idp.plumbing.context import services
 
-ORG_MEMBERS = {"slug": (str,), "name": (str,), "branding": (dict,)}
+ORG_MEMBERS = {"slug": (str,), "name": (str,), "branding": (dict,), "domain_membership": (bool,)}
 
 
 def admin() -> OrganizationAdmin:
