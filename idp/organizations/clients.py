@@ -19,7 +19,8 @@ USAGES = ("none", "allow", "require")
 
 
 def settings_document(settings: ClientSettings) -> dict:
-    return {"organization_usage": settings.usage, "allowed_organizations": list(settings.allowed),
+    return {"organization_usage": settings.usage,
+            "allowed_organizations": list(settings.allowed) if settings.restricted else None,
             "admin_organization": settings.admin_organization}
 
 

@@ -53,7 +53,7 @@ def decide(services, client_id: str, user_id: str, asked: str | None) -> Chosen 
     if org is None or not services.organizations.is_member(org.id, user_id):
         raise Refused(f"You are not a member of the organization {_shown(asked)}: "
                       "ask its administrator to invite you, or sign in with another account.")
-    if settings["allowed"] and org.id not in settings["allowed"]:
+    if settings["restricted"] and org.id not in settings["allowed"]:
         raise Refused(f"This application is not available to members of {_shown(org.name)}.")
     return Chosen(org.id, org.name)
 

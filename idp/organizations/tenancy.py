@@ -18,7 +18,7 @@ def client_settings(services, client_id: str) -> dict:
     """{usage, allowed, admin_organization} of a client, cached."""
     def compute():
         settings = services.organizations.client_settings(client_id)
-        return {"usage": settings.usage, "allowed": list(settings.allowed),
+        return {"usage": settings.usage, "allowed": list(settings.allowed), "restricted": settings.restricted,
                 "admin_organization": settings.admin_organization}
     return services.authorization.shared("client-orgs:" + client_id, compute)
 

@@ -66,13 +66,15 @@ class OrganizationDomain(Base):
 
 class ClientOrganizations(Base):
     """A client's organization settings, which only an operator sets (never registration, RFC 7591):
-    `usage` none|allow|require, the organizations it may sign users in to (none listed: any), and
+    `usage` none|allow|require, the organizations it may sign users in to (`restricted`; else any), and
     `admin_organization`, the one organization an admin API client is limited to. The latter has no
     foreign key on purpose: a client limited to a deleted organization stays limited (to nothing)."""
 
     __tablename__ = "client_organizations"
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id", ondelete="CASCADE"), primary_key=True)
     usage: Mapped[str] = mapped_column(String(8), default="none", nullable=False)
+    # An allow-list was set: it stays a limit when its organizations are deleted (then: none allowed).
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), nullable=False)
     admin_organization: Mapped[str | None] = mapped_column(String(36), index=True)
 
 

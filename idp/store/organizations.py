@@ -63,8 +63,9 @@ class DomainView:
 @dataclasses.dataclass(frozen=True)
 class ClientSettings:
     usage: str  # none | allow | require
-    allowed: tuple  # organization ids it may sign users in to; () = any
+    allowed: tuple  # organization ids it may sign users in to (when restricted)
     admin_organization: str | None  # an admin API client limited to this organization
+    restricted: bool = False  # False: any organization
 
 
 class NotMember(Exception):
@@ -304,7 +305,8 @@ class Organizations:
             allowed = tuple(session.scalars(select(ClientAllowedOrganization.organization_id)
                                             .where(ClientAllowedOrganization.client_id == client_id)
                                             .order_by(ClientAllowedOrganization.organization_id)))
-        return ClientSettings(row.usage if row else "none", allowed, row.admin_organization if row else None)
+        return ClientSettings(row.usage if row else "none", allowed, row.admin_organization if row else None,
+                              bool(row and row.restricted))
 
     def set_client_settings(self, client_id: str, *, usage: str | None = None, allowed: list[str] | None = None,
                             admin_organization: str | None = None) -> ClientSettings:
@@ -317,6 +319,7 @@ class Organizations:
                 row.admin_organization = admin_organization
             session.add(row)
             if allowed is not None:
+                row.restricted = bool(allowed)
                 session.execute(delete(ClientAllowedOrganization).where(ClientAllowedOrganization.client_id == client_id))
                 session.add_all(ClientAllowedOrganization(client_id=client_id, organization_id=org)
                                 for org in dict.fromkeys(allowed))

@@ -61,6 +61,7 @@ def upgrade():
         sa.Column("client_id", sa.String(64), sa.ForeignKey("clients.client_id", ondelete="CASCADE"),
                   primary_key=True),
         sa.Column("usage", sa.String(8), nullable=False),
+        sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("admin_organization", sa.String(36)),
     )
     op.create_index("ix_client_organizations_admin_organization", "client_organizations", ["admin_organization"])

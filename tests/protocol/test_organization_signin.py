@@ -111,6 +111,11 @@ def test_a_non_member_or_an_unknown_organization_is_access_denied_by_redirect_rf
     params = callback_params(Browser(idp).authorize(authorize_url(idp, client.client_id, SCOPE, [],
                                                                   organization=acme.slug), member.email))
     assert params["error"] == "access_denied" and "not available to members of Acme Inc." in params["error_description"]
+    # The only allowed organization deleted: the limit stays (none allowed), it never becomes "any".
+    idp.services.organizations.delete(other.id)
+    params = callback_params(Browser(idp).authorize(authorize_url(idp, client.client_id, SCOPE, [],
+                                                                  organization=acme.slug), member.email))
+    assert params["error"] == "access_denied" and "not available to members" in params["error_description"]
     setting(idp, client.client_id, usage="none", allowed=[])
     params = callback_params(Browser(idp).authorize(authorize_url(idp, client.client_id, SCOPE, [],
                                                                   organization=acme.slug), member.email))
