@@ -7,11 +7,21 @@ of the user in that organization (RFC 9068 2.2.3.1), and refresh keeping the gra
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 
 import requests
 
 from tests.admin_api import admin_session
-from tests.apis_helpers import authorize_url, claims_of, introspect, rp_client, token_request, two_apis, uid
+from tests.apis_helpers import (
+    authorize_url,
+    claims_of,
+    introspect,
+    rp_client,
+    s256,
+    token_request,
+    two_apis,
+    uid,
+)
 from tests.conftest import REDIRECT_URI, Browser, callback_params, hidden_fields
 
 SCOPE = "openid profile offline_access orders:read orders:write"
@@ -162,3 +172,18 @@ def test_a_verified_domain_email_joins_an_organization_that_allows_it_on_sign_in
     assert claims_of(tokens["access_token"])["org_id"] == org.id
     assert idp.services.organizations.is_member(org.id, colleague.id)
     assert callback_params(Browser(idp).authorize(url, stranger.email))["error"] == "access_denied"
+
+
+def test_a_pushed_request_keeps_its_organization_rfc9126_2_1(idp):
+    apis, client, secret = setup(idp)
+    user = idp.create_user()
+    acme = org_with_member(idp, apis, user, "orders-reader")
+    verifier = secrets.token_urlsafe(48)
+    pushed = requests.post(idp.endpoint("/par"), auth=(client.client_id, secret), timeout=10, data={
+        "response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT_URI, "scope": SCOPE,
+        "state": "st-1", "code_challenge": s256(verifier), "code_challenge_method": "S256", "organization": acme.slug})
+    assert pushed.status_code == 201, pushed.text
+    url = idp.endpoint("/authorize") + "?" + urlencode({"client_id": client.client_id,
+                                                        "request_uri": pushed.json()["request_uri"]})
+    tokens = redeem(idp, client, secret, Browser(idp).authorize(url, user.email), verifier)
+    assert claims_of(tokens["access_token"])["org_id"] == acme.id
