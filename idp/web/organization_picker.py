@@ -14,6 +14,7 @@ from idp.organizations import signin as org_signin
 from idp.plumbing.context import services
 from idp.signin import interactions
 from idp.web.blueprint import bp
+from idp.web.login import expired_request
 
 
 class OrganizationForm(FlaskForm):
@@ -28,8 +29,7 @@ def choose_organization():
     interaction = interactions.load(interaction_id)
     user_id = session.get("uid")
     if interaction is None or not user_id:
-        return render_template("error.html", error="expired_request",
-                               description="This sign-in request has expired. Start again from the application."), 400
+        return expired_request()
     if form.validate_on_submit():
         interaction["params"][org_signin.PARAMETER] = form.organization.data.strip()
         interactions.save(interaction_id, interaction)
