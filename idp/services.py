@@ -20,6 +20,7 @@ from idp.migration.legacy import LegacyLogin, from_config as legacy_login_from_c
 from idp.plumbing.encryption import KeyWrapper
 from idp.plumbing.outbound import Outbound
 from idp.plumbing.writable import make_dir
+from idp.organizations.domains import DnsTxtCheck, DomainCheck
 from idp.signin.sessions import UserSessions
 from idp.store.apis import ApiRegistry
 from idp.store.account_repos import AccountTokens, Outbox, RecoveryCodes, TotpCredentials
@@ -31,6 +32,8 @@ from idp.store.consents import Consents, PairwiseSubjects
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, RedisStore, make_store
 from idp.store.federated import FederatedIdentities
+from idp.store.organization_invitations import Invitations
+from idp.store.organizations import Organizations
 from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
@@ -70,10 +73,14 @@ class Services:
     # registered APIs, groups and roles (issue 21)
     apis: ApiRegistry
     authorization: Authorization
+    organizations: Organizations
+    invitations: Invitations
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
     authenticators: Authenticators  # who may bind or remove them, and the owner's notices (issue 30)
     legacy_login: LegacyLogin | None = None  # lazy migration (issue 32): LEGACY_LOGIN_URL
+    # how organizations' email domains are verified (issue 33): DNS TXT; tests answer it themselves
+    domain_check: DomainCheck = dataclasses.field(default_factory=DnsTxtCheck)
 
 
 def local_secret(name: str, keys_dir: str) -> str:
@@ -122,6 +129,9 @@ def build_services(config: Config) -> Services:
     mfa = Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name)
     accounts = Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout)
     passkeys = PasskeyService(config, Passkeys(db), store)
+    organizations = Organizations(db)
+    authorization.watch(organizations)
+    invitations = Invitations(db, lambda: organizations.on_change())  # an acceptance changes tokens too
     return Services(
         config=config,
         db=db,
@@ -148,6 +158,8 @@ def build_services(config: Config) -> Services:
         connected_apps=ConnectedApps(db),
         apis=apis,
         authorization=authorization,
+        organizations=organizations,
+        invitations=invitations,
         api_access=ApiAccess(authorization),
         passkeys=passkeys,
         authenticators=Authenticators(mfa, passkeys, accounts, config.passkey_reauth_window),

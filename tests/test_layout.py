@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "idp"
 LAYERS = [
     ("infrastructure", {"idp.config", "idp.plumbing", "idp.observability", "idp.store", "idp.i18n"}),
     ("domain", {"idp.accounts", "idp.signin", "idp.tokens", "idp.apis", "idp.federation", "idp.administration",
-                "idp.migration"}),
+                "idp.migration", "idp.organizations"}),
     ("composition", {"idp.services"}),
     ("surfaces", {"idp.oauth", "idp.web", "idp.ops", "idp.admin"}),
     ("entry points", {"idp.app", "idp.cli", "idp.gunicorn_conf", "idp.selftest"}),

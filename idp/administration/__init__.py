@@ -26,10 +26,12 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 @dataclasses.dataclass(frozen=True)
 class Actor:
     """Who acts: an admin API client ("client"), an administrator signed in to the console ("user"),
-    or an operator at the command line ("operator")."""
+    or an operator at the command line ("operator"). `organization`: the one organization this actor
+    may administer (an admin API client limited to it, issue 33); None: the whole deployment."""
 
     kind: str
     id: str = ""
+    organization: str | None = None
 
     @classmethod
     def client(cls, client_id: str) -> Actor:

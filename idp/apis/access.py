@@ -172,13 +172,15 @@ class ApiAccess:
             bounded(claims, "groups", groups)
         return claims
 
-    def identity_claims(self, user_id: str, scope: str, identifiers, limit: int | None = MAX_CLAIM_VALUES) -> dict:
+    def identity_claims(self, user_id: str, scope: str, identifiers, limit: int | None = MAX_CLAIM_VALUES,
+                        organization: str | None = None) -> dict:
         """`groups` / `roles` for the ID token and userinfo, only for the scopes granted; roles of the
-        grant's APIs only. limit=None (userinfo, introspection): the full lists."""
+        grant's APIs only (in `organization`, the roles held there). limit=None (userinfo,
+        introspection): the full lists."""
         scopes = set((scope or "").split())
         if not scopes & set(IDENTITY_SCOPES):
             return {}
-        groups, roles = self.authorization.effective(user_id)
+        groups, roles = self.authorization.effective(user_id, organization)
         claims: dict = {}
         if "groups" in scopes:
             bounded(claims, "groups", groups, limit)
@@ -189,7 +191,7 @@ class ApiAccess:
     def full_lists(self, user_id: str, claims: dict) -> dict:
         """For introspection: the complete list behind an overage marker in a token."""
         out = {}
-        groups, roles = self.authorization.effective(user_id)
+        groups, roles = self.authorization.effective(user_id, claims.get("org_id"))  # an organization's token: its roles
         if claims.get("groups_overage"):
             out["groups"] = groups
         aud = claims.get("aud")

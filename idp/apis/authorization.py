@@ -28,6 +28,12 @@ class Authorization:
         self.feed = feed  # mirrors VERSION_KEY: while live, an answer kept here needs no Redis read
         self._local: dict[str, tuple[str | None, str]] = {}  # key -> (version, JSON of the value)
         registry.on_change = self.changed
+        self.organizations = None  # idp.store.organizations.Organizations, wired by build_services
+
+    def watch(self, organizations) -> None:
+        """Organization membership and role changes bump the same version as the registry's (issue 33)."""
+        self.organizations = organizations
+        organizations.on_change = self.changed
 
     def changed(self) -> None:
         """Any API, group, role or membership change: every cached answer becomes stale. With Redis
@@ -66,6 +72,11 @@ class Authorization:
                 raise
         return value
 
+    def shared(self, key: str, compute):
+        """compute()'s JSON value under `key`, cached like the roles: for other domains whose answers
+        every registry or organization change may alter (the clients' organization settings)."""
+        return self._cached("authz:" + key, compute)
+
     def _keep(self, key: str, version: str | None, value) -> None:
         if self.feed is None:
             return
@@ -73,13 +84,21 @@ class Authorization:
             self._local = {}
         self._local[key] = (version, json.dumps(value))
 
-    def effective(self, user_id: str) -> tuple[list[str], dict[str, list[dict]]]:
-        """(group names, roles by API identifier as {name, scopes})."""
+    def effective(self, user_id: str, organization: str | None = None) -> tuple[list[str], dict[str, list[dict]]]:
+        """(group names, roles by API identifier as {name, scopes}). With an organization (its id): the
+        roles are the user's roles in that organization only (none when no longer a member)."""
         def compute():
             groups, roles = self.registry.memberships(user_id)
             return [groups, {api: [_plain(r) for r in rs] for api, rs in roles.items()}]
         groups, roles = self._cached("authz:user:" + user_id, compute)
+        if organization is not None:
+            roles = self.organization_roles(organization, user_id) or {}
         return groups, roles
+
+    def organization_roles(self, organization: str, user_id: str) -> dict[str, list[dict]] | None:
+        """The member's API roles in the organization, None when the user is not its member."""
+        return self._cached(f"authz:org:{organization}:{user_id}",
+                            lambda: self.organizations.roles_in(organization, user_id))
 
     def client_apis(self, client_id: str) -> list[dict]:
         """The APIs a client may ask tokens for: each API's policy and the allowance's scopes

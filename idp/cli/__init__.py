@@ -11,6 +11,7 @@ from idp.cli.db import db
 from idp.cli.keys import keys
 from idp.cli.mail import mail
 from idp.cli.migration import users_export, users_import
+from idp.cli.orgs import orgs
 from idp.cli.passkeys import remove_passkeys
 from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve
@@ -48,6 +49,7 @@ main.add_command(groups)
 main.add_command(roles)
 users.add_command(users_import)
 users.add_command(users_export)
+main.add_command(orgs)
 users.add_command(remove_passkeys)  # `idp users remove-passkeys` lives in idp/cli/passkeys.py
 
 

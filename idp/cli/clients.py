@@ -27,6 +27,24 @@ ALLOWED_ORIGIN = click.option(
     "--allowed-origin", "allowed_origins", multiple=True,
     help="a browser origin (https://app.example.com) that may call /token, /revoke and /userinfo as this client, "
          "besides its redirect URIs' origins; repeat for more")
+def limited_to(svc, organization: str | None):
+    """With --organization: the organization resolved before the client exists (an unknown one
+    creates nothing), and what limits the new client to it; removed again if that fails, so no
+    admin client is ever left unlimited by accident."""
+    if organization is None:
+        return None
+    from idp.organizations.clients import ClientOrganizationAdmin
+
+    admin = ClientOrganizationAdmin(svc)
+    org_id = admin.orgs.get(Actor.operator(), organization).id
+
+    def limit(client_id: str) -> None:
+        try:
+            admin.configure(Actor.operator(), client_id, admin_organization=org_id)
+        except BaseException:
+            svc.clients.delete(client_id)
+            raise
+    return limit
 
 
 @clients.command("create")
@@ -57,11 +75,13 @@ ALLOWED_ORIGIN = click.option(
               help="RFC 8693 exchanges without an actor token (with --grant-type ...token-exchange)")
 @click.option("--token-exchange-refresh-tokens", "exchange_refresh", is_flag=True,
               help="refresh tokens from an RFC 8693 exchange (with offline_access)")
+@click.option("--organization", default=None,
+              help="an admin API client limited to this organization (id or slug): delegated administration")
 @click.option("--json", "as_json", is_flag=True)
 def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, auth_method, jwks_uri,
                    post_logout_redirect_uris, backchannel_logout_uri, require_par, dpop_bound, require_jar,
                    subject_type, sector_identifier_uri, trusted, id_token_alg, allowed_origins, impersonation,
-                   exchange_refresh, as_json):
+                   exchange_refresh, organization, as_json):
     """Validated like a dynamic registration (administration/client_policy.py), except that any scope is allowed."""
     scope = " ".join(dict.fromkeys(" ".join(scopes).split())) or "openid profile email offline_access"
     if public and auth_method not in (None, "none"):
@@ -83,8 +103,11 @@ def clients_create(name, client_id, redirect_uris, public, grant_types, scopes, 
     requested["response_types"] = ["code"] if "authorization_code" in requested["grant_types"] else []
     svc = load_services()
     with refusals(), request_like_context(svc):
+        limited = limited_to(svc, organization)
         client, secret = client_admin(svc).create(Actor.operator(),
                                                   {k: v for k, v in requested.items() if v is not None})
+        if limited is not None:
+            limited(client.client_id)
     data = {"client_id": client.client_id, "client_secret": secret, "name": client.name,
             "redirect_uris": list(client.redirect_uris), "grant_types": list(client.grant_types),
             "token_endpoint_auth_method": client.token_endpoint_auth_method, "scope": client.scope}

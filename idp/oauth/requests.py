@@ -50,6 +50,7 @@ AUTHORIZATION_PARAMETERS = frozenset({
     "code_challenge", "code_challenge_method",  # RFC 7636 4.3
     "resource",  # RFC 8707 2
     "dpop_jkt",  # RFC 9449 10
+    "organization",  # the organization signed in to (issue 33; Auth0's SDKs send it), idp/organizations/signin.py
 })
 # What one waiting request may hold, as stored (JSON, UTF-8): the longest legitimate one (an 8 KB
 # claims request, an ID token as hint, a 2 KB state) fits with room to spare.

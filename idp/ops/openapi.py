@@ -16,6 +16,7 @@ from idp.admin.api import openapi_apis as admin_api_apis
 from idp.admin.api import openapi_clients as admin_api_clients
 from idp.admin.api import openapi_migration as admin_api_migration
 from idp.admin.api import openapi_operations as admin_api_operations
+from idp.admin.api import openapi_organizations as admin_api_organizations
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -67,6 +68,8 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api_apis.schemas())
     document["paths"].update(admin_api_migration.paths())  # user imports (issue 32)
     document["components"]["schemas"].update(admin_api_migration.schemas())
+    document["paths"].update(admin_api_organizations.paths())  # its organizations (issue 33)
+    document["components"]["schemas"].update(admin_api_organizations.schemas())
     return document
 
 

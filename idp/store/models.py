@@ -122,6 +122,8 @@ class RefreshToken(Base):
     dpop_jkt: Mapped[str | None] = mapped_column(String(64))
     # RFC 8707 2.2: the APIs (resource identifiers) the grant covers; a refresh may narrow to some of them.
     resources: Mapped[list | None] = mapped_column(JSON)
+    # The organization the grant was made for (issue 33): its refreshed tokens stay in it.
+    organization_id: Mapped[str | None] = mapped_column(String(36))
 
 
 Index("ix_refresh_tokens_client_id", RefreshToken.client_id)

@@ -32,6 +32,7 @@ class RefreshGrant:
     revoked: bool
     dpop_jkt: str | None = None
     resources: tuple = ()  # RFC 8707: the APIs the grant covers
+    organization_id: str | None = None  # issue 33: the organization the grant was made for
 
     def check_client(self, client):
         return client.client_id == self.client_id
@@ -59,6 +60,7 @@ def _grant_view(row: RefreshToken) -> RefreshGrant:
         revoked=row.revoked_at is not None,
         dpop_jkt=row.dpop_jkt,
         resources=tuple(row.resources or ()),
+        organization_id=row.organization_id,
     )
 
 
@@ -67,7 +69,7 @@ class RefreshTokens:
         self.db = db
 
     def issue(self, value: str, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int, ttl: int,
-              dpop_jkt: str | None = None, resources: list | tuple = ()):
+              dpop_jkt: str | None = None, resources: list | tuple = (), organization_id: str | None = None):
         with self.db.session() as session:
             session.add(
                 RefreshToken(
@@ -80,6 +82,7 @@ class RefreshTokens:
                     expires_at=utcnow() + dt.timedelta(seconds=ttl),
                     dpop_jkt=dpop_jkt,
                     resources=list(resources) or None,
+                    organization_id=organization_id,
                 )
             )
 

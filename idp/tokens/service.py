@@ -49,6 +49,7 @@ class AuthorizationCode:
     dpop_jkt: str | None = None  # RFC 9449 10: only a proof from this key may redeem the code
     idp: str | None = None  # upstream provider of a federated sign-in
     resources: list | None = None  # RFC 8707: the APIs the grant covers (token aud)
+    organization: str | None = None  # issue 33: the organization (id) the user signed in to
 
     # authlib's AuthorizationCodeMixin
     def get_redirect_uri(self):
@@ -180,10 +181,11 @@ class TokenService:
         return self.keys.sign(claims, typ=ACCESS_TOKEN_TYP), ttl
 
     def refresh_token(self, family_id: str, client_id: str, user_id: str, scope: str, auth_time: int,
-                      dpop_jkt: str | None = None, resources: list | tuple = ()) -> str:
+                      dpop_jkt: str | None = None, resources: list | tuple = (),
+                      organization_id: str | None = None) -> str:
         value = random_token(32)
         self.refresh_tokens.issue(value, family_id, client_id, user_id, scope, auth_time, self.config.refresh_token_ttl,
-                                  dpop_jkt, resources)
+                                  dpop_jkt, resources, organization_id)
         return value
 
     def bearer_response(self, client_id: str, subject: str, scope: str, *, user_id: str | None = None,
@@ -191,7 +193,7 @@ class TokenService:
                         include_refresh_token: bool = False, dpop_jkt: str | None = None,
                         bind_refresh_token: bool = False, audience: list | None = None, ttl: int | None = None,
                         extra_claims: dict | None = None, resources: list | tuple = (),
-                        refresh_scope: str | None = None) -> dict:
+                        refresh_scope: str | None = None, organization_id: str | None = None) -> dict:
         """Bearer, or DPoP-bound when dpop_jkt is given (RFC 9449 5: token_type DPoP). The refresh
         token keeps the grant's resources and scope (`refresh_scope`; RFC 8707 2.2, RFC 6749 6),
         whatever this access token was narrowed to."""
@@ -202,7 +204,8 @@ class TokenService:
         if include_refresh_token and user_id and grant_id:
             token["refresh_token"] = self.refresh_token(grant_id, client_id, user_id, refresh_scope or scope,
                                                         auth_time or int(time.time()),
-                                                        dpop_jkt if bind_refresh_token else None, resources)
+                                                        dpop_jkt if bind_refresh_token else None, resources,
+                                                        organization_id)
             self._refuse_if_revoked_meanwhile(grant_id)
         return token
 

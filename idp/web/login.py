@@ -90,12 +90,14 @@ def login():
     return authn.after_sign_in(interaction_id, safe_next(form.next.data))
 
 
-NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?|/account/(passkeys|mfa)")
+NEXT_PAGES = re.compile(r"/device(\?user_code=[A-Za-z0-9-]{1,16})?|/account/(passkeys|mfa)"
+                        r"|/invitations/accept\?token=[A-Za-z0-9_-]{20,64}")  # an organization's invitation
 
 
 def safe_next(value: str | None) -> str | None:
-    """Where to go after signing in without an authorization request: only the device page, or the
-    passkeys or two-step verification page after a re-authentication (an open redirect otherwise)."""
+    """Where to go after signing in without an authorization request: only the device page, the
+    passkeys or two-step verification page after a re-authentication, or an invitation's page (an
+    open redirect otherwise)."""
     return value if value and NEXT_PAGES.fullmatch(value) else None
 
 

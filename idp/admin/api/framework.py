@@ -29,6 +29,7 @@ from idp.admin.api.problems import for_admin_error, problem
 from idp.administration import DEFAULT_LIMIT, MAX_LIMIT, Actor, Page
 from idp.administration.errors import AdminError, Invalid, NotFound
 from idp.oauth.scopes import ADMIN_READ, ADMIN_WRITE
+from idp.organizations import tenancy
 from idp.observability import audit
 from idp.observability.metrics import ADMIN_RATE_LIMITED
 from idp.plumbing import json_input
@@ -106,15 +107,20 @@ def _rate_limited(actor: Actor):
                    headers=[("Retry-After", str(wait))])
 
 
-def requires(scope: str):
+def requires(scope: str, *, tenant: bool = False):
     """The route needs a token with `scope` (READ for reads, WRITE for writes); the view reads the
-    caller with current_actor()."""
+    caller with current_actor(). tenant=True: a route whose service layer confines an actor limited
+    to one organization (issue 33); every other route is the deployment's, and such an actor finds
+    nothing there (404, as if no resource existed)."""
     def decorate(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             actor = _authenticate(scope)
             if not isinstance(actor, Actor):
                 return actor
+            actor = tenancy.confined(services(), actor)
+            if actor.organization is not None and not tenant:
+                raise NotFound("resource", request.path.replace("\0", ""))
             refused = _rate_limited(actor)
             if refused is not None:
                 return refused

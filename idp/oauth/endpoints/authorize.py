@@ -44,6 +44,7 @@ from idp.oauth.requests import StoredAuthorizationRequest, defined_parameters, t
 from idp.oauth.resources import PARAMETER as RESOURCE
 from idp.oauth.response_modes import authorization_response
 from idp.oauth.scopes import understood_scope
+from idp.organizations import signin as org_signin
 from idp.plumbing.context import oauth_server, services
 from idp.signin import interactions, logout
 from idp.tokens.keys import InvalidJWT
@@ -122,6 +123,19 @@ def authorize():
             "Passkeys are not available on this server, and this application requires one.",
             redirect_uri=grant.redirect_uri), params)
 
+    # 3b. The organization (issue 33): a member only; a client that requires one lets the user pick.
+    try:
+        organization = org_signin.decide(svc, client.client_id, user.id, params.get(org_signin.PARAMETER))
+    except org_signin.Refused as refused:
+        if interaction_id:
+            interactions.finish(interaction_id)
+        return error_response(AccessDeniedError(str(refused), redirect_uri=grant.redirect_uri), params)
+    except org_signin.MustChoose:
+        if "none" in prompts:
+            return error_response(AccessDeniedError("This application requires an organization: name one.",
+                                                    redirect_uri=grant.redirect_uri), params)
+        return redirect(url_for("web.choose_organization", interaction=interaction_id or interactions.create(params)))
+
     # 4. Consent.
     scopes = svc.api_access.consent_keys(grant.request.scope, getattr(grant.request, "api_targets", []))
     decision = interaction.get("consent") if interaction and interaction.get("consent_user") == user.id else None
@@ -147,6 +161,7 @@ def authorize():
         "acr": session.get("acr"),
         "sid": session.get("sid"),
         "idp": session.get("idp"),
+        "organization": organization.id if organization else None,
     }
     return server.create_authorization_response(oauth_request, grant_user=user, grant=grant)
 

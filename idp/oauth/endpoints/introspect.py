@@ -48,7 +48,7 @@ class IntrospectionEndpoint(_Base):
         # RFC 9449 6.2: a bound token says so, and to which key, for the resource server to check the proof
         payload = {"active": True, "token_type": "DPoP" if claims.get("cnf") else "Bearer"}
         for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "cnf",
-                     "groups", "roles", "entitlements", "act"):  # act: RFC 8693 4.1
+                     "groups", "roles", "entitlements", "org_id", "org_name", "act"):  # act: RFC 8693 4.1
             if name in claims:
                 payload[name] = claims[name]
         if any(name.endswith("_overage") for name in claims):  # the full lists the token had no room for

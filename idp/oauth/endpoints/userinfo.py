@@ -27,7 +27,7 @@ def userinfo():
     aud = token.claims.get("aud")
     # groups / roles scopes: the full lists (a token past the bound carries only an overage marker)
     claims.update(svc.api_access.identity_claims(user.id, token.scope, aud if isinstance(aud, list) else [aud],
-                                                 limit=None))
+                                                 limit=None, organization=token.claims.get("org_id")))
     response = jsonify(claims)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,7 +19,7 @@ from flask import g
 
 from idp.oauth.claims import user_claims
 from idp.oauth.dpop import InvalidDPoPProofError
-from idp.oauth.grants.base import IssuesTokens, active_user
+from idp.oauth.grants.base import IssuesTokens, active_user, organization_claims
 from idp.oauth.resources import request_targets
 from idp.oauth.response_modes import RESPONSE_MODES, authorization_response
 from idp.plumbing.context import services
@@ -55,6 +55,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
                 sid=interaction.get("sid"),
                 dpop_jkt=data.get("dpop_jkt"),
                 idp=interaction.get("idp"),
+                organization=interaction.get("organization"),
                 resources=[t.identifier for t in getattr(request, "api_targets", ())] or None,
             ),
         )
@@ -83,7 +84,7 @@ class AuthorizationCodeGrant(IssuesTokens, grants.AuthorizationCodeGrant):
 
     def token_context(self):
         code = self.request.authorization_code
-        return {"grant_id": code.grant_id, "auth_time": code.auth_time}
+        return {"grant_id": code.grant_id, "auth_time": code.auth_time, "organization": code.organization}
 
     def granted_resources(self):
         return list(self.request.authorization_code.resources or [])
@@ -169,6 +170,9 @@ class IdToken(OpenIDCode):
             claims["sid"] = authorization_code.sid
         if authorization_code.idp:  # the upstream provider of a federated sign-in (amr ["fed"])
             claims["idp"] = authorization_code.idp
+        organization = getattr(authorization_code, "organization", None)  # the device flow has none
+        if organization:  # issue 33: Auth0's claim names
+            claims.update(organization_claims(organization, authorization_code.user_id))
         return claims
 
     def encode_id_token(self, token, request):
@@ -178,7 +182,8 @@ class IdToken(OpenIDCode):
     def generate_user_info(self, user, scope):
         info = user_claims(user, scope, subject_for(services(), g.id_token_client, user.id))
         # groups / roles scopes (RFC 9068 2.2.3.1 names): roles of the token's APIs only, bounded
-        info.update(services().api_access.identity_claims(user.id, scope, [t.identifier for t in request_targets()]))
+        info.update(services().api_access.identity_claims(user.id, scope, [t.identifier for t in request_targets()],
+                                                          organization=g.get("token_organization")))
         return info
 
     def __call__(self, grant):

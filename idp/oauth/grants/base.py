@@ -8,6 +8,7 @@ from flask import g
 from idp.oauth.dpop import InvalidDPoPProofError
 from idp.oauth.resources import grantable_scope, live_resources, narrowed, request_targets, targets_for
 from idp.observability.metrics import TOKENS_ISSUED
+from idp.organizations import signin as org_signin
 from idp.plumbing.context import services
 from idp.tokens.service import RevokedGrant
 from idp.tokens.subjects import subject_for
@@ -20,6 +21,17 @@ def active_user(user_id: str):
     if user is None or user.disabled:
         raise InvalidGrantError("The user is no longer active.")
     return user
+
+
+def organization_claims(organization_id: str | None, user_id: str) -> dict:
+    """org_id and org_name (Auth0's names, issue 33) of the organization a grant was made for; a
+    user who has left it (or an organization deleted since) makes the grant invalid (RFC 6749 5.2)."""
+    if not organization_id:
+        return {}
+    chosen = org_signin.still_member(services(), organization_id, user_id)
+    if chosen is None:
+        raise InvalidGrantError("The user is no longer a member of the organization this grant was made for.")
+    return {"org_id": chosen.id, "org_name": chosen.name}
 
 
 class IssuesTokens:
@@ -73,7 +85,11 @@ class IssuesTokens:
         targets = request_targets()
         access = services().api_access
         user_id = user.id if user else None
-        effective = services().authorization.effective(user_id) if user_id and targets else None  # one read
+        organization = context.get("organization") if user_id else None
+        org_claims = organization_claims(organization, user_id)
+        g.token_organization = organization  # the ID token's `roles` are those held there too
+        # one read; in an organization, the roles are the user's roles in it
+        effective = services().authorization.effective(user_id, organization) if user_id and targets else None
         # RFC 8707: scopes cut to what the API defines, the client may ask and the user's roles grant;
         # another registered API's scopes never reach this audience (the issuer's included).
         scope = grantable_scope(client, scope, targets, user_id, effective)
@@ -97,9 +113,10 @@ class IssuesTokens:
                 bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
                 audience=policy.audience,
                 ttl=policy.ttl,
-                extra_claims=access.access_token_claims(user_id, targets, scope or "", effective),
+                extra_claims={**access.access_token_claims(user_id, targets, scope or "", effective), **org_claims},
                 resources=granted if granted is not None else policy.audience,
                 refresh_scope=self.granted_scope(),
+                organization_id=organization,
             )
         except RevokedGrant:  # revoked while this request ran (a raced reuse, RFC 9700 4.14.2)
             raise InvalidGrantError("The grant was revoked.") from None

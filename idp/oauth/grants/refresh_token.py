@@ -35,7 +35,7 @@ class RefreshTokenGrant(IssuesTokens, grants.RefreshTokenGrant):
 
     def token_context(self):
         grant = self.request.refresh_token
-        return {"grant_id": grant.family_id, "auth_time": grant.auth_time}
+        return {"grant_id": grant.family_id, "auth_time": grant.auth_time, "organization": grant.organization_id}
 
     def granted_resources(self):
         return list(self.request.refresh_token.resources)
