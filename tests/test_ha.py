@@ -105,7 +105,9 @@ def dataclasses_replace(config, **changes):
 def two_servers(deployment: Deployment, ports: list[int], tmp_path) -> list[Gunicorn]:
     # The load refreshes one family in a loop: a response lost in the failover makes the next
     # rotation a reuse, and every one after it a refusal that would spend the /token budget.
+    # The load also starts a sign-in from one address many times a minute (AUTHORIZE_RATE_LIMIT).
     deployment.env["RATE_LIMIT_MAX_REQUESTS"] = "100000"
+    deployment.env["AUTHORIZE_RATE_LIMIT"] = "100000"
     return [Gunicorn(deployment.env, p, workers=1, log_path=str(tmp_path / f"idp-{p}.log")).start(timeout=60)
             for p in ports]
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from idp.oauth.endpoints.par import pushed_key
 from idp.oauth.requests import MAX_STORED_REQUEST_BYTES
 
 from ..conftest import PASSWORD, REDIRECT_URI, Browser, callback_params, hidden_fields
@@ -93,8 +94,9 @@ def test_authorize_ignores_undefined_parameters_oidc_core_3_1_2_1(idp, user, pub
     added = grown(before, footprint(idp))
     interactions = [key for key in added if key.startswith("interaction:")]
     assert len(interactions) == 1 and added[interactions[0]] < 1024, added
-    # besides: at most the client's cached API access (one per client, not per visitor)
-    assert not [key for key in added if not key.startswith(("interaction:", "authz:client:"))], added
+    # besides: at most the client's cached API access (one per client, not per visitor) and the
+    # address's /authorize rate-limit bucket (one per address, a few bytes, its window's life)
+    assert not [key for key in added if not key.startswith(("interaction:", "authz:client:", "ratelimit:"))], added
     stored = json.loads(idp.services.store.get(interactions[0]))["params"]
     assert not any(name.startswith("x_junk") for name in stored) and stored["state"] == "s-123"
     params = callback_params(browser.authorize(page.final_url, user.email))  # the request still completes
@@ -120,7 +122,7 @@ def test_pushed_request_keeps_only_defined_parameters_under_the_cap_rfc9126_2(id
     _, _, params, _, _ = authorization_params(idp, client)
     response = push(idp, client, {**params, **JUNK})
     assert response.status_code == 201, response.text
-    stored = json.loads(idp.services.store.get("par:" + response.json()["request_uri"]))
+    stored = json.loads(idp.services.store.get(pushed_key(response.json()["request_uri"], client.client_id)))
     assert not any(name.startswith("x_junk") for name in stored)
     assert "client_secret" not in stored and len(json.dumps(stored)) < 2048
 

@@ -36,6 +36,15 @@ def mails(mailbox, user, subject):
     return [m for m in mailbox.to(user.email) if subject.lower() in str(m["Subject"]).lower()]
 
 
+def count_mails(mailbox, user, subject, expected: int, timeout: float = 10.0) -> int:
+    """How many such mails arrived, waiting (up to `timeout`) for `expected`: the outbox sends them
+    from its own thread, after the request that queued them answered."""
+    deadline = time.monotonic() + timeout
+    while len(found := mails(mailbox, user, subject)) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(found)
+
+
 def test_phished_password_cannot_bind_a_passkey_nor_reach_acr_phr_nist_800_63b_6_1_2_1(pk_idp):
     owner_device, attacker_device = authenticator(pk_idp), authenticator(pk_idp)
     user = user_with_passkey(pk_idp, owner_device)
@@ -110,7 +119,7 @@ def test_step_up_with_the_existing_passkey_then_binding_is_allowed_and_mailed_as
     assert audit(pk_idp, "login.stepped_up", user.id)[0].details["amr"] == ["pwd", "hwk", "user", "mfa"]
     second = authenticator(pk_idp)
     assert "Your passkey is ready" in add_passkey(browser, second, name="Spare").text
-    assert len(mails(mailbox, user, "A passkey was added")) == 2  # the first (user_with_passkey) and this one
+    assert count_mails(mailbox, user, "A passkey was added", 2) == 2  # the first (user_with_passkey) and this one
     # removing one needs the same level: this session has it
     target = pk_idp.services.passkeys.for_user(user.id)[0]
     csrf = page_ceremony(browser.go(pk_idp.endpoint("/account/passkeys")).text, "passkey-add")[1]["csrf_token"]

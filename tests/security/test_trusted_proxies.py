@@ -5,7 +5,10 @@ embedded default (development) keeps loopback; a configured proxy still counts."
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 
 import pytest
 
@@ -36,10 +39,13 @@ def test_the_embedded_default_keeps_loopback():
 
 
 def test_gunicorn_is_given_the_same_list():
-    from idp.gunicorn_conf import forwarded_ips
-
-    assert forwarded_ips(()) == ""
-    assert forwarded_ips(("127.0.0.1/32", "10.0.0.0/8", "::1/128")) == "127.0.0.1,::1"
+    # In a process of its own: importing gunicorn's settings prepares the workers' metrics directory
+    # (PROMETHEUS_MULTIPROC_DIR in os.environ), which would turn this test process's scrapes multiprocess.
+    script = ("from idp.gunicorn_conf import forwarded_ips; "
+              "print(repr(forwarded_ips(())), forwarded_ips(('127.0.0.1/32', '10.0.0.0/8', '::1/128')))")
+    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "REDIS_URL", "DATABASE_URL")}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["''", "127.0.0.1,::1"], out.stderr
 
 
 @pytest.mark.parametrize("backend", ["postgres", "embedded"])
