@@ -50,7 +50,10 @@ def b_resources(idp, admin, b_org, b_user) -> dict:
     assert admin.post(f"/organizations/{b_org['id']}/domains", json={"domain": domain}).status_code == 201
     invitation = admin.post(f"/organizations/{b_org['id']}/invitations", json={"email": f"new-{uid()}@{domain}"})
     assert invitation.status_code == 201
-    return {"domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
+    job = admin.post("/user-imports?dry_run=true", data=f'{{"email": "job-{uid()}@example.com"}}\n'.encode(),
+                     headers={"Content-Type": "application/x-ndjson"})  # a deployment-wide import job
+    assert job.status_code == 202
+    return {"job_id": job.json()["id"], "domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
             "child_id": child["id"], "client_id": client.client_id, "kid": kid, "token_id": "t-" + uid(),
             "session_id": "s-" + uid(), "event_id": "1"}
 
