@@ -277,8 +277,9 @@ def test_active_grants_count_the_users_with_a_consent_or_a_usable_refresh_token(
 
 def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admin):
     client, old = create(admin, service_metadata())
-    result = subprocess.run([sys.executable, "-m", "idp.cli", "clients", "rotate-secret", client.client_id,
-                             "--grace", "1h", "--json"], env=pg.cli_env(), capture_output=True, text=True,
+    # "--" before the id: a random client_id may begin with "-" (base64url), which is not an option
+    result = subprocess.run([sys.executable, "-m", "idp.cli", "clients", "rotate-secret", "--grace", "1h", "--json",
+                             "--", client.client_id], env=pg.cli_env(), capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -288,8 +289,8 @@ def test_cli_rotate_secret_prints_the_new_secret_once_and_the_grace_end(pg, admi
     assert token_status(pg, client.client_id, shown["client_secret"]) == 200
     entry = next(e for e in audit_rows(pg, client.client_id) if e["action"] == "client.secret_rotated")
     assert "cli" in json.dumps(entry)
-    bad = subprocess.run([sys.executable, "-m", "idp.cli", "clients", "rotate-secret", client.client_id,
-                          "--grace", "soon"], env=pg.cli_env(), capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([sys.executable, "-m", "idp.cli", "clients", "rotate-secret", "--grace", "soon", "--",
+                          client.client_id], env=pg.cli_env(), capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--grace" in bad.stderr
 
 

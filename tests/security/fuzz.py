@@ -230,7 +230,13 @@ def check_exchange(where: str, status: int, content: bytes, headers: list[tuple[
         assert ("X-Content-Type-Options", "nosniff") in headers, where
     for name, value in headers:
         assert MARK not in name.lower(), f"{where}: a header was injected: {name}: {value}"
-        if MARK in value.lower():  # only a URL the app re-serialised, or a request id it checked, may carry input
+        if MARK in value.lower() and name.lower() == "content-security-policy":
+            # a registered client's logo or redirect origin, parsed and re-serialised (web_urls.py): only
+            # as a whole scheme://host[:port] source, never as text that could add a directive
+            carriers = [token for token in value.replace(";", " ").split() if MARK in token.lower()]
+            assert all(re.fullmatch(r"https?://[a-z0-9.-]+(:\d+)?", token) for token in carriers), \
+                f"{where}: input reached the header {name}: {value[:300]!r}"
+        elif MARK in value.lower():  # only a URL the app re-serialised, or a request id it checked, may carry input
             assert name.lower() in ("location", "x-request-id") and not UNSAFE_IN_URL.search(value), \
                 f"{where}: input reached the header {name}: {value[:300]!r}"
 
