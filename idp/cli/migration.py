@@ -42,7 +42,7 @@ def users_import(file, fmt, dry_run, on_conflict, allow_weak_hashes, roles_api, 
             report = importer.run(items, on_conflict, dry_run, allow_weak_hashes)
         if not dry_run:
             audit.record("users.imported", actor="cli", format=fmt,
-                         counts={k: v for k, v in report.as_dict().items() if k not in ("errors", "dry_run")})
+                         counts=report.counts())
     if as_json:
         click.echo(json.dumps(report.as_dict()))
     else:

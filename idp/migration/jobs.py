@@ -82,18 +82,16 @@ class ImportJobService:
         from idp.observability import audit
 
         importer = UserImporter(self.svc.db, self.svc.config.key_encryption_key, self.svc.users)
-        counts = lambda r: {"created": r.created, "updated": r.updated, "skipped": r.skipped,  # noqa: E731
-                            "failed": r.failed}
         try:
             with app.app_context():
                 self.jobs.progress(job_id, "running", {})
                 report = importer.run(
                     read(path, fmt, options.get("roles_api")), options.get("on_conflict", "skip"),
                     bool(options.get("dry_run")), bool(options.get("allow_weak_hashes")),
-                    progress=lambda _n, r: self.jobs.progress(job_id, "running", counts(r)))
-                self.jobs.progress(job_id, "succeeded", counts(report), report.as_dict()["errors"])
+                    progress=lambda _n, r: self.jobs.progress(job_id, "running", r.counts()))
+                self.jobs.progress(job_id, "succeeded", report.counts(), report.as_dict()["errors"])
                 if not options.get("dry_run"):
-                    audit.record("users.imported", actor=actor, format=fmt, job=job_id, counts=counts(report))
+                    audit.record("users.imported", actor=actor, format=fmt, job=job_id, counts=report.counts())
         except Exception as exc:  # the job says it failed; the records written before stay written
             log.exception("user import %s failed", job_id)
             self.jobs.progress(job_id, "failed", {}, message=f"{type(exc).__name__}: the import stopped")

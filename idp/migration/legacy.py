@@ -15,6 +15,7 @@ docs/migration.md has a minimal adapter for the replaced NestJS service's /auth/
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 
 import requests
@@ -53,8 +54,6 @@ class LegacyLogin:
             log.warning("legacy login answered %s: treated as unavailable", response.status_code)
             return LegacyAnswer(unavailable=True)
         try:
-            import json
-
             data = json.loads(body)
             record = to_record({k: data.get(k) for k in ("id", "email", "email_verified", "name")
                                 if data.get(k) is not None})

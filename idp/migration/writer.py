@@ -41,6 +41,10 @@ class ImportReport:
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append((position, reason))
 
+    def counts(self) -> dict:
+        """The numbers, as a job row, the audit event and the summary hold them."""
+        return {"created": self.created, "updated": self.updated, "skipped": self.skipped, "failed": self.failed}
+
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "skipped": self.skipped, "failed": self.failed,
                 "dry_run": self.dry_run, "errors": [{"position": p, "reason": r} for p, r in self.errors]}
@@ -78,11 +82,11 @@ class UserImporter:
         """One transaction; if a concurrent writer makes it fail, each record again on its own."""
         try:
             self._write(batch, on_conflict, dry_run, report, atomic_batch=True)
-        except IntegrityError:
+        except (IntegrityError, RecordRefused):
             for one in batch:
                 try:
                     self._write([one], on_conflict, dry_run, report, atomic_batch=False)
-                except _RecordRefused as exc:
+                except RecordRefused as exc:
                     report.error(exc.position, exc.reason)
                 except IntegrityError as exc:
                     report.error(one[0], f"refused by the database: {type(exc.orig).__name__}")
@@ -165,7 +169,7 @@ class UserImporter:
                 # record so this one is reported and the others are written (never half a user).
                 reason = (f"identity {taken[0][0]}:{taken[0][1]} is linked to another user" if taken
                           else f"unknown role {unknown[0]} (register the API and role first)")
-                raise _RecordRefused(position, reason)
+                raise RecordRefused(position, reason)
             if rec.totp_secret:
                 totp.append({"user_id": uid, "secret_encrypted": self.wrapper.wrap(rec.totp_secret.encode(),
                                                                                   "totp:" + uid), "created_at": utcnow()})
@@ -180,13 +184,10 @@ class UserImporter:
         sql.insert_dependents(session, totp, codes, identities, members, assignments)
 
 
-class _RecordRefused(IntegrityError):
-    """A record found wrong only while writing its batch: handled like a database refusal."""
+class RecordRefused(Exception):
+    """A record found wrong only while writing its batch: the batch is rolled back and written again
+    record by record, so this one is reported and the others are written."""
 
     def __init__(self, position: int, reason: str):
-        super().__init__(reason, None, _Reason(reason))
+        super().__init__(reason)
         self.position, self.reason = position, reason
-
-
-class _Reason(Exception):
-    pass
