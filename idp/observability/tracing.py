@@ -111,14 +111,14 @@ def _instrument_libraries() -> None:
 
 
 def _instrument_engines(services) -> None:
-    """The engines (the primary, the autocommit reader, a replica), once per process: the
-    instrumentor is a process-wide singleton that instruments only on its first call."""
+    """The engines (the primary, the autocommit reader, a replica, the audit rows' relaxed one), once
+    per process: the instrumentor is a process-wide singleton that instruments only on its first call."""
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     instrumentor = SQLAlchemyInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         db = services.db
-        engines = {id(e): e for e in (db.engine, db.read_engine, db.replica_engine)}
+        engines = {id(e): e for e in (db.engine, db.read_engine, db.replica_engine, db.relaxed_engine)}
         # The instrumentation declares SQLAlchemy < 2.1 while it works through the engine events 2.1 keeps:
         # its version check is skipped, and tests/operations/test_tracing.py proves the spans arrive.
         instrumentor.instrument(engines=list(engines.values()), enable_commenter=False, skip_dep_check=True)
