@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from urllib.parse import urlencode
 from authlib.common.security import generate_token
 from flask import abort, redirect, render_template, request, session, url_for
 
-from idp.federation import UpstreamError, UpstreamRejected
+from idp.federation import UpstreamError, UpstreamIdentity, UpstreamRejected
 from idp.federation.groups import local_memberships
 from idp.federation.linking import pending_link
 from idp.i18n import gettext as _
@@ -107,17 +108,23 @@ def begin(connector, interaction_id: str | None, link_uid: str | None = None, **
 def federated_callback(name: str):
     connector = connector_or_404(name)
     outcome = returned(connector)
-    if not isinstance(outcome, tuple):
+    if not isinstance(outcome, Returned):
         return outcome
-    flow, upstream = outcome
+    flow, upstream = outcome.flow, outcome.upstream
     if flow.get("link_uid"):
         return link_to_signed_in_user(connector, upstream, flow["link_uid"])
     return sign_in(connector, upstream, flow.get("interaction"))
 
 
+@dataclasses.dataclass(frozen=True)
+class Returned:
+    flow: dict  # what this browser started (begin)
+    upstream: UpstreamIdentity  # validated
+
+
 def returned(connector):
-    """The provider's answer at the callback: (the flow this browser started, the validated identity),
-    or the page that ends the attempt (a replayed or foreign state, a refusal, a failure)."""
+    """The provider's answer at the callback: Returned, or the page that ends the attempt (a replayed
+    or foreign state, a refusal, a failure)."""
     name = connector.name
     state = request.args.get("state", "")
     flows = dict(session.get("fed_flows") or {})
@@ -144,7 +151,7 @@ def returned(connector):
         upstream = connector.identity(code, flow["verifier"], flow["nonce"])
     except UpstreamError as exc:
         return upstream_failure(connector, exc, interaction_id)
-    return flow, upstream
+    return Returned(flow, upstream)
 
 
 def upstream_failure(connector, exc: UpstreamError, interaction_id: str | None):
@@ -219,7 +226,9 @@ def pending_link_notice() -> str | None:
     pending = session.get("fed_link")
     if not pending or pending.get("until", 0) < time.time():
         return None
-    connector = services().connectors.get(pending["provider"])
+    svc = services()
+    connector = svc.connectors.get(pending["provider"]) or (  # an organization's connection (idp/web/org_connections.py)
+        svc.org_connections.get(pending["provider"]) if pending.get("org") else None)
     return _(LINK_NOTICE, provider=connector.label if connector else pending["provider"])
 
 

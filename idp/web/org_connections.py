@@ -14,18 +14,25 @@ from urllib.parse import urlencode
 from flask import abort, redirect, session, url_for
 
 from idp.federation.linking import pending_link
-from idp.i18n import gettext as _
 from idp.organizations import home_realm
 from idp.organizations.connections import connector_of
 from idp.plumbing.context import services
 from idp.signin import authn
 from idp.web.blueprint import bp
-from idp.web.federation import AMR_FEDERATED, DISABLED, FAILED, NO_VERIFIED_EMAIL, begin, failure, returned
+from idp.web.federation import (
+    AMR_FEDERATED,
+    DISABLED,
+    FAILED,
+    NO_VERIFIED_EMAIL,
+    Returned,
+    begin,
+    failure,
+    returned,
+)
 
 FOREIGN_DOMAIN = ("Your %(provider)s account's email address is not in one of this organization's domains, "
                   "so it cannot sign in here.")
 REFUSALS = {"unverified_email": NO_VERIFIED_EMAIL, "foreign_domain": FOREIGN_DOMAIN}
-HRD_HINT = "Your organization's sign-in opens when you continue with your work email."
 
 
 def route_home_realm(email: str, interaction_id: str | None):
@@ -44,9 +51,9 @@ def connection_callback(connection_id: str):
         abort(404)
     connector = connector_of(svc, connection)
     outcome = returned(connector)
-    if not isinstance(outcome, tuple):
+    if not isinstance(outcome, Returned):
         return outcome
-    flow, upstream = outcome
+    flow, upstream = outcome.flow, outcome.upstream
     interaction_id = flow.get("interaction")
     result = home_realm.sign_in(svc, connection, upstream)
     if result.link_to:
@@ -61,7 +68,3 @@ def connection_callback(connection_id: str):
         return failure(connector, DISABLED, interaction_id, 403)
     authn.start_session(result.user, AMR_FEDERATED, idp=connection.id)
     return authn.after_sign_in(interaction_id)
-
-
-def hint() -> str:
-    return _(HRD_HINT)
