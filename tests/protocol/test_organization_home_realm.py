@@ -160,3 +160,19 @@ def test_user_identity_and_membership_are_made_in_one_transaction(idp, upstream)
         assert session.scalar(select(func.count()).select_from(FederatedIdentity).where(
             FederatedIdentity.provider == connection["id"])) == 0
     assert counts(idp, email, org["id"]) == (1, 0)
+
+
+def test_a_connections_upstream_requests_go_through_the_outbound_guard(idp, upstream):
+    """The discovery URL is an organization administrator's: a host that resolves to a non-public address
+    and is not in OUTBOUND_ALLOWED_HOSTS (the tests allow 127.0.0.1, not localhost) is never called,
+    though the upstream there is up; the person gets the error page."""
+    org, domain, connection = enterprise(idp, upstream)
+    admin = admin_session(idp)
+    path = f"/organizations/{org['id']}/connections/{connection['id']}"
+    changed = admin.patch(path, json={"discovery_url": upstream.url.replace("127.0.0.1", "localhost")
+                                      + "/.well-known/openid-configuration"},
+                          headers={"If-Match": admin.get(path).headers["ETag"]})
+    assert changed.status_code == 200, changed.text
+    flow = start(idp, rp(idp))
+    page = continue_with_email(idp, flow, f"mallory@{domain}")
+    assert page.status_code == 502 and page.url.startswith(idp.url) and "Corp SSO is not responding" in page.text
