@@ -14,7 +14,6 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from idp.federation.base import UpstreamError
 from idp.federation.github import GitHubConnector
 from idp.federation.google import GoogleConnector
 from idp.federation.linkedin import LinkedInConnector
@@ -67,20 +66,8 @@ class GuardedMixin:
     def oauth_session(self, scope):
         return guarded_session(self.outbound, super().oauth_session(scope))
 
-    def get_json(self, url, access_token=None, **headers):
-        if access_token:
-            headers["Authorization"] = f"Bearer {access_token}"
-        headers.setdefault("Accept", "application/json")
-        try:
-            response = guarded_session(self.outbound).get(url, headers=headers, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise UpstreamError(f"unreachable: {exc}") from None
-        if response.status_code != 200:
-            raise UpstreamError(f"{url.split('?')[0]} answered {response.status_code}")
-        try:
-            return response.json()
-        except ValueError:
-            raise UpstreamError(f"{url.split('?')[0]} did not answer JSON") from None
+    def http(self):
+        return guarded_session(self.outbound)
 
 
 class GuardedOidc(GuardedMixin, OidcConnector):
