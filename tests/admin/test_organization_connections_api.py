@@ -92,3 +92,24 @@ def test_connections_are_keyset_pages(idp):
         if cursor is None:
             break
     assert seen == made
+
+
+def test_rewrap_also_re_encrypts_connection_secrets(tmp_path):
+    """`idp keys rewrap` (a new KEY_ENCRYPTION_KEY) re-encrypts connections' secrets with the signing keys."""
+    from idp.plumbing.encryption import KeyWrapper
+    from idp.store.db import Database
+    from idp.store.migrate import upgrade
+    from idp.store.organization_connections import OrganizationConnections
+    from idp.store.organizations import Organizations
+    from idp.tokens.keys import KeyManager
+
+    url = f"sqlite:///{tmp_path}/rewrap.sqlite"
+    upgrade(url)
+    manager = KeyManager(Database(url), "old-kek-" * 5, cache_seconds=0)
+    manager.ensure_signing_keys()
+    org = Organizations(Database(url)).create(slug="rewrap", name="Rewrap")
+    made = OrganizationConnections(Database(url), KeyWrapper("old-kek-" * 5)).create(
+        org.id, "github", "GitHub", "app", "connection-secret")
+    manager.rewrap("new-kek-" * 5)
+    assert OrganizationConnections(Database(url), KeyWrapper("new-kek-" * 5)).get(made.id).secret() \
+        == "connection-secret"
