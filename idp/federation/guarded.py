@@ -29,6 +29,7 @@ class OutboundAdapter(BaseAdapter):
         self.outbound = outbound
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        """The guard's own timeout (OUTBOUND_TIMEOUT) and size cap apply, whatever the caller asked."""
         body = request.body.encode() if isinstance(request.body, str) else request.body
         # The guard reads the body as sent: no compression asked for, so none to undo.
         headers = {k: v for k, v in request.headers.items() if k.lower() != "accept-encoding"}
