@@ -68,8 +68,8 @@ def check_connection(fields, kind: str | None = None, required: tuple = ()) -> d
     for name, limit in (("label", 255), ("client_id", 255), ("client_secret", MAX_SECRET)):
         if name in fields:
             text(errors, name, fields[name], limit)
-            if name not in errors:
-                out[name] = fields[name].strip()
+            if name not in errors:  # a secret is kept exactly as the provider issued it
+                out[name] = fields[name] if name == "client_secret" else fields[name].strip()
     if "discovery_url" in fields:
         value = fields["discovery_url"]
         if kind not in (None, "oidc"):

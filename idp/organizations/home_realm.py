@@ -53,7 +53,7 @@ def sign_in(services, connection: ConnectionView, upstream) -> Outcome:
     known = services.federated.find(connection.id, upstream.subject)
     if known is not None:
         user = services.users.by_id(known.user_id)
-        if user is not None and services.org_connections.join(org.id, user.id):
+        if user is not None and not user.disabled and services.org_connections.join(org.id, user.id):
             audit.record("organization.member_joined_by_connection", user_id=user.id, organization_id=org.id,
                          organization=org.slug, provider=connection.id)
         return Outcome(user=user)
