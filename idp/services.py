@@ -33,6 +33,7 @@ from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, RedisStore, make_store
 from idp.store.federated import FederatedIdentities
 from idp.store.organization_invitations import Invitations
+from idp.store.organization_connections import OrganizationConnections
 from idp.store.organizations import Organizations
 from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
@@ -75,6 +76,7 @@ class Services:
     authorization: Authorization
     organizations: Organizations
     invitations: Invitations
+    org_connections: OrganizationConnections  # organizations' enterprise connections (issue 33)
     api_access: ApiAccess
     passkeys: PasskeyService  # WebAuthn (issue 17)
     authenticators: Authenticators  # who may bind or remove them, and the owner's notices (issue 30)
@@ -160,6 +162,8 @@ def build_services(config: Config) -> Services:
         authorization=authorization,
         organizations=organizations,
         invitations=invitations,
+        org_connections=OrganizationConnections(db, KeyWrapper(config.key_encryption_key),
+                                                lambda: organizations.on_change()),
         api_access=ApiAccess(authorization),
         passkeys=passkeys,
         authenticators=Authenticators(mfa, passkeys, accounts, config.passkey_reauth_window),

@@ -106,12 +106,16 @@ class Connector:
             raise UpstreamRejected("no access token in the token response")
         return dict(token)
 
+    def http(self):
+        """What GETs the provider's JSON (requests itself; an organization's connection: the guarded session)."""
+        return requests
+
     def get_json(self, url: str, access_token: str | None = None, **headers):
         if access_token:
             headers["Authorization"] = f"Bearer {access_token}"
         headers.setdefault("Accept", "application/json")
         try:
-            response = requests.get(url, headers=headers, timeout=self.timeout)
+            response = self.http().get(url, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise UpstreamError(f"unreachable: {type(exc).__name__}") from None
         if response.status_code != 200:

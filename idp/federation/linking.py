@@ -17,17 +17,24 @@ from idp.store.errors import Conflict
 PENDING_LINK_TTL = 600
 
 
-def pending_link(provider: str, subject: str, email: str, user_id: str) -> dict:
+def pending_link(provider: str, subject: str, email: str, user_id: str, organization_id: str | None = None) -> dict:
+    """organization_id: the identity is at that organization's enterprise connection, and linking it
+    makes the account its member too (in the same transaction)."""
     return {"provider": provider, "subject": subject, "email": email, "uid": user_id,
-            "until": int(time.time()) + PENDING_LINK_TTL}
+            "until": int(time.time()) + PENDING_LINK_TTL, **({"org": organization_id} if organization_id else {})}
 
 
 def complete_pending_link(user, pending: dict) -> bool:
     if pending.get("uid") != user.id or pending.get("until", 0) < time.time():
         return False
     try:
-        services().federated.link(pending["provider"], pending["subject"], user.id, pending.get("email"))
+        if pending.get("org"):
+            services().org_connections.link_member(pending["provider"], pending["subject"], user.id,
+                                                   pending.get("email"), pending["org"])
+        else:
+            services().federated.link(pending["provider"], pending["subject"], user.id, pending.get("email"))
     except Conflict:
         return False
-    audit.record("federation.linked", user_id=user.id, provider=pending["provider"])
+    audit.record("federation.linked", user_id=user.id, provider=pending["provider"],
+                 **({"organization_id": pending["org"]} if pending.get("org") else {}))
     return True

@@ -16,6 +16,7 @@ from idp.admin.api import openapi_apis as admin_api_apis
 from idp.admin.api import openapi_clients as admin_api_clients
 from idp.admin.api import openapi_migration as admin_api_migration
 from idp.admin.api import openapi_operations as admin_api_operations
+from idp.admin.api import openapi_connections as admin_api_connections
 from idp.admin.api import openapi_organizations as admin_api_organizations
 
 JSON = "application/json"
@@ -70,6 +71,8 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api_migration.schemas())
     document["paths"].update(admin_api_organizations.paths())  # its organizations (issue 33)
     document["components"]["schemas"].update(admin_api_organizations.schemas())
+    document["paths"].update(admin_api_connections.paths())  # their enterprise connections (issue 33)
+    document["components"]["schemas"].update(admin_api_connections.schemas())
     return document
 
 

@@ -17,6 +17,7 @@ from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_ve
 from idp.administration.apis import key_after, storable, text
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.observability import audit
+from idp.plumbing.web_urls import parse_web_url
 from idp.store.errors import Conflict, StaleVersion
 from idp.store.organizations import BRANDING, ORG_ADMIN, MemberView, NotMember, OrganizationView
 
@@ -43,8 +44,19 @@ def member_document(member: MemberView) -> dict:
     return {"user_id": member.user_id, "email": member.email, "roles": [role_document(r) for r in member.roles]}
 
 
+def logo_problem(value) -> str | None:
+    """What is wrong with a logo URL, or None: the client logo_uri's rules (idp/plumbing/web_urls.py:
+    RFC 3986 characters only, a strict host, no user information), and https only, loopback included."""
+    try:
+        url = parse_web_url(value)
+    except ValueError as exc:
+        return str(exc)
+    return None if url.scheme == "https" else "https only"
+
+
 def check_fields(fields, required: tuple = ()) -> dict:
-    """Every wrong member at once; `branding` is an object of logo_url / primary_color / background_color."""
+    """Every wrong member at once; `branding` is an object of logo_url / primary_color / background_color /
+    display_name (what the organization's sign-in pages show instead of the deployment's brand)."""
     if not isinstance(fields, dict):
         raise Invalid({"body": "must be a JSON object"})
     errors = {name: "is not a member of this resource" for name in fields
@@ -61,7 +73,7 @@ def check_fields(fields, required: tuple = ()) -> dict:
         out["name"] = out["name"].strip()
     branding = fields.get("branding", {})
     if not isinstance(branding, dict):
-        errors["branding"] = "an object of logo_url, primary_color, background_color"
+        errors["branding"] = "an object of logo_url, primary_color, background_color, display_name"
         branding = {}
     for name, value in branding.items():
         if name not in BRANDING:
@@ -69,11 +81,14 @@ def check_fields(fields, required: tuple = ()) -> dict:
         elif value is None:
             out[name] = None
         elif name == "logo_url":
-            if not (isinstance(value, str) and value.startswith("https://") and len(value) <= MAX_URL
-                    and storable(value) and not any(c in value for c in " \"'<>\\")):
-                errors["branding.logo_url"] = f"an https URL of at most {MAX_URL} characters, or null"
+            if (problem := logo_problem(value)) is not None:
+                errors["branding.logo_url"] = f"an https URL of at most {MAX_URL} characters, or null ({problem})"
             else:
-                out[name] = value
+                out[name] = parse_web_url(value).url  # written again from its parsed parts
+        elif name == "display_name":
+            text(errors, "branding.display_name", value)
+            if "branding.display_name" not in errors:
+                out[name] = value.strip()
         elif not (isinstance(value, str) and COLOR.fullmatch(value)):
             errors[f"branding.{name}"] = "a colour #rrggbb, or null"
         else:

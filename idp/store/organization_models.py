@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false as sa_false
 
@@ -23,6 +23,7 @@ class Organization(Base):
     logo_url: Mapped[str | None] = mapped_column(String(2048))
     primary_color: Mapped[str | None] = mapped_column(String(7))
     background_color: Mapped[str | None] = mapped_column(String(7))
+    display_name: Mapped[str | None] = mapped_column(String(255))  # shown instead of the deployment's name
     # Just-in-time membership: a user whose verified email is in a verified domain joins on sign-in.
     domain_membership: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false(), nullable=False)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)  # ETag / If-Match
@@ -100,3 +101,22 @@ class OrganizationInvitation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OrganizationConnection(Base):
+    """An organization's own enterprise connection: an upstream OpenID Connect issuer (by discovery)
+    or a Google / GitHub / LinkedIn app with the organization's client credentials. Its id is also
+    the federated identities' provider ("org." + 28 hex: no configured provider name has a dot);
+    the client secret is kept encrypted under KEY_ENCRYPTION_KEY (AES-GCM, the id as AAD)."""
+
+    __tablename__ = "organization_connections"
+    __table_args__ = (Index("ix_organization_connections_org", "organization_id", "id"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)  # oidc | google | github | linkedin
+    label: Mapped[str] = mapped_column(String(255), nullable=False)
+    discovery_url: Mapped[str | None] = mapped_column(String(2048))  # oidc (google / linkedin: their own)
+    client_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    client_secret: Mapped[str] = mapped_column(Text, nullable=False)  # base64 of the wrapped secret
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)  # ETag / If-Match
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

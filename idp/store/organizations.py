@@ -28,7 +28,7 @@ from idp.store.organization_models import (
     OrganizationMemberRole,
 )
 
-BRANDING = ("logo_url", "primary_color", "background_color")
+BRANDING = ("logo_url", "primary_color", "background_color", "display_name")
 ORG_ADMIN = "org:admin"
 
 
@@ -42,6 +42,7 @@ class OrganizationView:
     background_color: str | None
     version: int
     domain_membership: bool = False
+    display_name: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +75,7 @@ class NotMember(Exception):
 
 def _org(row: Organization) -> OrganizationView:
     return OrganizationView(row.id, row.slug, row.name, row.logo_url, row.primary_color, row.background_color,
-                            row.version, row.domain_membership)
+                            row.version, row.domain_membership, row.display_name)
 
 
 def _domain(row: OrganizationDomain) -> DomainView:

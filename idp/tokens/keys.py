@@ -215,6 +215,7 @@ class KeyManager:
                 row.private_key_encrypted = new.wrap(self._wrapper.unwrap(row.private_key_encrypted, row.kid), row.kid)
             self._rewrap_client_secrets(session, new)
             self._rewrap_totp_secrets(session, new)
+            self._rewrap_connection_secrets(session, new)
             return len(rows)
         return self._transaction(work, after_commit=lambda: setattr(self, "_wrapper", new))
 
@@ -225,6 +226,15 @@ class KeyManager:
         for credential in session.scalars(select(TotpCredential)).all():
             aad = "totp:" + credential.user_id
             credential.secret_encrypted = new.wrap(self._wrapper.unwrap(credential.secret_encrypted, aad), aad)
+
+    def _rewrap_connection_secrets(self, session, new: KeyWrapper) -> None:
+        """Organizations' enterprise connections' client secrets (idp/store/organization_connections.py)."""
+        from idp.store.organization_models import OrganizationConnection
+
+        for connection in session.scalars(select(OrganizationConnection)).all():
+            aad = "org-connection:" + connection.id
+            clear = self._wrapper.unwrap(base64.b64decode(connection.client_secret), aad)
+            connection.client_secret = base64.b64encode(new.wrap(clear, aad)).decode()
 
     def _rewrap_client_secrets(self, session, new: KeyWrapper) -> None:
         """client_secret_jwt secrets are encrypted under the same key (idp.store.clients.Clients)."""

@@ -18,6 +18,8 @@ from idp.web import (  # noqa: F401  (routes register on import)
     login,
     login_mfa,
     logout,
+    org_brand,
+    org_connections,
     organization_picker,
     passkeys_account,
     passkeys_register,

@@ -7,6 +7,7 @@ import hashlib
 
 from flask import Response, request
 
+from idp.organizations.branding import primary_color
 from idp.plumbing.context import services
 from idp.web.blueprint import bp
 
@@ -38,7 +39,11 @@ def brand_stylesheet(color: str) -> str:
 
 @bp.get("/brand.css")
 def brand_css():
-    body = brand_stylesheet(services().config.brand_primary_color)
+    """?org=<id>: an organization's colour (its sign-in pages, idp/web/org_brand.py), checked again
+    as #rrggbb and written from its three numbers, so nothing but a colour reaches the stylesheet."""
+    svc = services()
+    color = primary_color(svc, request.args.get("org")) if "org" in request.args else None
+    body = brand_stylesheet(color or svc.config.brand_primary_color)
     etag = hashlib.sha256(body.encode()).hexdigest()[:16]
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from urllib.parse import urlencode
 from authlib.common.security import generate_token
 from flask import abort, redirect, render_template, request, session, url_for
 
-from idp.federation import UpstreamError, UpstreamRejected
+from idp.federation import UpstreamError, UpstreamIdentity, UpstreamRejected
 from idp.federation.groups import local_memberships
 from idp.federation.linking import pending_link
 from idp.i18n import gettext as _
@@ -79,25 +80,52 @@ def federated_start(name: str):
     if interaction_id and interactions.load(interaction_id) is None:
         return render_template("error.html", error="expired_request",
                                description="This sign-in request has expired. Start again from the application."), 400
+    return begin(connector, interaction_id, link_uid)
+
+
+def begin(connector, interaction_id: str | None, link_uid: str | None = None, **extra):
+    """Off to the provider: a fresh state, nonce and PKCE verifier kept in this browser's session
+    (`extra`: what the callback needs besides, e.g. an organization's connection). A provider whose
+    discovery cannot be read now gets a page, 502."""
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(48)
     try:
         url = connector.authorization_url(state, nonce, verifier)
     except UpstreamError as exc:
-        log.warning("federation: %s discovery failed: %s", name, exc)
+        log.warning("federation: %s discovery failed: %s", connector.name, exc)
+        audit.record("federation.failed", provider=connector.name, reason=str(exc)[:120], **extra)
         return failure(connector, UNREACHABLE, interaction_id, 502, "temporarily_unavailable")
     now = int(time.time())
     flows = {s: f for s, f in (session.get("fed_flows") or {}).items() if f["until"] > now}
     flows = dict(sorted(flows.items(), key=lambda item: item[1]["until"])[-(MAX_FLOWS - 1):])
-    flows[state] = {"provider": name, "nonce": nonce, "verifier": verifier, "interaction": interaction_id,
-                    "link_uid": link_uid, "until": now + FLOW_TTL}
+    flows[state] = {"provider": connector.name, "nonce": nonce, "verifier": verifier, "interaction": interaction_id,
+                    "link_uid": link_uid, "until": now + FLOW_TTL, **extra}
     session["fed_flows"] = flows
-    audit.record("federation.started", provider=name)
+    audit.record("federation.started", provider=connector.name, **extra)
     return redirect(url)
 
 
 @bp.get("/federation/<name>/callback")
 def federated_callback(name: str):
     connector = connector_or_404(name)
+    outcome = returned(connector)
+    if not isinstance(outcome, Returned):
+        return outcome
+    flow, upstream = outcome.flow, outcome.upstream
+    if flow.get("link_uid"):
+        return link_to_signed_in_user(connector, upstream, flow["link_uid"])
+    return sign_in(connector, upstream, flow.get("interaction"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Returned:
+    flow: dict  # what this browser started (begin)
+    upstream: UpstreamIdentity  # validated
+
+
+def returned(connector):
+    """The provider's answer at the callback: Returned, or the page that ends the attempt (a replayed
+    or foreign state, a refusal, a failure)."""
+    name = connector.name
     state = request.args.get("state", "")
     flows = dict(session.get("fed_flows") or {})
     flow = flows.pop(state, None) if state else None
@@ -123,9 +151,7 @@ def federated_callback(name: str):
         upstream = connector.identity(code, flow["verifier"], flow["nonce"])
     except UpstreamError as exc:
         return upstream_failure(connector, exc, interaction_id)
-    if flow.get("link_uid"):
-        return link_to_signed_in_user(connector, upstream, flow["link_uid"])
-    return sign_in(connector, upstream, interaction_id)
+    return Returned(flow, upstream)
 
 
 def upstream_failure(connector, exc: UpstreamError, interaction_id: str | None):
@@ -200,7 +226,9 @@ def pending_link_notice() -> str | None:
     pending = session.get("fed_link")
     if not pending or pending.get("until", 0) < time.time():
         return None
-    connector = services().connectors.get(pending["provider"])
+    svc = services()
+    connector = svc.connectors.get(pending["provider"]) or (  # an organization's connection (idp/web/org_connections.py)
+        svc.org_connections.get(pending["provider"]) if pending.get("org") else None)
     return _(LINK_NOTICE, provider=connector.label if connector else pending["provider"])
 
 

@@ -15,7 +15,9 @@ class LoginForm(FlaskForm):
     interaction = HiddenField()
     next = HiddenField()  # only the device page (see login.safe_next)
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    # Empty on the identifier step: an email routed to an organization's connection needs none
+    # (home-realm discovery, idp/web/org_connections.py); any other email is then asked for it.
+    password = PasswordField("Password", validators=[Length(max=1024)])
 
 
 class ConsentForm(FlaskForm):

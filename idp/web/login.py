@@ -28,6 +28,7 @@ GENERIC_ERROR = "Incorrect email or password."
 LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: try again later, or reset your password."
 LEGACY_UNAVAILABLE = "Sign-in is temporarily unavailable. Try again in a few minutes."
 UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new link."
+PASSWORD_NEEDED = "Enter your password."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,18 +41,26 @@ def login():
     if interaction_id and interaction is None:
         return expired_request()
 
-    def page(error=None, status=200):
+    def page(error=None, status=200, password_error=None):
         from idp.web.federation import login_providers, pending_link_notice
 
         return render_template("login.html", form=form, error=error or pop_message(), client=client_of(interaction),
                                providers=login_providers(), link_notice=pending_link_notice(),
-                               federated_form=FederatedStartForm(), passkey=offer(SIGN_IN)), status
+                               federated_form=FederatedStartForm(), passkey=offer(SIGN_IN),
+                               password_error=password_error, org_sso=services().org_connections.any()), status
 
     if not form.validate_on_submit():
         return page(status=400 if request.method == "POST" else 200)
 
     svc = services()
     email = form.email.data
+    # The identifier step: an email of a domain an organization verified goes to its connection.
+    from idp.web.org_connections import route_home_realm
+
+    if not session.get("fed_link") and (routed := route_home_realm(email, interaction_id)) is not None:
+        return routed
+    if not form.password.data:
+        return page(status=400, password_error=_(PASSWORD_NEEDED))
     if locked := svc.lockout.locked_for(email):
         audit.record("login.refused_locked")
         return locked_response(page, locked)

@@ -50,10 +50,14 @@ def b_resources(idp, admin, b_org, b_user) -> dict:
     assert admin.post(f"/organizations/{b_org['id']}/domains", json={"domain": domain}).status_code == 201
     invitation = admin.post(f"/organizations/{b_org['id']}/invitations", json={"email": f"new-{uid()}@{domain}"})
     assert invitation.status_code == 201
+    connection = admin.post(f"/organizations/{b_org['id']}/connections", json={
+        "kind": "oidc", "label": "Beta SSO", "client_id": "beta-client", "client_secret": "beta-secret",
+        "discovery_url": "https://sso.beta.example.com/.well-known/openid-configuration"})
+    assert connection.status_code == 201, connection.text
     job = admin.post("/user-imports?dry_run=true", data=f'{{"email": "job-{uid()}@example.com"}}\n'.encode(),
                      headers={"Content-Type": "application/x-ndjson"})  # a deployment-wide import job
     assert job.status_code == 202
-    return {"job_id": job.json()["id"], "domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
+    return {"connection_id": connection.json()["id"], "job_id": job.json()["id"], "domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
             "child_id": child["id"], "client_id": client.client_id, "kid": kid, "token_id": "t-" + uid(),
             "session_id": "s-" + uid(), "event_id": "1"}
 
@@ -73,13 +77,15 @@ def test_every_admin_route_refuses_organization_b_and_the_deployment_to_an_org_a
     limited = limited_session(idp, a["id"])
     values = {**b_resources(idp, admin, b, b_user), "organization_id": b["id"]}
     b_etag = admin.get(f"/organizations/{b['id']}").headers["ETag"]
-    secrets_of_b = [b["slug"], b["name"], b_user.email, "_idp-verification"]
+    secrets_of_b = [b["slug"], b["name"], b_user.email, "_idp-verification", "beta-client", "beta-secret",
+                    "sso.beta.example.com"]
     routes = admin_routes(idp)
     assert len(routes) > 50 and ("PUT", f"{PREFIX}/organizations/<organization_id>/members/<user_id>/roles") in routes
+    assert ("PATCH", f"{PREFIX}/organizations/<organization_id>/connections/<connection_id>") in routes
     for method, rule in routes:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule)[len(PREFIX):]
         for target in {path, path.replace(b["id"], b["slug"])}:
-            response = limited.request(method, target, json={"name": "x", "roles": [], "slug": "x"},
+            response = limited.request(method, target, json={"name": "x", "roles": [], "slug": "x", "label": "x"},
                                        headers={"If-Match": b_etag})
             if (method, rule) == ("GET", f"{PREFIX}/organizations"):
                 assert response.status_code == 200 and [o["id"] for o in response.json()["items"]] == [a["id"]]
@@ -151,3 +157,28 @@ def test_clients_create_with_organization_limits_the_admin_client_and_refuses_an
     limited = AdminSession(idp, token)
     assert limited.get("/users").status_code == 404
     assert [o["id"] for o in limited.get("/organizations").json()["items"]] == [a["id"]]
+
+
+def test_an_org_a_client_manages_its_own_connections_only(idp):
+    """Delegated administration of enterprise connections: A's own administrator creates, reads, changes
+    and deletes A's connections; B's are 404 whether named under B or under A."""
+    admin = admin_session(idp)
+    a, _ = tenant(idp, admin, "Alpha")
+    b, _ = tenant(idp, admin, "Beta")
+    limited = limited_session(idp, a["id"])
+    body = {"kind": "github", "client_id": "alpha-app", "client_secret": "alpha-secret"}
+    mine = limited.post(f"/organizations/{a['id']}/connections", json=body)
+    assert mine.status_code == 201 and mine.json()["organization_id"] == a["id"]
+    theirs = admin.post(f"/organizations/{b['id']}/connections", json=body).json()
+    assert [c["id"] for c in limited.get(f"/organizations/{a['id']}/connections").json()["items"]] == [mine.json()["id"]]
+    assert limited.get(f"/organizations/{a['id']}/connections/{theirs['id']}").status_code == 404
+    assert limited.get(f"/organizations/{b['id']}/connections/{theirs['id']}").status_code == 404
+    assert limited.post(f"/organizations/{b['id']}/connections", json=body).status_code == 404
+    changed = limited.patch(f"/organizations/{a['id']}/connections/{mine.json()['id']}", json={"label": "Alpha GitHub"},
+                            headers={"If-Match": mine.headers["ETag"]})
+    assert changed.status_code == 200 and changed.json()["label"] == "Alpha GitHub"
+    assert limited.delete(f"/organizations/{a['id']}/connections/{mine.json()['id']}",
+                          headers={"If-Match": changed.headers["ETag"]}).status_code == 204
+    events = idp.services.audit_events.list(action="organization.connection_created", limit=50)
+    assert any(e.details.get("organization_id") == a["id"] and e.actor == f"client:{limited.client_id}"
+               for e in events)

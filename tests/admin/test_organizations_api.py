@@ -28,7 +28,7 @@ def test_organization_crud_with_etag_and_if_match_rfc9110_13_1_1(idp):
     admin = admin_session(idp)
     org = new_org(admin, branding={"primary_color": "#AA0000", "logo_url": "https://cdn.example.com/a.png"})
     assert org["branding"] == {"primary_color": "#aa0000", "logo_url": "https://cdn.example.com/a.png",
-                               "background_color": None}
+                               "background_color": None, "display_name": None}
     by_slug = admin.get(f"/organizations/{org['slug']}")
     assert by_slug.status_code == 200 and by_slug.json()["id"] == org["id"]
     etag = by_slug.headers["ETag"]

@@ -9,7 +9,8 @@ from idp.admin.api.openapi_apis import _NULLABLE_S, _list, _object, _op, _path
 
 _COLOR = {"type": ["string", "null"], "pattern": "^#[0-9a-fA-F]{6}$"}
 _BRANDING = {"type": "object", "additionalProperties": False,
-             "properties": {"logo_url": _NULLABLE_S, "primary_color": _COLOR, "background_color": _COLOR}}
+             "properties": {"logo_url": _NULLABLE_S, "primary_color": _COLOR, "background_color": _COLOR,
+                            "display_name": _NULLABLE_S}}
 _ORG_PROPERTIES = {"slug": {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},
                    "name": _S, "branding": _BRANDING, "domain_membership": {"type": "boolean"}}
 _ROLE = _object(["api", "name"], api=_NULLABLE_S, name=_S)
