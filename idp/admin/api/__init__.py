@@ -8,6 +8,7 @@ from idp.admin.api import (  # noqa: F401  (their routes join bp)
     audit_events,
     groups,
     mail,
+    organization_groups,
     organizations,
     registration_tokens,
     user_access,
