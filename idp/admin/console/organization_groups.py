@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from idp.admin.console import organization_access as access
+import idp.admin.console.organization_access as access
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.organization_members import form_value, refused_or_back, user_id_named

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request
 
-from idp.admin.console import organization_access as access
+import idp.admin.console.organization_access as access
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.organizations import access_form_checked, back, organization_view, target
@@ -18,6 +18,7 @@ from idp.i18n import gettext as _
 from idp.plumbing.context import services
 
 TTL_DAYS = (1, 3, 7, 14, 30)
+REMOVE_DOMAIN_QUESTION = "Users of %(domain)s no longer join on sign-in, and it must be verified again if claimed again."
 
 
 def form_value(name: str, limit: int = 320) -> str:
@@ -157,8 +158,7 @@ def organization_domain_remove(organization_id: str):
     org = target(organization_id)
     domain = form_value("domain", 253)
     page = ask_first(title=_("Remove %(domain)s?", domain=domain),
-                     question=_("Users of %(domain)s no longer join on sign-in, and it must be verified again if "
-                                "claimed again.", domain=domain),
+                     question=_(REMOVE_DOMAIN_QUESTION, domain=domain),
                      button=_("Remove"), cancel=back(org.id), fields={"domain": domain})
     if page is not None:
         return page

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 
-from idp.admin.console import organization_access as access
+import idp.admin.console.organization_access as access
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
