@@ -166,7 +166,8 @@ def main() -> int:
             config = Config(issuer="http://127.0.0.1:9", database_url=url, redis_url=REDIS_URL,
                             redis_prefix=f"idpbench-orgs:{uuid.uuid4().hex[:8]}:",
                             session_secret=secrets.token_urlsafe(36), key_encryption_key=secrets.token_urlsafe(36),
-                            rate_limit_max_requests=10**9, admin_api_rate_limit=10**9, enable_audit_logs=False)
+                            rate_limit_max_requests=10**9, admin_api_rate_limit=10**9, authorize_rate_limit=10**9,
+                            enable_audit_logs=False)
             services = build_services(config)
             services.mailer.start = lambda: None  # no mail here; its sweeper would outlive the dropped database
             app = create_app(services=services)
