@@ -47,6 +47,13 @@ def refused_or_back(org, work, fields: dict, default: str, values: dict, done: s
     return redirect(back(org.id, done, anchor))
 
 
+def removal(org, work, *, title: str, question: str, fields: dict, button: str, default: str, done: str,
+            anchor: str):
+    """A removal from the organization's page: asked first, then work(), then back to the page."""
+    page = ask_first(title=title, question=question, button=button, cancel=back(org.id), fields=fields)
+    return page if page is not None else refused_or_back(org, work, {}, default, {}, done, anchor)
+
+
 # -- members ------------------------------------------------------------------------------------
 @bp.post("/organizations/<organization_id>/members")
 def organization_member_add(organization_id: str):
@@ -64,15 +71,12 @@ def organization_member_add(organization_id: str):
 def organization_member_remove(organization_id: str):
     org = target(organization_id)
     user_id, email = form_value("user_id", 36), form_value("email")
-    page = ask_first(title=_("Remove %(member)s?", member=email or user_id),
-                     question=_("%(member)s leaves %(organization)s and loses the roles held in it.",
-                                member=email or user_id, organization=org.name),
-                     button=_("Remove"), cancel=back(org.id), fields={"user_id": user_id, "email": email})
-    if page is not None:
-        return page
-    return refused_or_back(org, lambda: access.organizations().remove_member(access.console_actor(org.id), org.id,
-                                                                              user_id),
-                           {}, "member", {}, "member_removed", "#members")
+    return removal(org, lambda: access.organizations().remove_member(access.console_actor(org.id), org.id, user_id),
+                   title=_("Remove %(member)s?", member=email or user_id),
+                   question=_("%(member)s leaves %(organization)s and loses the roles held in it.",
+                              member=email or user_id, organization=org.name),
+                   fields={"user_id": user_id, "email": email}, button=_("Remove"), default="member",
+                   done="member_removed", anchor="#members")
 
 
 @bp.route("/organizations/<organization_id>/members/<user_id>", methods=["GET", "POST"])
@@ -123,14 +127,11 @@ def organization_invite(organization_id: str):
 def organization_invitation_revoke(organization_id: str):
     org = target(organization_id)
     invitation_id, email = form_value("invitation_id", 36), form_value("email")
-    page = ask_first(title=_("Revoke the invitation of %(email)s?", email=email),
-                     question=_("Its link stops working at once; the invitation leaves the list."),
-                     button=_("Revoke"), cancel=back(org.id), fields={"invitation_id": invitation_id, "email": email})
-    if page is not None:
-        return page
-    return refused_or_back(org, lambda: access.invitations().revoke(access.console_actor(org.id), org.id,
-                                                                     invitation_id),
-                           {}, "invitation", {}, "invitation_revoked", "#invitations")
+    return removal(org, lambda: access.invitations().revoke(access.console_actor(org.id), org.id, invitation_id),
+                   title=_("Revoke the invitation of %(email)s?", email=email),
+                   question=_("Its link stops working at once; the invitation leaves the list."),
+                   fields={"invitation_id": invitation_id, "email": email}, button=_("Revoke"),
+                   default="invitation", done="invitation_revoked", anchor="#invitations")
 
 
 # -- email domains ------------------------------------------------------------------------------
@@ -157,10 +158,7 @@ def organization_domain_verify(organization_id: str):
 def organization_domain_remove(organization_id: str):
     org = target(organization_id)
     domain = form_value("domain", 253)
-    page = ask_first(title=_("Remove %(domain)s?", domain=domain),
-                     question=_(REMOVE_DOMAIN_QUESTION, domain=domain),
-                     button=_("Remove"), cancel=back(org.id), fields={"domain": domain})
-    if page is not None:
-        return page
-    return refused_or_back(org, lambda: access.domains().remove(access.console_actor(org.id), org.id, domain),
-                           {}, "verify:" + domain, {}, "domain_removed", "#domains")
+    return removal(org, lambda: access.domains().remove(access.console_actor(org.id), org.id, domain),
+                   title=_("Remove %(domain)s?", domain=domain), question=_(REMOVE_DOMAIN_QUESTION, domain=domain),
+                   fields={"domain": domain}, button=_("Remove"), default="verify:" + domain,
+                   done="domain_removed", anchor="#domains")
