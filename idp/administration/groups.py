@@ -20,6 +20,7 @@ from idp.observability import audit
 class GroupView:
     id: str
     name: str
+    organization_id: str | None = None  # a group of that organization (issue 33); None: deployment-wide
 
 
 def group_version(group: GroupView) -> str:
@@ -28,7 +29,7 @@ def group_version(group: GroupView) -> str:
 
 
 def group_document(group: GroupView) -> dict:
-    return {"id": group.id, "name": group.name}
+    return {"id": group.id, "name": group.name, "organization_id": group.organization_id}
 
 
 def member_document(member: tuple[str, str]) -> dict:
@@ -38,11 +39,13 @@ def member_document(member: tuple[str, str]) -> dict:
 class GroupAdmin:
     def __init__(self, services):
         self.registry = services.apis
+        self.organizations = services.organizations
 
-    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
-        """By name; `after`: the previous page's next_key ([name])."""
+    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT, organization: str | None = None) -> Page:
+        """By name; `after`: the previous page's next_key ([name]); organization (an id): its groups only."""
         check_limit(limit)
-        rows = [GroupView(*row) for row in self.registry.groups(after=key_after(after), limit=limit + 1)]
+        rows = [GroupView(*row) for row in self.registry.groups(after=key_after(after), limit=limit + 1,
+                                                                organization=organization)]
         return page_of(rows, limit, lambda group: [group.name])
 
     def get(self, group_id) -> GroupView:
@@ -61,15 +64,28 @@ class GroupAdmin:
     def create(self, actor: Actor, fields: dict) -> GroupView:
         if not isinstance(fields, dict):
             raise Invalid({"body": "must be a JSON object"})
-        errors = {name: "is not a member of this resource" for name in fields if name != "name"}
+        errors = {name: "is not a member of this resource" for name in fields if name not in ("name", "organization")}
         text(errors, "name", fields.get("name"))
+        organization = self._organization(fields.get("organization"), errors)
         if errors:
             raise Invalid(errors)
         name = fields["name"].strip()
         with registry_refusals("name", ("name", f"a group {name} already exists")):
-            group_id = self.registry.create_group(name)
-        audit.record("group.created", actor=actor.label, group=name, group_id=group_id)
-        return GroupView(group_id, name)
+            group_id = self.registry.create_group(name, organization)
+        audit.record("group.created", actor=actor.label, group=name, group_id=group_id, organization_id=organization)
+        return GroupView(group_id, name, organization)
+
+    def _organization(self, value, errors: dict) -> str | None:
+        """The id of the organization `organization` names (its id or slug); None: deployment-wide."""
+        if value is None:
+            return None
+        found = None
+        if isinstance(value, str) and len(value) <= 64 and storable(value):
+            found = self.organizations.get(value) or self.organizations.by_slug(value)
+        if found is None:
+            errors["organization"] = "no organization has this id or slug"
+            return None
+        return found.id
 
     def delete(self, actor: Actor, group_id: str, version: str | None = None) -> None:
         """Its memberships and role assignments go with it; tokens already issued keep their
@@ -99,7 +115,12 @@ class GroupAdmin:
         return page_of(rows, limit, lambda child: [child.name])
 
     def add_member(self, actor: Actor, group_id: str, user_id: str) -> None:
+        """An organization's group holds only that organization's members (its roles are theirs there)."""
         group = self.get(group_id)
+        if group.organization_id is not None and not (
+                isinstance(user_id, str) and len(user_id) <= 36 and storable(user_id)
+                and self.organizations.is_member(group.organization_id, user_id)):
+            raise Invalid({"user_id": "is not a member of the group's organization"})
         with registry_refusals("user_id"):
             self.registry.add_member(group.name, user_id=user_id)
         audit.record("group.member_added", actor=actor.label, user_id=user_id, group=group.name)
@@ -114,6 +135,8 @@ class GroupAdmin:
         """The group child_id inside group_id (its members are members of group_id too); Invalid when
         child_id already contains group_id."""
         group, child = self.get(group_id), self.get(child_id)
+        if group.organization_id != child.organization_id:
+            raise Invalid({"child_id": "groups nest only within one organization, or both deployment-wide"})
         with registry_refusals("child_id"):
             self.registry.add_member(group.name, member_group=child.name)
         audit.record("group.member_added", actor=actor.label, group=group.name, member_group=child.name)

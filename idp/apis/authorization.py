@@ -92,13 +92,30 @@ class Authorization:
             return [groups, {api: [_plain(r) for r in rs] for api, rs in roles.items()}]
         groups, roles = self._cached("authz:user:" + user_id, compute)
         if organization is not None:
-            roles = self.organization_roles(organization, user_id) or {}
+            scoped = self._organization(organization, user_id)
+            groups = sorted(set(groups) | set(scoped["groups"])) if scoped else groups
+            roles = scoped["roles"] if scoped else {}
         return groups, roles
 
     def organization_roles(self, organization: str, user_id: str) -> dict[str, list[dict]] | None:
-        """The member's API roles in the organization, None when the user is not its member."""
-        return self._cached(f"authz:org:{organization}:{user_id}",
-                            lambda: self.organizations.roles_in(organization, user_id))
+        """The member's API roles in the organization, None when the user is not its member: the
+        roles of the membership and those of the organization's groups the user is in (directly or
+        through a group inside one), never a deployment-wide role (docs/organizations.md)."""
+        scoped = self._organization(organization, user_id)
+        return scoped["roles"] if scoped else None
+
+    def _organization(self, organization: str, user_id: str) -> dict | None:
+        """{"groups": the organization's group names, "roles": ...} for a member, else None; cached."""
+        def compute():
+            roles = self.organizations.roles_in(organization, user_id)
+            if roles is None:
+                return None
+            groups, given = self.registry.memberships(user_id, organization)
+            for api, held in given.items():
+                names = {role["name"] for role in roles.get(api, [])}
+                roles.setdefault(api, []).extend(_plain(r) for r in held if r.name not in names)
+            return {"groups": groups, "roles": roles}
+        return self._cached(f"authz:org-scope:{organization}:{user_id}", compute)  # a new key: old entries held roles only
 
     def client_apis(self, client_id: str) -> list[dict]:
         """The APIs a client may ask tokens for: each API's policy and the allowance's scopes

@@ -13,6 +13,7 @@ from idp.cli.mail import mail
 from idp.cli.migration import users_export, users_import
 from idp.cli.orgs import orgs
 from idp.cli import orgs_sso  # noqa: F401,E402  (its commands join `orgs`)
+from idp.cli import org_groups  # noqa: F401,E402  (`idp orgs groups` joins `orgs`)
 from idp.cli.passkeys import remove_passkeys
 from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve

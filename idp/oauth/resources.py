@@ -13,6 +13,7 @@ from flask import g, request
 
 from idp.apis.access import NothingGrantable, Target, UnknownTarget
 from idp.oauth.scopes import ADMIN_SCOPES, SCOPES_SUPPORTED
+from idp.organizations import tenancy
 from idp.plumbing.context import services
 from idp.store.apis import Invalid, check_identifier
 
@@ -109,8 +110,12 @@ class ApiResources:
         asked = oauth_request.payload.scope or oauth_request.scope
         if targets or asked:  # the code gets what the consent page shows (web/consent.py), no more
             user = getattr(oauth_request, "user", None)
-            oauth_request.scope = user_grantable_scope(oauth_request.client, asked, targets,
-                                                       user.get_user_id() if user else None)
+            user_id = user.get_user_id() if user else None
+            if user_id and tenancy.client_settings(services(), oauth_request.client.client_id)["usage"] != "none":
+                # An organization's roles (issue 33) are known once it is chosen, after this: the
+                # token's cut (grants/base.py) applies the roles held in it; here, no role cut.
+                user_id = None
+            oauth_request.scope = user_grantable_scope(oauth_request.client, asked, targets, user_id)
 
 
 def request_targets() -> list[Target]:

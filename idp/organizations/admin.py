@@ -131,10 +131,14 @@ class OrganizationAdmin:
         return org, member
 
     # -- organizations ------------------------------------------------------------------------
-    def list(self, actor: Actor, *, after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
-        """By slug; a limited actor sees its own organization only."""
+    def list(self, actor: Actor, *, after: list | None = None, limit: int = DEFAULT_LIMIT,
+             search: str | None = None) -> Page:
+        """By slug; a limited actor sees its own organization only; search: slug or name containing it."""
         check_limit(limit)
-        rows = self.orgs.page(after=key_after(after), limit=limit + 1, only=actor.organization)
+        if search is not None and not (isinstance(search, str) and len(search) <= 255 and storable(search)):
+            raise Invalid({"search": "at most 255 characters"})
+        rows = self.orgs.page(after=key_after(after), limit=limit + 1, only=actor.organization,
+                              search=search.strip() if search else None)
         return page_of(rows, limit, lambda org: [org.slug])
 
     def create(self, actor: Actor, fields) -> OrganizationView:

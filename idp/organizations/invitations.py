@@ -7,13 +7,15 @@ accepting consumes it and makes the membership in one transaction (idp/store/org
 
 from __future__ import annotations
 
+from idp.accounts import passwords
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, page_of
-from idp.administration.apis import key_after
+from idp.administration.apis import key_after, storable
 from idp.administration.errors import Invalid, NotFound
 from idp.administration.users import check_email
 from idp.observability import audit
 from idp.organizations.admin import OrganizationAdmin, check_roles
-from idp.plumbing.security import random_token, token_hash
+from idp.plumbing.security import hash_password, random_token, token_hash
+from idp.store.errors import Conflict
 from idp.store.models import utcnow
 from idp.store.organization_invitations import InvitationView
 
@@ -117,3 +119,34 @@ def accept(services, token: str, user_id: str) -> str:
     audit.record("organization.invitation_accepted", user_id=user.id, organization_id=invitation.organization_id,
                  invitation_id=invitation.id)
     return name
+
+
+def sign_up(services, token: str, name, password) -> tuple[str, str]:
+    """An invitee without an account creates it from the link: the invited email, verified (the link
+    reached it), with this name and password; then joins, all in one transaction. Returns (the new
+    user's id, the organization's name). Invalid for a bad name or password (nothing written);
+    Refused when the link cannot be used or an account with the email exists (sign in instead)."""
+    invitation, org_name = pending(services, token)
+    errors = {}
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > 255 or not storable(name) or not name.isprintable():
+        errors["name"] = "1 to 255 printable characters"
+    reason = passwords.problem(password, invitation.email) if isinstance(password, str) else passwords.TOO_SHORT
+    if reason is not None:
+        errors["password"] = reason
+    if errors:
+        raise Invalid(errors)
+    if services.users.by_email(invitation.email) is not None:
+        raise Refused(f"An account with {invitation.email} exists: sign in to accept the invitation.")
+    try:
+        done = services.invitations.accept_as_new_user(token_hash(token), invitation.email, hash_password(password),
+                                                       name)
+    except Conflict:  # created by a concurrent request
+        raise Refused(f"An account with {invitation.email} exists: sign in to accept the invitation.") from None
+    if done is None:
+        raise Refused("This invitation link is not valid or was already used.")
+    accepted, user_id = done
+    audit.record("account.registered", user_id=user_id, via="invitation", organization_id=accepted.organization_id)
+    audit.record("organization.invitation_accepted", user_id=user_id, organization_id=accepted.organization_id,
+                 invitation_id=accepted.id)
+    return user_id, org_name

@@ -42,9 +42,14 @@ class ClientApi(Base):
 
 
 class Group(Base):
+    """A group of users (and groups). `organization_id`: a group of that organization (issue 33),
+    whose roles count only in that organization's tokens; None: a deployment-wide group."""
+
     __tablename__ = "groups"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE", name="fk_groups_organization_id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 

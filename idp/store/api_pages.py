@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from idp.store.api_models import Api, ClientApi, Group, GroupMember, Role
+from idp.store.api_models import Api, ClientApi, Group, GroupMember, Role, RoleAssignment
 from idp.store.api_views import Allowance, ApiView, Invalid, NotFound, api_view, check_api_fields
 from idp.store.errors import StaleVersion
 from idp.store.models import Client, User
@@ -79,15 +79,34 @@ class ApiPages:
             return [Allowance(r.api_id, ident, r.scopes, r.is_default, r.client_id) for r, ident in rows]
 
     # -- groups -------------------------------------------------------------------------
-    def group_by_id(self, group_id: str) -> tuple[str, str] | None:
+    def group_by_id(self, group_id: str) -> tuple[str, str, str | None] | None:
+        """(id, name, organization_id)."""
         with self.db.read() as session:
             row = session.get(Group, group_id)
-            return (row.id, row.name) if row else None
+            return (row.id, row.name, row.organization_id) if row else None
 
-    def group_named(self, name: str) -> tuple[str, str] | None:
+    def group_named(self, name: str) -> tuple[str, str, str | None] | None:
         with self.db.read() as session:
             row = session.scalar(select(Group).where(Group.name == name))
-            return (row.id, row.name) if row else None
+            return (row.id, row.name, row.organization_id) if row else None
+
+    def group_roles(self, group: str) -> list[tuple[str, str]]:
+        """(API identifier, role name) of the roles given to a group, sorted."""
+        with self.db.read() as session:
+            parent = self._group_row(session, group)
+            return [tuple(r) for r in session.execute(
+                select(Api.identifier, Role.name).join(Role, Role.api_id == Api.id)
+                .join(RoleAssignment, RoleAssignment.role_id == Role.id)
+                .where(RoleAssignment.group_id == parent.id).order_by(Api.identifier, Role.name))]
+
+    def set_group_roles(self, group: str, roles: list[tuple[str, str]]) -> None:
+        """The group's roles become exactly these, in one transaction; NotFound naming a missing role."""
+        def work(session):
+            parent = self._group_row(session, group)
+            ids = list(dict.fromkeys(self._role_row(session, api, name).id for api, name in roles))
+            session.execute(delete(RoleAssignment).where(RoleAssignment.group_id == parent.id))
+            session.add_all(RoleAssignment(role_id=role_id, group_id=parent.id) for role_id in ids)
+        self._write(work)
 
     def members(self, group: str, after: str = "", limit: int = 100) -> list[tuple[str, str]]:
         """(user_id, email) of the users directly in a group, by user_id (ix_group_members_group_id_user_id)."""
@@ -104,5 +123,6 @@ class ApiPages:
         with self.db.read() as session:
             parent = self._group_row(session, group)
             return [tuple(r) for r in session.execute(
-                select(Group.id, Group.name).join(GroupMember, GroupMember.member_group_id == Group.id)
+                select(Group.id, Group.name, Group.organization_id)
+                .join(GroupMember, GroupMember.member_group_id == Group.id)
                 .where(GroupMember.group_id == parent.id, Group.name > after).order_by(Group.name).limit(limit))]

@@ -114,18 +114,21 @@ class ApiRegistry(ApiPages):
             return [Allowance(r.api_id, ident, r.scopes, r.is_default, r.client_id) for r, ident in rows]
 
     # -- groups -------------------------------------------------------------------------
-    def create_group(self, name: str) -> str:
+    def create_group(self, name: str, organization_id: str | None = None) -> str:
+        """organization_id: a group of that organization (its roles count in its tokens only)."""
         def work(session):
-            row = Group(name=name)
+            row = Group(name=name, organization_id=organization_id)
             session.add(row)
             session.flush()
             return row.id
         return self._write(work)
 
-    def groups(self, after: str = "", limit: int = 100) -> list[tuple[str, str]]:
+    def groups(self, after: str = "", limit: int = 100, organization: str | None = None) -> list[tuple]:
+        """(id, name, organization_id) by name; organization: that organization's groups only."""
+        where = [Group.name > after] + ([Group.organization_id == organization] if organization else [])
         with self.db.read() as session:
-            return [(r.id, r.name) for r in session.scalars(
-                select(Group).where(Group.name > after).order_by(Group.name).limit(limit))]
+            return [(r.id, r.name, r.organization_id) for r in session.scalars(
+                select(Group).where(*where).order_by(Group.name).limit(limit))]
 
     def delete_group(self, name: str) -> bool:
         return self._write(lambda s: s.execute(delete(Group).where(Group.name == name)).rowcount == 1)
@@ -177,12 +180,14 @@ class ApiRegistry(ApiPages):
                     row = Group(name=name)
                     session.add(row)
                     session.flush()
+                if row.organization_id is not None:
+                    continue  # an upstream's group names only deployment-wide groups, never a tenant's
                 if not session.scalar(select(GroupMember.id).where(GroupMember.group_id == row.id,
                                                                    GroupMember.user_id == user_id)):
                     session.add(GroupMember(group_id=row.id, user_id=user_id))
                     changed = True
             if not_member_of:
-                ids = select(Group.id).where(Group.name.in_(sorted(not_member_of)))
+                ids = select(Group.id).where(Group.name.in_(sorted(not_member_of)), Group.organization_id.is_(None))
                 changed |= session.execute(delete(GroupMember).where(GroupMember.user_id == user_id,
                                                                      GroupMember.group_id.in_(ids))).rowcount > 0
             return changed
@@ -270,16 +275,25 @@ class ApiRegistry(ApiPages):
         return self._write(work)
 
     # -- resolution (read by the authorization service, then cached) ----------------------
-    def memberships(self, user_id: str) -> tuple[list[str], dict[str, list[RoleView]]]:
-        """(the user's group names, direct and inherited; their roles by API identifier)."""
+    def memberships(self, user_id: str, organization: str | None = None) -> tuple[list[str], dict[str, list[RoleView]]]:
+        """(the user's group names, direct and inherited; their roles by API identifier).
+
+        organization None: the deployment-wide groups and the roles given to the user directly;
+        an organization's id: that organization's groups only and their roles (issue 33). Groups
+        nest only within one scope (GroupAdmin refuses the rest), so the ancestors of a scope's
+        groups are of that scope too; the filter on the ancestors holds even for rows written by hand."""
+        scope = Group.organization_id.is_(None) if organization is None else Group.organization_id == organization
         with self.db.read() as session:
-            direct = list(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id)))
-            group_ids = set(direct) | self._ancestors(session, direct)
+            direct = list(session.scalars(select(GroupMember.group_id).join(Group, Group.id == GroupMember.group_id)
+                                          .where(GroupMember.user_id == user_id, scope)))
+            found = set(direct) | self._ancestors(session, direct)
+            group_ids = set(session.scalars(select(Group.id).where(Group.id.in_(found), scope))) if found else set()
             names = sorted(session.scalars(select(Group.name).where(Group.id.in_(group_ids)))) if group_ids else []
+            given = RoleAssignment.group_id.in_(group_ids)
             rows = session.execute(
                 select(Role, Api.identifier).join(Api, Api.id == Role.api_id)
                 .join(RoleAssignment, RoleAssignment.role_id == Role.id)
-                .where(or_(RoleAssignment.user_id == user_id, RoleAssignment.group_id.in_(group_ids)))).all()
+                .where(or_(RoleAssignment.user_id == user_id, given) if organization is None else given)).all()
         roles: dict[str, dict[str, RoleView]] = {}
         for role, identifier in rows:
             roles.setdefault(identifier, {})[role.id] = _role(role)

@@ -9,9 +9,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from idp.store.db import Database
-from idp.store.models import utcnow
+from idp.store.errors import Conflict
+from idp.store.models import User, utcnow
 from idp.store.organization_models import OrganizationInvitation, OrganizationMember, OrganizationMemberRole
 from idp.store.organizations import ORG_ADMIN, give_roles, role_ids
 
@@ -29,6 +31,10 @@ class InvitationView:
 def _view(row: OrganizationInvitation) -> InvitationView:
     return InvitationView(row.id, row.organization_id, row.email, tuple(tuple(r) for r in row.roles),
                           row.expires_at, row.accepted_at is not None)
+
+
+class _Unusable(Exception):
+    """The invitation was consumed, expired or revoked meanwhile: undo the transaction."""
 
 
 class Invitations:
@@ -78,28 +84,55 @@ class Invitations:
         """Consumes the invitation (unexpired, not yet accepted) and makes the user a member with its
         roles, atomically; None when the invitation is unknown, expired or already used (then
         nothing changes). A member already: the invitation's roles are added to theirs."""
-        now = utcnow()
         with self.db.session() as session:
-            taken = session.execute(update(OrganizationInvitation).where(
-                OrganizationInvitation.token_hash == token_hash, OrganizationInvitation.accepted_at.is_(None),
-                OrganizationInvitation.expires_at > now).values(accepted_at=now, accepted_by=user_id))
-            if taken.rowcount != 1:
-                return None
-            row = session.scalar(select(OrganizationInvitation).where(OrganizationInvitation.token_hash == token_hash))
-            roles = [tuple(r) for r in row.roles]
-            member = session.get(OrganizationMember, (row.organization_id, user_id))
-            if member is None:
-                member = OrganizationMember(organization_id=row.organization_id, user_id=user_id, is_admin=False)
-                session.add(member)
-                session.flush()
-                held = []
-            else:
-                held = self._held(session, member)
-            give_roles(session, member, list(dict.fromkeys(held + role_ids(session, roles, strict=False))),
-                       member.is_admin or (None, ORG_ADMIN) in roles)
-            accepted = _view(row)
-        self.on_change()
+            accepted = self._consume(session, token_hash, user_id)
+        if accepted is not None:
+            self.on_change()
         return accepted
+
+    def accept_as_new_user(self, token_hash: str, email: str, password_hash: str,
+                           name: str | None) -> tuple[InvitationView, str] | None:
+        """Signing up from the link: the account (its email verified, since the link reached it), the
+        invitation consumed and the membership with its roles, in ONE transaction: (the invitation, the
+        new user's id), or None when the invitation cannot be used (then no account either). Conflict
+        when an account has this email (nothing written)."""
+        try:
+            with self.db.session() as session:
+                user = User(email=email.strip().lower(), password_hash=password_hash, name=name, email_verified=True)
+                session.add(user)
+                session.flush()
+                accepted = self._consume(session, token_hash, user.id)
+                if accepted is None:
+                    raise _Unusable()  # the whole transaction undone: no account without its membership
+                user_id = user.id
+        except _Unusable:
+            return None
+        except IntegrityError:
+            raise Conflict(f"a user with email {email} exists") from None
+        self.on_change()
+        return accepted, user_id
+
+    def _consume(self, session, token_hash: str, user_id: str) -> InvitationView | None:
+        """Within the caller's transaction: the invitation taken (unexpired, unused) and the membership made."""
+        now = utcnow()
+        taken = session.execute(update(OrganizationInvitation).where(
+            OrganizationInvitation.token_hash == token_hash, OrganizationInvitation.accepted_at.is_(None),
+            OrganizationInvitation.expires_at > now).values(accepted_at=now, accepted_by=user_id))
+        if taken.rowcount != 1:
+            return None
+        row = session.scalar(select(OrganizationInvitation).where(OrganizationInvitation.token_hash == token_hash))
+        roles = [tuple(r) for r in row.roles]
+        member = session.get(OrganizationMember, (row.organization_id, user_id))
+        if member is None:
+            member = OrganizationMember(organization_id=row.organization_id, user_id=user_id, is_admin=False)
+            session.add(member)
+            session.flush()
+            held = []
+        else:
+            held = self._held(session, member)
+        give_roles(session, member, list(dict.fromkeys(held + role_ids(session, roles, strict=False))),
+                   member.is_admin or (None, ORG_ADMIN) in roles)
+        return _view(row)
 
     @staticmethod
     def _held(session, member: OrganizationMember) -> list[str]:

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from idp.store.api_models import Api, Role
@@ -143,9 +143,15 @@ class Organizations:
             row = session.scalar(select(Organization).where(Organization.slug == slug))
             return _org(row) if row else None
 
-    def page(self, after: str = "", limit: int = 100, only: str | None = None) -> list[OrganizationView]:
-        """Keyset pagination by slug; only: that organization alone (a limited administrator's list)."""
+    def page(self, after: str = "", limit: int = 100, only: str | None = None,
+             search: str | None = None) -> list[OrganizationView]:
+        """Keyset pagination by slug; only: that organization alone (a limited administrator's list);
+        search: slug or name containing it, case-insensitive (LIKE wildcards in it match themselves).
+        A substring cannot use an index: the walk is along the slug index, `limit` matches at a time."""
         where = [Organization.slug > after] + ([Organization.id == only] if only is not None else [])
+        if search:
+            where.append(or_(Organization.slug.contains(search.lower(), autoescape=True),
+                             func.lower(Organization.name).contains(search.lower(), autoescape=True)))
         with self.db.read() as session:
             rows = session.scalars(select(Organization).where(*where).order_by(Organization.slug).limit(limit))
             return [_org(r) for r in rows]
@@ -235,6 +241,16 @@ class Organizations:
             rows = session.scalars(select(Organization).join(
                 OrganizationMember, OrganizationMember.organization_id == Organization.id)
                 .where(OrganizationMember.user_id == user_id, Organization.slug > after)
+                .order_by(Organization.slug).limit(limit))
+            return [_org(r) for r in rows]
+
+    def administered_by(self, user_id: str, limit: int = 100) -> list[OrganizationView]:
+        """The organizations in which the user holds org:admin, by slug (the console's delegated
+        administrators: ix_organization_members_user_id finds their memberships)."""
+        with self.db.read() as session:
+            rows = session.scalars(select(Organization).join(
+                OrganizationMember, OrganizationMember.organization_id == Organization.id)
+                .where(OrganizationMember.user_id == user_id, OrganizationMember.is_admin.is_(True))
                 .order_by(Organization.slug).limit(limit))
             return [_org(r) for r in rows]
 

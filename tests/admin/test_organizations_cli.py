@@ -43,3 +43,28 @@ def test_orgs_cli_manages_organizations_members_roles_and_client_settings(idp):
     assert "no organization" in refused(idp, "orgs", "show", slug)
     assert [e for e in idp.services.audit_events.list(action="organization.created", limit=500)
             if e.details.get("organization") == slug and e.actor == "cli"]
+
+
+def test_orgs_groups_cli_manages_an_organizations_groups(idp):
+    """`idp orgs groups`: the organization's groups, their members (its members only) and roles."""
+    slug = f"cli-g-{uid()}"
+    ok(idp, "orgs", "create", "--slug", slug, "--name", "CLI Groups")
+    api = f"https://cli-g-{uid()}.example.com/"
+    idp.services.apis.create_api(api, "CLI G API", {"g:read": ""})
+    idp.services.apis.create_role(api, "reader", ["g:read"])
+    member, outsider = idp.create_user(), idp.create_user()
+    ok(idp, "orgs", "members", "add", slug, member.email)
+    group = f"cli-team-{uid()}"
+    ok(idp, "orgs", "groups", "create", slug, group)
+    assert ok(idp, "orgs", "groups", "list", slug).split() == [group]
+    org_id = idp.services.organizations.by_slug(slug).id
+    assert idp.services.apis.group_named(group)[2] == org_id
+    ok(idp, "orgs", "groups", "add-member", slug, group, member.email)
+    assert "not a member" in refused(idp, "orgs", "groups", "add-member", slug, group, outsider.email)
+    assert f"{api}#reader" in ok(idp, "orgs", "groups", "set-roles", slug, group, f"{api}#reader")
+    assert idp.services.authorization.organization_roles(org_id, member.id) == {
+        api: [{"name": "reader", "scopes": ["g:read"]}]}
+    assert "no role nope" in refused(idp, "orgs", "groups", "set-roles", slug, group, f"{api}#nope")
+    ok(idp, "orgs", "groups", "remove-member", slug, group, member.email)
+    ok(idp, "orgs", "groups", "delete", slug, group)
+    assert idp.services.apis.group_named(group) is None

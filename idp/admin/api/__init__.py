@@ -9,6 +9,7 @@ from idp.admin.api import (  # noqa: F401  (their routes join bp)
     groups,
     mail,
     organization_connections,
+    organization_groups,
     organizations,
     registration_tokens,
     user_access,

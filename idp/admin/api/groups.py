@@ -39,7 +39,7 @@ def list_groups():
 @bp.post("/groups")
 @requires(WRITE)
 def create_group():
-    group = admin().create(current_actor(), json_body({"name": (str,)}, required=("name",)))
+    group = admin().create(current_actor(), json_body({"name": (str,), "organization": (str,)}, required=("name",)))
     return resource(group_document(group), group_version(group), 201, url_for("admin_api.get_group",
                                                                                group_id=group.id))
 

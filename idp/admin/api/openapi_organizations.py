@@ -87,6 +87,40 @@ def paths() -> dict:
                         responses={"201": _ok("OrganizationInvitation", "sent by email (the link is never answered)"),
                                    **_problems(400, 404, 415)}),
         },
+        f"{org}/groups": {
+            "get": _list("adminListOrganizationGroups", "GroupPage", "the organization's groups by name",
+                         "organization_id"),
+            "post": _op("adminCreateOrganizationGroup", parameters=_path("organization_id"),
+                        requestBody=_json_body("NewOrganizationGroup"),
+                        responses={"201": _ok("Group", "created", {"Location": {"schema": _S}}),
+                                   **_problems(400, 404, 409, 415)}),
+        },
+        f"{org}/groups/{{group_id}}": {
+            "get": _op("adminGetOrganizationGroup", parameters=_path("organization_id", "group_id"),
+                       responses={"200": _ok("Group", "the group (by id or name)"), **_problems(404)}),
+            "delete": _op("adminDeleteOrganizationGroup", parameters=_path("organization_id", "group_id"),
+                          responses={"204": {"description": "deleted, with its memberships and roles"},
+                                     **_problems(404)}),
+        },
+        f"{org}/groups/{{group_id}}/members": {
+            "get": _list("adminListOrganizationGroupMembers", "MemberPage", "its members by user_id",
+                         "organization_id", "group_id"),
+        },
+        f"{org}/groups/{{group_id}}/members/{{user_id}}": {
+            "put": _op("adminAddOrganizationGroupMember", parameters=_path("organization_id", "group_id", "user_id"),
+                       responses={"204": {"description": "added (again: no change)"}, **_problems(404)}),
+            "delete": _op("adminRemoveOrganizationGroupMember",
+                          parameters=_path("organization_id", "group_id", "user_id"),
+                          responses={"204": {"description": "removed"}, **_problems(404)}),
+        },
+        f"{org}/groups/{{group_id}}/roles": {
+            "get": _op("adminListOrganizationGroupRoles", parameters=_path("organization_id", "group_id"),
+                       responses={"200": _ok("OrganizationGroupRoles", "the roles it gives in the organization"),
+                                  **_problems(404)}),
+            "put": _op("adminSetOrganizationGroupRoles", parameters=_path("organization_id", "group_id"),
+                       requestBody=_json_body("OrganizationGroupRolesChange"),
+                       responses={"200": _ok("OrganizationGroupRoles", "replaced"), **_problems(400, 404, 415)}),
+        },
         f"{org}/invitations/{{invitation_id}}": {
             "delete": _op("adminRevokeOrganizationInvitation", parameters=_path("organization_id", "invitation_id"),
                           responses={"204": {"description": "its link no longer works"}, **_problems(404)}),
@@ -121,6 +155,12 @@ def schemas() -> dict:
         "NewOrganizationInvitation": _object(["email"], email=_S, ttl={"type": "integer", "minimum": 300},
                                              roles={"type": "array",
                                                     "items": {"$ref": "#/components/schemas/OrganizationRole"}}),
+        "NewOrganizationGroup": _object(["name"], name=_S),
+        "OrganizationGroupRole": _object(["api", "name"], api=_S, name=_S),
+        "OrganizationGroupRoles": _object(["items"], items={"type": "array", "items": {
+            "$ref": "#/components/schemas/OrganizationGroupRole"}}),
+        "OrganizationGroupRolesChange": _object(["roles"], roles={"type": "array", "items": {
+            "$ref": "#/components/schemas/OrganizationGroupRole"}}),
         "OrganizationRolesChange": _object(["roles"], roles={"type": "array", "items": {
             "$ref": "#/components/schemas/OrganizationRole"}}),
     }

@@ -8,7 +8,9 @@ validates the ID token (signature with the issuer's own published keys, iss, aud
 OIDC Core 3.1.3.7). Only then, and only for an administrator whose ID token says a second factor
 was used (acr/amr), does the browser get a console session. Without MFA the console asks
 once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1); a non-administrator
-gets 403 and an audit event. Every console request checks the console session and the
+gets 403 and an audit event. A member holding org:admin in an organization enters as that
+organization's delegated administrator (issue 33; organization_access.py): their organizations'
+pages only, every other console URL 404. Every console request checks the console session and the
 administrators table.
 
 A recent authentication, not an old one (issue 30, 10): the request carries
@@ -40,6 +42,7 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from idp.accounts.mfa import ACR_MFA
 import idp.admin.console.backend as backend
+import idp.admin.console.organization_access as organization_access
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ConsoleSignOutForm
 from idp.observability import audit
@@ -70,10 +73,15 @@ def _administrators_only():
         wanted = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.login", next=wanted))
     admin = backend.user(user_id)
-    if admin is None or admin.disabled or not backend.is_administrator(admin.id):
+    delegated = set() if admin is None or admin.disabled or backend.is_administrator(admin.id) \
+        else organization_access.administered(admin.id)
+    if admin is None or admin.disabled or not (delegated or backend.is_administrator(admin.id)):
         end_console_session()
         return refused(user_id, "not_administrator")
     g.admin = admin
+    g.console_orgs = delegated or None  # a delegated administrator's organizations (issue 33); None: all
+    if delegated:
+        organization_access.require_delegation()
     return None
 
 
@@ -105,7 +113,8 @@ def end_console_session(response=None) -> None:
 
 @bp.context_processor
 def _console_globals():
-    return {"admin": g.get("admin"), "console_sign_out": ConsoleSignOutForm()}
+    return {"admin": g.get("admin"), "console_sign_out": ConsoleSignOutForm(),
+            "delegated_console": g.get("console_orgs") is not None}
 
 
 def refused(user_id: str | None, reason: str, status: int = 403):
@@ -165,7 +174,8 @@ def callback():
     if claims is None or claims.get("sub") != session.get("uid"):
         return error("invalid_grant", "The console could not verify this sign-in. Try again.")
     user = backend.user(claims["sub"])
-    if user is None or user.disabled or not backend.is_administrator(user.id):
+    deployment = user is not None and not user.disabled and backend.is_administrator(user.id)
+    if not deployment and (user is None or user.disabled or not organization_access.administered(user.id)):
         return refused(claims["sub"], "not_administrator")
     if not recent(claims.get("auth_time")):
         audit.record("admin.refused", user_id=user.id, reason="authentication_not_recent", path=request.path)
@@ -176,7 +186,10 @@ def callback():
         audit.record("admin.step_up", user_id=user.id)
         return authorization_redirect(pending["next"], step_up=True)
     audit.record("admin.signed_in", user_id=user.id, amr=claims.get("amr"))
-    response = redirect(safe_next(pending["next"]))
+    landing = safe_next(pending["next"])
+    if not deployment and not landing.startswith(url_for("admin.organizations")):
+        landing = url_for("admin.organizations")  # a delegated administrator's pages: their organizations'
+    response = redirect(landing)
     end_console_session()  # a console session this browser held before is replaced, not kept
     start_console_session(response, user.id, claims)
     response.delete_cookie(LOGIN_COOKIE, path="/admin")
