@@ -99,6 +99,10 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     csrf.exempt(admin_api_bp)  # bearer tokens, never a browser session (issue 15)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(admin_console_bp)
+    if config.demo is not None and not config.production:  # only `idp demo` sets it (idp/config/demo.py)
+        from idp.web.demo_callback import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
 
     install_request_id(app)
     count_sessions_with(count_active_sessions, count_by_password_scheme)
