@@ -18,6 +18,16 @@ FOREIGN = ("DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "ISSUER", "IDP_ENV"
            "KEY_ENCRYPTION_KEY", "SMTP_HOST", "HOST")
 
 
+class DemoProcess(Process):
+    """The server's log lines (JSON) join the run's log; the banner, meant for a terminal, does not."""
+
+    def printed(self) -> str:
+        return super().output()
+
+    def output(self) -> str:
+        return "".join(line for line in self.printed().splitlines(keepends=True) if line.startswith("{"))
+
+
 class DemoServer:
     """`idp demo` in `directory` (with a `.venv` there pointing at the tests' venv, as in a checkout)."""
 
@@ -29,13 +39,13 @@ class DemoServer:
         env = {name: value for name, value in os.environ.items() if name not in FOREIGN}
         env.update(PORT=str(self.port), METRICS_PORT="0", PURGE_INTERVAL="0")
         self.log_path = str(directory / "demo.out")
-        self.process = Process([str(directory / ".venv" / "bin" / "idp"), "demo"], env, self.log_path,
+        self.process = DemoProcess([str(directory / ".venv" / "bin" / "idp"), "demo"], env, self.log_path,
                                f"http://127.0.0.1:{self.port}/health", cwd=str(directory))
         self.banner: dict[str, str] = {}
 
     def start(self) -> DemoServer:
         self.process.start(timeout=60)
-        self.banner = self.read_banner(self.process.output())
+        self.banner = self.read_banner(self.process.printed())
         remember_secret(self.banner["password"], self.banner["client_secret"])
         return self
 
