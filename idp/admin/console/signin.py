@@ -7,8 +7,10 @@ that started it (RFC 9700 4.7.1), the `iss` parameter (RFC 9207), redeems the co
 validates the ID token (signature with the issuer's own published keys, iss, aud, exp, nonce:
 OIDC Core 3.1.3.7). Only then, and only for an administrator whose ID token says a second factor
 was used (acr/amr), does the browser get a console session. Without MFA the console asks
-once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1); a non-administrator
-gets 403 and an audit event. Every console request checks the console session and the
+once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1) when the account has a
+second factor to step up to; an administrator without one is told so at once, with the way to
+add one, rather than shown the password form a second time. A non-administrator gets 403 and an
+audit event. Every console request checks the console session and the
 administrators table.
 
 A recent authentication, not an old one (issue 30, 10): the request carries
@@ -171,7 +173,9 @@ def callback():
         audit.record("admin.refused", user_id=user.id, reason="authentication_not_recent", path=request.path)
         return error("login_required", "The console needs a recent sign-in. Sign in again.")
     if claims.get("acr") != ACR_MFA or "otp" not in (claims.get("amr") or []):
-        if pending["step_up"]:
+        # Without a second factor a step-up could only show the password form again and then refuse:
+        # say so after the first password, with the way to add one (issue 34).
+        if pending["step_up"] or not backend.has_console_second_factor(user.id):
             return refused(user.id, "second_factor_missing")
         audit.record("admin.step_up", user_id=user.id)
         return authorization_redirect(pending["next"], step_up=True)
