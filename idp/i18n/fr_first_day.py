@@ -7,8 +7,8 @@ FR: dict[str, str] = {
         "Le client de démonstration a échangé le code (avec son vérificateur PKCE) et validé le jeton d’identité.",
     "check OK: the ID token carries the nonce the demo sent":
         "vérification réussie : le jeton d’identité porte le nonce envoyé par la démonstration",
-    "check FAILED: the ID token does not carry the nonce the demo sent":
-        "échec de la vérification : le jeton d’identité ne porte pas le nonce envoyé par la démonstration",
+    "The ID token did not pass the checks (signature, issuer, audience, expiry, nonce).":
+        "Le jeton d’identité n’a pas passé les vérifications (signature, émetteur, audience, expiration, nonce).",
     "ID token claims": "Attributs du jeton d’identité",
     "Token response": "Réponse du point de terminaison de jetons",
     "The demo sign-in did not finish": "La connexion de démonstration n’a pas abouti",

@@ -68,10 +68,18 @@ def test_callback_refuses_a_state_the_demo_did_not_send_rfc6749_10_12(demo):
                                           params={"state": "<script>", "code": "x"}).text
 
 
+def test_callback_refuses_a_response_without_this_issuer_rfc9207_2_4(demo):
+    state = parse_qs(urlsplit(demo.banner["try"]).query)["state"][0]
+    for params in ({"state": state, "code": "x"}, {"state": state, "code": "x", "iss": "https://evil.example"}):
+        response = requests.get(demo.issuer + "/demo/callback", params=params, timeout=10)
+        assert response.status_code == 400 and "does not come from this issuer" in response.text
+
+
 def test_callback_escapes_an_error_description_it_shows(demo):
     state = parse_qs(urlsplit(demo.banner["try"]).query)["state"][0]
     response = requests.get(demo.issuer + "/demo/callback", timeout=10,
-                            params={"state": state, "error": "access_denied", "error_description": "<b>no</b>"})
+                            params={"state": state, "iss": demo.issuer, "error": "access_denied",
+                                    "error_description": "<b>no</b>"})
     assert response.status_code == 400 and "&lt;b&gt;no&lt;/b&gt;" in response.text and "<b>no</b>" not in response.text
 
 

@@ -28,22 +28,18 @@ the IdP, or another user signing in in this browser, ends it too.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
 from urllib.parse import urlencode
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
+from flask import g, redirect, render_template, request, session, url_for
 
 from idp.accounts.mfa import ACR_MFA
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ConsoleSignOutForm
+from idp.oauth.own_client import redeem_code, verified_id_token
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import random_token
@@ -196,35 +192,12 @@ def recent(auth_time) -> bool:
 
 
 def redeem(code: str, pending: dict) -> dict | None:
-    """The code at this issuer's token endpoint, then the ID token's checks (OIDC Core 3.1.3.7).
-
-    The request goes through the app in-process (a WSGI call, the same code path as a network
-    request): the console lives inside the IdP, and going out to the public issuer URL and back
-    through the load balancer would need that route from every pod and hold a second worker."""
-    svc = services()
-    basic = base64.b64encode(f"{backend.CONSOLE_CLIENT_ID}:{backend.console_client_secret()}".encode()).decode()
-    response = current_app.test_client(use_cookies=False).post(
-        "/token", base_url=svc.config.issuer, headers={"Authorization": "Basic " + basic},
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback_uri(),
-              "code_verifier": pending["verifier"]})
-    body = response.get_json(silent=True) or {}
-    if response.status_code != 200 or "id_token" not in body:
+    """The code at this issuer's token endpoint, then the ID token's checks (idp/oauth/own_client.py)."""
+    status, body = redeem_code(backend.CONSOLE_CLIENT_ID, backend.console_client_secret(), code, callback_uri(),
+                               pending["verifier"])
+    if status != 200 or "id_token" not in body:
         return None
-    return verified_id_token(body["id_token"], pending["nonce"])
-
-
-def verified_id_token(id_token: str, nonce: str) -> dict | None:
-    svc = services()
-    jwks, _etag = svc.keys.jwks()
-    try:
-        token = jwt.decode(id_token, KeySet.import_key_set(json.loads(jwks)), algorithms=svc.keys.signing_algs())
-        JWTClaimsRegistry(leeway=60, iss={"essential": True, "value": svc.config.issuer},
-                          aud={"essential": True, "value": backend.CONSOLE_CLIENT_ID},
-                          nonce={"essential": True, "value": nonce}, sub={"essential": True},
-                          exp={"essential": True}).validate(token.claims)
-    except (JoseError, ValueError):
-        return None
-    return token.claims
+    return verified_id_token(body["id_token"], backend.CONSOLE_CLIENT_ID, pending["nonce"])
 
 
 def error(code: str, description: str):
