@@ -24,7 +24,8 @@ from idp.plumbing.context import services
 ID_TOKEN_LEEWAY = 60  # seconds of clock difference allowed on exp and iat
 
 
-def redeem_code(client_id: str, client_secret: str, code: str, redirect_uri: str, code_verifier: str) -> tuple[int, dict]:
+def redeem_code(client_id: str, client_secret: str, code: str, redirect_uri: str,
+                code_verifier: str) -> tuple[int, dict]:
     """POST /token (RFC 6749 4.1.3, client_secret_basic per 2.3.1, PKCE per RFC 7636 4.5): the
     status and the JSON body (an error's too)."""
     credentials = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}"

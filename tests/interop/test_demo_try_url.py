@@ -86,7 +86,8 @@ def test_callback_escapes_an_error_description_it_shows(demo):
 @EMBEDDED
 def test_a_server_not_started_by_idp_demo_has_no_callback_page(idp):
     assert idp.services.config.demo is None
-    assert requests.get(idp.endpoint("/demo/callback"), params={"state": "x", "code": "y"}, timeout=10).status_code == 404
+    response = requests.get(idp.endpoint("/demo/callback"), params={"state": "x", "code": "y"}, timeout=10)
+    assert response.status_code == 404
 
 
 def test_production_refuses_the_demo_flow():
