@@ -100,6 +100,10 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     csrf.exempt(admin_api_bp)  # bearer tokens, never a browser session (issue 15)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(admin_console_bp)
+    if config.demo is not None and not config.production:  # only `idp demo` sets it (idp/config/demo.py)
+        from idp.web.demo_callback import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
 
     install_request_id(app)
     install_tracing(app, services)  # OTEL_EXPORTER_OTLP_ENDPOINT: one span per request, around every lane

@@ -100,4 +100,6 @@ def test_disabled_user_cannot_log_in(idp, browser):
     user = idp.create_user()
     idp.services.users.set_disabled(user.id, True)
     response = browser.login(browser.go(idp.endpoint("/login")), user.email)
-    assert response.status_code == 401
+    # The right password: told why (issue 34; a wrong one gets the generic error, see
+    # tests/security/test_sign_in_refusal_messages.py), and no session.
+    assert response.status_code == 403 and "This account is disabled" in response.text

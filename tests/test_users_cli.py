@@ -36,7 +36,7 @@ def test_disable_ends_sessions_revokes_tokens_and_refuses_sign_in_enable_lets_th
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     page = browser.go(idp.endpoint("/account"))
     assert page.final_url.startswith(idp.endpoint("/login"))  # the browser session is gone
-    assert browser.login(page, user.email).status_code == 401
+    assert browser.login(page, user.email).status_code == 403  # told it is disabled (the password is right)
     assert [e.action for e in idp.services.audit_events.list(user_id=user.id, action="user.disabled")]
 
     enabled = users_cli(idp, "enable", "--email", user.email)

@@ -113,25 +113,33 @@ def demo():
         from idp.plumbing.security import hash_password
 
         svc.users.create("demo@example.com", hash_password(password), "Demo User", email_verified=True)
-    redirect_uri = "http://127.0.0.1:8080/callback"
-    if svc.clients.get("demo-client") is None:
-        client, secret = svc.clients.create("Demo application", [redirect_uri], client_id="demo-client")
+    from idp.config.demo import CALLBACK_PATH, CLIENT_ID, DemoTry
+
+    redirect_uri = config.issuer + CALLBACK_PATH  # the demo's own callback page (idp/web/demo_callback.py)
+    existing = svc.clients.get(CLIENT_ID, fresh=True)
+    if existing is None:
+        client, secret = svc.clients.create("Demo application", [redirect_uri], client_id=CLIENT_ID)
         secret_path = os.path.join("keys", "demo-client-secret")
         fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secret)
+    elif list(existing.redirect_uris) != [redirect_uri]:  # an older data directory, or another ISSUER/PORT
+        svc.clients.update(CLIENT_ID, redirect_uris=[redirect_uri])
     with open(os.path.join("keys", "demo-client-secret")) as handle:
         secret = handle.read().strip()
     svc.db.dispose()
+    try_flow = DemoTry.new(config.issuer, secret)  # PKCE verifier, state and nonce: kept by this server only
+    config = dataclasses.replace(config, demo=try_flow)
     click.echo(
         f"""
   Identity provider (embedded default: SQLite + in-process store, one process only)
   issuer         {config.issuer}
   discovery      {config.issuer}/.well-known/openid-configuration
   demo user      demo@example.com / {password}
-  demo client    client_id=demo-client client_secret={secret}
+  demo client    client_id={CLIENT_ID} client_secret={secret}
                  redirect_uri={redirect_uri}
-  try            {config.issuer}/authorize?response_type=code&client_id=demo-client&scope=openid%20profile%20email&redirect_uri={redirect_uri}&state=xyz
+  try            {try_flow.authorize_url(config.issuer)}
+                 (PKCE S256 and a nonce; the callback page redeems the code and shows the ID token)
 """
     )
     server = os.environ.get("IDP_SERVER", "granian")

@@ -11,6 +11,7 @@ import dataclasses
 import os
 from urllib.parse import urlparse
 
+from idp.config.demo import DemoTry
 from idp.config.providers import (  # noqa: F401  (part of this package's interface)
     ProviderConfig,
     _providers,
@@ -137,6 +138,8 @@ class Config:
     legacy_login_secret: str = ""
     legacy_login_timeout: float = 5.0
     user_import_max_bytes: int = 1024 ** 3  # an admin API / console upload (the CLI reads any size)
+    # Set only by `idp demo` (no environment variable): its "try" flow and callback page (idp/config/demo.py)
+    demo: DemoTry | None = None
 
     @property
     def cookie_secure(self) -> bool:
@@ -338,6 +341,8 @@ class Config:
                     raise ConfigError(f"{where}: {url!r} must be https in production")
         if not self.production:
             return
+        if self.demo is not None:
+            raise ConfigError("the demo's callback page is for `idp demo` only, never in production")
         if parsed.scheme != "https" and not is_loopback_url(self.issuer):
             raise ConfigError("ISSUER: must be https in production (OpenID Connect Discovery 1.0 section 3)")
         secrets = [("SESSION_SECRET", self.session_secret), ("KEY_ENCRYPTION_KEY", self.key_encryption_key)]

@@ -15,9 +15,6 @@ FR: dict[str, str] = {
     "Audit": "Journal d’audit",
     "Leave the console": "Quitter la console",
     "Access denied": "Accès refusé",
-    "Administrators must sign in with a second factor. Turn on two-step verification, then come back.":
-        "Les administrateurs doivent se connecter avec un second facteur. Activez la validation en deux étapes, "
-        "puis revenez.",
     "This account is not an administrator. The attempt was recorded.":
         "Ce compte n’est pas administrateur. La tentative a été enregistrée.",
     "users": "utilisateurs",

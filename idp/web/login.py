@@ -1,4 +1,6 @@
 """The login page: email and password, one generic error, a lock after repeated failures.
+A disabled account is named as such only after its password was verified (issue 34): the person
+who knows it learns why they cannot sign in; a guess still gets the generic error.
 
 Exactly one password hash per attempt (argon2 runs for unknown emails too, so timing
 reveals nothing), none while the account is locked. Then, if the account has a second
@@ -29,6 +31,7 @@ LOCKED_ERROR = "Too many failed attempts. Sign-in is paused for %(duration)s: tr
 LEGACY_UNAVAILABLE = "Sign-in is temporarily unavailable. Try again in a few minutes."
 UNVERIFIED_ERROR = "Confirm your email address first: we have sent you a new link."
 PASSWORD_NEEDED = "Enter your password."
+DISABLED_ERROR = "This account is disabled. Ask your administrator to enable it again."
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -73,7 +76,7 @@ def login():
         if user is not None:
             audit.record("user.moved_in", user_id=user.id, source="legacy_login")
     verdict = passwords.check(user.password_hash if user else None, form.password.data)
-    if not verdict.ok or user.disabled:
+    if not verdict.ok:
         LOGIN_FAILED.inc()
         audit.record("login.failed", user_id=user.id if user else None)
         if lock := svc.lockout.failure(email):
@@ -84,6 +87,9 @@ def login():
             return locked_response(page, lock)
         return page(_(GENERIC_ERROR), 401)
 
+    if user.disabled:  # said only to whoever proved the password: a wrong one got the generic error above
+        audit.record("login.refused_disabled", user_id=user.id)
+        return page(_(DISABLED_ERROR), 403)
     svc.lockout.success(email)
     if not user.email_verified:
         audit.record("login.refused_unverified", user_id=user.id)

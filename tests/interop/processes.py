@@ -25,15 +25,16 @@ NODE_DIR = os.path.join(HERE, "node")
 class Process:
     """A foreground server process whose output is kept for the run log."""
 
-    def __init__(self, argv: list[str], env: dict, log_path: str, ready_url: str):
-        self.argv, self.env, self.log_path, self.ready_url = argv, env, log_path, ready_url
+    def __init__(self, argv: list[str], env: dict, log_path: str, ready_url: str, cwd: str | None = None):
+        self.argv, self.env, self.log_path, self.ready_url, self.cwd = argv, env, log_path, ready_url, cwd
         self.proc: subprocess.Popen | None = None
         self.stopped = False
         self.ready_check = lambda: requests.get(self.ready_url, timeout=1)
 
     def start(self, timeout: float = 20) -> Process:
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log, start_new_session=True)
+            self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdout=log, stderr=log,
+                                         start_new_session=True)
         if wait_until(lambda: self.proc.poll() is None and self.ready_check().status_code < 500,
                       timeout) is None:
             self.stop()

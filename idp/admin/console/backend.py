@@ -60,6 +60,11 @@ def is_administrator(user_id: str | None) -> bool:
     return services().administrators.is_administrator(user_id)
 
 
+def has_console_second_factor(user_id: str) -> bool:
+    """Whether a step-up could succeed: the console takes a one-time code (amr otp), so TOTP enrolled."""
+    return services().mfa.is_enrolled(user_id)
+
+
 def actor(admin) -> Actor:
     return Actor.user(admin.id)
 

@@ -7,10 +7,12 @@ that started it (RFC 9700 4.7.1), the `iss` parameter (RFC 9207), redeems the co
 validates the ID token (signature with the issuer's own published keys, iss, aud, exp, nonce:
 OIDC Core 3.1.3.7). Only then, and only for an administrator whose ID token says a second factor
 was used (acr/amr), does the browser get a console session. Without MFA the console asks
-once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1); a non-administrator
-gets 403 and an audit event. A member holding org:admin in an organization enters as that
-organization's delegated administrator (issue 33; organization_access.py): their organizations'
-pages only, every other console URL 404. Every console request checks the console session and the
+once more with acr_values and prompt=login (step-up, OIDC Core 3.1.2.1) when the account has a
+second factor to step up to; an administrator without one is told so at once, with the way to
+add one, rather than shown the password form a second time. A non-administrator gets 403 and an
+audit event. A member holding org:admin in an organization enters as that organization's
+delegated administrator (issue 33; organization_access.py): their organizations' pages only,
+every other console URL 404. Every console request checks the console session and the
 administrators table.
 
 A recent authentication, not an old one (issue 30, 10): the request carries
@@ -28,23 +30,19 @@ the IdP, or another user signing in in this browser, ends it too.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
 from urllib.parse import urlencode
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
+from flask import g, redirect, render_template, request, session, url_for
 
 from idp.accounts.mfa import ACR_MFA
 import idp.admin.console.backend as backend
 import idp.admin.console.organization_access as organization_access
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ConsoleSignOutForm
+from idp.oauth.own_client import redeem_code, verified_id_token
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import random_token
@@ -181,7 +179,9 @@ def callback():
         audit.record("admin.refused", user_id=user.id, reason="authentication_not_recent", path=request.path)
         return error("login_required", "The console needs a recent sign-in. Sign in again.")
     if claims.get("acr") != ACR_MFA or "otp" not in (claims.get("amr") or []):
-        if pending["step_up"]:
+        # Without a second factor a step-up could only show the password form again and then refuse:
+        # say so after the first password, with the way to add one (issue 34).
+        if pending["step_up"] or not backend.has_console_second_factor(user.id):
             return refused(user.id, "second_factor_missing")
         audit.record("admin.step_up", user_id=user.id)
         return authorization_redirect(pending["next"], step_up=True)
@@ -205,35 +205,12 @@ def recent(auth_time) -> bool:
 
 
 def redeem(code: str, pending: dict) -> dict | None:
-    """The code at this issuer's token endpoint, then the ID token's checks (OIDC Core 3.1.3.7).
-
-    The request goes through the app in-process (a WSGI call, the same code path as a network
-    request): the console lives inside the IdP, and going out to the public issuer URL and back
-    through the load balancer would need that route from every pod and hold a second worker."""
-    svc = services()
-    basic = base64.b64encode(f"{backend.CONSOLE_CLIENT_ID}:{backend.console_client_secret()}".encode()).decode()
-    response = current_app.test_client(use_cookies=False).post(
-        "/token", base_url=svc.config.issuer, headers={"Authorization": "Basic " + basic},
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback_uri(),
-              "code_verifier": pending["verifier"]})
-    body = response.get_json(silent=True) or {}
-    if response.status_code != 200 or "id_token" not in body:
+    """The code at this issuer's token endpoint, then the ID token's checks (idp/oauth/own_client.py)."""
+    status, body = redeem_code(backend.CONSOLE_CLIENT_ID, backend.console_client_secret(), code, callback_uri(),
+                               pending["verifier"])
+    if status != 200 or "id_token" not in body:
         return None
-    return verified_id_token(body["id_token"], pending["nonce"])
-
-
-def verified_id_token(id_token: str, nonce: str) -> dict | None:
-    svc = services()
-    jwks, _etag = svc.keys.jwks()
-    try:
-        token = jwt.decode(id_token, KeySet.import_key_set(json.loads(jwks)), algorithms=svc.keys.signing_algs())
-        JWTClaimsRegistry(leeway=60, iss={"essential": True, "value": svc.config.issuer},
-                          aud={"essential": True, "value": backend.CONSOLE_CLIENT_ID},
-                          nonce={"essential": True, "value": nonce}, sub={"essential": True},
-                          exp={"essential": True}).validate(token.claims)
-    except (JoseError, ValueError):
-        return None
-    return token.claims
+    return verified_id_token(body["id_token"], backend.CONSOLE_CLIENT_ID, pending["nonce"])
 
 
 def error(code: str, description: str):
