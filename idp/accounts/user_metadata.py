@@ -84,3 +84,24 @@ def with_fields(current: dict | None, fields: tuple, form: dict) -> tuple[dict, 
         else:
             updated[name] = value
     return updated, wrong
+
+
+def save_own_fields(users, user_id: str, fields: tuple, form: dict, max_bytes: int) -> list[str]:
+    """The account page's write: the user's declared user_metadata members from `form`, nothing else
+    (app_metadata and undeclared members are never read from the form). A compare-and-set on the
+    row, so a concurrent administrator's change is not undone; the user snapshot is replaced, so
+    the next token carries the change. Returns the labels of wrong fields ([] when saved); raises
+    InvalidMetadata when the result would break the bounds, and ValueError("changed") when the row
+    changed meanwhile."""
+    record = users.record(user_id)
+    if record is None:
+        raise ValueError("changed")
+    updated, wrong = with_fields(record.user_metadata, fields, form)
+    if wrong:
+        return wrong
+    updated = check_metadata(updated, max_bytes)
+    if updated == (record.user_metadata or None):
+        return []
+    if not users.update_if_unchanged(user_id, record.updated_at, user_metadata=updated):
+        raise ValueError("changed")
+    return []
