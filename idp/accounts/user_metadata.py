@@ -18,6 +18,7 @@ import json
 from idp.plumbing import json_input
 
 KINDS = ("app_metadata", "user_metadata")
+DEFAULT_MAX_BYTES = 16 * 1024  # USER_METADATA_MAX_BYTES's default
 MAX_DEPTH = 10
 MAX_TEXT_FIELD = 200  # characters of a string member edited on the account page
 

@@ -124,3 +124,30 @@ def test_cli_sets_metadata_and_mappings_and_refuses_reserved_claims(idp):
     ok(idp, "clients", "claims", client.client_id, "--clear")
     assert idp.services.clients.get(client.client_id, fresh=True).claim_mappings == ()
     assert cli(idp, "clients", "claims", client.client_id).returncode != 0  # neither --map nor --clear
+
+
+def test_import_carries_metadata_within_its_bounds_and_export_round_trips(idp):
+    """docs/user-import.schema.json: app_metadata / user_metadata, checked as at every other entry."""
+    from idp.migration.export import export_records
+    from idp.migration.readers import auth0_user
+    from idp.migration.writer import UserImporter
+
+    svc = idp.services
+    good, auth0 = f"imp-{uid()}@example.com", f"a0-{uid()}@example.com"
+    items = [(1, {"email": good, "app_metadata": {"plan": "gold", "seats": [1, 2]}, "user_metadata": {"tier": 1}}),
+             (2, {"email": f"bad-{uid()}@example.com", "app_metadata": ["not", "an", "object"]}),
+             (3, {"email": f"big-{uid()}@example.com", "user_metadata": {"a": "x" * 20_000}}),
+             (4, auth0_user({"email": auth0, "user_id": f"auth0|{uid()}", "app_metadata": {"roles": ["x"]},
+                             "user_metadata": {"lang": "fr"}}))]
+    report = UserImporter(svc.db, svc.config.key_encryption_key, svc.users,
+                          metadata_max_bytes=svc.config.user_metadata_max_bytes).run(items)
+    assert report.created == 2 and report.failed == 2, report.as_dict()
+    assert {p for p, _ in report.errors} == {2, 3}
+    assert any("app_metadata" in reason and "object" in reason for _, reason in report.errors)
+    imported = svc.users.record(svc.users.by_email(good).id)
+    assert imported.app_metadata == {"plan": "gold", "seats": [1, 2]} and imported.user_metadata == {"tier": 1}
+    assert svc.users.record(svc.users.by_email(auth0).id).app_metadata == {"roles": ["x"]}
+    exported = {r["email"]: r for r in export_records(svc.db, svc.config.key_encryption_key)}
+    assert exported[good]["app_metadata"] == {"plan": "gold", "seats": [1, 2]}
+    assert exported[good]["user_metadata"] == {"tier": 1}
+    assert exported[auth0]["user_metadata"] == {"lang": "fr"}
