@@ -127,6 +127,23 @@ def format_mapping(mapping: dict) -> str:
     return f"{mapping['claim']}={mapping['from']}" + (f"@{mapping['scope']}" if mapping.get("scope") else "")
 
 
+def mappings_from_lines(text: str) -> list:
+    """The console's textarea, one `claim=from[@scope]` a line, as mapping objects for the service to
+    check; a line that is not of that form stays a {"line": ...} the check refuses, naming it."""
+    out = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            try:
+                out.append(parse_mapping(line.strip()))
+            except InvalidMappings:
+                out.append({"line": line.strip()[:80]})
+    return out
+
+
+def mappings_as_lines(mappings) -> str:
+    return "\n".join(format_mapping(m) for m in mappings or ())
+
+
 class Sources:
     """What mappings read for one user and one token; groups and the organization only when a
     mapping asks (each costs a cached read)."""
