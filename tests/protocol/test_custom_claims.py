@@ -5,6 +5,7 @@ app_metadata / user_metadata, profile, groups and organization; scope gating; th
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from idp.apis.claim_mappings import TOKEN_BUDGET
@@ -33,8 +34,7 @@ def set_metadata(admin, user_id: str, **metadata) -> dict:
 
 def mapped_setup(idp, admin):
     apis = two_apis(idp)
-    api = admin.get(f"/apis?limit=200").json()
-    api_id = next(a["id"] for a in api["items"] if a["identifier"] == apis.a)
+    api_id = idp.services.apis.api(apis.a).id
     etag = admin.get(f"/apis/{api_id}").headers["ETag"]
     mappings = [{"claim": "plan", "from": "app_metadata.plan"},
                 {"claim": "https://example.com/limits", "from": "app_metadata.limits"},
@@ -148,3 +148,30 @@ def test_organization_fields_are_mapped_only_in_an_organizations_token(idp, brow
     token = code_flow(idp, browser, client, secret, user, scope="openid", resources=[apis.a])
     id_token = claims_of(token["id_token"])
     assert id_token["full_name"] == "Grace Hopper" and "org_slug" not in id_token
+
+
+def test_a_change_made_on_one_replica_reaches_the_next_token_of_another_at_once(idp, browser):
+    """Metadata through the first server's admin API, mappings through its registry: the second
+    replica's next token has both, its warm caches notwithstanding (the user snapshot's tombstone,
+    the authorization cache's version)."""
+    if idp.backend != "postgres":
+        pytest.skip("replicas share state through Redis; the embedded store is per process")
+    from ..conftest import start_replica
+
+    admin = admin_session(idp)
+    apis, api_id, client, secret, user, _ = mapped_setup(idp, admin)
+    token = code_flow(idp, browser, client, secret, user, scope=SCOPE, resources=[apis.a])
+    replica, stop = start_replica(idp)
+    try:
+        auth = (client.client_id, secret)
+        first = token_request(replica, auth, grant_type="refresh_token", refresh_token=token["refresh_token"])
+        assert claims_of(first.json()["access_token"])["plan"] == "gold"  # the replica's caches are warm
+        set_metadata(admin, user.id, app_metadata={"plan": "silver"})
+        etag = admin.get(f"/apis/{api_id}").headers["ETag"]
+        assert admin.patch(f"/apis/{api_id}", headers={"If-Match": etag}, json={"claim_mappings": [
+            {"claim": "plan", "from": "app_metadata.plan"}, {"claim": "mail", "from": "user.email"}]}).status_code == 200
+        second = token_request(replica, auth, grant_type="refresh_token", refresh_token=first.json()["refresh_token"])
+        access = claims_of(second.json()["access_token"])
+        assert access["plan"] == "silver" and access["mail"] == user.email and "teams" not in access
+    finally:
+        stop()
