@@ -68,7 +68,7 @@ def check_source(source) -> str | None:
         return "'from' must be text"
     head, _, rest = source.partition(".")
     if head in ("app_metadata", "user_metadata"):
-        keys = rest.split(".") if rest else []
+        keys = source.split(".")[1:]  # "app_metadata." is one empty key: refused
         if len(keys) > MAX_PATH or not all(PATH_KEY.fullmatch(k) for k in keys):
             return f"'from' {source}: a metadata path is up to {MAX_PATH} keys of A-Z a-z 0-9 _ -"
         return None
