@@ -13,6 +13,7 @@ from idp.accounts.mail import Mailer
 from idp.accounts.mfa import Mfa
 from idp.apis.access import ApiAccess
 from idp.apis.authorization import VERSION_KEY as AUTHZ_VERSION, Authorization
+from idp.apis.custom_claims import CustomClaims
 from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
 from idp.federation import Connector, build_connectors
@@ -78,6 +79,7 @@ class Services:
     invitations: Invitations
     org_connections: OrganizationConnections  # organizations' enterprise connections (issue 33)
     api_access: ApiAccess
+    custom_claims: CustomClaims  # claim mappings (issue 35)
     passkeys: PasskeyService  # WebAuthn (issue 17)
     authenticators: Authenticators  # who may bind or remove them, and the owner's notices (issue 30)
     legacy_login: LegacyLogin | None = None  # lazy migration (issue 32): LEGACY_LOGIN_URL
@@ -134,12 +136,13 @@ def build_services(config: Config) -> Services:
     organizations = Organizations(db)
     authorization.watch(organizations)
     invitations = Invitations(db, lambda: organizations.on_change())  # an acceptance changes tokens too
+    clients = Clients(db, config.client_cache_ttl, KeyWrapper(config.key_encryption_key))
     return Services(
         config=config,
         db=db,
         store=store,
         users=users,
-        clients=Clients(db, config.client_cache_ttl, KeyWrapper(config.key_encryption_key)),
+        clients=clients,
         consents=Consents(db),
         refresh_tokens=refresh_tokens,
         revocations=revocations,
@@ -165,6 +168,7 @@ def build_services(config: Config) -> Services:
         org_connections=OrganizationConnections(db, KeyWrapper(config.key_encryption_key),
                                                 lambda: organizations.on_change()),
         api_access=ApiAccess(authorization),
+        custom_claims=CustomClaims(authorization, clients, organizations, apis),
         passkeys=passkeys,
         authenticators=Authenticators(mfa, passkeys, accounts, config.passkey_reauth_window),
         legacy_login=legacy_login_from_config(config),

@@ -92,7 +92,8 @@ def test_an_api_registered_over_http_is_the_aud_of_its_tokens_rfc8707_rfc9068(id
     assert response.status_code == 201, response.text
     api = response.json()
     assert api == {"id": api["id"], "identifier": ident, "name": "Orders", "scopes": {"orders:read": "Read"},
-                   "role_scopes": [], "access_token_ttl": 120, "dpop_only": False, "resource_server": None}
+                   "role_scopes": [], "access_token_ttl": 120, "dpop_only": False, "resource_server": None,
+                   "claim_mappings": []}
     assert response.headers["Location"].endswith(f"/admin/api/v1/apis/{api['id']}")
     read = admin.get(f"/apis/{api['id']}")
     assert read.json() == api and read.headers["ETag"] == response.headers["ETag"]

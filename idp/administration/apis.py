@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 
+from idp.apis.claim_mappings import InvalidMappings, check_mappings
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.observability import audit
@@ -20,7 +21,8 @@ from idp.store import apis as store
 from idp.store.api_views import Allowance, ApiView, RoleView
 from idp.store.errors import Conflict, StaleVersion
 
-API_FIELDS = ("identifier", "name", "scopes", "role_scopes", "access_token_ttl", "dpop_only", "resource_server")
+API_FIELDS = ("identifier", "name", "scopes", "role_scopes", "access_token_ttl", "dpop_only", "resource_server",
+              "claim_mappings")
 ROLE_FIELDS = ("name", "scopes", "description")
 MAX_NAME, MAX_DESCRIPTION, MAX_SCOPES, MAX_SCOPE = 255, 1000, 100, 128
 MAX_TTL = 366 * 86400  # an access token living longer than a year is a mistake, and the column is 32-bit
@@ -36,7 +38,8 @@ def api_version(api: ApiView) -> str:
 def api_document(api: ApiView) -> dict:
     return {"id": api.id, "identifier": api.identifier, "name": api.name, "scopes": dict(api.scopes),
             "role_scopes": list(api.role_scopes), "access_token_ttl": api.access_token_ttl,
-            "dpop_only": api.dpop_only, "resource_server": api.resource_server}
+            "dpop_only": api.dpop_only, "resource_server": api.resource_server,
+            "claim_mappings": [dict(m) for m in api.claim_mappings]}
 
 
 def role_document(role: RoleView) -> dict:
@@ -127,9 +130,15 @@ def check_api_fields(fields, required: tuple = ()) -> dict:
         errors["dpop_only"] = "true or false"
     if "resource_server" in fields:
         text(errors, "resource_server", fields["resource_server"], MAX_CLIENT_ID, nullable=True)
+    fields = dict(fields)
+    if "claim_mappings" in fields:
+        try:
+            fields["claim_mappings"] = check_mappings(fields["claim_mappings"])
+        except InvalidMappings as exc:
+            errors["claim_mappings"] = str(exc)
     if errors:
         raise Invalid(errors)
-    return dict(fields)
+    return fields
 
 
 class ApiAdmin:
@@ -162,7 +171,8 @@ class ApiAdmin:
                                "resource_server"):
             api = self.registry.create_api(fields["identifier"], fields["name"].strip(), fields.get("scopes"),
                                            fields.get("access_token_ttl"), fields.get("dpop_only", False),
-                                           fields.get("role_scopes"), fields.get("resource_server"))
+                                           fields.get("role_scopes"), fields.get("resource_server"),
+                                           fields.get("claim_mappings"))
         audit.record("api.created", actor=actor.label, api=api.identifier, api_id=api.id, scopes=sorted(api.scopes))
         return api
 

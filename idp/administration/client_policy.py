@@ -125,6 +125,8 @@ def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = 
     if not isinstance(data, dict):
         refuse("body", "the body must be a JSON object")
     problems = [] if operator else admin_scope_problems(data) + exchange_problems(data, current)
+    if not operator and "claim_mappings" in data:  # issue 35: what a token says is the operator's choice
+        problems.append(MetadataProblem("claim_mappings", "claim_mappings is set by an administrator only"))
     problems += field_problems(data)
     wrong = {p.field for p in problems}
     clean = {k: v for k, v in data.items() if k not in wrong}

@@ -25,6 +25,7 @@ from idp.administration import (
     version_of,
 )
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.apis.claim_mappings import InvalidMappings, check_mappings
 from idp.observability import audit
 from idp.store.clients import OAuthClient
 from idp.store.errors import Conflict, StaleVersion
@@ -34,7 +35,7 @@ SECRET_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jw
 MAX_GRACE_SECONDS = 30 * 86400
 # What an administrator may send: the registrable metadata, plus what only an administrator sets.
 METADATA_FIELDS = frozenset(name for cls in client_policy.CLAIM_CLASSES for name in cls.REGISTERED_CLAIMS)
-ADMIN_FIELDS = ("client_id", "trusted")
+ADMIN_FIELDS = ("client_id", "trusted", "claim_mappings")  # claim_mappings: issue 35, never a registrant's
 
 
 def client_version(client: OAuthClient) -> str:
@@ -54,7 +55,8 @@ def document(client: OAuthClient, active_grants: int | None = None) -> dict:
     data.update(trusted=client.trusted, created_at=_when(client.created_at), updated_at=_when(client.updated_at),
                 has_secret=client.secret_hash is not None,
                 previous_secret_expires_at=_when(client.previous_secret_expires_at)
-                if client.previous_secret_live else None)
+                if client.previous_secret_live else None,
+                claim_mappings=[dict(m) for m in client.claim_mappings])
     if active_grants is not None:
         data["active_grants"] = active_grants
     return data
@@ -75,6 +77,7 @@ class ClientAdmin:
         self.clients = services.clients
         self.refresh_tokens = services.refresh_tokens
         self.outbound = services.outbound
+        self.authorization = services.authorization
         self.server_metadata = server_metadata
 
     # -- reading ---------------------------------------------------------------
@@ -110,16 +113,19 @@ class ClientAdmin:
         fields, refused = self._known(fields), {}
         trusted = self._trusted(fields.pop("trusted", False), refused)
         client_id = fields.pop("client_id", None)
+        mappings = self._mappings(fields.pop("claim_mappings", None), refused)
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)):
             refused["client_id"] = "1 to 64 of A-Z a-z 0-9 . _ ~ -"
         validated = self._validate(actor, fields, refused=refused)
         try:
             client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
-                                                 client_id=client_id)
+                                                 client_id=client_id, claim_mappings=mappings)
         except Conflict:
             raise Duplicate("client_id", f"a client {client_id} exists") from None
         audit.record("client.created", client_id=client.client_id, actor=actor.label, fields=sorted(validated),
                      trusted=trusted)
+        if mappings:
+            self.authorization.changed()  # a client of that id made before may have left cached mappings
         return client, secret
 
     def update(self, actor: Actor, client_id: str, changes: dict, version: str | None = None) -> OAuthClient:
@@ -129,6 +135,9 @@ class ClientAdmin:
         changes = self._known(changes)
         current = self._current(client_id, version)
         refused = {}
+        mapping_change = {}
+        if "claim_mappings" in changes:
+            mapping_change["claim_mappings"] = self._mappings(changes.pop("claim_mappings"), refused) or None
         if changes.pop("client_id", client_id) != client_id:
             refused["client_id"] = "cannot change"
         if changes.get("token_endpoint_auth_method", current.token_endpoint_auth_method) \
@@ -153,7 +162,7 @@ class ClientAdmin:
                 client_id, current.version,
                 name=fields["name"], redirect_uris=fields["redirect_uris"], grant_types=fields["grant_types"],
                 scope=fields["scope"], metadata_=fields["metadata"], response_types=validated["response_types"],
-                trusted=trusted)
+                trusted=trusted, **mapping_change)
         except StaleVersion:
             raise PreconditionFailed() from None
         if client is None:
@@ -161,6 +170,8 @@ class ClientAdmin:
         before, after = document(current), document(client)
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) and k != "updated_at")
         audit.record("client.updated", client_id=client_id, actor=actor.label, changed=changed)
+        if "claim_mappings" in changed:
+            self.authorization.changed()  # the next ID token on every replica (idp/apis/custom_claims.py)
         return client
 
     def delete(self, actor: Actor, client_id: str, version: str | None = None) -> None:
@@ -211,6 +222,15 @@ class ClientAdmin:
         if unknown:
             raise Invalid({name: "is not a member of this resource" for name in unknown})
         return dict(fields)
+
+    @staticmethod
+    def _mappings(value, refused: dict) -> list:
+        """Claim mappings (idp/apis/claim_mappings.py) as stored; a reserved claim is refused."""
+        try:
+            return check_mappings(value)
+        except InvalidMappings as exc:
+            refused["claim_mappings"] = str(exc)
+            return []
 
     @staticmethod
     def _trusted(value, refused: dict) -> bool:

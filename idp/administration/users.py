@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from idp.accounts import passwords
+from idp.accounts.user_metadata import KINDS as METADATA, InvalidMetadata, check_metadata, serialised
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.errors import Conflict as Refused, Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.observability import audit
@@ -26,12 +27,25 @@ from idp.store.users import UserRecord
 EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MAX_EMAIL, MAX_NAME, MAX_SEARCH = 320, 255, 320
 SEND_EMAIL = ("verification", "set_password")
-CHANGEABLE = ("email", "name", "email_verified", "disabled")
+CHANGEABLE = ("email", "name", "email_verified", "disabled", *METADATA)
 
 
 def user_version(user: UserRecord) -> str:
     return version_of(user.id, user.email, user.email_verified, user.name, user.disabled, user.has_password,
-                      user.updated_at.isoformat())
+                      user.updated_at.isoformat(), serialised([user.app_metadata, user.user_metadata]))
+
+
+def check_metadata_fields(values: dict, max_bytes: int, errors: dict) -> dict:
+    """app_metadata / user_metadata of `values` as stored (idp/accounts/user_metadata.py), the
+    wrong ones named in `errors`."""
+    checked = {}
+    for kind in METADATA:
+        if kind in values:
+            try:
+                checked[kind] = check_metadata(values[kind], max_bytes)
+            except InvalidMetadata as exc:
+                errors[kind] = str(exc)
+    return checked
 
 
 def check_email(email, errors: dict) -> str | None:
@@ -87,7 +101,7 @@ class UserAdmin:
 
     # -- writing -----------------------------------------------------------------
     def create(self, actor: Actor, *, email, name=None, password=None, email_verified=False,
-               send_email=None) -> UserRecord:
+               send_email=None, metadata: dict | None = None) -> UserRecord:
         """With a password (the policy of idp/accounts/passwords.py) or without one (the user sets it
         through the emailed link, send_email="set_password"); send_email="verification" asks them to
         confirm the address."""
@@ -102,15 +116,17 @@ class UserAdmin:
             errors["email_verified"] = "must be true or false"
         if send_email is not None and send_email not in SEND_EMAIL:
             errors["send_email"] = "one of: " + ", ".join(SEND_EMAIL)
+        metadata = check_metadata_fields(metadata or {}, self.svc.config.user_metadata_max_bytes, errors)
         if errors:
             raise Invalid(errors)
         try:
             view = self.users.create(email, hash_password(password) if password else None, name,
-                                     email_verified=email_verified)
+                                     email_verified=email_verified, **metadata)
         except Conflict:
             raise Duplicate("email", f"a user with email {email} exists") from None
         audit.record("user.created", user_id=view.id, actor=actor.label, email=view.email,
-                     email_verified=email_verified, password_set=password is not None, email_sent=send_email)
+                     email_verified=email_verified, password_set=password is not None, email_sent=send_email,
+                     metadata=sorted(k for k, v in metadata.items() if v))
         self._send(view.id, send_email)
         return self.get(view.id)
 
@@ -136,6 +152,7 @@ class UserAdmin:
                 if type(changes[flag]) is not bool:
                     errors[flag] = "must be true or false"
                 values[flag] = changes[flag]
+        values.update(check_metadata_fields(changes, self.svc.config.user_metadata_max_bytes, errors))
         if errors:
             raise Invalid(errors)
         values = {k: v for k, v in values.items() if getattr(current, k) != v}
@@ -144,7 +161,9 @@ class UserAdmin:
         if not values:
             return current, {}
         self._write(current, values)
-        audit.record("user.updated", user_id=current.id, actor=actor.label, changed=values)
+        # metadata may hold what an audit trail should not copy: its names only
+        audit.record("user.updated", user_id=current.id, actor=actor.label,
+                     changed={k: ("(changed)" if k in METADATA else v) for k, v in values.items()})
         effects = self._after_disabled_change(actor, current.id, values.get("disabled"))
         if "email" in values and not values["email_verified"]:
             self._send(current.id, "verification")

@@ -40,6 +40,7 @@ class Target:
     dpop_only: bool
     role_scopes: frozenset
     allowed: frozenset | None  # the client's allowance (None: every scope the API defines)
+    claim_mappings: tuple = ()  # issue 35: claims its access tokens carry (idp/apis/claim_mappings.py)
 
     def may_ask(self, scope: str) -> bool:
         return scope in self.scopes and (self.allowed is None or scope in self.allowed)
@@ -226,4 +227,5 @@ def bounded(claims: dict, name: str, values: list, limit: int | None = MAX_CLAIM
 def _target(entry: dict) -> Target:
     allowed = entry["allowed"]
     return Target(entry["identifier"], entry["name"], entry["scopes"], entry["ttl"], entry["dpop_only"],
-                  frozenset(entry["role_scopes"]), frozenset(allowed) if allowed is not None else None)
+                  frozenset(entry["role_scopes"]), frozenset(allowed) if allowed is not None else None,
+                  tuple(entry.get("claim_mappings") or ()))

@@ -128,7 +128,8 @@ class Authorization:
                     out.append({"identifier": api.identifier, "name": api.name, "scopes": api.scopes,
                                 "ttl": api.access_token_ttl, "dpop_only": api.dpop_only,
                                 "role_scopes": list(api.role_scopes), "allowed": allowance.scopes,
-                                "default": allowance.is_default})
+                                "default": allowance.is_default,
+                                "claim_mappings": [dict(m) for m in api.claim_mappings]})
             return out
         return self._cached("authz:client:" + client_id, compute)
 

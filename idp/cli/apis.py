@@ -8,7 +8,14 @@ import json
 
 import click
 
-from idp.cli.common import load_services, refusals, request_like_context, user_by_email
+from idp.cli.common import (
+    CLAIM_MAP_HELP,
+    claim_mappings_from,
+    load_services,
+    refusals,
+    request_like_context,
+    user_by_email,
+)
 
 
 @contextlib.contextmanager
@@ -102,6 +109,18 @@ def apis_allow(identifier, client_id, scopes, is_default):
     with administering() as (admin, _, _, actor):
         admin.grant(actor, admin.by_identifier(identifier).id, client_id, list(scopes) or None, is_default)
     click.echo(f"{client_id} may ask tokens for {identifier}")
+
+
+@apis.command("claims")
+@click.argument("identifier")
+@click.option("--map", "maps", multiple=True, help=CLAIM_MAP_HELP)
+@click.option("--clear", is_flag=True, help="no mapped claims")
+def apis_claims(identifier, maps, clear):
+    """Replace the claims this API's access tokens carry (issue 35); the next token has them."""
+    with administering() as (admin, _, _, actor):
+        mappings = claim_mappings_from(maps, clear)
+        admin.update(actor, admin.by_identifier(identifier).id, {"claim_mappings": mappings})
+    click.echo(f"{identifier}: {len(mappings)} claim mapping(s)")
 
 
 # -- groups --------------------------------------------------------------------------------------

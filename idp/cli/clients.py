@@ -7,7 +7,7 @@ import json
 import click
 
 from idp.administration import Actor, client_policy
-from idp.cli.common import load_services, refusals, request_like_context
+from idp.cli.common import CLAIM_MAP_HELP, claim_mappings_from, load_services, refusals, request_like_context
 from idp.cli.paging import limit_options, stream
 from idp.config import ConfigError
 from idp.oauth.client_metadata import client_admin
@@ -187,6 +187,20 @@ def clients_token_exchange(client_id, off, impersonation, refresh_tokens):
                                                  refresh_tokens)
         admin.update(Actor.operator(), client_id, changes)
     click.echo(f"{client_id}: token exchange {'off' if off else 'on'}")
+
+
+@clients.command("claims")
+@click.argument("client_id")
+@click.option("--map", "maps", multiple=True, help=CLAIM_MAP_HELP)
+@click.option("--clear", is_flag=True, help="no mapped claims")
+def clients_claims(client_id, maps, clear):
+    """Replace the claims this client's ID tokens and userinfo carry (issue 35; an administrator's
+    setting only, never part of a registration)."""
+    svc = load_services()
+    with refusals(), request_like_context(svc):
+        mappings = claim_mappings_from(maps, clear)
+        client_admin(svc).update(Actor.operator(), client_id, {"claim_mappings": mappings})
+    click.echo(f"{client_id}: {len(mappings)} claim mapping(s)")
 
 
 @clients.command("rotate-secret")

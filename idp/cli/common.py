@@ -60,3 +60,21 @@ def refusals():
         raise click.UsageError(str(exc)) from None
     except AdminError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def claim_mappings_from(maps, clear: bool) -> list:
+    """`--map claim=from[@scope]` options (issue 35) as claim mappings; the administration checks them
+    (a reserved claim is refused there, as at every other entry)."""
+    from idp.administration.errors import Invalid
+    from idp.apis.claim_mappings import InvalidMappings, parse_mapping
+
+    if clear == bool(maps):
+        raise click.UsageError("give --map claim=from[@scope] (repeat) or --clear")
+    try:
+        return [parse_mapping(text) for text in maps]
+    except InvalidMappings as exc:
+        raise Invalid({"claim_mappings": str(exc)}) from None
+
+
+CLAIM_MAP_HELP = ("claim=from[@scope]: e.g. plan=app_metadata.plan, org=organization.slug, "
+                  "contact=user.email@billing; repeat (docs/claims.md)")

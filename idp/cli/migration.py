@@ -31,7 +31,8 @@ def users_import(file, fmt, dry_run, on_conflict, allow_weak_hashes, roles_api, 
     from idp.observability import audit
 
     svc = load_services()
-    importer = UserImporter(svc.db, svc.config.key_encryption_key, svc.users, batch_size)
+    importer = UserImporter(svc.db, svc.config.key_encryption_key, svc.users, batch_size,
+                            svc.config.user_metadata_max_bytes)
     items = read(file, fmt, roles_api)
     with request_like_context(svc):
         if sys.stderr.isatty() and not as_json:

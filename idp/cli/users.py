@@ -123,3 +123,38 @@ def users_delete(email):
         except AdminError as exc:
             raise _refused(exc) from None
     click.echo(f"deleted {email}")
+
+
+@users.command("metadata")
+@click.option("--email", required=True)
+@click.option("--app", "app_metadata", default=None, metavar="JSON",
+              help="replace app_metadata with this JSON object (null clears it)")
+@click.option("--user", "user_metadata", default=None, metavar="JSON",
+              help="replace user_metadata with this JSON object (null clears it)")
+def users_metadata(email, app_metadata, user_metadata):
+    """Show a user's app_metadata and user_metadata, or replace them (issue 35: claim mappings put
+    them in tokens; docs/claims.md). Checked as the admin API checks them: objects of at most
+    USER_METADATA_MAX_BYTES, nested at most 10 deep."""
+    import json
+
+    from idp.administration import Actor, AdminError
+    from idp.plumbing import json_input
+
+    changes = {}
+    for name, text in (("app_metadata", app_metadata), ("user_metadata", user_metadata)):
+        if text is not None:
+            try:
+                changes[name] = json_input.loads(text)
+            except ValueError:
+                raise click.BadParameter("not JSON", param_hint=f"--{name.split('_')[0]}") from None
+    svc = load_services()
+    admin = _admin(svc)
+    with request_like_context(svc):
+        try:
+            user = admin.by_email(email)
+            if changes:
+                user = admin.update(Actor.operator(), user.id, changes)
+        except AdminError as exc:
+            raise _refused(exc) from None
+    click.echo(json.dumps({"app_metadata": user.app_metadata or {}, "user_metadata": user.user_metadata or {}},
+                          indent=2, sort_keys=True))

@@ -26,6 +26,7 @@ from idp.config.values import (  # noqa: F401  (part of this package's interface
     _bool,
     _duration_or_zero,
     _int,
+    _metadata_fields,
     _networks,
     _origin,
     is_loopback_url,
@@ -140,6 +141,10 @@ class Config:
     user_import_max_bytes: int = 1024 ** 3  # an admin API / console upload (the CLI reads any size)
     # Set only by `idp demo` (no environment variable): its "try" flow and callback page (idp/config/demo.py)
     demo: DemoTry | None = None
+    # Custom claims (issue 35): a user's app_metadata / user_metadata, each at most this many bytes of
+    # JSON; the user_metadata members the account page lets a user edit, as (name, type, label).
+    user_metadata_max_bytes: int = 16 * 1024
+    user_metadata_fields: tuple = ()
 
     @property
     def cookie_secure(self) -> bool:
@@ -263,6 +268,8 @@ class Config:
             legacy_login_secret=env.get("LEGACY_LOGIN_SECRET", ""),
             legacy_login_timeout=parse_duration("LEGACY_LOGIN_TIMEOUT", env.get("LEGACY_LOGIN_TIMEOUT", "5s")),
             user_import_max_bytes=_int("USER_IMPORT_MAX_BYTES", env.get("USER_IMPORT_MAX_BYTES", str(1024 ** 3))),
+            user_metadata_max_bytes=_int("USER_METADATA_MAX_BYTES", env.get("USER_METADATA_MAX_BYTES", "16384")),
+            user_metadata_fields=_metadata_fields(env.get("USER_METADATA_FIELDS", "")),
         )
         values["otel_traces_endpoint"] = otlp_traces_endpoint(env)  # issue 35: OpenTelemetry's own variables
         issuer = values["issuer"]
@@ -290,6 +297,8 @@ class Config:
             raise ConfigError("KEY_RSA_BITS: must be 2048, 3072 or 4096")
         if self.key_rotation_interval <= self.longest_token_ttl + self.jwks_max_age:
             raise ConfigError("KEY_ROTATION_INTERVAL: must outlast the longest token plus the JWKS cache lifetime")
+        if not 2 <= self.user_metadata_max_bytes <= 1024 * 1024:
+            raise ConfigError("USER_METADATA_MAX_BYTES: between 2 and 1048576 bytes")
         if not 1 <= self.purge_batch <= 100_000:
             raise ConfigError("PURGE_BATCH: between 1 and 100000 rows")
         if not _HEX_COLOR.match(self.brand_primary_color):

@@ -77,6 +77,29 @@ def _algs(value: str) -> tuple:
     if unknown or "RS256" not in algs:
         raise ConfigError(f"KEY_ALGORITHMS: {value!r} (RS256 is required; ES256 and EdDSA may be added)")
     return algs
+METADATA_FIELD_TYPES = ("string", "number", "boolean")
+_METADATA_FIELD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _metadata_fields(value: str) -> tuple[tuple[str, str, str], ...]:
+    """USER_METADATA_FIELDS: 'nickname:string:Nickname,newsletter:boolean:Send me news' -> the
+    user_metadata members the account page lets a user edit, as (name, type, label)."""
+    fields = []
+    for item in (value or "").split(","):
+        if not item.strip():
+            continue
+        name, _, rest = item.strip().partition(":")
+        kind, _, label = rest.partition(":")
+        if not _METADATA_FIELD.match(name) or kind not in METADATA_FIELD_TYPES or not label.strip() \
+                or len(label) > 100 or any(ord(c) < 32 for c in label):
+            raise ConfigError(f"USER_METADATA_FIELDS: {item.strip()[:80]!r} is not name:type:label "
+                              f"(name: A-Z a-z 0-9 _ -, type: {' | '.join(METADATA_FIELD_TYPES)}, a label)")
+        fields.append((name, kind, label.strip()))
+    if len({f[0] for f in fields}) != len(fields) or len(fields) > 20:
+        raise ConfigError("USER_METADATA_FIELDS: at most 20 fields, each name once")
+    return tuple(fields)
+
+
 def _networks(name: str, value: str) -> tuple[str, ...]:
     """'10.0.0.0/8, 127.0.0.1' -> normalized networks; '*' trusts every peer (only behind a private network)."""
     items = tuple(item.strip() for item in value.split(",") if item.strip())

@@ -34,6 +34,9 @@ def export_records(db: Database, key_encryption_key: str, page: int = PAGE) -> I
                 record["name"] = user.name
             if user.password_hash:
                 record["password"] = user.password_hash
+            for kind in ("app_metadata", "user_metadata"):  # issue 35
+                if getattr(user, kind):
+                    record[kind] = getattr(user, kind)
             if more["totp"] is not None:
                 record["totp_secret"] = wrapper.unwrap(more["totp"], "totp:" + user.id).decode()
             for field in ("codes", "links", "groups", "roles"):

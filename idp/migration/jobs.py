@@ -81,7 +81,8 @@ class ImportJobService:
     def _run(self, app, job_id: str, path: str, fmt: str, options: dict, actor: str) -> None:
         from idp.observability import audit
 
-        importer = UserImporter(self.svc.db, self.svc.config.key_encryption_key, self.svc.users)
+        importer = UserImporter(self.svc.db, self.svc.config.key_encryption_key, self.svc.users,
+                                metadata_max_bytes=self.svc.config.user_metadata_max_bytes)
         try:
             with app.app_context():
                 self.jobs.progress(job_id, "running", {})

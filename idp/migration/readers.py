@@ -216,4 +216,7 @@ def auth0_user(user: dict) -> dict:
     for factor in user.get("mfa_factors") or []:
         if isinstance(factor, dict) and isinstance(factor.get("totp"), dict):
             record["totp_secret"] = factor["totp"].get("secret")
+    for kind in ("app_metadata", "user_metadata"):  # Auth0's own names (issue 35): checked by to_record
+        if user.get(kind) is not None:
+            record[kind] = user[kind]
     return record

@@ -13,6 +13,7 @@ import re
 
 import pyotp
 
+from idp.accounts.user_metadata import DEFAULT_MAX_BYTES, KINDS as METADATA, InvalidMetadata, check_metadata
 from idp.migration import schemes
 
 ID_FORM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:|@-]{0,35}")
@@ -39,6 +40,8 @@ class ImportRecord:
     groups: list[str] = dataclasses.field(default_factory=list)
     roles: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (api identifier, role name)
     created_at: dt.datetime | None = None
+    app_metadata: dict | None = None  # issue 35: what claim mappings read (idp/accounts/user_metadata.py)
+    user_metadata: dict | None = None
 
 
 def _text(data: dict, name: str, limit: int, required=False) -> str | None:
@@ -125,7 +128,17 @@ def _created_at(data: dict) -> dt.datetime | None:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def to_record(data, allow_weak: bool = False) -> ImportRecord:
+def _metadata(data: dict, max_bytes: int) -> dict:
+    checked = {}
+    for kind in METADATA:
+        try:
+            checked[kind] = check_metadata(data.get(kind), max_bytes)
+        except InvalidMetadata as exc:
+            raise RecordError(f"{kind} {exc}") from None
+    return checked
+
+
+def to_record(data, allow_weak: bool = False, metadata_max_bytes: int = DEFAULT_MAX_BYTES) -> ImportRecord:
     """The record a dictionary describes, or RecordError naming the first field that is wrong."""
     if not isinstance(data, dict):
         raise RecordError("a record must be a JSON object")
@@ -165,4 +178,5 @@ def to_record(data, allow_weak: bool = False) -> ImportRecord:
         email=email, id=user_id, email_verified=_flag(data, "email_verified"), name=_text(data, "name", 255),
         disabled=_flag(data, "disabled"), password_hash=password_of(data.get("password"), allow_weak),
         totp_secret=_totp(data), recovery_codes=plain, recovery_hashes=hashed, identities=identities,
-        groups=list(dict.fromkeys(groups)), roles=list(dict.fromkeys(roles)), created_at=_created_at(data))
+        groups=list(dict.fromkeys(groups)), roles=list(dict.fromkeys(roles)), created_at=_created_at(data),
+        **_metadata(data, metadata_max_bytes))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.mfa import recovery_hash as _recovery_hash
+from idp.accounts.user_metadata import DEFAULT_MAX_BYTES
 from idp.migration.records import ImportRecord, RecordError, to_record
 from idp.plumbing.encryption import KeyWrapper
 from idp.store import user_import as sql
@@ -51,8 +52,10 @@ class ImportReport:
 
 
 class UserImporter:
-    def __init__(self, db: Database, key_encryption_key: str, users=None, batch_size: int = 500):
+    def __init__(self, db: Database, key_encryption_key: str, users=None, batch_size: int = 500,
+                 metadata_max_bytes: int = DEFAULT_MAX_BYTES):
         self.db, self.wrapper, self.users, self.batch_size = db, KeyWrapper(key_encryption_key), users, batch_size
+        self.metadata_max_bytes = metadata_max_bytes  # USER_METADATA_MAX_BYTES, as every other entry checks
 
     def run(self, items: Iterable[tuple[int, dict | RecordError]], on_conflict: str = "skip", dry_run: bool = False,
             allow_weak: bool = False, progress: Callable[[int, ImportReport], None] | None = None) -> ImportReport:
@@ -63,7 +66,7 @@ class UserImporter:
             try:
                 if isinstance(item, RecordError):
                     raise item
-                batch.append((position, to_record(item, allow_weak)))
+                batch.append((position, to_record(item, allow_weak, self.metadata_max_bytes)))
             except RecordError as exc:
                 report.error(position, str(exc))
             if len(batch) >= self.batch_size:
@@ -150,7 +153,8 @@ class UserImporter:
     @staticmethod
     def _user_values(rec: ImportRecord) -> dict:
         return {"email": rec.email, "email_verified": rec.email_verified, "name": rec.name,
-                "disabled": rec.disabled, "password_hash": rec.password_hash}
+                "disabled": rec.disabled, "password_hash": rec.password_hash,
+                "app_metadata": rec.app_metadata, "user_metadata": rec.user_metadata}
 
     def _user_row(self, rec: ImportRecord, uid: str) -> dict:
         now = utcnow()

@@ -25,6 +25,8 @@ class Api(Base):
     role_scopes: Mapped[list | None] = mapped_column(JSON)
     # The client this API authenticates as at introspection (RFC 7662): it sees only tokens meant for it.
     resource_server: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Issue 35: claims its access tokens carry, from user metadata and profile (idp/apis/claim_mappings.py).
+    claim_mappings: Mapped[list | None] = mapped_column(JSON)
     # Every admin write is conditional on it (ETag / If-Match, migration 0015).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -15,7 +15,8 @@ from idp.store.api_views import Allowance, ApiView, Invalid, NotFound, api_view,
 from idp.store.errors import StaleVersion
 from idp.store.models import Client, User
 
-API_FIELDS = ("identifier", "name", "scopes", "access_token_ttl", "dpop_only", "role_scopes", "resource_server")
+API_FIELDS = ("identifier", "name", "scopes", "access_token_ttl", "dpop_only", "role_scopes", "resource_server",
+              "claim_mappings")
 
 
 class ApiPages:
@@ -53,6 +54,7 @@ class ApiPages:
                                   "change or delete those roles first")
             merged["scopes"] = dict(merged["scopes"] or {})
             merged["role_scopes"] = list(merged["role_scopes"] or []) or None
+            merged["claim_mappings"] = list(merged["claim_mappings"] or []) or None
             done = session.execute(update(Api).where(Api.id == api_id, Api.version == version)
                                    .values(**merged, version=version + 1))
             if done.rowcount != 1:  # another writer got in between the read and this update

@@ -33,6 +33,7 @@ class ApiView:
     role_scopes: tuple = ()  # scopes a user's token carries only when one of their roles grants them
     resource_server: str | None = None  # the client_id this API introspects as
     version: int = 1  # the row's change counter: admin writes are conditional on it
+    claim_mappings: tuple = ()  # issue 35: claims its access tokens carry (idp/apis/claim_mappings.py)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +56,8 @@ class RoleView:
 
 def api_view(row: Api) -> ApiView:
     return ApiView(row.id, row.identifier, row.name, dict(row.scopes or {}), row.access_token_ttl, row.dpop_only,
-                   tuple(row.role_scopes or ()), row.resource_server, row.version or 1)
+                   tuple(row.role_scopes or ()), row.resource_server, row.version or 1,
+                   tuple(row.claim_mappings or ()))
 
 
 def role_view(row: Role) -> RoleView:

@@ -43,7 +43,7 @@ class ApiRegistry(ApiPages):
     # -- APIs -----------------------------------------------------------------------
     def create_api(self, identifier: str, name: str, scopes: dict | None = None, access_token_ttl: int | None = None,
                    dpop_only: bool = False, role_scopes: list | None = None,
-                   resource_server: str | None = None) -> ApiView:
+                   resource_server: str | None = None, claim_mappings: list | None = None) -> ApiView:
         check_api_fields(identifier, scopes, role_scopes, access_token_ttl)
 
         def work(session):
@@ -51,7 +51,7 @@ class ApiRegistry(ApiPages):
                 raise NotFound("client", resource_server)
             row = Api(identifier=identifier, name=name, scopes=dict(scopes or {}), access_token_ttl=access_token_ttl,
                       dpop_only=dpop_only, role_scopes=list(role_scopes or []) or None,
-                      resource_server=resource_server)
+                      resource_server=resource_server, claim_mappings=list(claim_mappings or []) or None)
             session.add(row)
             session.flush()
             return _api(row)

@@ -54,6 +54,7 @@ class OAuthClient:
     previous_secret_hash: str | None = None
     previous_secret_salt: str | None = None
     previous_secret_expires_at: dt.datetime | None = None
+    claim_mappings: tuple = ()  # issue 35: set by an administrator only (idp/apis/claim_mappings.py)
 
     @property
     def is_public(self) -> bool:
@@ -125,6 +126,7 @@ def _client_view(row: Client) -> OAuthClient:
         previous_secret_hash=row.previous_secret_hash,
         previous_secret_salt=row.previous_secret_salt,
         previous_secret_expires_at=row.previous_secret_expires_at,
+        claim_mappings=tuple(row.claim_mappings or ()),
     )
 
 
@@ -193,6 +195,7 @@ class Clients:
         auth_method: str | None = None,
         metadata: dict | None = None,
         registration_token: str | None = None,
+        claim_mappings: list | None = None,
     ) -> tuple[OAuthClient, str | None]:
         """Create a client; returns it and the plaintext secret, shown once."""
         grant_types = grant_types or (["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"])
@@ -216,6 +219,7 @@ class Clients:
             secret_hash=hash_client_secret(secret, salt) if secret else None,
             metadata_=metadata,
             registration_token_hash=token_hash(registration_token) if registration_token else None,
+            claim_mappings=list(claim_mappings or []) or None,
         )
         try:
             with self.db.session() as session:

@@ -35,6 +35,10 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    # Issue 35: JSON objects a claim mapping may put in tokens (idp/accounts/user_metadata.py);
+    # app_metadata only administrators set, user_metadata the user too (the account page's fields).
+    app_metadata: Mapped[dict | None] = mapped_column(JSON)
+    user_metadata: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Client(Base):
@@ -62,6 +66,9 @@ class Client(Base):
     previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
     previous_secret_salt: Mapped[str | None] = mapped_column(String(64))
     previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Issue 35: claims its ID tokens and userinfo carry (idp/apis/claim_mappings.py); set by an
+    # administrator only, never part of the registrable metadata (RFC 7591/7592).
+    claim_mappings: Mapped[list | None] = mapped_column(JSON)
     # Every ORM write is `UPDATE … WHERE version = <read>` (StaleDataError when another came first).
     __mapper_args__ = {"version_id_col": version}
 

@@ -31,6 +31,8 @@ class UserView:
     password_hash: str | None
     disabled: bool
     updated_at: int
+    app_metadata: dict | None = None  # issue 35: what claim mappings read (idp/accounts/user_metadata.py)
+    user_metadata: dict | None = None
 
     def get_user_id(self):
         return self.id
@@ -45,6 +47,8 @@ def _user_view(row: User) -> UserView:
         password_hash=row.password_hash,
         disabled=row.disabled,
         updated_at=int(row.updated_at.replace(tzinfo=dt.timezone.utc).timestamp()),
+        app_metadata=row.app_metadata or None,
+        user_metadata=row.user_metadata or None,
     )
 
 
@@ -61,12 +65,15 @@ class UserRecord:
     created_at: dt.datetime  # UTC
     updated_at: dt.datetime  # UTC, exact: a write made since changes it (the admin API's version)
     password_scheme: str | None = None  # "argon2id", or an imported scheme until the next sign-in
+    app_metadata: dict | None = None
+    user_metadata: dict | None = None
 
 
 def _record(row) -> UserRecord:
     return UserRecord(id=row.id, email=row.email, email_verified=row.email_verified, name=row.name,
                       disabled=row.disabled, has_password=row.password_hash is not None, created_at=row.created_at,
-                      updated_at=row.updated_at, password_scheme=password_scheme(row.password_hash))
+                      updated_at=row.updated_at, password_scheme=password_scheme(row.password_hash),
+                      app_metadata=row.app_metadata or None, user_metadata=row.user_metadata or None)
 
 
 def _like_prefix(text: str) -> str:
@@ -90,12 +97,14 @@ class Users:
         self.db, self.cache = db, cache
 
     def create(self, email: str, password_hash: str | None, name: str | None = None, email_verified=False,
-               user_id: str | None = None) -> UserView:
+               user_id: str | None = None, app_metadata: dict | None = None,
+               user_metadata: dict | None = None) -> UserView:
         """`user_id`: an id kept from the system a user moves in from (idp/migration); else a new one."""
         email = email.strip().lower()
         try:
             with self.db.session() as session:
                 row = User(email=email, password_hash=password_hash, name=name, email_verified=email_verified,
+                           app_metadata=app_metadata, user_metadata=user_metadata,
                            **({"id": user_id} if user_id else {}))
                 session.add(row)
                 session.flush()

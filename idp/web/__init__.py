@@ -8,6 +8,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     account_apps,
     account_mfa,
     account_password,
+    account_profile,
     brand,
     client_links,
     consent,

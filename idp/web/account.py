@@ -68,13 +68,15 @@ def account():
                 "unlinked": _("That account is no longer linked."),
                 "linked": _("The account is linked: it now signs you in here too."),
                 "unlink-refused": _(UNLINK_REFUSED),
-                "app-revoked": _("That application no longer has access to your account.")}
+                "app-revoked": _("That application no longer has access to your account."),
+                "profile": _("Your profile was saved.")}
     return render_template("account.html", user=user, sessions=sessions, mfa_enrolled=svc.mfa.is_enrolled(user.id),
                            linked=linked_identities(user), unlink_form=UnlinkForm(),
                            linkable=linkable_providers(user), link_form=FederatedStartForm(),
                            message=messages.get(request.args.get("done", "")),
                            end_form=EndSessionForm(), logout_form=LogoutForm(),
-                           apps=connected_apps(user), revoke_app_form=RevokeAppForm())
+                           apps=connected_apps(user), revoke_app_form=RevokeAppForm(),
+                           profile_fields=bool(svc.config.user_metadata_fields))
 
 
 def connected_apps(user) -> list[dict]:

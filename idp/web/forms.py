@@ -72,6 +72,10 @@ class EnrolTotpForm(ConfirmPasswordForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=32)])
 
 
+class ProfileFieldsForm(FlaskForm):
+    """Only the CSRF token: the fields are the operator's (USER_METADATA_FIELDS), read by name."""
+
+
 class EndSessionForm(FlaskForm):
     handle = HiddenField()
 

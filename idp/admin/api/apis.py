@@ -29,6 +29,7 @@ from idp.plumbing.context import services
 from idp.store.api_views import ApiView
 
 API_FIELDS = {"identifier": (str,), "name": (str,), "scopes": (dict,), "role_scopes": (list, None),
+              "claim_mappings": (list, None),
               "access_token_ttl": (int, None), "dpop_only": (bool,), "resource_server": (str, None)}
 ROLE_FIELDS = {"name": (str,), "scopes": (list,), "description": (str, None)}
 ALLOWANCE_FIELDS = {"scopes": (list, None), "default": (bool,)}

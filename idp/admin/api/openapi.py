@@ -162,6 +162,13 @@ def _page(item: str) -> dict:
 
 
 _STAMP = {"type": "string", "format": "date-time"}
+# issue 35: what a claim may be mapped from (idp/apis/claim_mappings.py); reserved claim names are refused
+CLAIM_MAPPINGS = {"type": ["array", "null"], "maxItems": 50, "description": "claims tokens carry: "
+                  "app_metadata[.key], user_metadata[.key], user.email|email_verified|name|updated_at, groups, "
+                  "organization.id|slug|name; reserved claims are refused (docs/claims.md)",
+                  "items": {"type": "object", "additionalProperties": False, "required": ["claim", "from"],
+                            "properties": {"claim": _S, "from": _S, "scope": _S}}}
+_METADATA = {"type": ["object", "null"], "description": "a JSON object of at most USER_METADATA_MAX_BYTES"}
 
 
 def schemas() -> dict:
@@ -172,15 +179,18 @@ def schemas() -> dict:
                                                    "properties": {"name": _S, "detail": _S, "pointer": _S}}}}},
         "User": {"type": "object", "additionalProperties": False,
                  "required": ["id", "email", "email_verified", "name", "disabled", "has_password", "created_at",
-                              "updated_at", "password_scheme"],
+                              "updated_at", "password_scheme", "app_metadata", "user_metadata"],
                  "properties": {"id": _S, "email": _S, "email_verified": _BOOL, "name": _NULLABLE_S,
                                 "disabled": _BOOL, "has_password": _BOOL, "created_at": _STAMP,
-                                "updated_at": _STAMP, "password_scheme": _NULLABLE_S}},
+                                "updated_at": _STAMP, "password_scheme": _NULLABLE_S,
+                                "app_metadata": {"type": "object"}, "user_metadata": {"type": "object"}}},
         "NewUser": {"type": "object", "required": ["email"], "additionalProperties": False, "properties": {
             "email": _S, "name": _NULLABLE_S, "password": _S, "email_verified": _BOOL,
-            "send_email": {"enum": ["verification", "set_password", None]}}},
+            "send_email": {"enum": ["verification", "set_password", None]},
+            "app_metadata": _METADATA, "user_metadata": _METADATA}},
         "UserChanges": {"type": "object", "additionalProperties": False, "properties": {
-            "email": _S, "name": _NULLABLE_S, "email_verified": _BOOL, "disabled": _BOOL}},
+            "email": _S, "name": _NULLABLE_S, "email_verified": _BOOL, "disabled": _BOOL,
+            "app_metadata": _METADATA, "user_metadata": _METADATA}},
         "UserPage": _page("User"),
         "AuditEvent": {"type": "object", "additionalProperties": False,
                        "required": ["id", "occurred_at", "action", "actor", "user_id", "client_id", "details"],

@@ -4,7 +4,7 @@ idp/admin/api/openapi.py's users (whose helpers it shares), exercised by tests/t
 from __future__ import annotations
 
 from idp.admin.api.framework import PREFIX
-from idp.admin.api.openapi import _ADMIN, _ETAG, _IF_MATCH, _PAGE, _S, _json_body, _ok, _page, _problems
+from idp.admin.api.openapi import CLAIM_MAPPINGS, _ADMIN, _ETAG, _IF_MATCH, _PAGE, _S, _json_body, _ok, _page, _problems
 from idp.administration.apis import MAX_TTL
 
 _NULLABLE_S = {"type": ["string", "null"]}
@@ -104,7 +104,7 @@ _API_PROPERTIES = {
     "name": _S, "scopes": {"type": "object", "additionalProperties": _S, "description": "scope -> description"},
     "role_scopes": {"type": ["array", "null"], "items": _S},
     "access_token_ttl": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_TTL},
-    "dpop_only": {"type": "boolean"}, "resource_server": _NULLABLE_S,
+    "dpop_only": {"type": "boolean"}, "resource_server": _NULLABLE_S, "claim_mappings": CLAIM_MAPPINGS,
 }
 
 

@@ -4,7 +4,7 @@ users and audit events (whose helpers it shares), exercised by tests/test_openap
 from __future__ import annotations
 
 from idp.admin.api.framework import PREFIX
-from idp.admin.api.openapi import _ADMIN, _ETAG, _IF_MATCH, _PAGE, _S, _json_body, _ok, _page, _problems
+from idp.admin.api.openapi import CLAIM_MAPPINGS, _ADMIN, _ETAG, _IF_MATCH, _PAGE, _S, _json_body, _ok, _page, _problems
 from idp.admin.api.problems import MEDIA_TYPE as PROBLEM
 from idp.administration.clients import MAX_GRACE_SECONDS
 
@@ -86,6 +86,7 @@ _CLIENT_PROPERTIES = {
     **_METADATA_PROPERTIES, "client_id": _S, "trusted": {"type": "boolean"},
     "created_at": {"type": "string", "format": "date-time"}, "updated_at": _NULLABLE_STAMP,
     "has_secret": {"type": "boolean"}, "previous_secret_expires_at": _NULLABLE_STAMP,
+    "claim_mappings": CLAIM_MAPPINGS,  # issue 35: an administrator's only (refused in RFC 7591 / 7592 requests)
 }
 _CLIENT_REQUIRED = ["client_id", "client_name", "redirect_uris", "grant_types", "response_types", "scope",
                     "token_endpoint_auth_method", "trusted", "created_at", "has_secret"]
@@ -103,7 +104,7 @@ def schemas() -> dict:
                                              "a chosen client_id; null removes a member (RFC 7396)",
             "properties": {**{name: {"anyOf": [schema, {"type": "null"}]}
                               for name, schema in _METADATA_PROPERTIES.items()},
-                           "client_id": _S, "trusted": {"type": "boolean"}}},
+                           "client_id": _S, "trusted": {"type": "boolean"}, "claim_mappings": CLAIM_MAPPINGS}},
         "Client": _client(),
         "ClientWithGrants": _client(active_grants={"type": "integer", "minimum": 0}),
         "NewClient": _client(client_secret=_NULLABLE_S),

@@ -24,6 +24,7 @@ from idp.admin.console.registry import (
     refusals,
 )
 from idp.administration.apis import api_version
+from idp.apis.claim_mappings import mappings_as_lines, mappings_from_lines
 from idp.i18n import gettext as _
 
 DELETE_API_QUESTION = (
@@ -58,7 +59,10 @@ def api_fields(form: ApiForm) -> dict:
             "role_scopes": (form.role_scopes.data or "").split(),
             "access_token_ttl": int(ttl) if DIGITS.fullmatch(ttl) else ttl or None,
             "dpop_only": bool(form.dpop_only.data),
-            "resource_server": (form.resource_server.data or "").strip() or None}
+            "resource_server": (form.resource_server.data or "").strip() or None,
+            # a form made before the field existed leaves the mappings as they are
+            **({"claim_mappings": mappings_from_lines(form.claim_mappings.data)}
+               if "claim_mappings" in request.form else {})}
 
 
 def fill(form: ApiForm, api) -> None:
@@ -68,6 +72,7 @@ def fill(form: ApiForm, api) -> None:
     form.access_token_ttl.data = str(api.access_token_ttl or "")
     form.dpop_only.data, form.resource_server.data = api.dpop_only, api.resource_server or ""
     form.version.data = api_version(api)
+    form.claim_mappings.data = mappings_as_lines(api.claim_mappings)
 
 
 def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 200):

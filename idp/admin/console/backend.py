@@ -189,7 +189,7 @@ def create_client(admin, name: str, redirect_uris: list[str], public: bool, scop
 
 
 def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str,
-                  allowed_origins: list[str] = (), exchange: dict | None = None):
+                  allowed_origins: list[str] = (), exchange: dict | None = None, claim_mappings: list | None = None):
     """Raises Invalid (each wrong field), NotFound. No allowed origins: the field is removed.
     exchange: the token-exchange switches (enabled, impersonation, refresh_tokens), None to leave
     them as they are."""
@@ -197,7 +197,14 @@ def update_client(admin, client_id: str, name: str, redirect_uris: list[str], sc
                "allowed_origins": list(allowed_origins) or None}
     if exchange is not None:
         changes.update(client_policy.exchange_changes(_clients().get(client_id).grant_types, **exchange))
+    if claim_mappings is not None:
+        changes["claim_mappings"] = claim_mappings
     return _clients().update(actor(admin), client_id, changes)
+
+
+def update_user_metadata(admin, target, changes: dict, version: str):
+    """app_metadata / user_metadata (issue 35), under the ETag value the page was made with."""
+    return UserAdmin(services()).update(actor(admin), target.id, changes, version)
 
 
 def rotate_client_secret(admin, target, grace_seconds: int = 0) -> str | None:

@@ -12,6 +12,7 @@ from idp.admin.console.forms import ActionForm, ClientForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
 from idp.administration import Invalid, NotFound, PreconditionFailed
 from idp.administration.client_policy import EXCHANGE_GRANT
+from idp.apis.claim_mappings import mappings_as_lines, mappings_from_lines
 from idp.i18n import gettext as _
 
 NOT_SAVED = "The client was not saved: %(reasons)s"
@@ -85,6 +86,7 @@ def client_edit(client_id: str):
         form.token_exchange.data = EXCHANGE_GRANT in target.grant_types
         form.exchange_impersonation.data = bool(target.client_metadata.get("token_exchange_impersonation"))
         form.exchange_refresh_tokens.data = bool(target.client_metadata.get("token_exchange_refresh_tokens"))
+        form.claim_mappings.data = mappings_as_lines(target.claim_mappings)
     page_vars = {"creating": False, "client": target, "action_form": ActionForm()}
     if not form.validate_on_submit():
         return client_page(form, page_vars, 400 if request.method == "POST" else 200)
@@ -94,7 +96,9 @@ def client_edit(client_id: str):
     try:
         backend.update_client(g.admin, target.client_id, form.name.data.strip(),
                               redirect_uris_of(form.redirect_uris.data), " ".join(form.scope.data.split()),
-                              redirect_uris_of(form.allowed_origins.data), exchange)
+                              redirect_uris_of(form.allowed_origins.data), exchange,
+                              mappings_from_lines(form.claim_mappings.data) if "claim_mappings" in request.form
+                              else None)
     except Invalid as exc:
         return client_page(form, {**page_vars, "uri_error": refusal(exc)}, 400)
     except (NotFound, PreconditionFailed):

@@ -26,6 +26,14 @@ class ClientForm(FlaskForm):
     token_exchange = BooleanField("May exchange users' tokens for tokens for other APIs")
     exchange_impersonation = BooleanField("May impersonate users (an exchange without an actor token)")
     exchange_refresh_tokens = BooleanField("May get refresh tokens from an exchange (with offline_access)")
+    claim_mappings = TextAreaField("Claims", validators=[Length(max=16_384)])  # issue 35: ID tokens, userinfo
+
+
+class UserMetadataForm(FlaskForm):
+    """app_metadata and user_metadata as JSON text (issue 35), written under the version read."""
+    app_metadata = TextAreaField("App metadata", validators=[Length(max=1_048_576)])
+    user_metadata = TextAreaField("User metadata", validators=[Length(max=1_048_576)])
+    version = HiddenField(validators=[Length(max=64)])
 
 
 class KeyRotateForm(ActionForm):

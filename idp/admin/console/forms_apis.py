@@ -15,6 +15,7 @@ class ApiForm(FlaskForm):
     dpop_only = BooleanField("DPoP-bound tokens only")
     resource_server = StringField("Resource server", validators=[Length(max=64)])
     version = HiddenField(validators=[Length(max=64)])
+    claim_mappings = TextAreaField("Claims", validators=[Length(max=16_384)])  # issue 35
 
 
 class RoleForm(FlaskForm):

@@ -10,6 +10,7 @@ import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, UserCreateForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
+from idp.admin.console.user_metadata import metadata_form
 from idp.administration import Duplicate, Invalid
 from idp.administration.errors import Conflict
 from idp.i18n import gettext as _
@@ -91,6 +92,7 @@ def user(user_id: str):
     sessions = [dict(handle=s.handle, device=describe_browser(s.user_agent), ip=s.ip, when=since(s.created))
                 for s in details.sessions]
     return render_template("admin/user.html", d=details, sessions=sessions, form=ActionForm(), utc=utc,
+                           metadata_form=metadata_form(details.user),
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 
@@ -99,7 +101,8 @@ MESSAGES = {"created": "The account was created.",
             "enabled": "The account can sign in again.",
             "sessions": "Every session of this user was ended.",
             "passkeys": "Every passkey of this user was removed.",
-            "grant": "That application's access was revoked."}
+            "grant": "That application's access was revoked.",
+            "metadata": "The metadata was saved: the user's next tokens carry it."}
 
 
 def act(user_id: str, **question):

@@ -51,8 +51,13 @@ class IntrospectionEndpoint(_Base):
                      "groups", "roles", "entitlements", "org_id", "org_name", "act"):  # act: RFC 8693 4.1
             if name in claims:
                 payload[name] = claims[name]
+        user_id = None
         if any(name.endswith("_overage") for name in claims):  # the full lists the token had no room for
             user_id = user_id_for(services(), services().clients.get(claims.get("client_id")), claims.get("sub"))
             if user_id:
                 payload.update(services().api_access.full_lists(user_id, claims))
+        # the API's mapped claims the token carries (issue 35), in full behind an overage marker
+        user = services().users.for_tokens(user_id) if user_id else None
+        mapped = services().custom_claims.for_introspection(user, claims)
+        payload.update({name: value for name, value in mapped.items() if name not in payload})
         return payload

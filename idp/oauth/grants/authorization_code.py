@@ -184,6 +184,10 @@ class IdToken(OpenIDCode):
         # groups / roles scopes (RFC 9068 2.2.3.1 names): roles of the token's APIs only, bounded
         info.update(services().api_access.identity_claims(user.id, scope, [t.identifier for t in request_targets()],
                                                           organization=g.get("token_organization")))
+        # the client's mapped claims (issue 35), bounded; never in place of a claim set above
+        mapped = services().custom_claims.for_client(user, g.id_token_client.client_id, scope,
+                                                     g.get("token_organization"))
+        info.update({name: value for name, value in mapped.items() if name not in info})
         return info
 
     def __call__(self, grant):

@@ -113,7 +113,9 @@ class IssuesTokens:
                 bind_refresh_token=client.is_public,  # RFC 9449 5: public clients' refresh tokens are bound
                 audience=policy.audience,
                 ttl=policy.ttl,
-                extra_claims={**access.access_token_claims(user_id, targets, scope or "", effective), **org_claims},
+                # mapped claims (issue 35) first: what the server sets itself always wins
+                extra_claims={**services().custom_claims.for_access_token(user, targets, scope or "", organization),
+                              **access.access_token_claims(user_id, targets, scope or "", effective), **org_claims},
                 resources=granted if granted is not None else policy.audience,
                 refresh_scope=self.granted_scope(),
                 organization_id=organization,

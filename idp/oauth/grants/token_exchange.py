@@ -135,7 +135,9 @@ class TokenExchangeGrant(IssuesTokens, BaseGrant, TokenEndpointMixin):
         client = self.request.client
         issued_type, subject, act, user, targets, ttl, effective, scope = self.request.exchange
         policy = svc.api_access.policy(targets)
-        claims = svc.api_access.access_token_claims(user.id, targets, scope, effective)
+        # the API's mapped claims (issue 35) first: no mapping may stand in for a protocol claim
+        claims = {**svc.custom_claims.for_access_token(user, targets, scope),
+                  **svc.api_access.access_token_claims(user.id, targets, scope, effective)}
         if act:
             claims["act"] = act
         refresh = bool(client.client_metadata.get(REFRESH_TOKENS) and client.check_grant_type("refresh_token")
