@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = "0019_org_groups"
-down_revision = "0016_orgs"
+down_revision = "0018_org_connections"
 branch_labels = None
 depends_on = None
 

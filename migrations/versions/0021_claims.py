@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0021_claims"
-down_revision = "0016_orgs"
+down_revision = "0019_org_groups"
 branch_labels = None
 depends_on = None
 
