@@ -176,3 +176,24 @@ def test_a_connections_upstream_requests_go_through_the_outbound_guard(idp, upst
     flow = start(idp, rp(idp))
     page = continue_with_email(idp, flow, f"mallory@{domain}")
     assert page.status_code == 502 and page.url.startswith(idp.url) and "Corp SSO is not responding" in page.text
+
+
+def test_cancelling_at_the_organizations_provider_ends_on_a_page_rfc6749_4_1_2_1(idp, upstream):
+    """error=access_denied (with the provider's iss, RFC 9207) at the connection's callback: the
+    federation's page, 400, nothing made; the state is used once (a replay is refused)."""
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    org, domain, connection = enterprise(idp, upstream)
+    email = f"carol@{domain}"
+    flow = start(idp, rp(idp))
+    fields = hidden_fields(flow.page.text)
+    fields.update(email=email, password="")
+    to_upstream = flow.agent.http.post(idp.endpoint("/login"), data=fields, allow_redirects=False, timeout=10)
+    assert to_upstream.status_code == 302 and to_upstream.headers["Location"].startswith(upstream.url)
+    state = parse_qs(urlsplit(to_upstream.headers["Location"]).query)["state"][0]
+    callback = connection["callback_url"] + "?" + urlencode({"error": "access_denied", "state": state,
+                                                             "iss": upstream.url})
+    page = flow.agent.get(callback)
+    assert page.status_code == 400 and "You cancelled signing in with Corp SSO" in page.text
+    assert flow.agent.get(callback).status_code == 400  # used once
+    assert counts(idp, email, org["id"]) == (0, 0)
