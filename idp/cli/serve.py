@@ -11,6 +11,7 @@ import click
 from idp.cli.common import (
     load_config,
     load_services,
+    require_database,
 )
 from idp.config import Config, ConfigError
 from idp.plumbing.writable import make_dir
@@ -79,9 +80,10 @@ def serve(workers, threads, host, server):
             raise click.ClickException(f"configuration: {exc}") from None
     from idp.services import with_dev_secrets
 
-    config = with_dev_secrets(config)
     # The preStop hook writes DRAIN_FILE, /ready reads it: its directory must exist.
     make_dir("DRAIN_FILE", os.path.dirname(os.path.abspath(config.drain_file)))
+    require_database(config)  # before with_dev_secrets, which would make keys/ here
+    config = with_dev_secrets(config)
     workers = workers or config.workers or None
     if not config.uses_redis:
         if (workers or 1) > 1:
@@ -96,15 +98,27 @@ def serve(workers, threads, host, server):
     run_server(server, config, host or config.host, workers, threads)
 
 
+def in_project_folder() -> bool:
+    """The current folder is the source checkout this `idp` runs from (README's first block)."""
+    from idp.store.migrate import ROOT
+
+    return os.path.exists(os.path.join(ROOT, "pyproject.toml")) and os.path.samefile(os.getcwd(), ROOT)
+
+
 @click.command()
-def demo():
-    """The embedded default: SQLite + in-process store on 127.0.0.1, seeded with a demo user and client."""
+@click.option("--here", is_flag=True, help="start a new embedded default in this folder (data/ and keys/)")
+def demo(here):
+    """The embedded default: SQLite + in-process store on 127.0.0.1, seeded with a demo user and client.
+
+    Makes its database (data/idp.sqlite) and keys (keys/) in the project's folder, where DATABASE_URL
+    says, or with --here in the current folder; anywhere else it refuses and creates nothing."""
     from idp.services import local_secret
     from idp.store.migrate import upgrade
 
     config = load_config(production=False)
     if config.uses_redis:
         config = dataclasses.replace(config, redis_url=None)
+    require_database(config, may_create=here or in_project_folder() or "DATABASE_URL" in os.environ)
     upgrade(config.database_url)
     svc = load_services(config)
     password = local_secret("demo-user-password", "keys")[:20]

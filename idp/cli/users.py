@@ -10,7 +10,7 @@ from idp.cli.common import (
     load_services,
     request_like_context,
 )
-from idp.cli.paging import limit_options, stream
+from idp.cli.paging import limit_options, or_none, stream
 from idp.plumbing.security import password_scheme
 
 
@@ -66,7 +66,7 @@ def users_list(search, limit, after):
         rows = stream(lambda size, cursor: _search_page(admin, search, size, cursor), lambda row: row.email, limit, after)
     else:
         rows = stream(svc.users.page_by_age, lambda row: row.id, limit, after)
-    for user in rows:
+    for user in or_none(rows, "No users." if not search else f"No users whose email or name starts with {search}."):
         state = "disabled" if user.disabled else "active"
         scheme = user.password_scheme if hasattr(user, "password_scheme") else password_scheme(user.password_hash)
         click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}  {scheme or 'no-password'}")
