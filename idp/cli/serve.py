@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 
 import click
 
@@ -98,6 +99,24 @@ def serve(workers, threads, host, server):
     run_server(server, config, host or config.host, workers, threads)
 
 
+def this_command() -> str:
+    """How the developer ran `idp` (`.venv/bin/idp` in README's first block), to print commands they can paste."""
+    invoked = sys.argv[0] if sys.argv else ""
+    if os.path.basename(invoked) != "idp":
+        return "idp"
+    relative = os.path.relpath(invoked)
+    return relative if not relative.startswith("..") else invoked
+
+
+def first_day_lines(config: Config) -> str:
+    """The banner's lines on where mail goes and how to become an administrator (issue 34)."""
+    lines = [f"  admin console  {config.issuer}/admin  (the demo user is not an administrator; make it one with:",
+             f"                 {this_command()} admins grant --email demo@example.com   then sign in again)"]
+    if config.dev_mailbox:
+        lines.append(f"  mail           {config.issuer}/dev/mailbox  (no SMTP_HOST: mail is printed here and kept there)")
+    return "\n".join(lines) + "\n"
+
+
 def in_project_folder() -> bool:
     """The current folder is the source checkout this `idp` runs from (README's first block)."""
     from idp.store.migrate import ROOT
@@ -146,7 +165,7 @@ def demo(here):
   demo client    client_id=demo-client client_secret={secret}
                  redirect_uri={redirect_uri}
   try            {config.issuer}/authorize?response_type=code&client_id=demo-client&scope=openid%20profile%20email&redirect_uri={redirect_uri}&state=xyz
-"""
+{first_day_lines(config)}"""
     )
     server = os.environ.get("IDP_SERVER", "granian")
     if server not in SERVERS:
