@@ -1,5 +1,5 @@
 """`idp apis|groups|roles`, run as an operator would (a subprocess) against the live IdP's data:
-clear errors, every change audited, and on PostgreSQL + Redis the change reaches the next token."""
+clear errors, every change audited, and on both backends the change reaches the next token at once."""
 
 from __future__ import annotations
 
