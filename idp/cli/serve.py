@@ -111,7 +111,7 @@ def this_command() -> str:
 def first_day_lines(config: Config) -> str:
     """The banner's lines on where mail goes and how to become an administrator (issue 34)."""
     lines = [f"  admin console  {config.issuer}/admin  (the demo user is not an administrator; make it one with:",
-             f"                 {this_command()} admins grant --email demo@example.com   then sign in again)"]
+             f"                 {this_command()} admins grant --email demo@example.com   (/admin then asks for a second factor))"]
     if config.dev_mailbox:
         lines.append(f"  mail           {config.issuer}/dev/mailbox  (no SMTP_HOST: mail is printed here and kept there)")
     return "\n".join(lines) + "\n"
@@ -127,7 +127,8 @@ def in_project_folder() -> bool:
 @click.command()
 @click.option("--here", is_flag=True, help="start a new embedded default in this folder (data/ and keys/)")
 def demo(here):
-    """The embedded default: SQLite + in-process store on 127.0.0.1, seeded with a demo user and client.
+    """The embedded default: SQLite + in-process store at http://localhost:PORT (listening on 127.0.0.1), seeded
+    with a demo user and client.
 
     Makes its database (data/idp.sqlite) and keys (keys/) in the project's folder, where DATABASE_URL
     says, or with --here in the current folder; anywhere else it refuses and creates nothing."""
