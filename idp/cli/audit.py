@@ -63,7 +63,8 @@ def audit_list(since, until, user, client_id, action, actor, limit, after, as_js
         return svc.audit_events.list(since=since, until=until, user_id=user_id, client_id=client_id, action=action,
                                      actor=actor, limit=size, after=cursor)
 
-    for entry in or_none(stream(fetch, lambda row: row.id, limit, after), "No audit events.", err=as_json):
+    for entry in or_none(stream(fetch, lambda row: row.id, limit, after),
+                         "No more audit events." if after else "No audit events.", err=as_json):
         if as_json:
             click.echo(json.dumps(entry.as_dict(), sort_keys=True))
             continue

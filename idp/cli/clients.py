@@ -159,7 +159,8 @@ def clients_update(client_id, allowed_origins, no_allowed_origins):
 @limit_options
 def clients_list(limit, after):
     """Clients, oldest first (client_id, name, auth method, grant types, redirect URIs)."""
-    for client in or_none(stream(load_services().clients.page, lambda row: row.client_id, limit, after), "No clients."):
+    for client in or_none(stream(load_services().clients.page, lambda row: row.client_id, limit, after),
+                          "No more clients." if after else "No clients."):
         click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
                    f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
 

@@ -66,7 +66,8 @@ def users_list(search, limit, after):
         rows = stream(lambda size, cursor: _search_page(admin, search, size, cursor), lambda row: row.email, limit, after)
     else:
         rows = stream(svc.users.page_by_age, lambda row: row.id, limit, after)
-    for user in or_none(rows, "No users." if not search else f"No users whose email or name starts with {search}."):
+    nothing = f"No users whose email or name starts with {search}." if search else "No users."
+    for user in or_none(rows, "No more users." if after else nothing):
         state = "disabled" if user.disabled else "active"
         scheme = user.password_scheme if hasattr(user, "password_scheme") else password_scheme(user.password_hash)
         click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}  {scheme or 'no-password'}")
