@@ -115,7 +115,13 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     i18n.install(app, config.cookie_secure)
     ratelimit.install(app, config)
     services.keys.ensure_signing_key()
-    if not config.smtp_host:
+    if config.dev_mailbox:
+        from idp.accounts.dev_mailbox import DevMailbox
+
+        services.mailer.transport = DevMailbox(config.issuer + "/dev/mailbox")
+        log.warning("SMTP_HOST is not set: mail is printed here and kept at %s/dev/mailbox (development only)",
+                    config.issuer)
+    elif not config.smtp_host:
         log.warning("SMTP_HOST is not set: verification and reset emails wait in the outbox (idp mail status)")
     if not services.passkeys.enabled:
         log.warning("passkeys are off: the issuer's host %s is an IP address, which browsers refuse as a "

@@ -39,6 +39,7 @@ from idp.store.organizations import Organizations
 from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
+from idp.store.versions import DurableVersion
 from idp.tokens.keys import KeyManager
 from idp.tokens.revocation_cache import durable_revocations
 from idp.tokens.service import KEYS_VERSION, TokenService
@@ -129,7 +130,9 @@ def build_services(config: Config) -> Services:
     lockout = Lockout(store, config.max_login_attempts, config.account_lock_time_ms)
     mailer = Mailer(config, Outbox(db))
     apis = ApiRegistry(db)
-    authorization = Authorization(apis, store, feed)  # bumps the shared version on every registry change
+    # bumps the shared version on every registry change; in the database when no other process shares the store
+    authorization = Authorization(apis, store, feed,
+                                  None if config.uses_redis else DurableVersion(db, AUTHZ_VERSION))
     mfa = Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name)
     accounts = Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout)
     passkeys = PasskeyService(config, Passkeys(db), store)

@@ -71,7 +71,7 @@ def test_users_list_limit_and_after_resume_where_the_last_page_stopped(seeded):
     assert second == ["u00003", "u00004", "u00005"]
     deep = [line.split()[0] for line in run(env, "users", "list", "--limit", "700", "--after", "u00100")]
     assert deep == [f"u{n:05d}" for n in range(101, 801)]
-    assert run(env, "users", "list", "--after", f"u{USERS - 1:05d}") == []
+    assert run(env, "users", "list", "--after", f"u{USERS - 1:05d}") == ["No more users."]  # says so (issue 34)
     assert CliRunner().invoke(main, ["users", "list", "--limit", "0"], env=env).exit_code == 2
 
 

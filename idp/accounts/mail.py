@@ -9,6 +9,11 @@ leftovers). A message that still fails when its link would have expired is marke
 pending message at once; `idp mail status` counts them.
 
 Bodies can hold a link token: the outbox erases a body once it is sent or given up.
+
+How a message leaves is the transport's business: SMTP (SmtpTransport), or, on the embedded
+default with no SMTP configured, the development mailbox (idp/accounts/dev_mailbox.py), which the
+app factory installs. A process that has no way to send (a CLI command without SMTP_HOST) never
+attempts: its messages wait in the outbox for the server's sweep.
 """
 
 from __future__ import annotations
@@ -39,10 +44,49 @@ class InsecureSMTP(Exception):
     """Credentials would cross the network in clear text (no STARTTLS offered)."""
 
 
+class SmtpTransport:
+    """Sends one message through SMTP_HOST (STARTTLS whenever offered; credentials never in clear)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.config.smtp_host)
+
+    def __call__(self, message: OutgoingMail) -> None:
+        config = self.config
+        if not config.smtp_host:
+            raise MailNotConfigured("SMTP_HOST is not set")
+        email = EmailMessage()
+        email["From"] = config.email_from
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email["Date"] = formatdate(localtime=False)
+        email["Message-ID"] = make_msgid(domain=config.email_from.rsplit("@", 1)[-1])
+        email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+        email.set_content(message.body)
+        smtp_class = smtplib.SMTP_SSL if config.smtp_port == 465 else smtplib.SMTP
+        with smtp_class(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout) as smtp:
+            smtp.ehlo()
+            encrypted = smtp_class is smtplib.SMTP_SSL
+            if not encrypted and smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+                encrypted = True
+            if config.smtp_user:
+                if not encrypted and not is_loopback_url(f"smtp://{config.smtp_host}"):
+                    raise InsecureSMTP("the server offers no STARTTLS: refusing to send SMTP_USER/SMTP_PASS in clear")
+                smtp.login(config.smtp_user, config.smtp_pass)
+            smtp.send_message(email)
+
+
 class Mailer:
-    def __init__(self, config: Config, outbox: Outbox):
+    def __init__(self, config: Config, outbox: Outbox, transport=None):
         self.config = config
         self.outbox = outbox
+        # a callable taking an OutgoingMail, raising on failure; `configured`: whether it can send at all
+        self.transport = transport or SmtpTransport(config)
         self._queue: queue.Queue[str] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._pid = None
@@ -52,9 +96,10 @@ class Mailer:
     def send(self, recipient: str, subject: str, body: str, keep_trying_for: int) -> str:
         """Queue a message; keep_trying_for: seconds after which it is pointless (its link expired)."""
         message_id = self.outbox.add(recipient, subject, body, keep_trying_for)
-        self.start()
-        self._queue.put(message_id)
-        return message_id
+        if self.transport.configured or self._thread is not None:  # the server started its sender at boot
+            self.start()
+            self._queue.put(message_id)
+        return message_id  # otherwise (a CLI process that cannot send): the server's sweep delivers it
 
     def start(self) -> None:
         """Start this process's sender thread (again after a fork: threads do not survive one)."""
@@ -92,7 +137,7 @@ class Mailer:
         if message is None:
             return False  # sent, failed, or another sender holds it
         try:
-            self._smtp_send(message)
+            self.transport(message)
         except (OSError, smtplib.SMTPException, MailNotConfigured, InsecureSMTP) as exc:
             self._failed(message, f"{type(exc).__name__}: {exc}"[:255])
             return False
@@ -111,29 +156,3 @@ class Mailer:
         self.outbox.retry_later(message.id, error, delay)
         log.warning("mail attempt %d failed (%s); retrying in %ds", attempt, error, delay,
                     extra={"mail_id": message.id})
-
-    def _smtp_send(self, message: OutgoingMail) -> None:
-        config = self.config
-        if not config.smtp_host:
-            raise MailNotConfigured("SMTP_HOST is not set")
-        email = EmailMessage()
-        email["From"] = config.email_from
-        email["To"] = message.recipient
-        email["Subject"] = message.subject
-        email["Date"] = formatdate(localtime=False)
-        email["Message-ID"] = make_msgid(domain=config.email_from.rsplit("@", 1)[-1])
-        email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
-        email.set_content(message.body)
-        smtp_class = smtplib.SMTP_SSL if config.smtp_port == 465 else smtplib.SMTP
-        with smtp_class(config.smtp_host, config.smtp_port, timeout=config.smtp_timeout) as smtp:
-            smtp.ehlo()
-            encrypted = smtp_class is smtplib.SMTP_SSL
-            if not encrypted and smtp.has_extn("starttls"):
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-                encrypted = True
-            if config.smtp_user:
-                if not encrypted and not is_loopback_url(f"smtp://{config.smtp_host}"):
-                    raise InsecureSMTP("the server offers no STARTTLS: refusing to send SMTP_USER/SMTP_PASS in clear")
-                smtp.login(config.smtp_user, config.smtp_pass)
-            smtp.send_message(email)

@@ -62,7 +62,14 @@ class MailAdmin:
         sender thread and the count made due is returned.
 
         A message given up is not sent again: its body, which held a link token, was erased when it
-        failed (and the link has expired or soon will): the user asks for a new link instead."""
+        failed (and the link has expired or soon will): the user asks for a new link instead.
+
+        wait=True sends with this process's settings: without SMTP_HOST it refuses before touching
+        anything, rather than spend the messages' attempts on settings the server may well have."""
+        if wait and not self.mailer.transport.configured:
+            raise Conflict("SMTP_HOST is not set here: nothing was sent or counted as an attempt (run it with the "
+                           "server's SMTP_* settings; the embedded default without SMTP delivers to its /dev/mailbox "
+                           "by itself)")
         if message_id is not None:
             self._check_pending(message_id)
         ids = self.outbox.requeue(message_id)

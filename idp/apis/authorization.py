@@ -12,6 +12,7 @@ import secrets
 from idp.store.apis import ApiRegistry, RoleView
 from idp.store.ephemeral import EphemeralStore, is_outage
 from idp.store.feed import Feed
+from idp.store.versions import DurableVersion
 
 log = logging.getLogger(__name__)
 VERSION_KEY = "authz:version"
@@ -22,10 +23,14 @@ LOCAL_ENTRIES = 10_000  # answers this process keeps beside Redis (while its fee
 
 
 class Authorization:
-    def __init__(self, registry: ApiRegistry, store: EphemeralStore, feed: Feed | None = None):
+    def __init__(self, registry: ApiRegistry, store: EphemeralStore, feed: Feed | None = None,
+                 durable: DurableVersion | None = None):
         self.registry = registry
         self.store = store
         self.feed = feed  # mirrors VERSION_KEY: while live, an answer kept here needs no Redis read
+        # The in-process store: the version lives in the database too, so that a change made by another
+        # process (the CLI beside a running embedded server) reaches this one's cache at once.
+        self.durable = durable
         self._local: dict[str, tuple[str | None, str]] = {}  # key -> (version, JSON of the value)
         registry.on_change = self.changed
         self.organizations = None  # idp.store.organizations.Organizations, wired by build_services
@@ -38,6 +43,9 @@ class Authorization:
     def changed(self) -> None:
         """Any API, group, role or membership change: every cached answer becomes stale. With Redis
         unreachable the change is already in the database; cached answers then age out (CACHE_TTL)."""
+        if self.durable is not None:
+            self.durable.bump()
+            return
         try:
             self.store.announce([(VERSION_KEY, secrets.token_hex(8), 30 * 86400)])
         except Exception as exc:
@@ -53,7 +61,10 @@ class Authorization:
             if kept is not None and kept[0] == self.feed.mget([VERSION_KEY])[0]:
                 return json.loads(kept[1])  # a fresh copy: callers may change what they get
         try:
-            version, cached = self.store.mget([VERSION_KEY, key])
+            if self.durable is not None:
+                version, cached = self.durable.get(), self.store.mget([key])[0]
+            else:
+                version, cached = self.store.mget([VERSION_KEY, key])
         except Exception as exc:
             if not is_outage(exc):
                 raise

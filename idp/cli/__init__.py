@@ -32,6 +32,7 @@ class _Cli(click.Group):
 
 
 @click.group(cls=_Cli)
+@click.version_option(package_name="idp", prog_name="idp", message="%(prog)s %(version)s")
 def main():
     """OpenID Connect identity provider."""
 

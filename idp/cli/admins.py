@@ -9,7 +9,7 @@ import click
 
 from idp.administration import Actor
 from idp.cli.common import load_services, refusals, request_like_context, user_by_email
-from idp.cli.paging import stream
+from idp.cli.paging import or_none, stream
 
 
 @click.group()
@@ -54,7 +54,8 @@ def admins_revoke(email):
 
 @admins.command("list")
 def admins_list():
+    """Who may use the console (/admin): user id, email, when and by whom granted."""
     _, admin = administration()
-    for row in stream(lambda size, after: admin.list(after=after, limit=min(size, 500)).items,
-                      lambda row: [row.user_id], None):
+    for row in or_none(stream(lambda size, after: admin.list(after=after, limit=min(size, 500)).items,
+                              lambda row: [row.user_id], None), "No administrators (idp admins grant --email E)."):
         click.echo(f"{row.user_id}  {row.email}  granted {row.granted_at:%Y-%m-%d %H:%M} UTC by {row.granted_by}")

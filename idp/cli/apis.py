@@ -16,6 +16,7 @@ from idp.cli.common import (
     request_like_context,
     user_by_email,
 )
+from idp.cli.paging import or_none
 
 
 @contextlib.contextmanager
@@ -69,6 +70,7 @@ def apis():
 @click.option("--resource-server", default=None, help="client_id this API introspects as (RFC 7662)")
 @click.option("--default-for", "default_for", multiple=True, help="client_id that gets this API without `resource`")
 def apis_create(identifier, name, scopes, role_scopes, access_token_ttl, dpop_only, resource_server, default_for):
+    """Register an API (a resource server): its identifier (the audience), name and scopes."""
     with administering() as (admin, _, _, actor):
         api = admin.create(actor, {"identifier": identifier, "name": name, "scopes": parse_scopes(scopes),
                                    "role_scopes": list(role_scopes), "access_token_ttl": access_token_ttl,
@@ -81,10 +83,11 @@ def apis_create(identifier, name, scopes, role_scopes, access_token_ttl, dpop_on
 @apis.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def apis_list(as_json):
+    """Registered APIs: identifier, name, scopes."""
     from idp.administration.apis import api_document
 
     with administering() as (admin, _, _, _):
-        for api in every(admin.list):
+        for api in or_none(every(admin.list), "No APIs.", err=as_json):
             if as_json:
                 click.echo(json.dumps(api_document(api)))
             else:
@@ -106,6 +109,7 @@ def apis_delete(identifier):
 @click.option("--scope", "scopes", multiple=True, help="only these scopes (default: every scope of the API)")
 @click.option("--default", "is_default", is_flag=True, help="the API this client gets without `resource`")
 def apis_allow(identifier, client_id, scopes, is_default):
+    """Let a client ask tokens for an API (some of its scopes, or all)."""
     with administering() as (admin, _, _, actor):
         admin.grant(actor, admin.by_identifier(identifier).id, client_id, list(scopes) or None, is_default)
     click.echo(f"{client_id} may ask tokens for {identifier}")
@@ -132,6 +136,7 @@ def groups():
 @groups.command("create")
 @click.argument("name")
 def groups_create(name):
+    """Create a group."""
     with administering() as (_, groups_admin, _, actor):
         groups_admin.create(actor, {"name": name})
     click.echo(f"created group {name}")
@@ -139,14 +144,16 @@ def groups_create(name):
 
 @groups.command("list")
 def groups_list():
+    """Group names."""
     with administering() as (_, groups_admin, _, _):
-        for group in every(groups_admin.list):
+        for group in or_none(every(groups_admin.list), "No groups."):
             click.echo(group.name)
 
 
 @groups.command("delete")
 @click.argument("name")
 def groups_delete(name):
+    """Delete a group; its members lose what it gave them at their next token."""
     with administering() as (_, groups_admin, _, actor):
         groups_admin.delete(actor, groups_admin.by_name(name).id)
     click.echo(f"deleted group {name}")
@@ -157,6 +164,7 @@ def groups_delete(name):
 @click.option("--email", default=None, help="a user")
 @click.option("--group", "member_group", default=None, help="a group (nested)")
 def groups_add_member(group, email, member_group):
+    """Add a user (or a group) to a group."""
     if (email is None) == (member_group is None):
         raise click.UsageError("give exactly one of --email or --group")
 
@@ -174,6 +182,7 @@ def groups_add_member(group, email, member_group):
 @click.argument("group")
 @click.option("--email", required=True)
 def groups_remove_member(group, email):
+    """Remove a user from a group."""
     with administering() as (_, groups_admin, svc, actor):
         user_id = user_by_email(svc, email).id
         groups_admin.remove_member(actor, groups_admin.by_name(group).id, user_id)
@@ -192,6 +201,7 @@ def roles():
 @click.option("--scope", "scopes", multiple=True)
 @click.option("--description", default=None)
 def roles_create(identifier, name, scopes, description):
+    """Create a role of an API, with the scopes it grants."""
     with administering() as (admin, _, _, actor):
         admin.add_role(actor, admin.by_identifier(identifier).id,
                        {"name": name, "scopes": list(scopes), "description": description})
@@ -201,9 +211,10 @@ def roles_create(identifier, name, scopes, description):
 @roles.command("list")
 @click.option("--api", "identifier", required=True)
 def roles_list(identifier):
+    """An API's roles: name, scopes, description."""
     with administering() as (admin, _, _, _):
         api_id = admin.by_identifier(identifier).id
-        for role in every(lambda **page: admin.roles(api_id, **page)):
+        for role in or_none(every(lambda **page: admin.roles(api_id, **page)), f"No roles in {identifier}."):
             click.echo(f"{role.name}  {' '.join(role.scopes) or '-'}  {role.description or ''}")
 
 
@@ -211,6 +222,7 @@ def roles_list(identifier):
 @click.option("--api", "identifier", required=True)
 @click.option("--name", required=True)
 def roles_delete(identifier, name):
+    """Delete a role of an API (and its assignments)."""
     with administering() as (admin, _, _, actor):
         admin.remove_role(actor, admin.by_identifier(identifier).id, name)
     click.echo(f"deleted role {name} of {identifier}")
@@ -227,6 +239,7 @@ def _holder(email, group):
 @click.option("--email", default=None)
 @click.option("--group", default=None)
 def roles_assign(identifier, name, email, group):
+    """Give a role to a user or a group."""
     _holder(email, group)
 
     with administering() as (admin, _, svc, actor):
@@ -241,6 +254,7 @@ def roles_assign(identifier, name, email, group):
 @click.option("--email", default=None)
 @click.option("--group", default=None)
 def roles_unassign(identifier, name, email, group):
+    """Take a role back from a user or a group."""
     _holder(email, group)
 
     with administering() as (admin, _, svc, actor):

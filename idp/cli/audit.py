@@ -10,7 +10,7 @@ import click
 from idp.cli.common import (
     load_services,
 )
-from idp.cli.paging import stream
+from idp.cli.paging import or_none, stream
 from idp.config import ConfigError
 
 
@@ -63,7 +63,8 @@ def audit_list(since, until, user, client_id, action, actor, limit, after, as_js
         return svc.audit_events.list(since=since, until=until, user_id=user_id, client_id=client_id, action=action,
                                      actor=actor, limit=size, after=cursor)
 
-    for entry in stream(fetch, lambda row: row.id, limit, after):
+    for entry in or_none(stream(fetch, lambda row: row.id, limit, after),
+                         "No more audit events." if after else "No audit events.", err=as_json):
         if as_json:
             click.echo(json.dumps(entry.as_dict(), sort_keys=True))
             continue

@@ -8,7 +8,7 @@ import click
 
 from idp.administration import Actor, client_policy
 from idp.cli.common import CLAIM_MAP_HELP, claim_mappings_from, load_services, refusals, request_like_context
-from idp.cli.paging import limit_options, stream
+from idp.cli.paging import limit_options, or_none, stream
 from idp.config import ConfigError
 from idp.oauth.client_metadata import client_admin
 
@@ -159,7 +159,8 @@ def clients_update(client_id, allowed_origins, no_allowed_origins):
 @limit_options
 def clients_list(limit, after):
     """Clients, oldest first (client_id, name, auth method, grant types, redirect URIs)."""
-    for client in stream(load_services().clients.page, lambda row: row.client_id, limit, after):
+    for client in or_none(stream(load_services().clients.page, lambda row: row.client_id, limit, after),
+                          "No more clients." if after else "No clients."):
         click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
                    f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")
 
@@ -167,6 +168,7 @@ def clients_list(limit, after):
 @clients.command("delete")
 @click.argument("client_id")
 def clients_delete(client_id):
+    """Delete a client by its client_id."""
     svc = load_services()
     with refusals(), request_like_context(svc):
         client_admin(svc).delete(Actor.operator(), client_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import click
 
@@ -19,7 +20,30 @@ def load_config(**overrides) -> Config:
 def load_services(config: Config | None = None):
     from idp.services import build_services, with_dev_secrets
 
-    return build_services(with_dev_secrets(config or load_config()))
+    config = config or load_config()
+    require_database(config)  # before with_dev_secrets, which would make keys/ here
+    return build_services(with_dev_secrets(config))
+
+
+def require_database(config: Config, may_create: bool = False) -> None:
+    """Refuse, in one line and creating nothing, to run on a SQLite database that does not exist.
+
+    The default DATABASE_URL is a path relative to the current folder (data/idp.sqlite): run from
+    anywhere but the project's folder, a command would otherwise make an empty database and dev
+    keys there and then fail on the missing tables. Only `idp demo` and `idp db upgrade` make a
+    database, and only when told where (docs/configuration.md, "Where the data lives")."""
+    from idp.store.db import sqlite_file
+
+    path = sqlite_file(config.database_url)
+    if path is None or os.path.exists(path) or may_create:
+        return
+    if "DATABASE_URL" in os.environ:
+        why = f"DATABASE_URL={config.database_url} names {path}, which does not exist"
+    else:
+        why = (f"DATABASE_URL is unset, so the default {config.database_url}, relative to this folder: {path} "
+               "does not exist")
+    raise click.ClickException(f"no database: {why}; nothing was created (run idp in the project folder, set "
+                               "DATABASE_URL, or start a new one here: `idp demo --here` or `idp db upgrade --create`)")
 
 
 def user_by_email(svc, email: str):

@@ -7,6 +7,7 @@ import click
 from idp.cli.common import (
     load_config,
     load_services,
+    require_database,
 )
 
 
@@ -16,11 +17,19 @@ def db():
 
 
 @db.command("upgrade")
-def db_upgrade():
-    """Apply Alembic migrations to DATABASE_URL."""
+@click.option("--create", is_flag=True,
+              help="make the default SQLite database (data/idp.sqlite) in this folder if it is not there")
+def db_upgrade(create):
+    """Apply Alembic migrations to DATABASE_URL.
+
+    Makes a SQLite database that does not exist yet only when told where: DATABASE_URL set, or --create."""
+    import os
+
     from idp.store.migrate import upgrade
 
-    upgrade(load_config().database_url)
+    config = load_config()
+    require_database(config, may_create=create or "DATABASE_URL" in os.environ)
+    upgrade(config.database_url)
     click.echo("database is up to date")
 
 

@@ -42,8 +42,12 @@ def key_administration():
 @keys.command("list")
 def keys_list():
     """kid, alg, state, created, promoted, retires."""
+    found = key_administration()[1].list()
+    if not found:
+        click.echo("No signing keys (the server makes its first one when it starts).")
+        return
     click.echo(f"{'kid':44}  {'alg':5}  {'state':7}  {'created':16}  {'promoted':16}  retires")
-    for key in key_administration()[1].list():
+    for key in found:
         click.echo(f"{key.kid:44}  {key.alg:5}  {key.state:7}  {_when(key.created_at):16}  "
                    f"{_when(key.promoted_at):16}  {_when(key.retire_until)}")
 

@@ -9,6 +9,7 @@ import json
 import click
 
 from idp.cli.apis import every
+from idp.cli.paging import or_none
 from idp.cli.common import load_services, refusals, request_like_context
 
 
@@ -57,6 +58,7 @@ def orgs():
 @click.option("--primary-color", default=None, help="#rrggbb")
 @click.option("--background-color", default=None, help="#rrggbb")
 def orgs_create(slug, name, logo_url, primary_color, background_color):
+    """Create an organization."""
     branding = {k: v for k, v in (("logo_url", logo_url), ("primary_color", primary_color),
                                   ("background_color", background_color)) if v is not None}
     with administering() as (admin, _, actor):
@@ -67,10 +69,11 @@ def orgs_create(slug, name, logo_url, primary_color, background_color):
 @orgs.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def orgs_list(as_json):
+    """Organizations: slug, id, name."""
     from idp.organizations.admin import organization_document
 
     with administering() as (admin, _, actor):
-        for org in every(lambda **page: admin.list(actor, **page)):
+        for org in or_none(every(lambda **page: admin.list(actor, **page)), "No organizations.", err=as_json):
             click.echo(json.dumps(organization_document(org)) if as_json else f"{org.slug}  {org.id}  {org.name}")
 
 
@@ -112,6 +115,7 @@ def members_add(organization, user):
 @click.argument("organization")
 @click.argument("user")
 def members_remove(organization, user):
+    """Remove a member from an organization."""
     with administering() as (admin, svc, actor):
         admin.remove_member(actor, organization, user_id_of(svc, user))
     click.echo(f"{user} is no longer a member of {organization}")
@@ -121,10 +125,12 @@ def members_remove(organization, user):
 @click.argument("organization")
 @click.option("--json", "as_json", is_flag=True)
 def members_list(organization, as_json):
+    """An organization's members and their roles."""
     from idp.organizations.admin import member_document
 
     with administering() as (admin, _, actor):
-        for member in every(lambda **page: admin.members(actor, organization, **page)):
+        for member in or_none(every(lambda **page: admin.members(actor, organization, **page)), "No members.",
+                              err=as_json):
             click.echo(json.dumps(member_document(member)) if as_json else
                        f"{member.user_id}  {member.email}  {' '.join(map(role_text, member.roles)) or '-'}")
 
@@ -150,6 +156,7 @@ def roles_set(organization, user, role):
 @click.argument("organization")
 @click.argument("user")
 def roles_show(organization, user):
+    """A member's roles in an organization."""
     with administering() as (admin, svc, actor):
         member = admin.member(actor, organization, user_id_of(svc, user))
     for role in member.roles:

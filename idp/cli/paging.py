@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import click
 
@@ -30,3 +30,14 @@ def stream(fetch: Callable[[int, object], list], cursor_of: Callable[[object], o
         after = cursor_of(rows[-1])
         if left is not None:
             left -= len(rows)
+
+
+def or_none(rows: Iterable, nothing: str, err: bool = False) -> Iterator:
+    """The rows, then `nothing` ("No clients.") if there were none: an empty list says so. err: on
+    stderr (a --json listing's stdout stays JSON lines)."""
+    empty = True
+    for row in rows:
+        empty = False
+        yield row
+    if empty:
+        click.echo(nothing, err=err)

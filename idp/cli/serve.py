@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 
 import click
 
 from idp.cli.common import (
     load_config,
     load_services,
+    require_database,
 )
 from idp.config import Config, ConfigError
 from idp.plumbing.writable import make_dir
@@ -79,9 +81,10 @@ def serve(workers, threads, host, server):
             raise click.ClickException(f"configuration: {exc}") from None
     from idp.services import with_dev_secrets
 
-    config = with_dev_secrets(config)
     # The preStop hook writes DRAIN_FILE, /ready reads it: its directory must exist.
     make_dir("DRAIN_FILE", os.path.dirname(os.path.abspath(config.drain_file)))
+    require_database(config)  # before with_dev_secrets, which would make keys/ here
+    config = with_dev_secrets(config)
     workers = workers or config.workers or None
     if not config.uses_redis:
         if (workers or 1) > 1:
@@ -96,15 +99,46 @@ def serve(workers, threads, host, server):
     run_server(server, config, host or config.host, workers, threads)
 
 
+def this_command() -> str:
+    """How the developer ran `idp` (`.venv/bin/idp` in README's first block), to print commands they can paste."""
+    invoked = sys.argv[0] if sys.argv else ""
+    if os.path.basename(invoked) != "idp":
+        return "idp"
+    relative = os.path.relpath(invoked)
+    return relative if not relative.startswith("..") else invoked
+
+
+def first_day_lines(config: Config) -> str:
+    """The banner's lines on where mail goes and how to become an administrator (issue 34)."""
+    lines = [f"  admin console  {config.issuer}/admin  (the demo user is not an administrator; make it one with:",
+             f"                 {this_command()} admins grant --email demo@example.com   (/admin then asks for a second factor))"]
+    if config.dev_mailbox:
+        lines.append(f"  mail           {config.issuer}/dev/mailbox  (no SMTP_HOST: mail is printed here and kept there)")
+    return "\n".join(lines) + "\n"
+
+
+def in_project_folder() -> bool:
+    """The current folder is the source checkout this `idp` runs from (README's first block)."""
+    from idp.store.migrate import ROOT
+
+    return os.path.exists(os.path.join(ROOT, "pyproject.toml")) and os.path.samefile(os.getcwd(), ROOT)
+
+
 @click.command()
-def demo():
-    """The embedded default: SQLite + in-process store on 127.0.0.1, seeded with a demo user and client."""
+@click.option("--here", is_flag=True, help="start a new embedded default in this folder (data/ and keys/)")
+def demo(here):
+    """The embedded default: SQLite + in-process store at http://localhost:PORT (listening on 127.0.0.1), seeded
+    with a demo user and client.
+
+    Makes its database (data/idp.sqlite) and keys (keys/) in the project's folder, where DATABASE_URL
+    says, or with --here in the current folder; anywhere else it refuses and creates nothing."""
     from idp.services import local_secret
     from idp.store.migrate import upgrade
 
     config = load_config(production=False)
     if config.uses_redis:
         config = dataclasses.replace(config, redis_url=None)
+    require_database(config, may_create=here or in_project_folder() or "DATABASE_URL" in os.environ)
     upgrade(config.database_url)
     svc = load_services(config)
     password = local_secret("demo-user-password", "keys")[:20]
@@ -140,7 +174,7 @@ def demo():
                  redirect_uri={redirect_uri}
   try            {try_flow.authorize_url(config.issuer)}
                  (PKCE S256 and a nonce; the callback page redeems the code and shows the ID token)
-"""
+{first_day_lines(config)}"""
     )
     server = os.environ.get("IDP_SERVER", "granian")
     if server not in SERVERS:

@@ -10,7 +10,7 @@ from idp.cli.common import (
     load_services,
     request_like_context,
 )
-from idp.cli.paging import limit_options, stream
+from idp.cli.paging import limit_options, or_none, stream
 from idp.plumbing.security import password_scheme
 
 
@@ -66,7 +66,8 @@ def users_list(search, limit, after):
         rows = stream(lambda size, cursor: _search_page(admin, search, size, cursor), lambda row: row.email, limit, after)
     else:
         rows = stream(svc.users.page_by_age, lambda row: row.id, limit, after)
-    for user in rows:
+    nothing = f"No users whose email or name starts with {search}." if search else "No users."
+    for user in or_none(rows, "No more users." if after else nothing):
         state = "disabled" if user.disabled else "active"
         scheme = user.password_scheme if hasattr(user, "password_scheme") else password_scheme(user.password_hash)
         click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}  {scheme or 'no-password'}")

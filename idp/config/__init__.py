@@ -38,7 +38,7 @@ from idp.plumbing.web_urls import web_origin
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    issuer: str = "http://127.0.0.1:3001"
+    issuer: str = "http://localhost:3001"  # a host name: browsers refuse an IP address as a WebAuthn RP ID
     port: int = 3001
     # Loopback unless told: a bare `idp serve` is reachable only through a proxy on the same host.
     # The image sets HOST=0.0.0.0, its network namespace being the boundary (docs/configuration.md).
@@ -169,13 +169,20 @@ class Config:
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
 
+    @property
+    def dev_mailbox(self) -> bool:
+        """The embedded default without SMTP: mail goes to the console and /dev/mailbox
+        (idp/accounts/dev_mailbox.py). Never in production, never with SMTP_HOST, never with Redis
+        (several processes: a message would land in one of them)."""
+        return not self.production and not self.smtp_host and not self.uses_redis
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Config:
         env = os.environ if env is None else env
         port = _int("PORT", env.get("PORT", "3001"))
         production = overrides.get("production", env.get("IDP_ENV", "development").lower() == "production")
         values = dict(
-            issuer=env.get("ISSUER", f"http://127.0.0.1:{port}").rstrip("/"),
+            issuer=env.get("ISSUER", f"http://localhost:{port}").rstrip("/"),
             port=port,
             production=production,
             database_url=env.get("DATABASE_URL", cls.database_url),

@@ -1,6 +1,6 @@
-"""French translations of the first day's pages (issue 34): `idp demo`'s callback page, and the
-sign-in messages for a disabled account and an administrator without a second factor, keyed by
-the English text (merged into the catalogue by idp/i18n/__init__.py)."""
+"""French translations of the first day's pages (issue 34): `idp demo`'s callback page, the
+development mailbox, and the sign-in messages for a disabled account and an administrator without
+a second factor, keyed by the English text (merged into the catalogue by idp/i18n/__init__.py)."""
 
 FR: dict[str, str] = {
     "The demo client redeemed the code (with its PKCE verifier) and validated the ID token.":
@@ -26,4 +26,13 @@ FR: dict[str, str] = {
     "it will ask for a code after your password.":
         "Activez la validation en deux étapes avec une application d’authentification sur la page de votre compte, "
         "puis rouvrez la console : elle vous demandera un code après votre mot de passe.",
+    # the development mailbox
+    "All messages": "Tous les messages",
+    "Development mailbox": "Boîte aux lettres de développement",
+    "No SMTP server is configured: the mail this server would send is kept here (and printed on its console). "
+    "Development only.":
+        "Aucun serveur SMTP n’est configuré : les messages que ce serveur enverrait sont gardés ici (et affichés "
+        "sur sa console). Pour le développement seulement.",
+    "No mail yet.": "Aucun message pour l’instant.",
+    "To": "À",
 }

@@ -43,6 +43,14 @@ def _multi_host(url: str) -> str:
     return f"{scheme}://{auth}{at}/{path}?" + "&".join(f"{key}={value}" for key, value in params)
 
 
+def sqlite_file(url: str) -> str | None:
+    """The absolute path of a SQLite database URL's file; None for another database (or :memory:)."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return os.path.abspath(parsed.database)
+
+
 def make_engine(url: str, pool_size: int = 5, pg_options: str = "", **options) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)

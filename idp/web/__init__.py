@@ -12,6 +12,7 @@ from idp.web import (  # noqa: F401  (routes register on import)
     brand,
     client_links,
     consent,
+    dev_mailbox,
     device,
     federation,
     forgot_password,

@@ -70,7 +70,10 @@ def account():
                 "unlink-refused": _(UNLINK_REFUSED),
                 "app-revoked": _("That application no longer has access to your account."),
                 "profile": _("Your profile was saved.")}
+    # Only what this server has on offer: passkeys when WebAuthn works here (a user who has some may still remove them)
+    passkeys = svc.passkeys.enabled or svc.passkeys.credentials.count(user.id) > 0
     return render_template("account.html", user=user, sessions=sessions, mfa_enrolled=svc.mfa.is_enrolled(user.id),
+                           passkeys=passkeys,
                            linked=linked_identities(user), unlink_form=UnlinkForm(),
                            linkable=linkable_providers(user), link_form=FederatedStartForm(),
                            message=messages.get(request.args.get("done", "")),

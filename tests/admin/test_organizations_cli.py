@@ -38,7 +38,7 @@ def test_orgs_cli_manages_organizations_members_roles_and_client_settings(idp):
     assert "no organization" in refused(idp, "orgs", "client", client.client_id, "--allow", "nowhere")
     assert "no client" in refused(idp, "orgs", "client", "nobody", "--usage", "allow")
     ok(idp, "orgs", "members", "remove", slug, user.email)
-    assert ok(idp, "orgs", "members", "list", slug) == ""
+    assert ok(idp, "orgs", "members", "list", slug) == "No members.\n"  # an empty list says so (issue 34)
     ok(idp, "orgs", "delete", slug)
     assert "no organization" in refused(idp, "orgs", "show", slug)
     assert [e for e in idp.services.audit_events.list(action="organization.created", limit=500)
