@@ -66,7 +66,7 @@ def test_oidc_groups_claim_maps_to_local_groups_and_follows_the_upstream(fed, up
     up = upstream.services.apis
     eng, ops = "eng", "ops"
     for name in (eng, ops):
-        if name not in [n for _, n in up.groups(limit=1000)]:
+        if name not in [row[1] for row in up.groups(limit=1000)]:  # (id, name, organization_id)
             up.create_group(name)
     up.add_member(eng, user_id=person.id)
     sub = corp_sign_in(fed, upstream, rp, person.email)
