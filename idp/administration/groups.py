@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
-from idp.administration.apis import key_after, registry_refusals, storable, text
+from idp.administration.apis import key_after, registry_refusals, searched, storable, text
 from idp.administration.errors import Invalid, NotFound
 from idp.observability import audit
 
@@ -39,10 +39,11 @@ class GroupAdmin:
     def __init__(self, services):
         self.registry = services.apis
 
-    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
-        """By name; `after`: the previous page's next_key ([name])."""
+    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT, q: str | None = None) -> Page:
+        """By name; `after`: the previous page's next_key ([name]); `q`: text the name holds."""
         check_limit(limit)
-        rows = [GroupView(*row) for row in self.registry.groups(after=key_after(after), limit=limit + 1)]
+        rows = [GroupView(*row) for row in self.registry.groups(after=key_after(after), limit=limit + 1,
+                                                                 contains=searched(q))]
         return page_of(rows, limit, lambda group: [group.name])
 
     def get(self, group_id) -> GroupView:
