@@ -72,12 +72,13 @@ def apis_create(identifier, name, scopes, role_scopes, access_token_ttl, dpop_on
 
 
 @apis.command("list")
+@click.option("--query", "-q", default=None, help="text the name or identifier holds anywhere")
 @click.option("--json", "as_json", is_flag=True)
-def apis_list(as_json):
+def apis_list(query, as_json):
     from idp.administration.apis import api_document
 
     with administering() as (admin, _, _, _):
-        for api in every(admin.list):
+        for api in every(lambda **page: admin.list(q=query, **page)):
             if as_json:
                 click.echo(json.dumps(api_document(api)))
             else:
@@ -119,9 +120,10 @@ def groups_create(name):
 
 
 @groups.command("list")
-def groups_list():
+@click.option("--query", "-q", default=None, help="text the name holds anywhere")
+def groups_list(query):
     with administering() as (_, groups_admin, _, _):
-        for group in every(groups_admin.list):
+        for group in every(lambda **page: groups_admin.list(q=query, **page)):
             click.echo(group.name)
 
 
