@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 
+import idp.admin.console.holdings as holdings
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import GroupForm
@@ -72,7 +73,7 @@ def group_page(group_id: str):
     return render_template("admin/group.html", group=group, members=members.items, first_page=after is None,
                            next_cursor=cursor_link(members.next_key), nested=nested.items,
                            nested_next=cursor_link(nested.next_key), nested_first=nested_after is None,
-                           form=ActionForm(), version=group_version(group),
+                           form=ActionForm(), version=group_version(group), held=holdings.of_group(group.id),
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
+import idp.admin.console.holdings as holdings
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, UserCreateForm
 from idp.admin.console.listing import searched
@@ -89,6 +90,7 @@ def user(user_id: str):
     sessions = [dict(handle=s.handle, device=describe_browser(s.user_agent), ip=s.ip, when=since(s.created))
                 for s in details.sessions]
     return render_template("admin/user.html", d=details, sessions=sessions, form=ActionForm(), utc=utc,
+                           held=holdings.of_user(details.user.id),
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 
