@@ -309,10 +309,15 @@ def retry_mail(admin) -> int:
 
 
 # -- audit -------------------------------------------------------------------
-def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, after: list | None,
-               limit: int) -> Page:
-    """Newest first; a cursor that is not one of this list starts again at the first page."""
-    return _page(AuditAdmin(services()).list, after, limit, action=action, user_id=user_id, since=since)
+def audit_page(after: list | None, limit: int, **filters) -> Page:
+    """Newest first, filtered as AuditAdmin.list is (action, user_id, client_id, actor, since, until);
+    a cursor that is not one of this list starts again at the first page."""
+    return _page(AuditAdmin(services()).list, after, limit, **filters)
+
+
+def audit_names(entries: list):
+    """The users and clients a page of events names, by name (one batched lookup)."""
+    return AuditAdmin(services()).names(entries)
 
 
 def audit_actions() -> list[str]:
