@@ -5,9 +5,9 @@ any part of their names: `lower(column) LIKE '%text%'`. A B-tree index cannot an
 PostgreSQL each searched expression gets a pg_trgm GIN index (the planner uses it for LIKE with a
 leading wildcard). CREATE EXTENSION needs a role allowed to create it (a superuser, or the
 database's owner for a trusted extension since PostgreSQL 13): when it is refused the migration
-goes on without those indexes (a search then scans the table, correct but slower) and says so;
-`CREATE EXTENSION pg_trgm` run later by a superuser and `idp db upgrade` again (this migration's
-indexes are created IF NOT EXISTS) adds them. SQLite has no such index: the embedded default scans.
+goes on without those indexes (a search then scans the table, correct but slower) and says so; a
+superuser may add them later by hand (docs/admin-api.md, "Searching", lists the statements).
+SQLite has no such index: the embedded default scans.
 
 A role's holders are read by (role_id, user_id): ix_role_assignments_role_id_user_id.
 
@@ -42,7 +42,7 @@ def _trigrams(bind) -> bool:
         bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     except sa.exc.DBAPIError as exc:  # not allowed, or not shipped with this PostgreSQL
         log.warning("pg_trgm could not be installed (%s): substring searches of the admin lists will scan their "
-                    "tables; a superuser may run CREATE EXTENSION pg_trgm, then idp db upgrade again",
+                    "tables; docs/admin-api.md (Searching) has the statements a superuser may run to add the indexes",
                     str(exc.orig).strip().splitlines()[0])
         return False
     return True
