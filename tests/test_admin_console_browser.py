@@ -115,4 +115,4 @@ def test_the_console_is_usable_with_the_keyboard_and_in_french(idp, page):
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
     page.goto(idp.endpoint("/admin/users?lang=fr"))
     page.get_by_role("heading", name="Utilisateurs").wait_for()
-    assert page.get_by_label("Rechercher par le début d’une adresse e-mail ou d’un nom").is_visible()
+    assert page.get_by_label("Rechercher par une partie de l’adresse e-mail ou du nom").is_visible()

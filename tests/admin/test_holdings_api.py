@@ -106,3 +106,5 @@ def test_q_finds_users_clients_apis_and_groups_by_any_part_of_their_names(idp):
         assert admin.get(path, params={"q": f"{mark}%"}).json()["items"] == []  # % is a character, not a wildcard
         assert admin.get(path, params={"q": "x" * 321}).status_code == 400
     assert admin.get("/users", params={"q": "Grace " + mark}).json()["items"][0]["id"] == user.id
+    narrowed = admin.get("/users", params={"q": mark, "disabled": "false"}).json()
+    assert [u["id"] for u in narrowed["items"]] == [user.id] and "count" not in narrowed  # it would count q alone

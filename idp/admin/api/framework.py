@@ -287,7 +287,9 @@ def page_response(page: Page, item_json, count: int | None = None):
 
 
 def searched_page(list_page, kind: str, item_json, **filters):
-    """A list that ?q= searches (users, clients, apis, groups): the page of matches, with their count."""
+    """A list that ?q= searches (users, clients, apis, groups): the page of matches, with their count
+    (which counts q alone: none when another filter narrows the list too)."""
     query = request.args.get("q")
     page = list_page(q=query, **filters, **page_args())
-    return page_response(page, item_json, count_of(services(), kind, query))
+    narrowed = any(value is not None for value in filters.values())
+    return page_response(page, item_json, None if narrowed else count_of(services(), kind, query))

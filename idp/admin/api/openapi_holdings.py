@@ -75,5 +75,5 @@ def add_search(document: dict) -> None:
                                        *operation.get("parameters", [])]
             document["components"]["schemas"][page]["properties"].update(
                 count={"type": "integer", "minimum": 0, "maximum": COUNT_CAP,
-                       "description": "with q: how many match, counted up to the cap"},
-                count_capped={"type": "boolean", "description": "with q: more than `count` match"})
+                       "description": "with q alone (no other filter): how many match, counted up to the cap"},
+                count_capped={"type": "boolean", "description": "with q alone: more than `count` match"})
