@@ -12,7 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import idp.store
 from idp.store.migrate import ROOT
@@ -24,6 +24,9 @@ from .databases import migrated_database
 # (lower() on SQLite, a "C" collation on PostgreSQL), so they live in the migration alone.
 pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 MIGRATION_ONLY = {"ix_users_email_c", "ix_users_disabled_email", "ix_users_lower_name"}
+# The substring search's pg_trgm indexes (migration 0023) exist only where PostgreSQL has the extension.
+MIGRATION_ONLY |= {"ix_users_email_trgm", "ix_users_name_trgm", "ix_clients_name_trgm", "ix_clients_client_id_trgm",
+                   "ix_apis_name_trgm", "ix_apis_identifier_trgm", "ix_groups_name_trgm"}
 
 
 @pytest.fixture(scope="module", params=["postgres", "sqlite"])
@@ -64,3 +67,31 @@ def test_the_purge_keyset_indexes_go_down_and_up_again(migrated):
     assert indexes("refresh_tokens")["ix_refresh_tokens_expires_at_hash"] == ["expires_at", "token_hash"]
     assert indexes("revocations")["ix_revocations_expires_at_id"] == ["expires_at", "id"]
     assert differences(db) == []
+
+
+def test_the_search_indexes_answer_a_substring_search_and_go_down_and_up_again(migrated):
+    """0023: on PostgreSQL a pg_trgm GIN index per searched column, which LIKE '%text%' can use (the
+    planner picks it over a scan once scans are priced out: the index applies); both ways."""
+    db, url = migrated
+    cfg = Config()
+    cfg.set_main_option("script_location", f"{ROOT}/migrations")
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.execute(
+                text("EXPLAIN SELECT id FROM groups WHERE lower(name) LIKE :pattern"), {"pattern": "%ops-team%"}))
+        assert "ix_groups_name_trgm" in plan, plan
+    command.downgrade(cfg, "0016_orgs")
+    db.engine.dispose()
+    assert "ix_role_assignments_role_id_user_id" not in {i["name"] for i in inspect(db.engine).get_indexes(
+        "role_assignments")}
+    command.upgrade(cfg, "head")
+    db.engine.dispose()
+    assert differences(db) == []
+    if postgres:
+        with db.engine.connect() as conn:
+            names = {r[0] for r in conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE :end"),
+                                                {"end": "%\\_trgm"})}
+        assert names == MIGRATION_ONLY - {"ix_users_email_c", "ix_users_disabled_email", "ix_users_lower_name"}

@@ -16,6 +16,7 @@ import re
 from idp.apis.claim_mappings import InvalidMappings, check_mappings
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.administration.search import check_query
 from idp.observability import audit
 from idp.store import apis as store
 from idp.store.api_views import Allowance, ApiView, RoleView
@@ -74,6 +75,15 @@ def key_after(after) -> str:
     if isinstance(after, list) and len(after) == 1 and isinstance(after[0], str) and len(after[0]) <= 1024:
         return after[0]
     raise Invalid({"cursor": "not a cursor of this list"})
+
+
+def searched(q) -> str | None:
+    """A list's search text, checked (Invalid naming `q`)."""
+    errors: dict = {}
+    q = check_query(q, errors)
+    if errors:
+        raise Invalid(errors)
+    return q
 
 
 def storable(value: str) -> bool:
@@ -146,10 +156,11 @@ class ApiAdmin:
         self.registry = services.apis
 
     # -- APIs ---------------------------------------------------------------------
-    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
-        """By identifier; `after`: the previous page's next_key ([identifier])."""
+    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT, q: str | None = None) -> Page:
+        """By identifier; `after`: the previous page's next_key ([identifier]); `q`: text the name or
+        identifier holds (idp/administration/search.py)."""
         check_limit(limit)
-        rows = self.registry.apis(after=key_after(after), limit=limit + 1)
+        rows = self.registry.apis(after=key_after(after), limit=limit + 1, contains=searched(q))
         return page_of(rows, limit, lambda api: [api.identifier])
 
     def get(self, api_id) -> ApiView:

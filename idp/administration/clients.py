@@ -25,6 +25,7 @@ from idp.administration import (
     version_of,
 )
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.administration.search import check_query
 from idp.apis.claim_mappings import InvalidMappings, check_mappings
 from idp.observability import audit
 from idp.store.clients import OAuthClient
@@ -81,9 +82,14 @@ class ClientAdmin:
         self.server_metadata = server_metadata
 
     # -- reading ---------------------------------------------------------------
-    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT) -> Page:
-        """Oldest first; `after`: the previous page's next_key ([created_at, client_id])."""
+    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT, q: str | None = None) -> Page:
+        """Oldest first; `after`: the previous page's next_key ([created_at, client_id]); `q`: text the
+        name or client_id holds (idp/administration/search.py)."""
         check_limit(limit)
+        errors: dict = {}
+        q = check_query(q, errors)
+        if errors:
+            raise Invalid(errors)
         key = None
         if after is not None:
             try:
@@ -94,7 +100,7 @@ class ClientAdmin:
                     raise ValueError
             except (ValueError, TypeError):
                 raise Invalid({"cursor": "not a cursor of this list"}) from None
-        rows = self.clients.page(limit + 1, key)
+        rows = self.clients.page(limit + 1, key, contains=q)
         return page_of(rows, limit, lambda client: [client.created_at.isoformat(), client.client_id])
 
     def get(self, client_id: str) -> OAuthClient:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
-from idp.administration.apis import key_after, registry_refusals, storable, text
+from idp.administration.apis import key_after, registry_refusals, searched, storable, text
 from idp.administration.errors import Invalid, NotFound
 from idp.observability import audit
 
@@ -41,11 +41,13 @@ class GroupAdmin:
         self.registry = services.apis
         self.organizations = services.organizations
 
-    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT, organization: str | None = None) -> Page:
-        """By name; `after`: the previous page's next_key ([name]); organization (an id): its groups only."""
+    def list(self, *, after: list | None = None, limit: int = DEFAULT_LIMIT, organization: str | None = None,
+             q: str | None = None) -> Page:
+        """By name; `after`: the previous page's next_key ([name]); organization (an id): its groups
+        only; `q`: text the name holds."""
         check_limit(limit)
         rows = [GroupView(*row) for row in self.registry.groups(after=key_after(after), limit=limit + 1,
-                                                                organization=organization)]
+                                                                organization=organization, contains=searched(q))]
         return page_of(rows, limit, lambda group: [group.name])
 
     def get(self, group_id) -> GroupView:

@@ -19,6 +19,7 @@ from idp.accounts import passwords
 from idp.accounts.user_metadata import KINDS as METADATA, InvalidMetadata, check_metadata, serialised
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.errors import Conflict as Refused, Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.administration.search import check_query
 from idp.observability import audit
 from idp.plumbing.security import hash_password
 from idp.store.errors import Conflict
@@ -72,17 +73,20 @@ class UserAdmin:
 
     # -- reading -----------------------------------------------------------------
     def list(self, *, search: str | None = None, disabled: bool | None = None, after: list | None = None,
-             limit: int = DEFAULT_LIMIT) -> Page:
-        """By email; `search`: email or name prefix (case-insensitive); `after`: the previous page's next_key."""
+             limit: int = DEFAULT_LIMIT, q: str | None = None) -> Page:
+        """By email; `search`: email or name prefix (case-insensitive); `q`: text the email or name
+        holds anywhere (idp/administration/search.py); `after`: the previous page's next_key."""
         check_limit(limit)
         errors = {}
+        q = check_query(q, errors)
         if search is not None and (not isinstance(search, str) or len(search) > MAX_SEARCH):
             errors["search"] = f"text of at most {MAX_SEARCH} characters"
         if after is not None and not (isinstance(after, list) and len(after) == 1 and isinstance(after[0], str)):
             errors["cursor"] = "not a cursor of this list"
         if errors:
             raise Invalid(errors)
-        rows = self.users.page(after[0] if after else None, limit + 1, prefix=search or None, disabled=disabled)
+        rows = self.users.page(after[0] if after else None, limit + 1, prefix=search or None, disabled=disabled,
+                               contains=q)
         return page_of(rows, limit, lambda user: [user.email])
 
     def get(self, user_id: str) -> UserRecord:

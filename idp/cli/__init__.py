@@ -7,6 +7,7 @@ from idp.cli.admins import admins
 from idp.cli.apis import apis, groups, roles
 from idp.cli.audit import audit
 from idp.cli.clients import clients
+from idp.cli.holdings import apis_role_holders, groups_roles, users_groups, users_roles
 from idp.cli.db import db
 from idp.cli.keys import keys
 from idp.cli.mail import mail
@@ -54,6 +55,10 @@ users.add_command(users_import)
 users.add_command(users_export)
 main.add_command(orgs)
 users.add_command(remove_passkeys)  # `idp users remove-passkeys` lives in idp/cli/passkeys.py
+users.add_command(users_roles)  # who holds what (issue 34): idp/cli/holdings.py
+users.add_command(users_groups)
+groups.add_command(groups_roles)
+apis.add_command(apis_role_holders)
 
 
 if __name__ == "__main__":

@@ -81,13 +81,14 @@ def apis_create(identifier, name, scopes, role_scopes, access_token_ttl, dpop_on
 
 
 @apis.command("list")
+@click.option("--query", "-q", default=None, help="text the name or identifier holds anywhere")
 @click.option("--json", "as_json", is_flag=True)
-def apis_list(as_json):
+def apis_list(query, as_json):
     """Registered APIs: identifier, name, scopes."""
     from idp.administration.apis import api_document
 
     with administering() as (admin, _, _, _):
-        for api in or_none(every(admin.list), "No APIs.", err=as_json):
+        for api in or_none(every(lambda **page: admin.list(q=query, **page)), "No APIs.", err=as_json):
             if as_json:
                 click.echo(json.dumps(api_document(api)))
             else:
@@ -143,10 +144,11 @@ def groups_create(name):
 
 
 @groups.command("list")
-def groups_list():
+@click.option("--query", "-q", default=None, help="text the name holds anywhere")
+def groups_list(query):
     """Group names."""
     with administering() as (_, groups_admin, _, _):
-        for group in or_none(every(groups_admin.list), "No groups."):
+        for group in or_none(every(lambda **page: groups_admin.list(q=query, **page)), "No groups."):
             click.echo(group.name)
 
 

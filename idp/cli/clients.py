@@ -156,10 +156,17 @@ def clients_update(client_id, allowed_origins, no_allowed_origins):
 
 
 @clients.command("list")
+@click.option("--query", "-q", default=None, help="text the name or client_id holds anywhere")
 @limit_options
-def clients_list(limit, after):
+def clients_list(query, limit, after):
     """Clients, oldest first (client_id, name, auth method, grant types, redirect URIs)."""
-    for client in or_none(stream(load_services().clients.page, lambda row: row.client_id, limit, after),
+    from idp.administration.apis import searched
+
+    with refusals():
+        query = searched(query)
+    svc = load_services()
+    for client in or_none(stream(lambda size, cursor: svc.clients.page(size, cursor, contains=query),
+                                 lambda row: row.client_id, limit, after),
                           "No more clients." if after else "No clients."):
         click.echo(f"{client.client_id}  {client.name}  {client.token_endpoint_auth_method}  "
                    f"{','.join(client.grant_types)}  {' '.join(client.redirect_uris)}")

@@ -55,15 +55,23 @@ def users_create(email, password, password_stdin, name, verified):
 
 @users.command("list")
 @click.option("--search", default=None, help="email or name prefix (then listed by email)")
+@click.option("--query", "-q", default=None, help="text the email or name holds anywhere (then listed by email)")
 @limit_options
-def users_list(search, limit, after):
+def users_list(search, query, limit, after):
     """Users, oldest first (id, email, name, state, password scheme); with --search, those whose email or
-    name starts with it. The scheme shows how far a migration has come: imported hashes (bcrypt,
-    pbkdf2-*, …) become argon2id at each user's next sign-in."""
+    name starts with it; with --query, those whose email or name holds it. The scheme shows how far a
+    migration has come: imported hashes (bcrypt, pbkdf2-*, …) become argon2id at each user's next sign-in."""
+    from idp.administration import AdminError
+
     svc = load_services()
-    if search:
+    if search or query:
         admin = _admin(svc)
-        rows = stream(lambda size, cursor: _search_page(admin, search, size, cursor), lambda row: row.email, limit, after)
+        try:
+            admin.list(search=search, q=query, limit=1)  # a wrong --query is a usage error, before any row
+        except AdminError as exc:
+            raise click.UsageError(str(exc)) from None
+        rows = stream(lambda size, cursor: _search_page(admin, search, query, size, cursor), lambda row: row.email,
+                      limit, after)
     else:
         rows = stream(svc.users.page_by_age, lambda row: row.id, limit, after)
     nothing = f"No users whose email or name starts with {search}." if search else "No users."
@@ -73,8 +81,8 @@ def users_list(search, limit, after):
         click.echo(f"{user.id}  {user.email}  {user.name or ''}  {state}  {scheme or 'no-password'}")
 
 
-def _search_page(admin, search, size, after_email):
-    return admin.list(search=search, after=[after_email] if after_email else None, limit=size).items
+def _search_page(admin, search, query, size, after_email):
+    return admin.list(search=search or None, q=query, after=[after_email] if after_email else None, limit=size).items
 
 
 def _set_disabled(email: str, disabled: bool) -> dict:

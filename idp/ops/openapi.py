@@ -14,6 +14,7 @@ import json
 from idp.admin.api import openapi as admin_api
 from idp.admin.api import openapi_apis as admin_api_apis
 from idp.admin.api import openapi_clients as admin_api_clients
+from idp.admin.api import openapi_holdings as admin_api_holdings
 from idp.admin.api import openapi_migration as admin_api_migration
 from idp.admin.api import openapi_operations as admin_api_operations
 from idp.admin.api import openapi_connections as admin_api_connections
@@ -73,6 +74,9 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api_organizations.schemas())
     document["paths"].update(admin_api_connections.paths())  # their enterprise connections (issue 33)
     document["components"]["schemas"].update(admin_api_connections.schemas())
+    document["paths"].update(admin_api_holdings.paths())  # who holds what (issue 34)
+    document["components"]["schemas"].update(admin_api_holdings.schemas())
+    admin_api_holdings.add_search(document)  # ?q= on the users, clients, APIs and groups lists
     return document
 
 

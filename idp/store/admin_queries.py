@@ -46,6 +46,17 @@ class AdminQueries:
                 counts[action][index] += count
         return counts
 
+    def names_of(self, user_ids, client_ids) -> tuple[dict[str, tuple[str, str | None]], dict[str, str]]:
+        """({user id: (email, name)}, {client_id: name}) of those that exist: two queries by primary
+        key, however many rows a page of the audit trail names."""
+        users, clients = sorted(set(user_ids)), sorted(set(client_ids))
+        with self.db.read() as session:
+            people = {r.id: (r.email, r.name) for r in session.execute(
+                select(User.id, User.email, User.name).where(User.id.in_(users)))} if users else {}
+            apps = {r.client_id: r.name for r in session.execute(
+                select(Client.client_id, Client.name).where(Client.client_id.in_(clients)))} if clients else {}
+        return people, apps
+
     def audit_actions(self) -> list[str]:
         with self.db.session() as session:
             return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())

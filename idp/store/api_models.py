@@ -83,6 +83,8 @@ class RoleAssignment(Base):
     """A role given to a user or to a group (exactly one is set)."""
 
     __tablename__ = "role_assignments"
+    # A role's holders are a keyset page by user_id (idp/store/role_holdings.py, migration 0023).
+    __table_args__ = (Index("ix_role_assignments_role_id_user_id", "role_id", "user_id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     role_id: Mapped[str] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -18,6 +18,7 @@ from idp.store.api_views import api_view as _api
 from idp.store.api_views import role_view as _role
 from idp.store.db import Database
 from idp.store.errors import Conflict, StaleVersion
+from idp.store.search import matching
 from idp.store.models import Client, User
 
 __all__ = ["Allowance", "ApiRegistry", "ApiView", "Invalid", "MAX_GROUP_DEPTH", "NotFound", "RoleView",
@@ -62,10 +63,11 @@ class ApiRegistry(ApiPages):
             row = session.scalar(select(Api).where(Api.identifier == identifier))
             return _api(row) if row else None
 
-    def apis(self, after: str = "", limit: int = 100) -> list[ApiView]:
-        """Keyset pagination by identifier."""
+    def apis(self, after: str = "", limit: int = 100, contains: str | None = None) -> list[ApiView]:
+        """Keyset pagination by identifier; `contains`: whose name or identifier holds it."""
+        query = select(Api).where(Api.identifier > after).order_by(Api.identifier).limit(limit)
         with self.db.read() as session:
-            rows = session.scalars(select(Api).where(Api.identifier > after).order_by(Api.identifier).limit(limit))
+            rows = session.scalars(query.where(matching("apis", contains)) if contains else query)
             return [_api(r) for r in rows]
 
     def served_by(self, client_id: str) -> set[str]:
@@ -123,9 +125,13 @@ class ApiRegistry(ApiPages):
             return row.id
         return self._write(work)
 
-    def groups(self, after: str = "", limit: int = 100, organization: str | None = None) -> list[tuple]:
-        """(id, name, organization_id) by name; organization: that organization's groups only."""
+    def groups(self, after: str = "", limit: int = 100, organization: str | None = None,
+               contains: str | None = None) -> list[tuple]:
+        """(id, name, organization_id) by name; organization: that organization's groups only;
+        contains: text the name holds anywhere (admin search, issue 34)."""
         where = [Group.name > after] + ([Group.organization_id == organization] if organization else [])
+        if contains:
+            where.append(matching("groups", contains))
         with self.db.read() as session:
             return [(r.id, r.name, r.organization_id) for r in session.scalars(
                 select(Group).where(*where).order_by(Group.name).limit(limit))]

@@ -21,6 +21,7 @@ from idp.plumbing.security import (
 )
 from idp.store.db import Database
 from idp.store.errors import Conflict, StaleVersion
+from idp.store.search import matching
 from idp.store.models import (
     Client,
     InitialAccessToken,
@@ -307,10 +308,14 @@ class Clients:
         """The client_secret_jwt secret a rotation replaced, while its grace period lasts."""
         return self.shared_secret(client, PREVIOUS_SHARED_SECRET_FIELD) if client.previous_secret_live else None
 
-    def page(self, limit: int, after: tuple[dt.datetime, str] | str | None = None) -> list[OAuthClient]:
+    def page(self, limit: int, after: tuple[dt.datetime, str] | str | None = None,
+             contains: str | None = None) -> list[OAuthClient]:
         """Oldest first, keyset-paged on (created_at, client_id) (its index: migration 0013). `after`:
-        the previous page's last key, or the client_id printed last (`idp clients list --after`)."""
+        the previous page's last key, or the client_id printed last (`idp clients list --after`);
+        `contains`: only those whose name or client_id holds it (idp/store/search.py)."""
         query = select(Client).order_by(Client.created_at, Client.client_id).limit(limit)
+        if contains:
+            query = query.where(matching("clients", contains))
         if isinstance(after, str):
             mark = select(Client.created_at, Client.client_id).where(Client.client_id == after).subquery()
             query = query.join(mark, tuple_(Client.created_at, Client.client_id)

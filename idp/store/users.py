@@ -14,6 +14,7 @@ from idp.store.administrators import keeps_an_administrator, lock_administrators
 from idp.store.db import Database
 from idp.store.ephemeral import EphemeralStore, is_outage
 from idp.store.errors import Conflict
+from idp.store.search import matching
 from idp.plumbing.security import password_scheme
 from idp.store.models import (
     User,
@@ -195,9 +196,10 @@ class Users:
             return _record(row) if row else None
 
     def page(self, after_email: str | None, limit: int, prefix: str | None = None,
-             disabled: bool | None = None) -> list[UserRecord]:
+             disabled: bool | None = None, contains: str | None = None) -> list[UserRecord]:
         """Up to `limit` users by email after `after_email` (a keyset: an index range, whatever the
-        table's size), optionally whose email or name (case-insensitively) starts with `prefix`."""
+        table's size), optionally whose email or name (case-insensitively) starts with `prefix`, or
+        holds `contains` anywhere (idp/store/search.py)."""
         key = self._email_key()
         query = select(User).order_by(key).limit(limit)
         if after_email is not None:
@@ -210,6 +212,8 @@ class Users:
             if self.db.engine.dialect.name == "postgresql":
                 lower_name = lower_name.collate("C")
             query = query.where(or_(key.like(pattern, escape="\\"), lower_name.like(pattern, escape="\\")))
+        if contains:
+            query = query.where(matching("users", contains))
         with self.db.lagging_read() as session:  # a listing: replica lag is fine
             return [_record(row) for row in session.scalars(query)]
 

@@ -7,6 +7,7 @@ from idp.admin.api import (  # noqa: F401  (their routes join bp)
     apis,
     audit_events,
     groups,
+    holdings,
     mail,
     organization_connections,
     organization_groups,

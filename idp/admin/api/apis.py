@@ -22,6 +22,7 @@ from idp.admin.api.framework import (
     page_response,
     requires,
     resource,
+    searched_page,
 )
 from idp.administration.apis import ApiAdmin, allowance_document, api_document, api_version, role_document
 from idp.administration.groups import GroupAdmin
@@ -52,8 +53,8 @@ def optional_body(fields: dict) -> dict:
 @bp.get("/apis")
 @requires(READ)
 def list_apis():
-    """?limit=, ?cursor=; by identifier."""
-    return page_response(admin().list(**page_args()), api_document)
+    """?q= (text the name or identifier holds), ?limit=, ?cursor=; by identifier."""
+    return searched_page(admin().list, "apis", api_document)
 
 
 @bp.post("/apis")

@@ -16,10 +16,9 @@ from idp.admin.api.framework import (
     current_actor,
     if_match,
     json_body,
-    page_args,
-    page_response,
     requires,
     resource,
+    searched_page,
 )
 from idp.administration.clients import ADMIN_FIELDS, METADATA_FIELDS, client_version, document
 from idp.administration.client_policy import UNSUPPORTED
@@ -46,8 +45,8 @@ def client_resource(client: OAuthClient, status: int = 200, **extra):
 @bp.get("/clients")
 @requires(READ)
 def list_clients():
-    """?limit=, ?cursor=; oldest first."""
-    return page_response(admin().list(**page_args()), document)
+    """?q= (text the name or client_id holds), ?limit=, ?cursor=; oldest first."""
+    return searched_page(admin().list, "clients", document)
 
 
 @bp.get("/clients/<client_id>")

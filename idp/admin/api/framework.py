@@ -28,6 +28,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from idp.admin.api.problems import for_admin_error, problem
 from idp.administration import DEFAULT_LIMIT, MAX_LIMIT, Actor, Page
 from idp.administration.errors import AdminError, Invalid, NotFound
+from idp.administration.search import COUNT_CAP, count_of
 from idp.oauth.scopes import ADMIN_READ, ADMIN_WRITE
 from idp.organizations import tenancy
 from idp.observability import audit
@@ -275,6 +276,20 @@ def query_flag(name: str) -> bool | None:
     return value == "true"
 
 
-def page_response(page: Page, item_json):
-    return jsonify(items=[item_json(item) for item in page.items],
-                   next_cursor=encode_cursor(page.next_key) if page.next_key is not None else None)
+def page_response(page: Page, item_json, count: int | None = None):
+    """The page as JSON; `count` (a search's capped count, idp/administration/search.py): `count`,
+    at most COUNT_CAP, and `count_capped` true when more match."""
+    body = {"items": [item_json(item) for item in page.items],
+            "next_cursor": encode_cursor(page.next_key) if page.next_key is not None else None}
+    if count is not None:
+        body.update(count=min(count, COUNT_CAP), count_capped=count > COUNT_CAP)
+    return jsonify(body)
+
+
+def searched_page(list_page, kind: str, item_json, **filters):
+    """A list that ?q= searches (users, clients, apis, groups): the page of matches, with their count
+    (which counts q alone: none when another filter narrows the list too)."""
+    query = request.args.get("q")
+    page = list_page(q=query, **filters, **page_args())
+    narrowed = any(value is not None for value in filters.values())
+    return page_response(page, item_json, None if narrowed else count_of(services(), kind, query))

@@ -20,6 +20,7 @@ from idp.admin.api.framework import (
     page_response,
     requires,
     resource,
+    searched_page,
 )
 from idp.administration.groups import GroupAdmin, group_document, group_version, member_document
 from idp.plumbing.context import services
@@ -32,8 +33,8 @@ def admin() -> GroupAdmin:
 @bp.get("/groups")
 @requires(READ)
 def list_groups():
-    """?limit=, ?cursor=; by name."""
-    return page_response(admin().list(**page_args()), group_document)
+    """?q= (text the name holds), ?limit=, ?cursor=; by name."""
+    return searched_page(admin().list, "groups", group_document)
 
 
 @bp.post("/groups")

@@ -11,11 +11,10 @@ from idp.admin.api.framework import (
     current_actor,
     if_match,
     json_body,
-    page_args,
-    page_response,
     query_flag,
     requires,
     resource,
+    searched_page,
 )
 from idp.administration.users import UserAdmin, user_version
 from idp.plumbing.context import services
@@ -55,9 +54,10 @@ def admin() -> UserAdmin:
 @bp.get("/users")
 @requires(READ)
 def list_users():
-    """?search= (email or name prefix), ?disabled=true|false, ?limit=, ?cursor=; by email."""
-    page = admin().list(search=request.args.get("search"), disabled=query_flag("disabled"), **page_args())
-    return page_response(page, user_json)
+    """?q= (text the email or name holds), ?search= (email or name prefix), ?disabled=true|false,
+    ?limit=, ?cursor=; by email."""
+    return searched_page(admin().list, "users", user_json, search=request.args.get("search"),
+                         disabled=query_flag("disabled"))
 
 
 @bp.get("/users/<user_id>")

@@ -8,4 +8,5 @@ from idp.admin.console import api_access, apis, groups  # noqa: F401  (registere
 from idp.admin.console import user_imports  # noqa: F401  (moving users in, issue 32)
 from idp.admin.console import organization_groups, organization_members, organizations  # noqa: F401  (issue 33)
 from idp.admin.console import user_metadata  # noqa: F401  (custom claims' metadata, issue 35)
+from idp.admin.console import holdings  # noqa: F401  (who holds what, issue 34)
 from idp.admin.console.blueprint import bp  # noqa: F401  (what the app factory registers)

@@ -12,6 +12,7 @@ from flask import g, redirect, render_template, request, url_for
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import ApiForm, RoleForm
+from idp.admin.console.listing import searched
 from idp.admin.console.pages import PAGE_SIZE, cursor_from_request, cursor_link
 from idp.admin.console.registry import (
     Refused,
@@ -36,10 +37,8 @@ DIGITS = re.compile(r"[0-9]{1,10}")
 
 @bp.get("/apis")
 def apis():
-    after = cursor_from_request()
-    page = keyset_page(api_admin().list, after, PAGE_SIZE)
-    return render_template("admin/apis.html", apis=page.items, next_cursor=cursor_link(page.next_key),
-                           first_page=after is None)
+    """APIs whose name or identifier holds ?q= (idp/admin/console/listing.py), by identifier."""
+    return render_template("admin/apis.html", listing=searched(api_admin().list, "apis"))
 
 
 def target_api(api_id: str):

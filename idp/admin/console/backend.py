@@ -100,10 +100,9 @@ def next_rotations() -> list[tuple[str, dt.datetime | None]]:
 
 
 # -- users -------------------------------------------------------------------
-def search_users(query: str, after: list | None, limit: int) -> Page:
-    """Users whose email or name starts with query, by email, a keyset page at a time; a cursor
-    that is not one of this list starts again at the first page."""
-    return _page(UserAdmin(services()).list, after, limit, search=query or None)
+def user_admin() -> UserAdmin:
+    """The users' service, for the searchable list (idp/admin/console/listing.py)."""
+    return UserAdmin(services())
 
 
 def create_user(admin, *, email: str, name: str | None, password: str | None, email_verified: bool,
@@ -168,9 +167,9 @@ def _clients() -> ClientAdmin:
     return client_admin(services())
 
 
-def clients(after: list | None, limit: int) -> Page:
-    """Oldest first, a keyset page at a time (a cursor not of this list: the first page)."""
-    return _page(_clients().list, after, limit)
+def client_admin_service() -> ClientAdmin:
+    """The clients' service, for the searchable list (idp/admin/console/listing.py)."""
+    return _clients()
 
 
 def client(client_id: str):
@@ -322,10 +321,15 @@ def retry_mail(admin) -> int:
 
 
 # -- audit -------------------------------------------------------------------
-def audit_page(action: str | None, user_id: str | None, since: dt.datetime | None, after: list | None,
-               limit: int) -> Page:
-    """Newest first; a cursor that is not one of this list starts again at the first page."""
-    return _page(AuditAdmin(services()).list, after, limit, action=action, user_id=user_id, since=since)
+def audit_page(after: list | None, limit: int, **filters) -> Page:
+    """Newest first, filtered as AuditAdmin.list is (action, user_id, client_id, actor, since, until);
+    a cursor that is not one of this list starts again at the first page."""
+    return _page(AuditAdmin(services()).list, after, limit, **filters)
+
+
+def audit_names(entries: list):
+    """The users and clients a page of events names, by name (one batched lookup)."""
+    return AuditAdmin(services()).names(entries)
 
 
 def audit_actions() -> list[str]:

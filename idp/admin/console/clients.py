@@ -9,7 +9,8 @@ from flask import abort, g, redirect, render_template, request, url_for
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, ClientForm
-from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
+from idp.admin.console.listing import searched
+from idp.admin.console.pages import ask_first, ask_then
 from idp.administration import Invalid, NotFound, PreconditionFailed
 from idp.administration.client_policy import EXCHANGE_GRANT
 from idp.apis.claim_mappings import mappings_as_lines, mappings_from_lines
@@ -32,10 +33,9 @@ DELETE_CLIENT_QUESTION = "%(name)s (%(id)s) and every token and consent it holds
 
 @bp.get("/clients")
 def clients():
-    after = cursor_from_request()
-    page = backend.clients(after, PAGE_SIZE)
-    return render_template("admin/clients.html", clients=page.items, console_id=backend.CONSOLE_CLIENT_ID,
-                           next_cursor=cursor_link(page.next_key), first_page=after is None)
+    """Clients whose name or client_id holds ?q= (idp/admin/console/listing.py), oldest first."""
+    return render_template("admin/clients.html", listing=searched(backend.client_admin_service().list, "clients"),
+                           console_id=backend.CONSOLE_CLIENT_ID)
 
 
 def redirect_uris_of(text: str) -> list[str]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 
+import idp.admin.console.holdings as holdings
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import GroupForm
+from idp.admin.console.listing import searched
 from idp.admin.console.pages import PAGE_SIZE, cursor_from_request, cursor_link
 from idp.admin.console.registry import (
     Refused,
@@ -40,10 +42,8 @@ MESSAGES = {"created": "The group was created.", "member_added": "The member was
 
 @bp.get("/groups")
 def groups():
-    after = cursor_from_request()
-    page = keyset_page(group_admin().list, after, PAGE_SIZE)
-    return render_template("admin/groups.html", groups=page.items, next_cursor=cursor_link(page.next_key),
-                           first_page=after is None, form=GroupForm())
+    """Groups whose name holds ?q= (idp/admin/console/listing.py), by name."""
+    return render_template("admin/groups.html", listing=searched(group_admin().list, "groups"), form=GroupForm())
 
 
 @bp.post("/groups")
@@ -73,7 +73,7 @@ def group_page(group_id: str):
     return render_template("admin/group.html", group=group, members=members.items, first_page=after is None,
                            next_cursor=cursor_link(members.next_key), nested=nested.items,
                            nested_next=cursor_link(nested.next_key), nested_first=nested_after is None,
-                           form=ActionForm(), version=group_version(group),
+                           form=ActionForm(), version=group_version(group), held=holdings.of_group(group.id),
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
+import idp.admin.console.holdings as holdings
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, UserCreateForm
-from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
+from idp.admin.console.listing import searched
+from idp.admin.console.pages import ask_first, utc
 from idp.admin.console.user_metadata import metadata_form
 from idp.administration import Duplicate, Invalid
 from idp.administration.errors import Conflict
@@ -36,11 +38,8 @@ DELETE_USER_QUESTION = (
 
 @bp.get("/users")
 def users():
-    query = request.args.get("q", "").strip()[:320]
-    after = cursor_from_request()
-    page = backend.search_users(query, after, PAGE_SIZE)
-    return render_template("admin/users.html", users=page.items, query=query, first_page=after is None,
-                           next_cursor=cursor_link(page.next_key))
+    """Users whose email or name holds ?q= (idp/admin/console/listing.py), by email."""
+    return render_template("admin/users.html", listing=searched(backend.user_admin().list, "users"))
 
 
 # What the new-user page says of a field the service refused (the password: the policy's own message).
@@ -93,6 +92,7 @@ def user(user_id: str):
                 for s in details.sessions]
     return render_template("admin/user.html", d=details, sessions=sessions, form=ActionForm(), utc=utc,
                            metadata_form=metadata_form(details.user),
+                           held=holdings.of_user(details.user.id),
                            message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
 
 
