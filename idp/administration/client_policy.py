@@ -65,6 +65,16 @@ BOOLEAN_FIELDS = ("backchannel_logout_session_required", "require_pushed_authori
                   "dpop_bound_access_tokens", "require_auth_time", "require_signed_request_object",
                   *EXCHANGE_FIELDS)
 MAX_NAME = 255  # the clients.name column
+APPLICATION_TYPES = ("web", "native")  # OIDC Registration 2: application_type
+# The fields whose values come from a fixed set: the server metadata (discovery) member listing it, or
+# the set itself. A refusal names the allowed values (the admin API's 400 lists them: RFC 9457 3.2).
+ENUMERATED = {"grant_types": "grant_types_supported", "response_types": "response_types_supported",
+              "token_endpoint_auth_method": "token_endpoint_auth_methods_supported",
+              "subject_type": "subject_types_supported",
+              "id_token_signed_response_alg": "id_token_signing_alg_values_supported",
+              "token_endpoint_auth_signing_alg": "token_endpoint_auth_signing_alg_values_supported",
+              "request_object_signing_alg": "request_object_signing_alg_values_supported",
+              "default_acr_values": "acr_values_supported", "application_type": APPLICATION_TYPES}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +82,7 @@ class MetadataProblem:
     field: str
     detail: str
     redirect: bool = False  # RFC 7591 3.2.2: invalid_redirect_uri rather than invalid_client_metadata
+    allowed: tuple[str, ...] = ()  # the values the field may take, when they are a fixed set
 
     @property
     def error(self) -> str:
@@ -225,7 +236,8 @@ def registered_claims(cls, data: dict, server_metadata: dict, problems: list) ->
             claims.validate()
             return claims.get_registered_claims()
         except ClaimError as error:
-            problems.append(MetadataProblem(error.claim, error.description or str(error)))
+            problems.append(enumerated_problem(error.claim, server_metadata)
+                            or MetadataProblem(error.claim, error.description or str(error)))
             data.pop(error.claim, None)
             if error.claim not in claims:  # a missing claim: nothing left to drop
                 return {}
@@ -235,6 +247,21 @@ def registered_claims(cls, data: dict, server_metadata: dict, problems: list) ->
         except (ValueError, TypeError, AttributeError, LookupError) as error:  # a key the library cannot read
             problems.append(MetadataProblem("metadata", str(error)))
             return {}
+
+
+def allowed_values(field: str, server_metadata: dict) -> tuple[str, ...]:
+    """The values `field` may take (each item of it, for an array), or () when they are not a fixed set."""
+    source = ENUMERATED.get(field, ())
+    return tuple(server_metadata.get(source) or ()) if isinstance(source, str) else tuple(source)
+
+
+def enumerated_problem(field: str, server_metadata: dict) -> MetadataProblem | None:
+    """A refused value of a fixed set, said with the set (words, never a Python list)."""
+    allowed = allowed_values(field, server_metadata)
+    if not allowed:
+        return None
+    each = "each of " if field in STRING_ARRAY_FIELDS else ""
+    return MetadataProblem(field, f"{each}{field} must be one of: {', '.join(allowed)}", allowed=allowed)
 
 
 def check_sector(metadata: dict, outbound) -> None:
@@ -296,7 +323,8 @@ def client_fields(metadata: dict) -> dict:
         "name": metadata.get("client_name") or "Unnamed client",
         "redirect_uris": list(metadata.get("redirect_uris") or []),
         "grant_types": list(metadata["grant_types"]),
-        "scope": metadata.get("scope") or "openid profile email",
+        # An empty scope given on purpose stays empty (a machine client asks only its APIs' scopes).
+        "scope": metadata["scope"] if isinstance(metadata.get("scope"), str) else "openid profile email",
         "public": metadata["token_endpoint_auth_method"] == "none",
         "auth_method": metadata["token_endpoint_auth_method"],
         "metadata": rest,

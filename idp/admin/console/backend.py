@@ -172,27 +172,27 @@ def client(client_id: str):
     return _found(_clients().get, client_id)
 
 
-def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str,
-                  allowed_origins: list[str] = ()):
-    """(client, secret shown once); Invalid names each wrong field (checked like a registration)."""
-    fields = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
-              "token_endpoint_auth_method": "none" if public else "client_secret_basic",
-              "grant_types": ["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"]}
-    if allowed_origins:
-        fields["allowed_origins"] = list(allowed_origins)
-    return _clients().create(actor(admin), fields)
+def create_client(admin, fields: dict, dry_run: bool = False):
+    """(client, secret shown once) from RFC 7591 metadata (+ client_id, trusted), through ClientAdmin
+    as the admin API's POST /clients; Invalid names each wrong field (checked like a registration).
+    dry_run: check only."""
+    return _clients().create(actor(admin), fields, dry_run=dry_run)
 
 
-def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str,
-                  allowed_origins: list[str] = (), exchange: dict | None = None):
-    """Raises Invalid (each wrong field), NotFound. No allowed origins: the field is removed.
-    exchange: the token-exchange switches (enabled, impersonation, refresh_tokens), None to leave
-    them as they are."""
-    changes = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
-               "allowed_origins": list(allowed_origins) or None}
-    if exchange is not None:
-        changes.update(client_policy.exchange_changes(_clients().get(client_id).grant_types, **exchange))
-    return _clients().update(actor(admin), client_id, changes)
+def update_client(admin, client_id: str, changes: dict, dry_run: bool = False):
+    """A merge patch of the client's metadata (None removes a field), as the admin API's PATCH;
+    raises Invalid (each wrong field), NotFound. dry_run: check only."""
+    return _clients().update(actor(admin), client_id, changes, dry_run=dry_run)
+
+
+def client_choices() -> dict[str, tuple[str, ...]]:
+    """The values each field of a fixed set may take on this server (grant types, methods, algorithms …)."""
+    return _clients().choices()
+
+
+def client_apis(client_id: str) -> list[dict]:
+    """The APIs the client may ask tokens for (name, identifier, scopes, default): one per API allowed."""
+    return services().authorization.client_apis(client_id)
 
 
 def rotate_client_secret(admin, target, grace_seconds: int = 0) -> str | None:

@@ -1,0 +1,161 @@
+"""The console's client form (issue 34): parity with the admin API (every field POST /clients takes is
+settable in the console), the application type's defaults (OIDC Registration 2 application_type,
+RFC 8252 native apps, public single-page apps, RFC 6749 4.4 machine clients), every wrong field
+marked at once with the input kept, and the admin API's 400 listing the allowed values of a fixed set
+(RFC 9457 3.2 extension members)."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+
+from idp.admin.api.clients import CLIENT_FIELDS
+from idp.admin.console import client_form
+from idp.administration.client_policy import UNSUPPORTED
+
+from ..admin_api import admin_session
+from ..admin_console_flows import console, post_form  # noqa: F401
+from ..conftest import REDIRECT_URI
+
+
+def test_every_field_the_admin_api_takes_is_settable_in_the_console_form():
+    """Parity cannot drift: a field added to the admin API's client schema fails here until the
+    console's form sets it (directly, or derived: response_types from the grant types)."""
+    api_fields = set(CLIENT_FIELDS) - set(UNSUPPORTED)
+    console_fields = {name for f in client_form.FIELDS for name in f.service_fields} | set(client_form.DERIVED)
+    console_fields |= {"grant_types"}  # token exchange's switch sets the grant too
+    assert api_fields - console_fields == set(), "fields the console cannot set"
+    assert {n for n in console_fields if not n.startswith("urn:")} - api_fields == set(), "fields the API lacks"
+
+
+def new_form(browser, idp, kind: str):
+    return browser.go(idp.endpoint(f"/admin/clients/new?type={kind}"))
+
+
+def created_id(page) -> str:
+    found = re.search(r'<code id="client-id">([^<]+)</code>', page.text)
+    assert found is not None, page.text[:800]
+    return html.unescape(found.group(1))
+
+
+def test_each_application_type_gets_its_defaults_and_the_admin_api_shows_them(idp, console):  # noqa: F811
+    browser, _ = console
+    api = admin_session(idp)
+    cases = {
+        "web": {"redirect_uris": REDIRECT_URI, "trusted": "y", "post_logout_redirect_uris": REDIRECT_URI + "/bye",
+                "backchannel_logout_uri": "https://rp.example.com/bcl", "require_pushed_authorization_requests": "y",
+                "dpop_bound_access_tokens": "y", "id_token_signed_response_alg": "RS256"},
+        "spa": {"redirect_uris": "https://spa.example.com/cb", "allowed_origins": "https://cdn.example.com"},
+        "native": {"redirect_uris": "http://127.0.0.1:8400/cb"},
+        "machine": {},
+    }
+    made = {}
+    for kind, extra in cases.items():
+        page = new_form(browser, idp, kind)
+        scope = re.search(r'id="scope" name="scope"[^>]*?(?: value="([^"]*)")?[ >]', page.text)
+        fields = {"app_type": kind, "name": f"{kind} app", "scope": html.unescape(scope.group(1) or ""), **extra}
+        shown = post_form(browser, "/admin/clients/new", page, **fields)
+        assert shown.status_code == 200, shown.text[:1500]
+        made[kind] = api.get(f"/clients/{created_id(shown)}").json()
+    web, spa, native, machine = made["web"], made["spa"], made["native"], made["machine"]
+    assert web["token_endpoint_auth_method"] == "client_secret_basic" and web["has_secret"] and web["trusted"]
+    assert web["grant_types"] == ["authorization_code", "refresh_token"]
+    assert web["post_logout_redirect_uris"] == [REDIRECT_URI + "/bye"]
+    assert web["backchannel_logout_uri"] == "https://rp.example.com/bcl"
+    assert web["require_pushed_authorization_requests"] is True and web["dpop_bound_access_tokens"] is True
+    assert web["id_token_signed_response_alg"] == "RS256"
+    assert spa["token_endpoint_auth_method"] == "none" and not spa["has_secret"]
+    assert spa["allowed_origins"] == ["https://cdn.example.com"] and spa["application_type"] == "web"
+    assert native["application_type"] == "native" and native["token_endpoint_auth_method"] == "none"
+    assert machine["grant_types"] == ["client_credentials"] and machine["redirect_uris"] == []
+    assert not {"openid", "offline_access"} & set(machine["scope"].split()) and machine["response_types"] == []
+
+
+def test_an_invalid_form_marks_every_wrong_field_at_once_and_keeps_the_input(idp, console):  # noqa: F811
+    browser, _ = console
+    page = new_form(browser, idp, "web")
+    before = len(idp.services.clients.page(10_000))
+    name = f"Kept {uuid.uuid4().hex[:6]}"
+    refused = post_form(browser, "/admin/clients/new", page, app_type="web", name=name, scope="openid",
+                        redirect_uris="http://rp.example.com/cb", post_logout_redirect_uris="ftp://x",
+                        backchannel_logout_uri="javascript:alert(1)", default_max_age="soon",
+                        jwks="{not json", logo_uri="http://logo.example.com/l.png")
+    assert refused.status_code == 400 and len(idp.services.clients.page(10_000)) == before
+    text = refused.text
+    invalid = set(re.findall(r'id="([a-z_]+)"[^>]*aria-invalid="true"', text))
+    assert {"redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri", "default_max_age", "jwks",
+            "logo_uri"} <= invalid, invalid
+    for field in invalid:
+        assert f'id="{field}-error"' in text
+    assert f'value="{name}"' in text and "http://rp.example.com/cb</textarea>" in text and "{not json</textarea>" in text
+    summary = text[text.index('id="form-error"'):text.index("</ul>", text.index('id="form-error"'))]
+    assert summary.count("<li>") >= 6 and "The client was not saved" in summary
+    assert "None" not in summary and "['" not in summary
+
+
+def test_a_machine_client_is_refused_what_only_a_user_gets_each_on_its_field(idp, console):  # noqa: F811
+    browser, _ = console
+    page = new_form(browser, idp, "machine")
+    refused = post_form(browser, "/admin/clients/new", page, app_type="machine", name="Batch",
+                        scope="openid offline_access orders:read", redirect_uris=REDIRECT_URI,
+                        grant_types="authorization_code")
+    assert refused.status_code == 400
+    invalid = set(re.findall(r'id="([a-z_]+)"[^>]*aria-invalid="true"', refused.text))
+    assert {"scope", "redirect_uris", "grant_types"} <= invalid, invalid
+
+
+def test_editing_keeps_what_the_form_shows_and_changes_what_it_sends(idp, console):  # noqa: F811
+    browser, _ = console
+    client, _ = idp.create_client(name="Editable", metadata={"post_logout_redirect_uris": [REDIRECT_URI + "/bye"]})
+    path = f"/admin/clients/{client.client_id}"
+    page = browser.go(idp.endpoint(path))
+    assert REDIRECT_URI + "/bye</textarea>" in page.text
+    saved = post_form(browser, path, page, name="Edited", scope="openid", redirect_uris=REDIRECT_URI,
+                      post_logout_redirect_uris=REDIRECT_URI + "/bye", subject_type="pairwise", trusted="y")
+    assert saved.status_code == 200, saved.text[:800]
+    after = idp.services.clients.get(client.client_id, fresh=True)
+    assert after.name == "Edited" and after.trusted and after.client_metadata["subject_type"] == "pairwise"
+    assert after.client_metadata["post_logout_redirect_uris"] == [REDIRECT_URI + "/bye"]
+    refused = post_form(browser, path, browser.go(idp.endpoint(path)), name="Edited", scope="openid",
+                        redirect_uris=REDIRECT_URI, id_token_signed_response_alg="none",
+                        default_acr_values="urn:nothing")
+    assert refused.status_code == 400
+    assert 'id="id_token_signed_response_alg"' in refused.text and "must be one of: " in refused.text
+
+
+def test_admin_api_400_lists_the_allowed_values_of_fixed_sets_rfc9457_3_2(idp):
+    api = admin_session(idp)
+    response = api.post("/clients", json={"client_name": "Bad", "redirect_uris": [REDIRECT_URI],
+                                          "grant_types": ["password"], "token_endpoint_auth_method": "magic",
+                                          "subject_type": "secret", "application_type": "desktop",
+                                          "id_token_signed_response_alg": "HS1"})
+    assert response.status_code == 400 and response.headers["Content-Type"] == "application/problem+json"
+    errors = {e["name"]: e for e in response.json()["errors"]}
+    assert "client_credentials" in errors["grant_types"]["allowed_values"]
+    assert "private_key_jwt" in errors["token_endpoint_auth_method"]["allowed_values"]
+    assert errors["subject_type"]["allowed_values"] == ["public", "pairwise"]
+    assert errors["application_type"]["allowed_values"] == ["web", "native"]
+    assert "RS256" in errors["id_token_signed_response_alg"]["allowed_values"]
+    for error in errors.values():
+        assert "[" not in error["detail"] and "None" not in error["detail"]
+    plain = api.post("/clients", json={"client_name": "Bad", "redirect_uris": ["http://rp.example.com/cb"]})
+    assert plain.status_code == 400 and "allowed_values" not in plain.json()["errors"][0]
+
+
+def test_a_client_is_allowed_on_an_api_chosen_by_name(idp, console):  # noqa: F811
+    browser, _ = console
+    api = admin_session(idp)
+    identifier = f"https://api.example.com/{uuid.uuid4().hex[:8]}"
+    registered = api.post("/apis", json={"identifier": identifier, "name": "Orders API",
+                                         "scopes": {"orders:read": "Read orders"}})
+    assert registered.status_code == 201, registered.text
+    client, _ = idp.create_client(name="Shop")
+    path = f"/admin/clients/{client.client_id}"
+    page = browser.go(idp.endpoint(path))
+    option = re.search(r'<option value="([^"]+)">Orders API \(' + re.escape(identifier), page.text)
+    assert option is not None, "the API is offered by its name"
+    done = post_form(browser, f"{path}/apis", page, api_id=option.group(1), scopes="orders:read")
+    assert done.status_code == 200 and "Orders API" in done.text and "orders:read" in done.text
+    refused = post_form(browser, f"{path}/apis", page, api_id="", scopes="")
+    assert refused.status_code == 400
