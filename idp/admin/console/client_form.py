@@ -135,7 +135,7 @@ def kind_of(client) -> str:
         return "native"
     if client.token_endpoint_auth_method == "none":
         return "spa"
-    if "authorization_code" not in client.grant_types:
+    if set(client.grant_types) <= {"client_credentials", EXCHANGE_GRANT}:
         return "machine"
     return "web"
 
@@ -193,7 +193,7 @@ def metadata_of(values: dict, creating: bool, current=None) -> tuple[dict, dict]
     data["scope"] = " ".join((values.get("scope") or "").split())
     if creating:
         data["token_endpoint_auth_method"] = data.get("token_endpoint_auth_method") or app.auth_method
-    _check_type(kind, app, data, current, errors)
+    _check_type(kind, app, data, current, errors, creating)
     if creating:
         data = {k: v for k, v in data.items() if v is not None}
     return data, errors
@@ -224,8 +224,9 @@ def _typed(f: FormField, value, errors: dict):
     return text
 
 
-def _check_type(kind: str, app: AppType, data: dict, current, errors: dict) -> None:
-    """What the application type rules out, each on the field that contradicts it."""
+def _check_type(kind: str, app: AppType, data: dict, current, errors: dict, creating: bool) -> None:
+    """What the application type rules out, each on the field that contradicts it (the user-only
+    scopes only for a new client: an older one that has them keeps them, harmless without a user)."""
     method = data.get("token_endpoint_auth_method") or (current.token_endpoint_auth_method if current else "")
     if app.auth_method == "none" and method != "none":
         errors["token_endpoint_auth_method"] = _("this application type has no secret: none")
@@ -235,5 +236,5 @@ def _check_type(kind: str, app: AppType, data: dict, current, errors: dict) -> N
         errors["redirect_uris"] = _("a machine-to-machine client has no redirect URI")
     if set(data["grant_types"]) - {"client_credentials", EXCHANGE_GRANT}:
         errors["grant_types"] = _("a machine-to-machine client uses client_credentials only")
-    if set(data["scope"].split()) & set(USER_ONLY_SCOPES):
+    if creating and set(data["scope"].split()) & set(USER_ONLY_SCOPES):
         errors["scope"] = _("a machine-to-machine client gets no openid or offline_access (no user signs in)")
