@@ -38,14 +38,11 @@ USER_SCOPE = "openid profile email offline_access"
 APP_TYPES = {
     "web": AppType(_("Web application"), _("Runs on a server, which keeps a secret."),
                    "web", "client_secret_basic", ("authorization_code", "refresh_token"), USER_SCOPE),
-    "spa": AppType(_("Single-page app"), _("Runs in the browser: no secret (a public client), PKCE; its origin may "
-                                           "call the token endpoint."),
+    "spa": AppType(_("Single-page app"), _("Runs in the browser: no secret (a public client), PKCE; its origin may call the token endpoint."),
                    "web", "none", ("authorization_code", "refresh_token"), USER_SCOPE),
-    "native": AppType(_("Native app"), _("A mobile or desktop app: no secret, PKCE, redirects to a loopback address "
-                                         "(http://127.0.0.1:port/path)."),
+    "native": AppType(_("Native app"), _("A mobile or desktop app: no secret, PKCE, redirects to a loopback address (http://127.0.0.1:port/path)."),
                       "native", "none", ("authorization_code", "refresh_token"), USER_SCOPE),
-    "machine": AppType(_("Machine to machine"), _("A service with no user: client credentials only, no redirect URI, "
-                                                  "no openid or offline_access."),
+    "machine": AppType(_("Machine to machine"), _("A service with no user: client credentials only, no redirect URI, no openid or offline_access."),
                        "web", "client_secret_basic", ("client_credentials",), ""),
 }
 USER_ONLY_SCOPES = ("openid", "offline_access")  # what a client with no user signing in never gets
@@ -67,9 +64,7 @@ SECTIONS = [
                   hint=_("Called by the server when the user signs out (OpenID Back-Channel Logout).")),
         FormField("backchannel_logout_session_required", _("The logout token carries the session (sid)"), "bool"),
         FormField("allowed_origins", _("Allowed origins"), "lines",
-                  hint=_("Browser apps on these origins (https://app.example.com, one per line) may call the token, "
-                         "revocation and userinfo endpoints as this client, besides the origins of its redirect "
-                         "URIs.")),
+                  hint=_("Browser apps on these origins (https://app.example.com, one per line) may call the token, revocation and userinfo endpoints as this client, besides the origins of its redirect URIs.")),
         FormField("initiate_login_uri", _("Sign-in start URI"), maxlength=2048,
                   hint=_("Where a third party can start a sign-in at the application.")),
     ]),
