@@ -26,6 +26,7 @@ Registration answers the first problem as its OAuth error (idp/oauth/client_meta
 from __future__ import annotations
 
 import dataclasses
+import re
 from urllib.parse import urlsplit
 
 from authlib.oauth2.claims import BaseClaims
@@ -36,7 +37,7 @@ from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 
 from idp.plumbing.origins import allowed_origins_problem
-from idp.plumbing.web_urls import parse_web_url
+from idp.plumbing.web_urls import MAX_URL_LENGTH, URI_TEXT, parse_web_url
 from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -55,6 +56,9 @@ REDIRECT_FIELDS = ("redirect_uris", "post_logout_redirect_uris")
 URL_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri", "jwks_uri",
               "sector_identifier_uri", "backchannel_logout_uri")
 URL_RULE = "an absolute URL with a valid host, https (http only on loopback)"
+REDIRECT_RULE = "absolute, no fragment, a valid host, https except loopback http"
+NATIVE_REDIRECT_RULE = REDIRECT_RULE + ", or a private-use scheme like com.example.app:/callback (RFC 8252 7.1)"
+PRIVATE_USE_SCHEME = re.compile(r"([a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+):/")  # reverse domain name, then a path
 # JSON types of the fields we accept (RFC 7591 2, OIDC Registration 2): checked before anything reads them.
 STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "policy_uri", "jwks_uri", "software_id",
                  "software_version", "token_endpoint_auth_method", "sector_identifier_uri", "subject_type",
@@ -128,6 +132,22 @@ def url_problem(uri, fragment: bool = True) -> str | None:
     return None
 
 
+def redirect_problem(uri) -> str | None:
+    return url_problem(uri, fragment=False)
+
+
+def native_redirect_problem(uri) -> str | None:
+    """A native app's redirect URI (OIDC Registration 2 application_type native, RFC 8252 7): a web
+    one as any client's, or a private-use URI scheme in reverse domain order (RFC 8252 7.1,
+    `com.example.app:/callback`): the dot rules out javascript:, data: and every other
+    scheme a browser would act on itself."""
+    if isinstance(uri, str) and (scheme := PRIVATE_USE_SCHEME.match(uri)) and scheme.group(1) not in ("http", "https"):
+        if len(uri) > MAX_URL_LENGTH or not URI_TEXT.fullmatch(uri):
+            return "characters a URI may not hold (RFC 3986 2)"
+        return "a fragment is not allowed" if "#" in uri else None
+    return redirect_problem(uri)
+
+
 def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False, current=None) -> dict:
     """The metadata to register, or InvalidMetadata naming what is wrong (RFC 7591 3.2.2).
     Only an operator (operator=True: `idp clients create`, or the administration layer, which
@@ -139,9 +159,15 @@ def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = 
     problems += field_problems(data)
     wrong = {p.field for p in problems}
     clean = {k: v for k, v in data.items() if k not in wrong}
+    # A native app's private-use scheme URIs, checked above, have no host for authlib to find: they
+    # skip its check and are put back (RFC 8252 7.1).
+    private = {name: clean[name] for name in REDIRECT_FIELDS if clean.get("application_type") == "native"
+               and isinstance(clean.get(name), list) and any(PRIVATE_USE_SCHEME.match(u) for u in clean[name])}
+    clean.update({name: [u for u in uris if not PRIVATE_USE_SCHEME.match(u)] for name, uris in private.items()})
     metadata = {}
     for cls in CLAIM_CLASSES:
         metadata.update(registered_claims(cls, clean, server_metadata, problems))
+    metadata.update({name: list(uris) for name, uris in private.items()})
     if problems:
         raise InvalidMetadata(problems)
     metadata = apply_policy(metadata)
@@ -206,12 +232,11 @@ def field_problems(data: dict) -> list[MetadataProblem]:
             problems.append(MetadataProblem(name, f"{name} must be an array", redirect=True))
             continue
         # Named by position, never quoted: an error_description may not hold every character (RFC 6749 5.2).
-        bad = next((index for index, uri in enumerate(data.get(name) or []) if url_problem(uri, fragment=False)),
-                   None)
+        check = native_redirect_problem if data.get("application_type") == "native" else redirect_problem
+        bad = next((index for index, uri in enumerate(data.get(name) or []) if check(uri)), None)
         if bad is not None:
-            problems.append(MetadataProblem(name, f"{name}[{bad}]: {url_problem(data[name][bad], fragment=False)}; "
-                                                  "absolute, no fragment, a valid host, https except loopback http",
-                                            redirect=True))
+            rule = NATIVE_REDIRECT_RULE if check is native_redirect_problem else REDIRECT_RULE
+            problems.append(MetadataProblem(name, f"{name}[{bad}]: {check(data[name][bad])}; {rule}", redirect=True))
     for name in URL_FIELDS:
         if isinstance(data.get(name), str) and url_problem(data[name]):
             problems.append(MetadataProblem(name, f"{name}: {url_problem(data[name])}; must be {URL_RULE}"))

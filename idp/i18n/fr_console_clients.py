@@ -5,9 +5,9 @@ the admin API takes, the summary of wrong fields and the API chooser, keyed by t
 FR: dict[str, str] = {
     "1. Application type": "1. Type d’application",
     "2. Its settings": "2. Ses réglages",
-    "A mobile or desktop app: no secret, PKCE, redirects to a loopback address (http://127.0.0.1:port/path).":
+    "A mobile or desktop app: no secret, PKCE, redirects to a loopback address (http://127.0.0.1:port/path) or its own scheme (com.example.app:/callback).":
         "Une application mobile ou de bureau : pas de secret, PKCE, redirection vers une adresse de bouclage "
-        "(http://127.0.0.1:port/chemin).",
+        "(http://127.0.0.1:port/chemin) ou vers son propre schéma (com.example.app:/callback).",
     "A service with no user: client credentials only, no redirect URI, no openid or offline_access.":
         "Un service sans utilisateur : identifiants client seulement, pas d’URI de redirection, ni openid ni "
         "offline_access.",

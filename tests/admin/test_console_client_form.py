@@ -33,6 +33,11 @@ def new_form(browser, idp, kind: str):
     return browser.go(idp.endpoint(f"/admin/clients/new?type={kind}"))
 
 
+def summary_of(page) -> str:
+    start = page.text.find('id="form-error"')
+    return page.text[start:start + 1500] if start >= 0 else page.text[:1500]
+
+
 def created_id(page) -> str:
     found = re.search(r'<code id="client-id">([^<]+)</code>', page.text)
     assert found is not None, page.text[:800]
@@ -56,7 +61,7 @@ def test_each_application_type_gets_its_defaults_and_the_admin_api_shows_them(id
         scope = re.search(r'id="scope" name="scope"[^>]*?(?: value="([^"]*)")?[ >]', page.text)
         fields = {"app_type": kind, "name": f"{kind} app", "scope": html.unescape(scope.group(1) or ""), **extra}
         shown = post_form(browser, "/admin/clients/new", page, **fields)
-        assert shown.status_code == 200, shown.text[:1500]
+        assert shown.status_code == 200, summary_of(shown)
         made[kind] = api.get(f"/clients/{created_id(shown)}").json()
     web, spa, native, machine = made["web"], made["spa"], made["native"], made["machine"]
     assert web["token_endpoint_auth_method"] == "client_secret_basic" and web["has_secret"] and web["trusted"]
@@ -159,3 +164,42 @@ def test_a_client_is_allowed_on_an_api_chosen_by_name(idp, console):  # noqa: F8
     assert done.status_code == 200 and "Orders API" in done.text and "orders:read" in done.text
     refused = post_form(browser, f"{path}/apis", page, api_id="", scopes="")
     assert refused.status_code == 400
+
+
+def test_a_native_app_registers_a_private_use_scheme_and_gets_its_code_there_rfc8252_7_1(idp, console):  # noqa: F811
+    """RFC 8252 7.1: a reverse-domain private-use scheme; only for application_type native (a web
+    client is refused it), and never a scheme a browser acts on itself (javascript:, data:)."""
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    from ..apis_helpers import s256
+
+    browser, _ = console
+    native_uri = "com.example.notes:/oauth2redirect"
+    page = new_form(browser, idp, "native")
+    shown = post_form(browser, "/admin/clients/new", page, app_type="native", name="Notes", scope="openid",
+                      redirect_uris=native_uri)
+    assert shown.status_code == 200, summary_of(shown)
+    client_id = created_id(shown)
+    refused = post_form(browser, "/admin/clients/new", new_form(browser, idp, "native"), app_type="native",
+                        name="Bad", scope="openid", redirect_uris="javascript:/alert(1)\nnoscheme:/x")
+    assert refused.status_code == 400 and 'id="redirect_uris-error"' in refused.text
+    web = admin_session(idp).post("/clients", json={"client_name": "Web", "redirect_uris": [native_uri]})
+    assert web.status_code == 400 and web.json()["errors"][0]["name"] == "redirect_uris"
+
+    user = idp.create_user()
+    verifier = secrets.token_urlsafe(48)
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": native_uri, "scope": "openid",
+              "state": "s1", "code_challenge": s256(verifier), "code_challenge_method": "S256"}
+    from ..conftest import Browser
+
+    answer = Browser(idp).authorize(idp.endpoint("/authorize") + "?" + "&".join(
+        f"{k}={requests.utils.quote(v, safe='')}" for k, v in params.items()), user.email)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(native_uri + "?"), answer.headers
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    token = requests.post(idp.endpoint("/token"), data={"grant_type": "authorization_code", "code": code,
+                                                         "redirect_uri": native_uri, "client_id": client_id,
+                                                         "code_verifier": verifier}, timeout=10)
+    assert token.status_code == 200, token.text

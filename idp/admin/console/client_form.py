@@ -40,7 +40,7 @@ APP_TYPES = {
                    "web", "client_secret_basic", ("authorization_code", "refresh_token"), USER_SCOPE),
     "spa": AppType(_("Single-page app"), _("Runs in the browser: no secret (a public client), PKCE; its origin may call the token endpoint."),
                    "web", "none", ("authorization_code", "refresh_token"), USER_SCOPE),
-    "native": AppType(_("Native app"), _("A mobile or desktop app: no secret, PKCE, redirects to a loopback address (http://127.0.0.1:port/path)."),
+    "native": AppType(_("Native app"), _("A mobile or desktop app: no secret, PKCE, redirects to a loopback address (http://127.0.0.1:port/path) or its own scheme (com.example.app:/callback)."),
                       "native", "none", ("authorization_code", "refresh_token"), USER_SCOPE),
     "machine": AppType(_("Machine to machine"), _("A service with no user: client credentials only, no redirect URI, no openid or offline_access."),
                        "web", "client_secret_basic", ("client_credentials",), ""),
