@@ -9,7 +9,8 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
-from idp.admin.console import client_form, form_model
+import idp.admin.console.client_form as client_form
+import idp.admin.console.form_model as form_model
 from idp.admin.console.client_apis import api_choices, target_client
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
