@@ -42,6 +42,8 @@ FR: dict[str, str] = {
     "Maximum authentication age (seconds)": "Âge maximal de l’authentification (secondes)",
     "More APIs": "Plus d’API",
     "Native app": "Application native",
+    "Not saved: check the fields marked below (%(count)s).":
+        "Non enregistré : vérifiez les champs signalés ci-dessous (%(count)s).",
     "No API is registered yet.": "Aucune API n’est encore enregistrée.",
     "None checked: the defaults of the application type.": "Aucune cochée : celles du type d’application.",
     "Optional: letters, digits and . _ ~ -; a random one otherwise.":

@@ -203,3 +203,17 @@ def test_a_native_app_registers_a_private_use_scheme_and_gets_its_code_there_rfc
                                                          "redirect_uri": native_uri, "client_id": client_id,
                                                          "code_verifier": verifier}, timeout=10)
     assert token.status_code == 200, token.text
+
+
+def test_the_api_form_marks_every_wrong_field_at_once_and_keeps_the_input(idp, console):  # noqa: F811
+    """The same mechanism on another console form: ApiAdmin's refusals, each on its own field."""
+    browser, _ = console
+    page = browser.go(idp.endpoint("/admin/apis/new"))
+    refused = post_form(browser, "/admin/apis/new", page, identifier="not a uri", name="Kept name",
+                        scopes="bad scope with\x01control", access_token_ttl="soon", resource_server="no-such-client")
+    assert refused.status_code == 400
+    invalid = set(re.findall(r'id="([a-z_]+)"[^>]*aria-invalid="true"', refused.text))
+    assert {"identifier", "access_token_ttl"} <= invalid, invalid
+    assert 'value="Kept name"' in refused.text and 'value="soon"' in refused.text
+    summary = summary_of(refused)
+    assert summary.count("<li>") == len(invalid) and "None" not in summary and "['" not in summary

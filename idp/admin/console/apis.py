@@ -9,6 +9,7 @@ import re
 
 from flask import g, redirect, render_template, request, url_for
 
+import idp.admin.console.form_model as form_model
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import ApiForm, RoleForm
@@ -70,8 +71,9 @@ def fill(form: ApiForm, api) -> None:
     form.version.data = api_version(api)
 
 
-def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 200):
-    page_vars = {"form": form, "api": api, "error": error}
+def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 200, errors: dict | None = None):
+    """errors: each wrong field and why (form_model.field_errors), marked on its field and in the summary."""
+    page_vars = {"form": form, "api": api, "error": error, "errors": errors or {}}
     if api is not None:
         roles_after, clients_after = cursor_from_request("roles_after"), cursor_from_request("clients_after")
         roles = keyset_page(api_admin().roles, roles_after, PAGE_SIZE, api.id)
@@ -89,8 +91,11 @@ MESSAGES = {"saved": "The API was saved.", "role": "The role was created.", "ass
             "disallowed": "The client may no longer ask tokens for this API."}
 
 
-def refused_text(refused: Refused) -> str:
-    return _("Not saved: %(reasons)s", reasons="; ".join(f"{f}: {why}" for f, why in refused.reasons.items()))
+def refused_page(form: ApiForm, refused: Refused, api=None):
+    """The form again, the typed values kept, every wrong field marked with why (and listed on top)."""
+    errors = {name: _(why) for name, why in form_model.field_errors(refused.reasons, ()).items()}
+    return api_page(form, api, error=_("Not saved: check the fields marked below (%(count)s).", count=len(errors)),
+                    status=400, errors=errors)
 
 
 def too_long() -> str | None:
@@ -107,7 +112,7 @@ def api_new():
         with refusals():
             created = api_admin().create(actor(g.admin), api_fields(form))
     except Refused as refused:
-        return api_page(form, error=refused_text(refused), status=400)
+        return refused_page(form, refused)
     return redirect(url_for("admin.api_edit", api_id=created.id))
 
 
@@ -125,7 +130,7 @@ def api_edit(api_id: str):
     except Refused as refused:
         if refused.status == 409:
             return refusal_page(refused, url_for("admin.api_edit", api_id=target.id))
-        return api_page(form, target, error=refused_text(refused), status=400)
+        return refused_page(form, refused, target)
     return redirect(url_for("admin.api_edit", api_id=target.id, done="saved"))
 
 
