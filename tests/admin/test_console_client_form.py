@@ -217,3 +217,15 @@ def test_the_api_form_marks_every_wrong_field_at_once_and_keeps_the_input(idp, c
     assert 'value="Kept name"' in refused.text and 'value="soon"' in refused.text
     summary = summary_of(refused)
     assert summary.count("<li>") == len(invalid) and "None" not in summary and "['" not in summary
+
+
+def test_messages_never_show_a_raw_python_value():
+    from idp.admin.console.form_model import FormField, field_errors, plain, readable
+
+    assert readable(None) == "" and readable(["a", "b"]) == "a, b" and readable(("x",)) == "x"
+    assert plain("must be one of ['web', 'native']") == "must be one of web, native"
+    assert plain("got None") == "got nothing"
+    fields = [FormField("name", "Name", sets=("client_name",)), FormField("grant_types", "Grant types", "choices")]
+    errors = field_errors({"client_name": "too long", "grant_types": "bad", "response_types": "follows",
+                           "metadata": "a key"}, fields, {"response_types": "grant_types"})
+    assert errors == {"name": "too long", "grant_types": "bad; follows", "metadata": "a key"}
