@@ -36,6 +36,7 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClaims
 from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 
+from idp.plumbing.json_input import has_nul
 from idp.plumbing.origins import allowed_origins_problem
 from idp.plumbing.web_urls import MAX_URL_LENGTH, URI_TEXT, parse_web_url
 from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
@@ -208,8 +209,10 @@ def exchange_changes(grant_types, enabled: bool, impersonation: bool = False, re
 
 def field_problems(data: dict) -> list[MetadataProblem]:
     """What is wrong with single fields: unsupported features, JSON types, redirect URIs."""
-    problems = [MetadataProblem(name, f"{name} is not supported by this server") for name in UNSUPPORTED
-                if data.get(name)]
+    problems = [MetadataProblem(name, f"{name} must not contain NUL characters") for name, value in data.items()
+                if has_nul(value)]
+    problems += [MetadataProblem(name, f"{name} is not supported by this server") for name in UNSUPPORTED
+                 if data.get(name)]
     for name in STRING_FIELDS:
         if name in data and not isinstance(data[name], str):
             problems.append(MetadataProblem(name, f"{name} must be a string"))

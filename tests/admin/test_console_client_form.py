@@ -229,3 +229,21 @@ def test_messages_never_show_a_raw_python_value():
     errors = field_errors({"client_name": "too long", "grant_types": "bad", "response_types": "follows",
                            "metadata": "a key"}, fields, {"response_types": "grant_types"})
     assert errors == {"name": "too long", "grant_types": "bad; follows", "metadata": "a key"}
+
+
+def test_a_nul_character_in_any_field_is_a_400_never_a_500(idp, console):  # noqa: F811
+    """PostgreSQL refuses NUL in text: client_policy refuses it in every field, for every entry."""
+    browser, _ = console
+    for field in ("name", "scope", "client_id", "software_id", "redirect_uris", "contacts", "jwks", "grant_types",
+                  "subject_type", "app_type"):
+        fields = {"app_type": "web", "name": "x", "scope": "openid", "redirect_uris": REDIRECT_URI, field: "a\x00b"}
+        refused = post_form(browser, "/admin/clients/new", new_form(browser, idp, "web"), **fields)
+        assert refused.status_code == 400, field
+    client, _ = idp.create_client(name="Nul")
+    path = f"/admin/clients/{client.client_id}"
+    page = browser.go(idp.endpoint(path))
+    assert post_form(browser, path, page, name="a\x00b", scope="openid").status_code == 400
+    assert post_form(browser, f"{path}/apis", page, api_id="a\x00b").status_code == 400
+    api = admin_session(idp).post("/clients", json={"client_name": "x", "redirect_uris": [REDIRECT_URI],
+                                                    "jwks": {"keys": [{"kty": "a\x00"}]}})
+    assert api.status_code == 400
