@@ -41,6 +41,7 @@ FR: dict[str, str] = {
     "Machine to machine": "Machine à machine",
     "Maximum authentication age (seconds)": "Âge maximal de l’authentification (secondes)",
     "More APIs": "Plus d’API",
+    "More clients": "Plus de clients",
     "Native app": "Application native",
     "Not saved: check the fields marked below (%(count)s).":
         "Non enregistré : vérifiez les champs signalés ci-dessous (%(count)s).",

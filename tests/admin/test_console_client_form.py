@@ -164,6 +164,8 @@ def test_a_client_is_allowed_on_an_api_chosen_by_name(idp, console):  # noqa: F8
     assert done.status_code == 200 and "Orders API" in done.text and "orders:read" in done.text
     refused = post_form(browser, f"{path}/apis", page, api_id="", scopes="")
     assert refused.status_code == 400
+    api_page = browser.go(idp.endpoint(f"/admin/apis/{option.group(1)}"))  # and the other way: clients by name
+    assert f'<option value="{client.client_id}">Shop ({client.client_id})</option>' in api_page.text
 
 
 def test_a_native_app_registers_a_private_use_scheme_and_gets_its_code_there_rfc8252_7_1(idp, console):  # noqa: F811

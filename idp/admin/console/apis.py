@@ -9,6 +9,7 @@ import re
 
 from flask import g, redirect, render_template, request, url_for
 
+import idp.admin.console.backend as backend
 import idp.admin.console.form_model as form_model
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
@@ -81,8 +82,19 @@ def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 20
         page_vars.update(roles=roles.items, roles_next=cursor_link(roles.next_key), roles_first=roles_after is None,
                          allowed=allowed.items, clients_next=cursor_link(allowed.next_key),
                          clients_first=clients_after is None, action_form=ActionForm(), role_form=RoleForm(),
+                         **client_options(),
                          message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
     return render_template("admin/api.html", **page_vars), status
+
+
+CLIENT_CHOICES = 200  # clients offered at once in the "allow a client" list, oldest first; `clients_offered_after` pages on
+
+
+def client_options() -> dict:
+    """The clients to choose from by name (never a typed id), a keyset page at a time."""
+    page = backend.clients(cursor_from_request("clients_offered_after"), CLIENT_CHOICES)
+    return {"client_options": [c for c in page.items if c.client_id != backend.CONSOLE_CLIENT_ID],
+            "client_options_next": cursor_link(page.next_key)}
 
 
 MESSAGES = {"saved": "The API was saved.", "role": "The role was created.", "assigned": "The role was assigned.",
