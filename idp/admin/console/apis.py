@@ -93,7 +93,8 @@ CLIENT_CHOICES = 200  # clients offered at once in the "allow a client" list, ol
 def client_options() -> dict:
     """The clients to choose from by name (never a typed id), a keyset page at a time."""
     page = backend.clients(cursor_from_request("clients_offered_after"), CLIENT_CHOICES)
-    return {"client_options": [c for c in page.items if c.client_id != backend.CONSOLE_CLIENT_ID],
+    return {"client_select": [(c.client_id, f"{c.name} ({c.client_id})") for c in page.items
+                              if c.client_id != backend.CONSOLE_CLIENT_ID],
             "client_options_next": cursor_link(page.next_key)}
 
 

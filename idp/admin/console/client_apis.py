@@ -35,7 +35,7 @@ def api_choices(client) -> dict:
         with contextlib.suppress(NotFound):
             api_id = api_admin().by_identifier(entry["identifier"]).id
         allowed.append({**entry, "id": api_id})
-    return {"allowed_apis": allowed, "api_options": page.items,
+    return {"allowed_apis": allowed, "api_select": [(api.id, f"{api.name} ({api.identifier})") for api in page.items],
             "apis_next": page.next_key[0] if page.next_key else None}
 
 
