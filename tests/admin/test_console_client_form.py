@@ -29,6 +29,29 @@ def test_every_field_the_admin_api_takes_is_settable_in_the_console_form():
     assert {n for n in console_fields if not n.startswith("urn:")} - api_fields == set(), "fields the API lacks"
 
 
+# `idp clients create`'s options -> the admin API field each sets (None: not a client field: the output
+# format; the organization an admin API client is limited to, set by the organizations' own pages).
+CLI_OPTIONS = {"name": "client_name", "client_id": "client_id", "redirect_uris": "redirect_uris",
+               "public": "token_endpoint_auth_method", "grant_types": "grant_types", "scopes": "scope",
+               "auth_method": "token_endpoint_auth_method", "jwks_uri": "jwks_uri",
+               "post_logout_redirect_uris": "post_logout_redirect_uris", "backchannel_logout_uri": "backchannel_logout_uri",
+               "require_par": "require_pushed_authorization_requests", "dpop_bound": "dpop_bound_access_tokens",
+               "require_jar": "require_signed_request_object", "subject_type": "subject_type",
+               "sector_identifier_uri": "sector_identifier_uri", "trusted": "trusted",
+               "id_token_alg": "id_token_signed_response_alg", "allowed_origins": "allowed_origins",
+               "impersonation": "token_exchange_impersonation", "exchange_refresh": "token_exchange_refresh_tokens",
+               "organization": None, "as_json": None}
+
+
+def test_every_option_of_idp_clients_create_is_settable_in_the_console_form():
+    from idp.cli.clients import clients_create
+
+    options = {param.name for param in clients_create.params}
+    assert options == set(CLI_OPTIONS), "an option of `idp clients create` this test does not know"
+    console_fields = {name for f in client_form.FIELDS for name in f.service_fields} | {"grant_types"}
+    assert {field for field in CLI_OPTIONS.values() if field} - console_fields == set()
+
+
 def new_form(browser, idp, kind: str):
     return browser.go(idp.endpoint(f"/admin/clients/new?type={kind}"))
 
