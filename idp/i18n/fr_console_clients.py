@@ -76,6 +76,8 @@ FR: dict[str, str] = {
     "The client was not saved: check the fields marked below (%(count)s).":
         "Le client n’a pas été enregistré : vérifiez les champs signalés ci-dessous (%(count)s).",
     "The form expired: open it again.": "Le formulaire a expiré : ouvrez-le de nouveau.",
+    "The group was not created: check the fields marked below (%(count)s).":
+        "Le groupe n’a pas été créé : vérifiez les champs signalés ci-dessous (%(count)s).",
     "The logout token carries the session (sid)": "Le jeton de déconnexion porte la session (sid)",
     "The server's default": "La valeur par défaut du serveur",
     "This client may not ask tokens for any registered API yet.":

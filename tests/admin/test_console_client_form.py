@@ -272,3 +272,13 @@ def test_a_nul_character_in_any_field_is_a_400_never_a_500(idp, console):  # noq
     api = admin_session(idp).post("/clients", json={"client_name": "x", "redirect_uris": [REDIRECT_URI],
                                                     "jwks": {"keys": [{"kty": "a\x00"}]}})
     assert api.status_code == 400
+
+
+def test_the_group_form_marks_its_field_and_keeps_the_name(idp, console):  # noqa: F811
+    browser, _ = console
+    name = f"team-{uuid.uuid4().hex[:6]}"
+    listing = browser.go(idp.endpoint("/admin/groups"))
+    assert post_form(browser, "/admin/groups", listing, name=name).status_code == 200
+    taken = post_form(browser, "/admin/groups", listing, name=name)
+    assert taken.status_code == 400 and 'id="name-error"' in taken.text and f'value="{name}"' in taken.text
+    assert re.search(r'id="name"[^>]*aria-invalid="true"', taken.text) and "<li>" in summary_of(taken)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 
+import idp.admin.console.form_model as form_model
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import GroupForm
@@ -20,7 +21,6 @@ from idp.admin.console.registry import (
     group_admin,
     group_named,
     keyset_page,
-    refusal_page,
     refusals,
     submitted,
     user_named,
@@ -33,17 +33,20 @@ DELETE_GROUP_QUESTION = (
     "longer carry it. Tokens already issued keep it until they expire."
 )
 REMOVE_MEMBER_QUESTION = "%(member)s leaves %(group)s, and the roles held through it."
+GROUP_NAME = form_model.FormField("name", "New group", maxlength=255)
 MESSAGES = {"created": "The group was created.", "member_added": "The member was added.",
             "member_removed": "The member was removed.", "group_added": "The group was put inside this one.",
             "group_removed": "The group was taken out of this one."}
 
 
 @bp.get("/groups")
-def groups():
+def groups(form: GroupForm | None = None, errors: dict | None = None):
+    """The list, and the form to create one (again with what was typed and why it was refused)."""
     after = cursor_from_request()
     page = keyset_page(group_admin().list, after, PAGE_SIZE)
     return render_template("admin/groups.html", groups=page.items, next_cursor=cursor_link(page.next_key),
-                           first_page=after is None, form=GroupForm())
+                           first_page=after is None, form=form or GroupForm(), errors=errors or {},
+                           group_field=GROUP_NAME), 400 if errors else 200
 
 
 @bp.post("/groups")
@@ -55,7 +58,8 @@ def group_create():
         with refusals():
             created = group_admin().create(actor(g.admin), {"name": form.name.data or ""})
     except Refused as refused:
-        return refusal_page(refused, url_for("admin.groups"))
+        errors = form_model.field_errors(refused.reasons, [GROUP_NAME])
+        return groups(form, {name: _(why) for name, why in errors.items()})
     return redirect(back(created, "created"))
 
 
