@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
-from idp.administration import Actor, Invalid, NotFound, Page, client_policy
+from idp.administration import Actor, Invalid, NotFound, Page
 from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
 from idp.administration.clients import ClientAdmin
