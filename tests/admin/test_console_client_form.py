@@ -282,3 +282,24 @@ def test_the_group_form_marks_its_field_and_keeps_the_name(idp, console):  # noq
     taken = post_form(browser, "/admin/groups", listing, name=name)
     assert taken.status_code == 400 and 'id="name-error"' in taken.text and f'value="{name}"' in taken.text
     assert re.search(r'id="name"[^>]*aria-invalid="true"', taken.text) and "<li>" in summary_of(taken)
+
+
+def test_a_taken_client_id_and_a_stale_edit_are_refused_rfc9110_13_1_1(idp, console):  # noqa: F811
+    """A chosen client ID already taken is marked on its field (400); an edit of a client someone
+    changed since the page was shown saves nothing (409), as the admin API's If-Match."""
+    browser, _ = console
+    client, _ = idp.create_client(name="Taken")
+    taken = post_form(browser, "/admin/clients/new", new_form(browser, idp, "web"), app_type="web", name="Again",
+                      scope="openid", redirect_uris=REDIRECT_URI, client_id=client.client_id)
+    assert taken.status_code == 400 and 'id="client_id-error"' in taken.text
+    path = f"/admin/clients/{client.client_id}"
+    page = browser.go(idp.endpoint(path))
+    version = re.search(r'name="version" value="([^"]+)"', page.text).group(1)
+    idp.services.clients.update(client.client_id, name="Changed meanwhile")
+    stale = post_form(browser, path, page, name="Mine", scope="openid", redirect_uris=REDIRECT_URI, version=version)
+    assert stale.status_code == 409
+    assert idp.services.clients.get(client.client_id, fresh=True).name == "Changed meanwhile"
+    fresh = browser.go(idp.endpoint(path))
+    version = re.search(r'name="version" value="([^"]+)"', fresh.text).group(1)
+    saved = post_form(browser, path, fresh, name="Mine", scope="openid", redirect_uris=REDIRECT_URI, version=version)
+    assert saved.status_code == 200 and idp.services.clients.get(client.client_id, fresh=True).name == "Mine"

@@ -18,7 +18,7 @@ from idp.accounts.connected_apps import revoke_app
 from idp.administration import Actor, Invalid, NotFound, Page
 from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
-from idp.administration.clients import ClientAdmin
+from idp.administration.clients import ClientAdmin, client_version  # noqa: F401  (what an edit page sends back)
 from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
 from idp.administration.mail import MailAdmin, MailStatus
 from idp.administration.registration_tokens import RegistrationTokenAdmin
@@ -179,10 +179,12 @@ def create_client(admin, fields: dict, dry_run: bool = False):
     return _clients().create(actor(admin), fields, dry_run=dry_run)
 
 
-def update_client(admin, client_id: str, changes: dict, dry_run: bool = False):
+def update_client(admin, client_id: str, changes: dict, dry_run: bool = False, version: str | None = None):
     """A merge patch of the client's metadata (None removes a field), as the admin API's PATCH;
-    raises Invalid (each wrong field), NotFound. dry_run: check only."""
-    return _clients().update(actor(admin), client_id, changes, dry_run=dry_run)
+    raises Invalid (each wrong field), NotFound, PreconditionFailed (not the `version` the page
+    showed any more: someone changed it meanwhile). dry_run: check only."""
+    return _clients().update(actor(admin), client_id, changes, version, dry_run=dry_run)
+
 
 
 def client_choices() -> dict[str, tuple[str, ...]]:

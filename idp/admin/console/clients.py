@@ -13,8 +13,9 @@ import idp.admin.console.client_form as client_form
 import idp.admin.console.form_model as form_model
 from idp.admin.console.client_apis import api_choices, target_client
 from idp.admin.console.forms import ActionForm
+from idp.admin.console.registry import Refused, refusal_page
 from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
-from idp.administration import Invalid, NotFound, PreconditionFailed
+from idp.administration import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.i18n import gettext as _
 
 NOT_SAVED_FIELDS = "The client was not saved: check the fields marked below (%(count)s)."
@@ -69,6 +70,8 @@ def saved(work, fields_wrong: dict):
         done = work(bool(fields_wrong))
     except Invalid as exc:
         return None, {**form_model.field_errors(exc.errors, client_form.FIELDS, ALIASES), **fields_wrong}
+    except Duplicate as exc:  # a chosen client ID that is taken
+        return None, {**fields_wrong, exc.field: str(exc)}
     return (None, fields_wrong) if fields_wrong else (done, {})
 
 
@@ -91,7 +94,7 @@ def client_new():
 
 def edit_vars(target) -> dict:
     return {"creating": False, "client": target, "form": ActionForm(), "action_form": ActionForm(),
-            **api_choices(target)}
+            "version": backend.client_version(target), **api_choices(target)}
 
 
 @bp.route("/clients/<client_id>", methods=["GET", "POST"])
@@ -104,9 +107,13 @@ def client_edit(client_id: str):
     values = form_model.submitted_values(client_form.FIELDS)
     values["app_type"] = client_form.kind_of(target)  # fixed once created (its credentials follow from it)
     changes, wrong = client_form.metadata_of(values, creating=False, current=target)
+    version = request.form.get("version", "")[:128] or None  # the version the page showed (RFC 9110 13.1.1)
     try:
-        _done, errors = saved(lambda dry: backend.update_client(g.admin, target.client_id, changes, dry), wrong)
-    except (NotFound, PreconditionFailed):
+        _done, errors = saved(lambda dry: backend.update_client(g.admin, target.client_id, changes, dry, version),
+                              wrong)
+    except PreconditionFailed:
+        return refusal_page(Refused({}, 409), url_for("admin.client_edit", client_id=target.client_id))
+    except NotFound:
         return redirect(url_for("admin.clients"))
     if errors:
         return client_page(values, edit_vars(target), errors)
