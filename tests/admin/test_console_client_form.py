@@ -303,3 +303,15 @@ def test_a_taken_client_id_and_a_stale_edit_are_refused_rfc9110_13_1_1(idp, cons
     version = re.search(r'name="version" value="([^"]+)"', fresh.text).group(1)
     saved = post_form(browser, path, fresh, name="Mine", scope="openid", redirect_uris=REDIRECT_URI, version=version)
     assert saved.status_code == 200 and idp.services.clients.get(client.client_id, fresh=True).name == "Mine"
+
+
+def test_the_user_form_lists_every_wrong_field_on_top_too(idp, console):  # noqa: F811
+    browser, _ = console
+    page = browser.go(idp.endpoint("/admin/users/new"))
+    refused = post_form(browser, "/admin/users/new", page, email="not-an-email", name="Ada\x07", password="short",
+                        send_email="none")
+    assert refused.status_code == 400
+    invalid = set(re.findall(r'id="([a-z_]+)"[^>]*aria-invalid="true"', refused.text))
+    assert {"email", "password"} <= invalid, invalid
+    summary = summary_of(refused)
+    assert summary.count("<li>") == len(invalid) and 'href="#email"' in summary and 'href="#password"' in summary
