@@ -152,7 +152,7 @@ def test_console_messages_kept_in_constants_have_their_french_translation():
     from idp.web import account_apps
 
     constants = [users.DISABLE_QUESTION, users.END_SESSIONS_QUESTION, users.REVOKE_GRANT_QUESTION,
-                 users.DELETE_USER_QUESTION, *users.MESSAGES.values(), clients.NOT_SAVED,
+                 users.DELETE_USER_QUESTION, *users.MESSAGES.values(), clients.NOT_SAVED_FIELDS,
                  clients.ROTATE_SECRET_QUESTION, clients.DELETE_CLIENT_QUESTION, keys.ROTATE_QUESTION,
                  keys.ROTATE_TOO_EARLY_QUESTION, account_apps.REVOKE_QUESTION, "next", "current", "retired", "revoked"]
     assert [text for text in constants if text not in CATALOGUES["fr"]] == []

@@ -44,8 +44,8 @@ def test_an_administrator_signs_in_with_totp_and_runs_the_console(idp, page, scr
     # A client: create it, the secret is shown once and the button copies it.
     page.get_by_role("navigation", name="Administration").get_by_role("link", name="Clients").click()
     page.get_by_role("link", name="New client").click()
-    page.get_by_label("Name").fill("Billing portal")
-    page.get_by_label("Redirect URIs").fill("https://billing.example.com/callback")
+    page.get_by_label("Name", exact=True).fill("Billing portal")
+    page.get_by_label("Redirect URIs", exact=True).fill("https://billing.example.com/callback")
     page.get_by_role("button", name="Create the client").click()
     page.get_by_role("heading", name="Billing portal").wait_for()
     shown = page.locator("#client-secret").inner_text()

@@ -26,6 +26,7 @@ Registration answers the first problem as its OAuth error (idp/oauth/client_meta
 from __future__ import annotations
 
 import dataclasses
+import re
 from urllib.parse import urlsplit
 
 from authlib.oauth2.claims import BaseClaims
@@ -35,8 +36,9 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as LogoutClaims
 from joserfc.errors import ClaimError, JoseError
 from joserfc.jwk import KeySet
 
+from idp.plumbing.json_input import has_nul
 from idp.plumbing.origins import allowed_origins_problem
-from idp.plumbing.web_urls import parse_web_url
+from idp.plumbing.web_urls import MAX_URL_LENGTH, URI_TEXT, parse_web_url
 from idp.store.clients import ADMIN_SCOPES, INTERNAL_FIELDS
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -55,6 +57,9 @@ REDIRECT_FIELDS = ("redirect_uris", "post_logout_redirect_uris")
 URL_FIELDS = ("client_uri", "logo_uri", "tos_uri", "policy_uri", "initiate_login_uri", "jwks_uri",
               "sector_identifier_uri", "backchannel_logout_uri")
 URL_RULE = "an absolute URL with a valid host, https (http only on loopback)"
+REDIRECT_RULE = "absolute, no fragment, a valid host, https except loopback http"
+NATIVE_REDIRECT_RULE = REDIRECT_RULE + ", or a private-use scheme like com.example.app:/callback (RFC 8252 7.1)"
+PRIVATE_USE_SCHEME = re.compile(r"([a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+):/")  # reverse domain name, then a path
 # JSON types of the fields we accept (RFC 7591 2, OIDC Registration 2): checked before anything reads them.
 STRING_FIELDS = ("client_name", "client_uri", "logo_uri", "scope", "tos_uri", "policy_uri", "jwks_uri", "software_id",
                  "software_version", "token_endpoint_auth_method", "sector_identifier_uri", "subject_type",
@@ -65,6 +70,16 @@ BOOLEAN_FIELDS = ("backchannel_logout_session_required", "require_pushed_authori
                   "dpop_bound_access_tokens", "require_auth_time", "require_signed_request_object",
                   *EXCHANGE_FIELDS)
 MAX_NAME = 255  # the clients.name column
+APPLICATION_TYPES = ("web", "native")  # OIDC Registration 2: application_type
+# The fields whose values come from a fixed set: the server metadata (discovery) member listing it, or
+# the set itself. A refusal names the allowed values (the admin API's 400 lists them: RFC 9457 3.2).
+ENUMERATED = {"grant_types": "grant_types_supported", "response_types": "response_types_supported",
+              "token_endpoint_auth_method": "token_endpoint_auth_methods_supported",
+              "subject_type": "subject_types_supported",
+              "id_token_signed_response_alg": "id_token_signing_alg_values_supported",
+              "token_endpoint_auth_signing_alg": "token_endpoint_auth_signing_alg_values_supported",
+              "request_object_signing_alg": "request_object_signing_alg_values_supported",
+              "default_acr_values": "acr_values_supported", "application_type": APPLICATION_TYPES}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +87,7 @@ class MetadataProblem:
     field: str
     detail: str
     redirect: bool = False  # RFC 7591 3.2.2: invalid_redirect_uri rather than invalid_client_metadata
+    allowed: tuple[str, ...] = ()  # the values the field may take, when they are a fixed set
 
     @property
     def error(self) -> str:
@@ -117,6 +133,22 @@ def url_problem(uri, fragment: bool = True) -> str | None:
     return None
 
 
+def redirect_problem(uri) -> str | None:
+    return url_problem(uri, fragment=False)
+
+
+def native_redirect_problem(uri) -> str | None:
+    """A native app's redirect URI (OIDC Registration 2 application_type native, RFC 8252 7): a web
+    one as any client's, or a private-use URI scheme in reverse domain order (RFC 8252 7.1,
+    `com.example.app:/callback`): the dot rules out javascript:, data: and every other
+    scheme a browser would act on itself."""
+    if isinstance(uri, str) and (scheme := PRIVATE_USE_SCHEME.match(uri)) and scheme.group(1) not in ("http", "https"):
+        if len(uri) > MAX_URL_LENGTH or not URI_TEXT.fullmatch(uri):
+            return "characters a URI may not hold (RFC 3986 2)"
+        return "a fragment is not allowed" if "#" in uri else None
+    return redirect_problem(uri)
+
+
 def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = False, current=None) -> dict:
     """The metadata to register, or InvalidMetadata naming what is wrong (RFC 7591 3.2.2).
     Only an operator (operator=True: `idp clients create`, or the administration layer, which
@@ -130,9 +162,15 @@ def validate(data: dict, server_metadata: dict, outbound=None, operator: bool = 
     problems += field_problems(data)
     wrong = {p.field for p in problems}
     clean = {k: v for k, v in data.items() if k not in wrong}
+    # A native app's private-use scheme URIs, checked above, have no host for authlib to find: they
+    # skip its check and are put back (RFC 8252 7.1).
+    private = {name: clean[name] for name in REDIRECT_FIELDS if clean.get("application_type") == "native"
+               and isinstance(clean.get(name), list) and any(PRIVATE_USE_SCHEME.match(u) for u in clean[name])}
+    clean.update({name: [u for u in uris if not PRIVATE_USE_SCHEME.match(u)] for name, uris in private.items()})
     metadata = {}
     for cls in CLAIM_CLASSES:
         metadata.update(registered_claims(cls, clean, server_metadata, problems))
+    metadata.update({name: list(uris) for name, uris in private.items()})
     if problems:
         raise InvalidMetadata(problems)
     metadata = apply_policy(metadata)
@@ -173,8 +211,10 @@ def exchange_changes(grant_types, enabled: bool, impersonation: bool = False, re
 
 def field_problems(data: dict) -> list[MetadataProblem]:
     """What is wrong with single fields: unsupported features, JSON types, redirect URIs."""
-    problems = [MetadataProblem(name, f"{name} is not supported by this server") for name in UNSUPPORTED
-                if data.get(name)]
+    problems = [MetadataProblem(name, f"{name} must not contain NUL characters") for name, value in data.items()
+                if has_nul(value)]
+    problems += [MetadataProblem(name, f"{name} is not supported by this server") for name in UNSUPPORTED
+                 if data.get(name)]
     for name in STRING_FIELDS:
         if name in data and not isinstance(data[name], str):
             problems.append(MetadataProblem(name, f"{name} must be a string"))
@@ -197,12 +237,11 @@ def field_problems(data: dict) -> list[MetadataProblem]:
             problems.append(MetadataProblem(name, f"{name} must be an array", redirect=True))
             continue
         # Named by position, never quoted: an error_description may not hold every character (RFC 6749 5.2).
-        bad = next((index for index, uri in enumerate(data.get(name) or []) if url_problem(uri, fragment=False)),
-                   None)
+        check = native_redirect_problem if data.get("application_type") == "native" else redirect_problem
+        bad = next((index for index, uri in enumerate(data.get(name) or []) if check(uri)), None)
         if bad is not None:
-            problems.append(MetadataProblem(name, f"{name}[{bad}]: {url_problem(data[name][bad], fragment=False)}; "
-                                                  "absolute, no fragment, a valid host, https except loopback http",
-                                            redirect=True))
+            rule = NATIVE_REDIRECT_RULE if check is native_redirect_problem else REDIRECT_RULE
+            problems.append(MetadataProblem(name, f"{name}[{bad}]: {check(data[name][bad])}; {rule}", redirect=True))
     for name in URL_FIELDS:
         if isinstance(data.get(name), str) and url_problem(data[name]):
             problems.append(MetadataProblem(name, f"{name}: {url_problem(data[name])}; must be {URL_RULE}"))
@@ -227,7 +266,8 @@ def registered_claims(cls, data: dict, server_metadata: dict, problems: list) ->
             claims.validate()
             return claims.get_registered_claims()
         except ClaimError as error:
-            problems.append(MetadataProblem(error.claim, error.description or str(error)))
+            problems.append(enumerated_problem(error.claim, server_metadata)
+                            or MetadataProblem(error.claim, error.description or str(error)))
             data.pop(error.claim, None)
             if error.claim not in claims:  # a missing claim: nothing left to drop
                 return {}
@@ -237,6 +277,21 @@ def registered_claims(cls, data: dict, server_metadata: dict, problems: list) ->
         except (ValueError, TypeError, AttributeError, LookupError) as error:  # a key the library cannot read
             problems.append(MetadataProblem("metadata", str(error)))
             return {}
+
+
+def allowed_values(field: str, server_metadata: dict) -> tuple[str, ...]:
+    """The values `field` may take (each item of it, for an array), or () when they are not a fixed set."""
+    source = ENUMERATED.get(field, ())
+    return tuple(server_metadata.get(source) or ()) if isinstance(source, str) else tuple(source)
+
+
+def enumerated_problem(field: str, server_metadata: dict) -> MetadataProblem | None:
+    """A refused value of a fixed set, said with the set (words, never a Python list)."""
+    allowed = allowed_values(field, server_metadata)
+    if not allowed:
+        return None
+    each = "each of " if field in STRING_ARRAY_FIELDS else ""
+    return MetadataProblem(field, f"{each}{field} must be one of: {', '.join(allowed)}", allowed=allowed)
 
 
 def check_sector(metadata: dict, outbound) -> None:
@@ -298,7 +353,8 @@ def client_fields(metadata: dict) -> dict:
         "name": metadata.get("client_name") or "Unnamed client",
         "redirect_uris": list(metadata.get("redirect_uris") or []),
         "grant_types": list(metadata["grant_types"]),
-        "scope": metadata.get("scope") or "openid profile email",
+        # An empty scope given on purpose stays empty (a machine client asks only its APIs' scopes).
+        "scope": metadata["scope"] if isinstance(metadata.get("scope"), str) else "openid profile email",
         "public": metadata["token_endpoint_auth_method"] == "none",
         "auth_method": metadata["token_endpoint_auth_method"],
         "metadata": rest,

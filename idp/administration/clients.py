@@ -63,11 +63,16 @@ def document(client: OAuthClient, active_grants: int | None = None) -> dict:
     return data
 
 
-def _invalid(exc: client_policy.InvalidMetadata) -> Invalid:
+def _invalid(exc: client_policy.InvalidMetadata, server_metadata: dict) -> Invalid:
+    """Every wrong field and why; for a field of a fixed set (grant types, methods, algorithms, …),
+    the values it may take, so that no surface has to guess them."""
     errors: dict[str, str] = {}
+    allowed: dict[str, tuple[str, ...]] = {}
     for problem in exc.problems:
         errors.setdefault(problem.field, problem.detail)
-    return Invalid(errors)
+        if values := problem.allowed or client_policy.allowed_values(problem.field, server_metadata):
+            allowed.setdefault(problem.field, values)
+    return Invalid(errors, allowed)
 
 
 class ClientAdmin:
@@ -114,8 +119,10 @@ class ClientAdmin:
         return self.refresh_tokens.count_grants_of_client(client_id)
 
     # -- writing ---------------------------------------------------------------
-    def create(self, actor: Actor, fields: dict) -> tuple[OAuthClient, str | None]:
-        """A new client from RFC 7591 metadata (+ client_id, trusted); returns it and its secret, shown once."""
+    def create(self, actor: Actor, fields: dict, *, dry_run: bool = False) -> tuple[OAuthClient, str | None]:
+        """A new client from RFC 7591 metadata (+ client_id, trusted); returns it and its secret, shown once.
+        dry_run: only check (Invalid names every wrong field), store nothing and return (None, None):
+        a form that found mistakes of its own still shows the service's beside them."""
         fields, refused = self._known(fields), {}
         trusted = self._trusted(fields.pop("trusted", False), refused)
         client_id = fields.pop("client_id", None)
@@ -123,6 +130,8 @@ class ClientAdmin:
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.fullmatch(client_id)):
             refused["client_id"] = "1 to 64 of A-Z a-z 0-9 . _ ~ -"
         validated = self._validate(actor, fields, refused=refused)
+        if dry_run:
+            return None, None
         try:
             client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
                                                  client_id=client_id, claim_mappings=mappings)
@@ -134,10 +143,11 @@ class ClientAdmin:
             self.authorization.changed()  # a client of that id made before may have left cached mappings
         return client, secret
 
-    def update(self, actor: Actor, client_id: str, changes: dict, version: str | None = None) -> OAuthClient:
+    def update(self, actor: Actor, client_id: str, changes: dict, version: str | None = None, *,
+               dry_run: bool = False) -> OAuthClient:
         """Apply changes as a JSON merge patch (RFC 7396) of the top-level fields: a value replaces the
         field, null removes it; the result is checked like a new registration. version: the ETag
-        the caller read (None: unconditional, the CLI)."""
+        the caller read (None: unconditional, the CLI). dry_run: check only, return the client unchanged."""
         changes = self._known(changes)
         current = self._current(client_id, version)
         refused = {}
@@ -162,6 +172,8 @@ class ClientAdmin:
                 merged[name] = value
         trusted = self._trusted(merged.pop("trusted", False), refused)
         validated = self._validate(actor, merged, current.scope, refused)
+        if dry_run:
+            return current
         fields = client_policy.client_fields(validated)
         try:
             client = self.clients.update(
@@ -252,10 +264,16 @@ class ClientAdmin:
         problems = [client_policy.MetadataProblem(name, detail) for name, detail in (refused or {}).items()]
         if actor.kind != "operator":
             problems += client_policy.admin_scope_problems(fields, current_scope)
+        server_metadata = self.server_metadata()
         try:
-            validated = client_policy.validate(fields, self.server_metadata(), self.outbound, operator=True)
+            validated = client_policy.validate(fields, server_metadata, self.outbound, operator=True)
         except client_policy.InvalidMetadata as exc:
             problems += exc.problems
         if problems:
-            raise _invalid(client_policy.InvalidMetadata(problems))
+            raise _invalid(client_policy.InvalidMetadata(problems), server_metadata)
         return validated
+
+    def choices(self) -> dict[str, tuple[str, ...]]:
+        """The values each field of a fixed set may take on this server (what the console offers)."""
+        server_metadata = self.server_metadata()
+        return {name: client_policy.allowed_values(name, server_metadata) for name in client_policy.ENUMERATED}

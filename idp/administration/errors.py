@@ -11,11 +11,13 @@ class AdminError(Exception):
 
 
 class Invalid(AdminError):
-    """Some fields are wrong: `errors` maps each field (or query parameter) to why."""
+    """Some fields are wrong: `errors` maps each field (or query parameter) to why; `allowed`, for a
+    field whose values are a fixed set, lists them (the admin API's 400 shows them, RFC 9457 3.2)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], allowed: dict[str, tuple[str, ...]] | None = None):
         super().__init__("; ".join(f"{name}: {reason}" for name, reason in errors.items()))
         self.errors = dict(errors)
+        self.allowed = {name: tuple(values) for name, values in (allowed or {}).items() if name in self.errors}
 
 
 class NotFound(AdminError):

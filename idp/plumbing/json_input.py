@@ -60,3 +60,15 @@ class RequestJSONProvider(DefaultJSONProvider):
 
     def loads(self, s, **kwargs):
         return loads(s, **kwargs)
+
+
+def has_nul(value) -> bool:
+    """Whether a JSON value holds a NUL character anywhere (keys included): no text the database stores
+    may hold one (PostgreSQL refuses it), so such input names nothing and is refused as it enters."""
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    return False

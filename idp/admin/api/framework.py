@@ -126,25 +126,14 @@ def requires(scope: str, *, tenant: bool = False):
             if refused is not None:
                 return refused
             g.admin_actor = actor
-            if any(_has_nul(value) for value in kwargs.values()):
+            if any(json_input.has_nul(value) for value in kwargs.values()):
                 raise NotFound("resource", request.path.replace("\0", ""))
-            bad = sorted({name for name, value in request.args.items(multi=True) if _has_nul(value)})
+            bad = sorted({name for name, value in request.args.items(multi=True) if json_input.has_nul(value)})
             if bad:
                 raise Invalid({name: "must not contain NUL characters" for name in bad})
             return view(*args, **kwargs)
         return guarded
     return decorate
-
-
-def _has_nul(value) -> bool:
-    """No text the database stores may hold NUL (PostgreSQL refuses it): such input names nothing."""
-    if isinstance(value, str):
-        return "\0" in value
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return False
 
 
 def current_actor() -> Actor:
@@ -169,7 +158,7 @@ def json_body(fields: dict[str, tuple], required: tuple[str, ...] = ()) -> dict:
         allowed = fields.get(name)
         if allowed is None:
             errors[name] = "is not a member of this resource"
-        elif _has_nul(value):
+        elif json_input.has_nul(value):
             errors[name] = "must not contain NUL characters"
         elif not any(value is None if kind is None else type(value) is kind for kind in allowed):
             errors[name] = " or ".join("null" if kind is None else JSON_TYPES[kind] for kind in allowed)
@@ -242,7 +231,7 @@ def decode_cursor(value: str) -> list:
         key = json_input.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "not a cursor of this list"}) from None
-    if not isinstance(key, list) or _has_nul(key):
+    if not isinstance(key, list) or json_input.has_nul(key):
         raise Invalid({"cursor": "not a cursor of this list"})
     return key
 

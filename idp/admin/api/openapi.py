@@ -176,7 +176,8 @@ def schemas() -> dict:
         "Problem": {"type": "object", "required": ["type", "title", "status"], "properties": {
             "type": _S, "title": _S, "status": {"type": "integer"}, "detail": _S, "code": _S,
             "errors": {"type": "array", "items": {"type": "object", "required": ["name", "detail"],
-                                                   "properties": {"name": _S, "detail": _S, "pointer": _S}}}}},
+                                                   "properties": {"name": _S, "detail": _S, "pointer": _S,
+                                                                  "allowed_values": {"type": "array", "items": _S}}}}}},
         "User": {"type": "object", "additionalProperties": False,
                  "required": ["id", "email", "email_verified", "name", "disabled", "has_password", "created_at",
                               "updated_at", "password_scheme", "app_metadata", "user_metadata"],

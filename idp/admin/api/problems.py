@@ -30,22 +30,25 @@ def problem(status: int, detail: str = "", *, code: str | None = None, headers=N
     return response
 
 
-def invalid(errors: dict[str, str], body_fields: bool = True) -> Response:
+def invalid(errors: dict[str, str], body_fields: bool = True, allowed: dict | None = None) -> Response:
     """400 naming every wrong field: `errors: [{"name", "detail", "pointer"}]` (RFC 9457 3, JSON
-    Pointer RFC 6901 for members of the request body; query parameters have no pointer)."""
+    Pointer RFC 6901 for members of the request body; query parameters have no pointer), and
+    `allowed_values` where the field takes one of a fixed set (grant types, methods, algorithms …)."""
     query = {"cursor", "limit", "search", "disabled", "since", "until", "user_id", "client_id", "action", "actor"}
     items = []
     for name, reason in sorted(errors.items()):
         item = {"name": name, "detail": reason}
         if body_fields and name not in query and name != "body":
             item["pointer"] = "/" + name.replace("~", "~0").replace("/", "~1")
+        if (allowed or {}).get(name):
+            item["allowed_values"] = list(allowed[name])
         items.append(item)
     return problem(400, "The request is not valid: see errors.", code="invalid", errors=items)
 
 
 def for_admin_error(error: AdminError) -> Response:
     if isinstance(error, Invalid):
-        return invalid(error.errors)
+        return invalid(error.errors, allowed=error.allowed)
     if isinstance(error, NotFound):
         return problem(404, str(error), code="not_found")
     if isinstance(error, Duplicate):

@@ -2,7 +2,7 @@
 entered through the console's own OpenID Connect sign-in (signin.py), for administrators with a
 second factor only. Pages reach the system through backend.py alone."""
 
-from idp.admin.console import administrators, audit, clients, keys, mail  # noqa: F401  (routes register on import)
+from idp.admin.console import administrators, audit, client_apis, clients, keys, mail  # noqa: F401  (routes register on import)
 from idp.admin.console import overview, registration_tokens, signin, users  # noqa: F401
 from idp.admin.console import api_access, apis, groups  # noqa: F401  (registered APIs and groups, issue 21)
 from idp.admin.console import user_imports  # noqa: F401  (moving users in, issue 32)

@@ -9,6 +9,8 @@ import re
 
 from flask import g, redirect, render_template, request, url_for
 
+import idp.admin.console.backend as backend
+import idp.admin.console.form_model as form_model
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.forms_apis import ApiForm, RoleForm
@@ -74,8 +76,9 @@ def fill(form: ApiForm, api) -> None:
     form.claim_mappings.data = mappings_as_lines(api.claim_mappings)
 
 
-def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 200):
-    page_vars = {"form": form, "api": api, "error": error}
+def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 200, errors: dict | None = None):
+    """errors: each wrong field and why (form_model.field_errors), marked on its field and in the summary."""
+    page_vars = {"form": form, "api": api, "error": error, "errors": errors or {}}
     if api is not None:
         roles_after, clients_after = cursor_from_request("roles_after"), cursor_from_request("clients_after")
         roles = keyset_page(api_admin().roles, roles_after, PAGE_SIZE, api.id)
@@ -83,8 +86,20 @@ def api_page(form: ApiForm, api=None, error: str | None = None, status: int = 20
         page_vars.update(roles=roles.items, roles_next=cursor_link(roles.next_key), roles_first=roles_after is None,
                          allowed=allowed.items, clients_next=cursor_link(allowed.next_key),
                          clients_first=clients_after is None, action_form=ActionForm(), role_form=RoleForm(),
+                         **client_options(),
                          message=_(MESSAGES[request.args["done"]]) if request.args.get("done") in MESSAGES else None)
     return render_template("admin/api.html", **page_vars), status
+
+
+CLIENT_CHOICES = 200  # clients offered at once in the "allow a client" list, oldest first; `clients_offered_after` pages on
+
+
+def client_options() -> dict:
+    """The clients to choose from by name (never a typed id), a keyset page at a time."""
+    page = backend.clients(cursor_from_request("clients_offered_after"), CLIENT_CHOICES)
+    return {"client_select": [(c.client_id, f"{c.name} ({c.client_id})") for c in page.items
+                              if c.client_id != backend.CONSOLE_CLIENT_ID],
+            "client_options_next": cursor_link(page.next_key)}
 
 
 MESSAGES = {"saved": "The API was saved.", "role": "The role was created.", "assigned": "The role was assigned.",
@@ -93,8 +108,11 @@ MESSAGES = {"saved": "The API was saved.", "role": "The role was created.", "ass
             "disallowed": "The client may no longer ask tokens for this API."}
 
 
-def refused_text(refused: Refused) -> str:
-    return _("Not saved: %(reasons)s", reasons="; ".join(f"{f}: {why}" for f, why in refused.reasons.items()))
+def refused_page(form: ApiForm, refused: Refused, api=None):
+    """The form again, the typed values kept, every wrong field marked with why (and listed on top)."""
+    errors = {name: _(why) for name, why in form_model.field_errors(refused.reasons, ()).items()}
+    return api_page(form, api, error=_("Not saved: check the fields marked below (%(count)s).", count=len(errors)),
+                    status=400, errors=errors)
 
 
 def too_long() -> str | None:
@@ -111,7 +129,7 @@ def api_new():
         with refusals():
             created = api_admin().create(actor(g.admin), api_fields(form))
     except Refused as refused:
-        return api_page(form, error=refused_text(refused), status=400)
+        return refused_page(form, refused)
     return redirect(url_for("admin.api_edit", api_id=created.id))
 
 
@@ -129,7 +147,7 @@ def api_edit(api_id: str):
     except Refused as refused:
         if refused.status == 409:
             return refusal_page(refused, url_for("admin.api_edit", api_id=target.id))
-        return api_page(form, target, error=refused_text(refused), status=400)
+        return refused_page(form, refused, target)
     return redirect(url_for("admin.api_edit", api_id=target.id, done="saved"))
 
 

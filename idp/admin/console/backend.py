@@ -15,10 +15,10 @@ import dataclasses
 import datetime as dt
 
 from idp.accounts.connected_apps import revoke_app
-from idp.administration import Actor, Invalid, NotFound, Page, client_policy
+from idp.administration import Actor, Invalid, NotFound, Page
 from idp.administration.administrators import AdministratorAdmin
 from idp.administration.audit import AuditAdmin
-from idp.administration.clients import ClientAdmin
+from idp.administration.clients import ClientAdmin, client_version  # noqa: F401  (what an edit page sends back)
 from idp.administration.keys import KeyAdmin, TooEarly  # noqa: F401  (TooEarly: what rotate_key raises)
 from idp.administration.mail import MailAdmin, MailStatus
 from idp.administration.registration_tokens import RegistrationTokenAdmin
@@ -176,29 +176,29 @@ def client(client_id: str):
     return _found(_clients().get, client_id)
 
 
-def create_client(admin, name: str, redirect_uris: list[str], public: bool, scope: str,
-                  allowed_origins: list[str] = ()):
-    """(client, secret shown once); Invalid names each wrong field (checked like a registration)."""
-    fields = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
-              "token_endpoint_auth_method": "none" if public else "client_secret_basic",
-              "grant_types": ["authorization_code", "refresh_token"] if redirect_uris else ["client_credentials"]}
-    if allowed_origins:
-        fields["allowed_origins"] = list(allowed_origins)
-    return _clients().create(actor(admin), fields)
+def create_client(admin, fields: dict, dry_run: bool = False):
+    """(client, secret shown once) from RFC 7591 metadata (+ client_id, trusted), through ClientAdmin
+    as the admin API's POST /clients; Invalid names each wrong field (checked like a registration).
+    dry_run: check only."""
+    return _clients().create(actor(admin), fields, dry_run=dry_run)
 
 
-def update_client(admin, client_id: str, name: str, redirect_uris: list[str], scope: str,
-                  allowed_origins: list[str] = (), exchange: dict | None = None, claim_mappings: list | None = None):
-    """Raises Invalid (each wrong field), NotFound. No allowed origins: the field is removed.
-    exchange: the token-exchange switches (enabled, impersonation, refresh_tokens), None to leave
-    them as they are."""
-    changes = {"client_name": name, "redirect_uris": redirect_uris, "scope": scope,
-               "allowed_origins": list(allowed_origins) or None}
-    if exchange is not None:
-        changes.update(client_policy.exchange_changes(_clients().get(client_id).grant_types, **exchange))
-    if claim_mappings is not None:
-        changes["claim_mappings"] = claim_mappings
-    return _clients().update(actor(admin), client_id, changes)
+def update_client(admin, client_id: str, changes: dict, dry_run: bool = False, version: str | None = None):
+    """A merge patch of the client's metadata (None removes a field), as the admin API's PATCH;
+    raises Invalid (each wrong field), NotFound, PreconditionFailed (not the `version` the page
+    showed any more: someone changed it meanwhile). dry_run: check only."""
+    return _clients().update(actor(admin), client_id, changes, version, dry_run=dry_run)
+
+
+
+def client_choices() -> dict[str, tuple[str, ...]]:
+    """The values each field of a fixed set may take on this server (grant types, methods, algorithms …)."""
+    return _clients().choices()
+
+
+def client_apis(client_id: str) -> list[dict]:
+    """The APIs the client may ask tokens for (name, identifier, scopes, default): one per API allowed."""
+    return services().authorization.client_apis(client_id)
 
 
 def update_user_metadata(admin, target, changes: dict, version: str):

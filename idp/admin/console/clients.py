@@ -1,6 +1,7 @@
-"""Clients: the list, creating one (the secret shown once, with a copy button), editing its
-name, redirect URIs and scopes (and, for a confidential client, token exchange), rotating its
-secret, and deleting it after a confirmation that names it."""
+"""Clients: the list, creating one (its application type first, then every field the admin API takes;
+the secret shown once, with a copy button), editing it, rotating its secret, and deleting it after a
+confirmation that names it. The form is client_form's; ClientAdmin (as the admin API) judges it, and
+every wrong field is marked at once with the typed values kept."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
 from idp.admin.console.blueprint import bp
-from idp.admin.console.forms import ActionForm, ClientForm
+import idp.admin.console.client_form as client_form
+import idp.admin.console.form_model as form_model
+from idp.admin.console.client_apis import api_choices, target_client
+from idp.admin.console.forms import ActionForm
+from idp.admin.console.registry import Refused, refusal_page
+from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
+from idp.administration import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.admin.console.listing import searched
-from idp.admin.console.pages import ask_first, ask_then
-from idp.administration import Invalid, NotFound, PreconditionFailed
-from idp.administration.client_policy import EXCHANGE_GRANT
-from idp.apis.claim_mappings import mappings_as_lines, mappings_from_lines
 from idp.i18n import gettext as _
 
-NOT_SAVED = "The client was not saved: %(reasons)s"
+NOT_SAVED_FIELDS = "The client was not saved: check the fields marked below (%(count)s)."
+# A service field that no input sets but one holds the mistake of: response_types follows the grant types.
+ALIASES = {"response_types": "grant_types"}
 ROTATE_SECRET_QUESTION = (
     "The current secret of %(name)s stops working at once: the application needs the new one before it "
     "can get tokens again."
@@ -38,71 +43,80 @@ def clients():
                            console_id=backend.CONSOLE_CLIENT_ID)
 
 
-def redirect_uris_of(text: str) -> list[str]:
-    """One URI (or origin) per line; the service checks each like a registration (RFC 7591 2, RFC 9700 2.1)."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+def client_page(values: dict, template_vars: dict, errors: dict | None = None):
+    """The form (creating or editing), each wrong field marked with why, the typed values kept."""
+    errors = {name: _(why) for name, why in (errors or {}).items()}
+    labels = {f.name: _(f.label) for f in client_form.FIELDS}
+    return render_template("admin/client_form.html", values=values, errors=errors, labels=labels,
+                           sections=client_form.SECTIONS, app_type=client_form.APP_TYPE, app_types=client_form.APP_TYPES,
+                           choices=choices(), grace_periods=GRACE_PERIODS,
+                           summary=_(NOT_SAVED_FIELDS, count=len(errors)) if errors else None,
+                           **template_vars), 400 if errors else 200
 
 
-def refusal(exc: Invalid) -> str:
-    return _(NOT_SAVED, reasons="; ".join(f"{field}: {why}" for field, why in exc.errors.items()))
+def choices() -> dict:
+    """What each choice field offers: the service's allowed values on this server."""
+    offered = dict(backend.client_choices())
+    offered["grant_types"] = tuple(g for g in offered["grant_types"] if g in client_form.GRANT_CHOICES)
+    offered["app_type"] = tuple(client_form.APP_TYPES)
+    return offered
 
 
-def client_page(form, template_vars: dict, status: int = 200):
-    return render_template("admin/client_form.html", form=form, grace_periods=GRACE_PERIODS, **template_vars), status
+def saved(work, fields_wrong: dict):
+    """work(dry_run) through ClientAdmin, or (None, form field -> why) with every wrong field: the
+    form's own and the service's together (with mistakes of its own, the form has the service only
+    check, so nothing half-right is stored)."""
+    try:
+        done = work(bool(fields_wrong))
+    except Invalid as exc:
+        return None, {**form_model.field_errors(exc.errors, client_form.FIELDS, ALIASES), **fields_wrong}
+    except Duplicate as exc:  # a chosen client ID that is taken
+        return None, {**fields_wrong, exc.field: str(exc)}
+    return (None, fields_wrong) if fields_wrong else (done, {})
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
 def client_new():
-    form = ClientForm()
     if request.method == "GET":
-        form.scope.data = "openid profile email offline_access"
-    if not form.validate_on_submit():
-        return client_page(form, {"creating": True}, 400 if request.method == "POST" else 200)
-    try:
-        created, secret = backend.create_client(g.admin, form.name.data.strip(),
-                                                redirect_uris_of(form.redirect_uris.data), form.public.data,
-                                                " ".join(form.scope.data.split()),
-                                                redirect_uris_of(form.allowed_origins.data))
-    except Invalid as exc:
-        return client_page(form, {"creating": True, "uri_error": refusal(exc)}, 400)
+        kind = request.args.get("type", "web")
+        return client_page(client_form.initial_values(kind if kind in client_form.APP_TYPES else "web"),
+                           {"creating": True, "form": ActionForm()})
+    if not ActionForm().validate_on_submit():
+        abort(400, _("The form expired: open it again."))
+    values = form_model.submitted_values(client_form.FIELDS)
+    fields, wrong = client_form.metadata_of(values, creating=True)
+    done, errors = saved(lambda dry: backend.create_client(g.admin, fields, dry), wrong)
+    if errors:
+        return client_page(values, {"creating": True, "form": ActionForm()}, errors)
+    created, secret = done
     return render_template("admin/client_secret.html", client=created, secret=secret, created=True)
 
 
-def target_client(client_id: str):
-    found = backend.client(client_id)
-    if found is None or found.client_id == backend.CONSOLE_CLIENT_ID:
-        abort(404, _("There is no such client."))  # the console's own client is managed by the console itself
-    return found
+def edit_vars(target) -> dict:
+    return {"creating": False, "client": target, "form": ActionForm(), "action_form": ActionForm(),
+            "version": backend.client_version(target), **api_choices(target)}
 
 
 @bp.route("/clients/<client_id>", methods=["GET", "POST"])
 def client_edit(client_id: str):
     target = target_client(client_id)
-    form = ClientForm()
     if request.method == "GET":
-        form.name.data, form.scope.data = target.name, target.scope
-        form.redirect_uris.data = "\n".join(target.redirect_uris)
-        form.allowed_origins.data = "\n".join(target.client_metadata.get("allowed_origins") or ())
-        form.token_exchange.data = EXCHANGE_GRANT in target.grant_types
-        form.exchange_impersonation.data = bool(target.client_metadata.get("token_exchange_impersonation"))
-        form.exchange_refresh_tokens.data = bool(target.client_metadata.get("token_exchange_refresh_tokens"))
-        form.claim_mappings.data = mappings_as_lines(target.claim_mappings)
-    page_vars = {"creating": False, "client": target, "action_form": ActionForm()}
-    if not form.validate_on_submit():
-        return client_page(form, page_vars, 400 if request.method == "POST" else 200)
-    exchange = None if target.is_public else {"enabled": form.token_exchange.data,
-                                              "impersonation": form.exchange_impersonation.data,
-                                              "refresh_tokens": form.exchange_refresh_tokens.data}
+        return client_page(client_form.values_of(target), edit_vars(target))
+    if not ActionForm().validate_on_submit():
+        abort(400, _("The form expired: open it again."))
+    values = form_model.submitted_values(client_form.FIELDS)
+    values["app_type"] = client_form.kind_of(target)  # fixed once created (its credentials follow from it)
+    changes, wrong = client_form.metadata_of(values, creating=False, current=target)
+    version = request.form.get("version", "")[:128] or None  # the version the page showed (RFC 9110 13.1.1)
     try:
-        backend.update_client(g.admin, target.client_id, form.name.data.strip(),
-                              redirect_uris_of(form.redirect_uris.data), " ".join(form.scope.data.split()),
-                              redirect_uris_of(form.allowed_origins.data), exchange,
-                              mappings_from_lines(form.claim_mappings.data) if "claim_mappings" in request.form
-                              else None)
-    except Invalid as exc:
-        return client_page(form, {**page_vars, "uri_error": refusal(exc)}, 400)
-    except (NotFound, PreconditionFailed):
+        _done, errors = saved(lambda dry: backend.update_client(g.admin, target.client_id, changes, dry, version),
+                              wrong)
+    except PreconditionFailed:
+        return refusal_page(Refused({}, 409), url_for("admin.client_edit", client_id=target.client_id))
+    except NotFound:
         return redirect(url_for("admin.clients"))
+    if errors:
+        return client_page(values, edit_vars(target), errors)
     return redirect(url_for("admin.clients"))
 
 

@@ -16,19 +16,6 @@ class ActionForm(FlaskForm):
     confirmed = HiddenField(validators=[Length(max=3)])
 
 
-class ClientForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
-    redirect_uris = TextAreaField("Redirect URIs", validators=[Length(max=8192)])
-    allowed_origins = TextAreaField("Allowed origins", validators=[Length(max=8192)])
-    scope = StringField("Scopes", validators=[DataRequired(), Length(max=1024)])
-    public = BooleanField("Public client (no secret: a browser or mobile app, with PKCE)")
-    # RFC 8693 (docs/token-exchange.md): shown for confidential clients being edited
-    token_exchange = BooleanField("May exchange users' tokens for tokens for other APIs")
-    exchange_impersonation = BooleanField("May impersonate users (an exchange without an actor token)")
-    exchange_refresh_tokens = BooleanField("May get refresh tokens from an exchange (with offline_access)")
-    claim_mappings = TextAreaField("Claims", validators=[Length(max=16_384)])  # issue 35: ID tokens, userinfo
-
-
 class UserMetadataForm(FlaskForm):
     """app_metadata and user_metadata as JSON text (issue 35), written under the version read."""
     app_metadata = TextAreaField("App metadata", validators=[Length(max=1_048_576)])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 
+import idp.admin.console.form_model as form_model
 import idp.admin.console.holdings as holdings
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
@@ -22,7 +23,6 @@ from idp.admin.console.registry import (
     group_admin,
     group_named,
     keyset_page,
-    refusal_page,
     refusals,
     submitted,
     user_named,
@@ -35,15 +35,19 @@ DELETE_GROUP_QUESTION = (
     "longer carry it. Tokens already issued keep it until they expire."
 )
 REMOVE_MEMBER_QUESTION = "%(member)s leaves %(group)s, and the roles held through it."
+GROUP_NAME = form_model.FormField("name", "New group", maxlength=255)
 MESSAGES = {"created": "The group was created.", "member_added": "The member was added.",
             "member_removed": "The member was removed.", "group_added": "The group was put inside this one.",
             "group_removed": "The group was taken out of this one."}
 
 
 @bp.get("/groups")
-def groups():
-    """Groups whose name holds ?q= (idp/admin/console/listing.py), by name."""
-    return render_template("admin/groups.html", listing=searched(group_admin().list, "groups"), form=GroupForm())
+def groups(form: GroupForm | None = None, errors: dict | None = None):
+    """Groups whose name holds ?q= (idp/admin/console/listing.py), by name, and the form to create one
+    (again with what was typed and why it was refused)."""
+    return render_template("admin/groups.html", listing=searched(group_admin().list, "groups"),
+                           form=form or GroupForm(), errors=errors or {}, group_field=GROUP_NAME), \
+        400 if errors else 200
 
 
 @bp.post("/groups")
@@ -55,7 +59,8 @@ def group_create():
         with refusals():
             created = group_admin().create(actor(g.admin), {"name": form.name.data or ""})
     except Refused as refused:
-        return refusal_page(refused, url_for("admin.groups"))
+        errors = form_model.field_errors(refused.reasons, [GROUP_NAME])
+        return groups(form, {name: _(why) for name, why in errors.items()})
     return redirect(back(created, "created"))
 
 

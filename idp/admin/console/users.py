@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, g, redirect, render_template, request, url_for
 
 import idp.admin.console.backend as backend
+import idp.admin.console.form_model as form_model
 import idp.admin.console.holdings as holdings
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm, UserCreateForm
@@ -72,7 +73,8 @@ def user_new():
                                       password=form.password.data or None, email_verified=form.email_verified.data,
                                       send_email=form.send_email.data or None)
     except Invalid as exc:
-        return new_user_page(form, {field: _(FIELD_ERRORS.get(field, why)) for field, why in exc.errors.items()})
+        return new_user_page(form, {field: _(FIELD_ERRORS.get(field, form_model.plain(why)))
+                                    for field, why in exc.errors.items()})
     except Duplicate:
         return new_user_page(form, {"email": _(DUPLICATE_EMAIL)})
     return redirect(url_for("admin.user", user_id=created.id, done="created"))
