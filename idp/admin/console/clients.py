@@ -14,7 +14,7 @@ import idp.admin.console.form_model as form_model
 from idp.admin.console.client_apis import api_choices, target_client
 from idp.admin.console.forms import ActionForm
 from idp.admin.console.registry import Refused, refusal_page
-from idp.admin.console.pages import PAGE_SIZE, ask_first, ask_then, cursor_from_request, cursor_link
+from idp.admin.console.pages import ask_first, ask_then
 from idp.administration import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.admin.console.listing import searched
 from idp.i18n import gettext as _
