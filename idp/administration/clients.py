@@ -25,6 +25,7 @@ from idp.administration import (
     version_of,
 )
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.events import types as events
 from idp.observability import audit
 from idp.store.clients import OAuthClient
 from idp.store.errors import Conflict, StaleVersion
@@ -75,6 +76,7 @@ class ClientAdmin:
         self.clients = services.clients
         self.refresh_tokens = services.refresh_tokens
         self.outbound = services.outbound
+        self.events = services.events  # the webhook outbox: each change commits with its event
         self.server_metadata = server_metadata
 
     # -- reading ---------------------------------------------------------------
@@ -114,8 +116,10 @@ class ClientAdmin:
             refused["client_id"] = "1 to 64 of A-Z a-z 0-9 . _ ~ -"
         validated = self._validate(actor, fields, refused=refused)
         try:
-            client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
-                                                 client_id=client_id)
+            with self.events.change():
+                client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
+                                                     client_id=client_id)
+                self.events.emit("client.created", events.client_changed(client.client_id, validated))
         except Conflict:
             raise Duplicate("client_id", f"a client {client_id} exists") from None
         audit.record("client.created", client_id=client.client_id, actor=actor.label, fields=sorted(validated),
@@ -149,17 +153,20 @@ class ClientAdmin:
         validated = self._validate(actor, merged, current.scope, refused)
         fields = client_policy.client_fields(validated)
         try:
-            client = self.clients.update(
-                client_id, current.version,
-                name=fields["name"], redirect_uris=fields["redirect_uris"], grant_types=fields["grant_types"],
-                scope=fields["scope"], metadata_=fields["metadata"], response_types=validated["response_types"],
-                trusted=trusted)
+            with self.events.change():
+                client = self.clients.update(
+                    client_id, current.version,
+                    name=fields["name"], redirect_uris=fields["redirect_uris"], grant_types=fields["grant_types"],
+                    scope=fields["scope"], metadata_=fields["metadata"], response_types=validated["response_types"],
+                    trusted=trusted)
+                if client is None:
+                    raise NotFound("client", client_id)
+                before, after = document(current), document(client)
+                changed = sorted(k for k in set(before) | set(after)
+                                 if before.get(k) != after.get(k) and k != "updated_at")
+                self.events.emit("client.updated", events.client_changed(client_id, changed))
         except StaleVersion:
             raise PreconditionFailed() from None
-        if client is None:
-            raise NotFound("client", client_id)
-        before, after = document(current), document(client)
-        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) and k != "updated_at")
         audit.record("client.updated", client_id=client_id, actor=actor.label, changed=changed)
         return client
 
@@ -167,7 +174,10 @@ class ClientAdmin:
         """The client and, by cascade, its consents and refresh tokens."""
         current = self._current(client_id, version)
         try:
-            deleted = self.clients.delete(client_id, current.version)
+            with self.events.change():
+                deleted = self.clients.delete(client_id, current.version)
+                if deleted:
+                    self.events.emit("client.deleted", events.client_deleted(client_id))
         except StaleVersion:
             raise PreconditionFailed() from None
         if not deleted:

@@ -82,12 +82,15 @@ class KeyManager:
             if not self._db.is_sqlite:
                 session.execute(text(f"SELECT pg_advisory_xact_lock({ROTATION_LOCK})"))
             result = work(session)
+        self._db.after_commit(lambda: self._published(after_commit))
+        return result
+
+    def _published(self, after_commit=None) -> None:
         if after_commit:
             after_commit()
         self.reload(force=True)
         if self.on_change:
             self.on_change(self.version)
-        return result
 
     def _fill(self, session, alg: str) -> None:
         """Make sure alg has a current and a next key."""
