@@ -16,6 +16,7 @@ from idp.cli.passkeys import remove_passkeys
 from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve
 from idp.cli.users import users
+from idp.cli.webhooks import webhooks
 from idp.plumbing.writable import UnwritableDir
 
 
@@ -50,6 +51,7 @@ main.add_command(roles)
 users.add_command(users_import)
 users.add_command(users_export)
 main.add_command(orgs)
+main.add_command(webhooks)
 users.add_command(remove_passkeys)  # `idp users remove-passkeys` lives in idp/cli/passkeys.py
 
 
