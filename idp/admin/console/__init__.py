@@ -6,4 +6,5 @@ from idp.admin.console import administrators, audit, clients, keys, mail  # noqa
 from idp.admin.console import overview, registration_tokens, signin, users  # noqa: F401
 from idp.admin.console import api_access, apis, groups  # noqa: F401  (registered APIs and groups, issue 21)
 from idp.admin.console import user_imports  # noqa: F401  (moving users in, issue 32)
+from idp.admin.console import webhooks  # noqa: F401  (signed webhooks, issue 35)
 from idp.admin.console.blueprint import bp  # noqa: F401  (what the app factory registers)
