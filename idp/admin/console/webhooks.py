@@ -81,7 +81,7 @@ def endpoint_page(endpoint, status: int = 200, notice: str | None = None):
         state, after = None, None
         rows = admin().deliveries(endpoint.id, limit=PAGE_SIZE)
     return render_template("admin/webhook.html", endpoint=endpoint, deliveries=rows.items, state=state,
-                           action_form=ActionForm(), utc=utc, notice=notice,
+                           action_form=ActionForm(), utc=utc, done_notice=notice,
                            next_cursor=cursor_link(rows.next_key), first_page=after is None), status
 
 
