@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # type -> what it reports (the console and docs/webhooks.md show these)
 EVENT_TYPES = {
-    "user.created": "a user was created (by an administrator, an import or a sign-up)",
+    "user.created": "a user was created (by an administrator or a sign-up)",
     "user.updated": "an administrator changed a user's email, name, email_verified or disabled",
     "user.deleted": "a user was deleted",
     "user.disabled": "a user was disabled (sessions ended, grants revoked)",

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 from flask import Flask, g, has_request_context, request
 
 from idp.i18n import (fr, fr_admin, fr_admin_apis, fr_apis, fr_conformance, fr_console_ops, fr_migration,
-                      fr_organizations, fr_passkeys)
+                      fr_organizations, fr_passkeys, fr_webhooks)
 from idp.plumbing.headers import JSON_PREFIXES
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 CATALOGUES = {"en": {}, "fr": {**fr.FR, **fr_admin.FR, **fr_admin_apis.FR, **fr_apis.FR, **fr_conformance.FR,
                                **fr_console_ops.FR, **fr_passkeys.FR, **fr_migration.FR,
-                               **fr_organizations.FR}}
+                               **fr_organizations.FR, **fr_webhooks.FR}}
 COOKIE = "idp_lang"
 DEFAULT = "en"
 
