@@ -8,9 +8,8 @@ import json
 import click
 
 from idp.administration import Actor
-from idp.cli.common import load_services, refusals, request_like_context
+from idp.cli.common import load_services, refusals, request_like_context, seconds_option
 from idp.cli.paging import limit_options, stream
-from idp.config import ConfigError
 
 
 @click.group()
@@ -132,15 +131,10 @@ def webhooks_delete(endpoint_id):
 @click.option("--json", "as_json", is_flag=True)
 def webhooks_rotate_secret(endpoint_id, overlap, as_json):
     """A new secret (shown once); both sign every webhook during --overlap."""
-    from idp.config import parse_duration
-
-    try:
-        seconds = 0 if overlap.strip() == "0" else parse_duration("--overlap", overlap)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    seconds = seconds_option("--overlap", overlap)
     svc, admin = webhook_admin()
     with refusals(), request_like_context(svc):
-        endpoint, secret = admin.rotate_secret(Actor.operator(), endpoint_id, int(seconds))
+        endpoint, secret = admin.rotate_secret(Actor.operator(), endpoint_id, seconds)
     until = endpoint.previous_secret_until
     if as_json:
         click.echo(json.dumps({"id": endpoint.id, "secret": secret,

@@ -17,6 +17,7 @@ from idp.admin.api import openapi_clients as admin_api_clients
 from idp.admin.api import openapi_migration as admin_api_migration
 from idp.admin.api import openapi_operations as admin_api_operations
 from idp.admin.api import openapi_organizations as admin_api_organizations
+from idp.admin.api import openapi_webhooks as admin_api_webhooks
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -70,6 +71,8 @@ def spec(issuer: str) -> dict:
     document["components"]["schemas"].update(admin_api_migration.schemas())
     document["paths"].update(admin_api_organizations.paths())  # its organizations (issue 33)
     document["components"]["schemas"].update(admin_api_organizations.schemas())
+    document["paths"].update(admin_api_webhooks.paths())  # signed webhooks (issue 35)
+    document["components"]["schemas"].update(admin_api_webhooks.schemas())
     return document
 
 
