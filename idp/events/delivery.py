@@ -28,7 +28,7 @@ import time
 
 from idp.events import signing
 from idp.observability.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_DURATION, WEBHOOK_ENDPOINTS_DISABLED
-from idp.plumbing.encryption import KeyWrapper
+from idp.plumbing.encryption import KeyDecryptionError, KeyWrapper
 from idp.plumbing.outbound import Outbound, OutboundError
 from idp.store.audit_events import AuditEvents
 from idp.store.models import utcnow
@@ -111,13 +111,15 @@ class DeliveryWorker:
         status, error = None, None
         try:
             # The header's timestamp is the attempt's real time (receivers check it against theirs).
-            headers = signing.headers(self._secrets(job, dt.datetime.now(dt.timezone.utc)), job.event_id,
-                                      dt.datetime.now(dt.timezone.utc), body)
+            sent_at = dt.datetime.now(dt.timezone.utc)
+            headers = signing.headers(self._secrets(job, sent_at), job.event_id, sent_at, body)
             response = self.outbound.request("POST", job.endpoint.url, body=body, headers=headers,
                                              max_bytes=64 * 1024)
             status = response.status
         except OutboundError as exc:
             error = str(exc)[:255]
+        except KeyDecryptionError:  # KEY_ENCRYPTION_KEY changed without `idp keys rewrap`: retried, reported
+            error = "the signing secret does not decrypt under KEY_ENCRYPTION_KEY"
         duration = time.monotonic() - started
         WEBHOOK_DURATION.observe(duration)
         attempt = job.attempts + 1

@@ -217,6 +217,7 @@ class KeyManager:
                 row.private_key_encrypted = new.wrap(self._wrapper.unwrap(row.private_key_encrypted, row.kid), row.kid)
             self._rewrap_client_secrets(session, new)
             self._rewrap_totp_secrets(session, new)
+            self._rewrap_webhook_secrets(session, new)
             return len(rows)
         return self._transaction(work, after_commit=lambda: setattr(self, "_wrapper", new))
 
@@ -227,6 +228,16 @@ class KeyManager:
         for credential in session.scalars(select(TotpCredential)).all():
             aad = "totp:" + credential.user_id
             credential.secret_encrypted = new.wrap(self._wrapper.unwrap(credential.secret_encrypted, aad), aad)
+
+    def _rewrap_webhook_secrets(self, session, new: KeyWrapper) -> None:
+        """Webhook signing secrets (idp/events/admin.py), the previous one too during a rotation's overlap."""
+        from idp.store.webhook_models import WebhookEndpoint
+
+        for endpoint in session.scalars(select(WebhookEndpoint)).all():
+            aad = "webhook:" + endpoint.id
+            endpoint.secret = new.wrap(self._wrapper.unwrap(endpoint.secret, aad), aad)
+            if endpoint.previous_secret:
+                endpoint.previous_secret = new.wrap(self._wrapper.unwrap(endpoint.previous_secret, aad), aad)
 
     def _rewrap_client_secrets(self, session, new: KeyWrapper) -> None:
         """client_secret_jwt secrets are encrypted under the same key (idp.store.clients.Clients)."""

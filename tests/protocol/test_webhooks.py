@@ -293,3 +293,27 @@ def test_the_idps_own_worker_thread_delivers_without_being_asked(hooked, admin, 
         worker.stop()
     assert types == ["user.created", "user.disabled"]
     remove(admin, endpoint)
+
+
+def test_rewrap_also_re_encrypts_webhook_secrets(tmp_path):
+    """`idp keys rewrap` (a new KEY_ENCRYPTION_KEY) keeps every endpoint's secret, and the previous
+    one during a rotation's overlap, readable: webhooks stay signed by what receivers hold."""
+    from idp.events.delivery import secret_kid
+    from idp.store.db import Database
+    from idp.store.migrate import upgrade
+    from idp.store.webhooks import Webhooks
+    from idp.tokens.keys import KeyManager
+
+    url = f"sqlite:///{tmp_path}/rewrap.sqlite"
+    upgrade(url)
+    old, new = KeyWrapper("old-kek-" * 5), KeyWrapper("new-kek-" * 5)
+    webhooks = Webhooks(Database(url))
+    endpoint = webhooks.create_endpoint("https://hooks.invalid/", None, ["key.rotated"], True,
+                                        old.wrap(b"whsec_current", secret_kid("e1")), "e1")
+    webhooks.update_endpoint("e1", endpoint.version, previous_secret=old.wrap(b"whsec_previous", secret_kid("e1")))
+    manager = KeyManager(Database(url), "old-kek-" * 5, cache_seconds=0)
+    manager.ensure_signing_keys()
+    manager.rewrap("new-kek-" * 5)
+    stored = webhooks.endpoint("e1")
+    assert new.unwrap(stored.secret, secret_kid("e1")) == b"whsec_current"
+    assert new.unwrap(stored.previous_secret, secret_kid("e1")) == b"whsec_previous"
