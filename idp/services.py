@@ -139,6 +139,7 @@ def build_services(config: Config) -> Services:
         webhooks, webhook_outbound(config), KeyWrapper(config.key_encryption_key), AuditEvents(db),
         disable_after=config.webhook_disable_after, timeout=config.webhook_timeout, sweep=config.webhook_sweep)
     events = EventOutbox(db, webhooks, webhook_worker.wake)
+    keys.on_promoted = events.key_promoted  # key.rotated, however the key was promoted
     accounts = Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout, events)
     passkeys = PasskeyService(config, Passkeys(db), store)
     organizations = Organizations(db)

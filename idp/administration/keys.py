@@ -10,7 +10,6 @@ import datetime as dt
 from idp.administration import Actor
 from idp.administration.errors import AdminError, Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.administration.key_import import parse_private_key, public_jwk
-from idp.events import types as events
 from idp.observability import audit
 from idp.store.models import utcnow
 from idp.tokens.keys import PUBLISHED_STATES, KeyExists, RotationTooEarly
@@ -51,7 +50,6 @@ class KeyAdmin:
 
     def __init__(self, services):
         self.keys = services.keys
-        self.events = services.events  # the webhook outbox: key.rotated commits with the rotation
 
     def list(self) -> list[KeyView]:
         """Every stored key, by algorithm then age (public facts only)."""
@@ -104,10 +102,7 @@ class KeyAdmin:
             raise Invalid({"alg": "one of the configured KEY_ALGORITHMS: " + ", ".join(self.keys.algs)})
         previous = expected_current if expected_current is not None else self.current_kid(alg)
         try:
-            with self.events.change():  # the key store publishes the rotation once this commits
-                kid = self.keys.rotate(alg, expected_current=previous, force=force)
-                if kid is not None:
-                    self.events.emit("key.rotated", events.key_rotated(kid, alg, previous))
+            kid = self.keys.rotate(alg, expected_current=previous, force=force)  # key.rotated: on_promoted
         except RotationTooEarly as exc:
             raise TooEarly(str(exc)) from None
         if kid is None:

@@ -79,7 +79,10 @@ class DeliveryWorker:
             self._thread.start()
 
     def wake(self) -> None:
-        """An event was just committed: look now rather than at the next sweep."""
+        """An event was just committed: look now rather than at the next sweep. A process that never
+        started the thread (a CLI command) leaves the event to the servers' sweeps."""
+        if self._thread is not None and self._pid != os.getpid() and not self.stopped.is_set():
+            self.start()  # forked since: threads do not survive a fork
         self._wake.set()
 
     def stop(self) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp.events import types
 from idp.events.types import EVENT_TYPES
 from idp.observability.metrics import dependency_failed
 from idp.store.db import Database
@@ -39,13 +40,20 @@ class EventOutbox:
         """The change and the events emitted inside commit together."""
         with self.db.unit_of_work():
             yield
-        self.wake()
 
     def emit(self, event_type: str, data: dict, *, user_id: str | None = None) -> str | None:
-        """Inside change(): part of its transaction. user_id: whose event it is (ordering)."""
+        """Inside change() (or any unit of work): part of its transaction; the worker is woken once it
+        commits. user_id: whose event it is (ordering)."""
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown webhook event type {event_type}")
-        return self.webhooks.add_event(event_type, data, user_id, utcnow())
+        event_id = self.webhooks.add_event(event_type, data, user_id, utcnow())
+        if event_id is not None:
+            self.db.after_commit(self.wake)
+        return event_id
+
+    def key_promoted(self, alg: str, kid: str, previous_kid: str) -> None:
+        """KeyManager.on_promoted: key.rotated, in the rotation's own transaction."""
+        self.emit("key.rotated", types.key_rotated(kid, alg, previous_kid))
 
     def emit_alone(self, event_type: str, data: dict, *, user_id: str | None = None) -> None:
         """An event no database change stands behind (a sign-in): its own transaction. A database

@@ -74,11 +74,16 @@ class KeyManager:
         self._jwks_body = b""
         self._jwks_etag = ""
         self.on_change = None  # called with the new version after a change (the services publish it in Redis)
+        # called (alg, kid, previous kid) inside the transaction that makes a new key current (an
+        # administrator's rotation, the scheduled one, retiring or revoking the current key): the
+        # services write the key.rotated webhook event there (idp/events/outbox.py)
+        self.on_promoted = None
 
     # -- writing the table (one replica at a time) ---------------------------
     def _transaction(self, work, after_commit=None):
-        """Run work(session) under the rotation lock, then publish the change to this process and others."""
-        with self._db.session() as session:
+        """Run work(session) under the rotation lock, then publish the change to this process and others.
+        A unit of work: what on_promoted writes commits with the change."""
+        with self._db.unit_of_work() as session:
             if not self._db.is_sqlite:
                 session.execute(text(f"SELECT pg_advisory_xact_lock({ROTATION_LOCK})"))
             result = work(session)
@@ -123,6 +128,8 @@ class KeyManager:
         nxt.promoted_at = now
         session.add(key_row(self._wrapper, generate_private_key(alg, self.rsa_bits), "next"))
         session.execute(delete(SigningKey).where(SigningKey.state == "retired", SigningKey.retire_until < now))
+        if old is not None and self.on_promoted:
+            self.on_promoted(alg, nxt.kid, old.kid)
         return nxt.kid
 
     def rotate(self, alg: str = "RS256", expected_current: str | None = None, force: bool = False) -> str | None:

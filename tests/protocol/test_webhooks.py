@@ -317,3 +317,37 @@ def test_rewrap_also_re_encrypts_webhook_secrets(tmp_path):
     stored = webhooks.endpoint("e1")
     assert new.unwrap(stored.secret, secret_kid("e1")) == b"whsec_current"
     assert new.unwrap(stored.previous_secret, secret_kid("e1")) == b"whsec_previous"
+
+
+def test_clients_keys_and_memberships_send_their_events_with_ids_never_secrets(hooked, admin, receiver):
+    """client.created/updated/deleted, key.rotated, organization.member_added/removed: stable payloads of
+    ids and changed field names (docs/webhooks.md)."""
+    endpoint = subscribe(admin, receiver, "client.created", "client.updated", "client.deleted", "key.rotated",
+                         "organization.member_added", "organization.member_removed")
+    created = admin.post("/clients", json={"client_name": "Hooked RP", "redirect_uris": ["https://rp.example.com/cb"]})
+    assert created.status_code == 201, created.text
+    client_id = created.json()["client_id"]
+    changed = admin.patch(f"/clients/{client_id}", json={"client_name": "Renamed RP"},
+                          headers={"If-Match": created.headers["ETag"]})
+    admin.delete(f"/clients/{client_id}", headers={"If-Match": changed.headers["ETag"]})
+    current = admin.get("/keys").json()
+    rotated = admin.post("/keys/rotate", json={"alg": "RS256", "force": True})
+    assert rotated.status_code == 200, rotated.text
+    org = admin.post("/organizations", json={"slug": f"hooked-{free_port()}", "name": "Hooked"}).json()
+    member = hooked.create_user()
+    admin.put(f"/organizations/{org['id']}/members/{member.id}")
+    admin.delete(f"/organizations/{org['id']}/members/{member.id}")
+    while hooked.services.webhook_worker.run_once():
+        pass
+    bodies = [r.verified_by(endpoint["secret"]) for r in receiver.wait_for(6)]
+    by_type = {b["type"]: b["data"] for b in bodies}
+    assert by_type["client.created"]["client_id"] == client_id and "redirect_uris" in by_type["client.created"]["fields"]
+    assert by_type["client.updated"] == {"client_id": client_id, "fields": ["client_name"]}
+    assert by_type["client.deleted"] == {"client_id": client_id}
+    assert by_type["key.rotated"]["kid"] == rotated.json()["kid"] and by_type["key.rotated"]["alg"] == "RS256"
+    assert by_type["key.rotated"]["previous_kid"] in {k["kid"] for k in current["items"]}
+    assert by_type["organization.member_added"] == {"organization_id": org["id"], "user_id": member.id}
+    assert by_type["organization.member_removed"] == by_type["organization.member_added"]
+    assert created.json().get("client_secret") and created.json()["client_secret"].encode() not in b"".join(
+        r.body for r in receiver.received)
+    remove(admin, endpoint)
