@@ -88,7 +88,7 @@ def test_a_delivery_is_signed_as_standard_webhooks_verify_it(hooked, admin, rece
     (delivery,) = deliveries(admin, endpoint)
     assert delivery["state"] == "delivered" and delivery["event_id"] == got.headers["webhook-id"]
     detail = admin.get(f"/webhooks/{endpoint['id']}/deliveries/{delivery['id']}").json()
-    assert [a["status"] for a in detail["attempts"]] == [204] and detail["attempts"][0]["duration_ms"] >= 0
+    assert [a["status"] for a in detail["history"]] == [204] and detail["history"][0]["duration_ms"] >= 0
     remove(admin, endpoint)
 
 
@@ -115,7 +115,7 @@ def test_retries_follow_the_schedule_then_give_up_and_a_replay_delivers(hooked, 
     (delivery,) = deliveries(admin, endpoint)
     assert delivery["state"] == "failed" and delivery["attempts"] == 8 and delivery["last_status"] == 500
     detail = admin.get(f"/webhooks/{endpoint['id']}/deliveries/{delivery['id']}").json()
-    assert [a["status"] for a in detail["attempts"]] == [500] * 8
+    assert [a["status"] for a in detail["history"]] == [500] * 8
     receiver.status = 200
     replay = admin.post(f"/webhooks/{endpoint['id']}/deliveries/{delivery['id']}/replay")
     assert replay.status_code == 202 and replay.json()["state"] == "pending"

@@ -81,7 +81,7 @@ def schemas() -> dict:
         "WebhookEndpointChanges": {"type": "object", "additionalProperties": False, "properties": _CHANGEABLE},
         "WebhookEndpointPage": _page("WebhookEndpoint"),
         "WebhookDelivery": _object(list(_DELIVERY), **_DELIVERY),
-        "WebhookDeliveryDetail": _object([*_DELIVERY, "attempts"], **_DELIVERY,
-                                         attempts={"type": "array", "items": _ATTEMPT}),
+        "WebhookDeliveryDetail": _object([*_DELIVERY, "history"], **_DELIVERY,
+                                         history={"type": "array", "items": _ATTEMPT}),
         "WebhookDeliveryPage": _page("WebhookDelivery"),
     }

@@ -111,9 +111,9 @@ def list_webhook_deliveries(endpoint_id):
 @bp.get("/webhooks/<endpoint_id>/deliveries/<delivery_id>")
 @requires(READ)
 def get_webhook_delivery(endpoint_id, delivery_id):
-    """The delivery and every attempt: when, the status code (null: no answer), how long, why it failed."""
+    """The delivery and its `history`, every attempt: when, the status code (null: no answer), how long, why it failed."""
     delivery, attempts = admin().delivery(endpoint_id, delivery_id)
-    return jsonify({**delivery_document(delivery), "attempts": [attempt_document(a) for a in attempts]})
+    return jsonify({**delivery_document(delivery), "history": [attempt_document(a) for a in attempts]})
 
 
 @bp.post("/webhooks/<endpoint_id>/deliveries/<delivery_id>/replay")
