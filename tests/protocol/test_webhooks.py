@@ -351,3 +351,31 @@ def test_clients_keys_and_memberships_send_their_events_with_ids_never_secrets(h
     assert created.json().get("client_secret") and created.json()["client_secret"].encode() not in b"".join(
         r.body for r in receiver.received)
     remove(admin, endpoint)
+
+
+def test_sign_ins_failures_password_changes_and_sign_outs_arrive_in_the_users_order(hooked, admin, receiver):
+    """The hosted pages' events, from a real browser session, delivered in the order they happened."""
+    from tests.conftest import PASSWORD, Browser
+    from tests.flows import sign_in, submit
+
+    endpoint = subscribe(admin, receiver, "user.signed_in", "user.sign_in_failed", "user.password_changed",
+                         "session.ended")
+    user = hooked.create_user()
+    browser = Browser(hooked)
+    sign_in(browser, user.email, "not the password at all")
+    assert sign_in(browser, user.email).url == hooked.endpoint("/account")
+    new_password = PASSWORD + " and more"
+    changed = submit(browser, "/account/password", current_password=PASSWORD, password=new_password)
+    assert changed.status_code == 200
+    submit(browser, "/logout")
+    while hooked.services.webhook_worker.run_once():
+        pass
+    events = [(b["type"], b["data"]) for b in (json.loads(r.body) for r in receiver.received)
+              if b["data"].get("user_id") == user.id]
+    assert [t for t, _ in events] == ["user.sign_in_failed", "user.signed_in", "user.password_changed",
+                                      "session.ended"], events
+    assert events[0][1] == {"user_id": user.id, "reason": "credentials"}
+    assert events[1][1]["amr"] == ["pwd"] and events[3][1]["reason"] == "signed_out"
+    body = b"".join(r.body for r in receiver.received)
+    assert new_password.encode() not in body and PASSWORD.encode() not in body
+    remove(admin, endpoint)
