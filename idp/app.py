@@ -20,6 +20,7 @@ from idp.oauth.published import PublishedDocuments
 from idp.ops.purge_schedule import start_purge_schedule
 from idp.observability.logs import install_request_id
 from idp.observability.metrics import count_sessions_with, dependency_failed, install_metrics
+from idp.observability.tracing import install as install_tracing
 from idp.plumbing.cors import install_cors
 from idp.plumbing.headers import JSON_PREFIXES, install_headers
 from idp.plumbing.json_input import RequestJSONProvider
@@ -101,6 +102,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(admin_console_bp)
 
     install_request_id(app)
+    install_tracing(app, services)  # OTEL_EXPORTER_OTLP_ENDPOINT: one span per request, around every lane
     count_sessions_with(count_active_sessions, count_by_password_scheme)
     install_metrics(app, config)
     install_headers(app, config)

@@ -28,6 +28,7 @@ from idp.config.values import (  # noqa: F401  (part of this package's interface
     _networks,
     _origin,
     is_loopback_url,
+    otlp_traces_endpoint,
     parse_duration,
 )
 from idp.plumbing.web_urls import web_origin
@@ -76,6 +77,7 @@ class Config:
     key_cache_seconds: float = 5.0
     jwks_max_age: int = 300
     drain_file: str = "/tmp/idp-draining"
+    otel_traces_endpoint: str = ""  # OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT; empty: no tracing (observability/tracing.py)
     # Hosted account pages (issue 4)
     allow_registration: bool = True
     brand_name: str = "Identity"
@@ -272,6 +274,7 @@ class Config:
             webhook_retention=_duration_or_zero("WEBHOOK_RETENTION", env.get("WEBHOOK_RETENTION", "7d")),
             webhook_allow_loopback=_bool("WEBHOOK_ALLOW_LOOPBACK", env.get("WEBHOOK_ALLOW_LOOPBACK", "false")),
         )
+        values["otel_traces_endpoint"] = otlp_traces_endpoint(env)  # issue 35: OpenTelemetry's own variables
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))
         values.update(overrides)

@@ -91,3 +91,23 @@ def _networks(name: str, value: str) -> tuple[str, ...]:
 def is_loopback_url(url: str) -> bool:
     host = urlparse(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def otlp_traces_endpoint(env) -> str:
+    """Where OTLP/HTTP traces go, from the OpenTelemetry variables themselves (empty: tracing off).
+
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the full URL; OTEL_EXPORTER_OTLP_ENDPOINT is a base to
+    which the signal's path `/v1/traces` is appended (the OTLP exporter specification).
+    OTEL_SDK_DISABLED=true turns everything off. Resolved here, once, because a manifest that
+    lists a variable empty must mean "unset", which the SDK would read as an empty URL."""
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return ""
+    traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    url = traces or (base.rstrip("/") + "/v1/traces" if base else "")
+    if url:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.username or parsed.password:
+            name = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" if traces else "OTEL_EXPORTER_OTLP_ENDPOINT"
+            raise ConfigError(f"{name}: {url!r} is not an http(s) URL (credentials go in OTEL_EXPORTER_OTLP_HEADERS)")
+    return url

@@ -10,7 +10,8 @@ to the same authorization server, grants and endpoints (authlib stays the protoc
 oauth/grants and oauth/endpoints are unchanged), in an application context so that `services()`
 and `g` work as in a view.
 
-1. It takes POST /token with grant_type authorization_code, refresh_token or client_credentials,
+1. It takes POST /token with grant_type authorization_code, refresh_token, client_credentials or
+   token exchange,
    and POST /introspect, when the request is plain: an urlencoded UTF-8 body of a known, small
    length, no query string, no parameter repeated (but `resource`, RFC 8707 2), no client
    assertion, no DPoP proof, no CORS Origin, and none of the caller's /token failure budgets spent.
@@ -41,7 +42,11 @@ from idp.oauth.repeated import REPEATABLE
 from idp.plumbing.headers import security_headers
 
 PATHS = {"/token": "token", "/introspect": "introspection"}
-GRANTS = {"authorization_code", "refresh_token", "client_credentials"}  # the device grant polls: left to the view
+# The device grant polls: left to the view. A token exchange (RFC 8693) is a service's call on each
+# request it serves for a user, as hot as client_credentials (issue 36); one that repeats `audience`
+# (RFC 8693 2.1) is not plain here and goes to the view.
+GRANTS = {"authorization_code", "refresh_token", "client_credentials",
+          "urn:ietf:params:oauth:grant-type:token-exchange"}
 MAX_BODY = 8 * 1024  # a client_credentials or introspection request is a few hundred bytes
 FORM = "application/x-www-form-urlencoded"
 NOT_HERE = ("client_assertion", "client_assertion_type")  # private_key_jwt, client_secret_jwt: read the Flask request

@@ -36,6 +36,7 @@ def access_line(environ: dict, status, response_headers, seconds: float, sent: i
         "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
         "level": "info",
         "logger": logger_name,
+        **({"trace_id": environ["idp.trace_id"]} if "idp.trace_id" in environ else {}),  # observability/tracing.py
     }, ensure_ascii=False) + "\n"
 
 

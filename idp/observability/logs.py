@@ -18,6 +18,7 @@ import sys
 from gunicorn import glogging
 from pythonjsonlogger.json import JsonFormatter
 
+from idp.observability import tracing
 from idp.observability.access_log import access_line, write_line
 from idp.observability.redaction import redact
 
@@ -40,6 +41,9 @@ class IdPJsonFormatter(JsonFormatter):
         request_id = _current_request_id()
         if request_id and "request_id" not in log_record:
             log_record["request_id"] = request_id
+        ids = tracing.current_ids()  # logs and traces meet on the trace id (None when tracing is off)
+        if ids and "trace_id" not in log_record:
+            log_record["trace_id"], log_record["span_id"] = ids
 
     def format(self, record):
         return redact(super().format(record))

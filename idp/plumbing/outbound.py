@@ -21,7 +21,10 @@ import http.client
 import ipaddress
 import socket
 import ssl
+from contextlib import closing as _closing
 from urllib.parse import urlsplit
+
+from idp.observability.tracing import client_span
 
 
 class OutboundError(Exception):
@@ -89,8 +92,18 @@ class Outbound:
         cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
         limit = max_bytes or self.max_bytes
         conn = cls(host, port, address, self.timeout)
+        headers = {"User-Agent": "idp", **(headers or {})}
+        # http.client has no OpenTelemetry instrumentation: the CLIENT span and the traceparent by hand.
+        with client_span(method, scheme, host, port, headers) as current, _closing(conn):
+            response = self._exchange(conn, method, path, body, headers, limit, host)
+            if current is not None:
+                current.set_attribute("http.response.status_code", response.status)
+            return response
+
+    @staticmethod
+    def _exchange(conn, method, path, body, headers, limit, host) -> OutboundResponse:
         try:
-            conn.request(method, path, body=body, headers={"User-Agent": "idp", **(headers or {})})
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > limit:
@@ -101,8 +114,6 @@ class Outbound:
             return OutboundResponse(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
         except (OSError, http.client.HTTPException) as exc:
             raise OutboundError(f"{type(exc).__name__} talking to {host}") from None
-        finally:
-            conn.close()
 
     def get_json(self, url: str, expect: type = dict):
         import json

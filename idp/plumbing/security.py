@@ -9,6 +9,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from idp.observability.tracing import span
+
 # argon2id with OWASP's Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1):
 # about a third of the library's RFC 9106 default memory, so one core serves more
 # logins per second while an offline guess still costs 19 MiB of memory.
@@ -20,14 +22,16 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with span("password.hash", **{"idp.password.scheme": "argon2id"}):
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    with span("password.verify", **{"idp.password.scheme": "argon2id"}):
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def password_needs_rehash(password_hash: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 
 from idp.store.db import Database
 from idp.store.models import AuditEvent
@@ -42,9 +42,10 @@ class AuditEvents:
 
     def add(self, action: str, *, user_id=None, client_id=None, ip=None, request_id=None, details=None,
             actor=None) -> None:
-        with self.db.session() as session:
-            session.add(AuditEvent(action=action, user_id=user_id, client_id=client_id, ip=ip,
-                                   request_id=request_id, details=details or {}, actor=actor))
+        """One row, committed asynchronously (Database.relaxed_engine says why that is enough)."""
+        with self.db.relaxed_engine.begin() as conn:  # Core, not the ORM's unit of work: a third of the CPU
+            conn.execute(insert(AuditEvent), [dict(action=action, user_id=user_id, client_id=client_id, ip=ip,
+                                                   request_id=request_id, details=details or {}, actor=actor)])
 
     def get(self, event_id: int) -> AuditEntry | None:
         with self.db.read() as session:

@@ -44,7 +44,7 @@ def _multi_host(url: str) -> str:
     return f"{scheme}://{auth}{at}/{path}?" + "&".join(f"{key}={value}" for key, value in params)
 
 
-def make_engine(url: str, pool_size: int = 5, **options) -> Engine:
+def make_engine(url: str, pool_size: int = 5, pg_options: str = "", **options) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -70,7 +70,7 @@ def make_engine(url: str, pool_size: int = 5, **options) -> Engine:
         max_overflow=pool_size,
         pool_timeout=2,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 2, "options": "-c statement_timeout=5000"},
+        connect_args={"connect_timeout": 2, "options": f"-c statement_timeout=5000 {pg_options}".strip()},
         **options,
     )
     engine.dialect.do_ping = idle_connection_alive
@@ -123,6 +123,22 @@ class Database:
                                                                                   default=None)
         self._after: contextvars.ContextVar[list | None] = contextvars.ContextVar(f"idp-after-{id(self)}",
                                                                                  default=None)
+        self._url, self._pool_size, self._relaxed_engine = url, pool_size, None
+
+    @property
+    def relaxed_engine(self) -> Engine:
+        """For rows whose loss in a crash of PostgreSQL itself costs nothing another record does not
+        hold (audit rows: their JSON log line is written first): autocommit connections with
+        `synchronous_commit=off` (PostgreSQL docs, "Asynchronous Commit"): one round trip, visible to
+        every reader at once, durable within three `wal_writer_delay`s, and no wait for the WAL
+        flush, which on a slow disk was most of a token exchange's time. Opened on first use; the
+        embedded default's SQLite has no such mode and uses its one engine."""
+        if self.is_sqlite:
+            return self.engine
+        if self._relaxed_engine is None:
+            self._relaxed_engine = make_engine(self._url, max(1, self._pool_size // 2), isolation_level="AUTOCOMMIT",
+                                               pg_options="-c synchronous_commit=off")
+        return self._relaxed_engine
 
     @property
     def is_sqlite(self) -> bool:
@@ -198,3 +214,5 @@ class Database:
         self.read_engine.dispose()
         if self.replica_engine is not self.read_engine:
             self.replica_engine.dispose()
+        if self._relaxed_engine is not None:
+            self._relaxed_engine.dispose()

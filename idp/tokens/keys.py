@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 from sqlalchemy import delete, select, text
 
+from idp.observability.tracing import span
 from idp.plumbing import json_input
 from idp.plumbing.encryption import KeyWrapper
 from idp.store.db import Database
@@ -330,7 +331,8 @@ class KeyManager:
         header = {"alg": alg, "kid": kid}
         if typ:
             header["typ"] = typ
-        return jwt.encode(header, claims, key, algorithms=[alg])
+        with span("jwt.sign", **{"idp.jwt.alg": alg}):
+            return jwt.encode(header, claims, key, algorithms=[alg])
 
     VERIFIED_CACHE_SIZE = 4096
 
