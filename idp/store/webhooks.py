@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, delete, exists, select, tuple_, update
+from sqlalchemy import delete, exists, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from idp.store.db import Database
@@ -240,10 +240,3 @@ class Webhooks:
             session.add(row)
             session.flush()
             return row.id
-
-    def pending_count(self) -> int:
-        from sqlalchemy import func
-
-        with self.db.read() as session:
-            return session.scalar(select(func.count()).select_from(WebhookDelivery)
-                                  .where(and_(WebhookDelivery.state == PENDING)))

@@ -288,7 +288,7 @@ def test_the_idps_own_worker_thread_delivers_without_being_asked(hooked, admin, 
         user = new_user(admin)
         current = admin.get(f"/users/{user['id']}")
         admin.patch(f"/users/{user['id']}", json={"disabled": True}, headers={"If-Match": current.headers["ETag"]})
-        types = [json.loads(r.verified_by and r.body)["type"] for r in receiver.wait_for(2, timeout=20)]
+        types = [r.verified_by(endpoint["secret"])["type"] for r in receiver.wait_for(2, timeout=20)]
     finally:
         worker.stop()
     assert types == ["user.created", "user.disabled"]
