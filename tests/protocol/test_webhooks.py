@@ -379,3 +379,21 @@ def test_sign_ins_failures_password_changes_and_sign_outs_arrive_in_the_users_or
     body = b"".join(r.body for r in receiver.received)
     assert new_password.encode() not in body and PASSWORD.encode() not in body
     remove(admin, endpoint)
+
+
+def test_a_lockout_sends_user_locked_after_the_failures(hooked, admin, receiver):
+    """MAX_LOGIN_ATTEMPTS failures in a row: user.sign_in_failed each time, then user.locked."""
+    from tests.conftest import Browser
+    from tests.flows import sign_in
+
+    endpoint = subscribe(admin, receiver, "user.sign_in_failed", "user.locked")
+    user = hooked.create_user()
+    browser = Browser(hooked)
+    for _ in range(hooked.services.config.max_login_attempts):
+        sign_in(browser, user.email, "wrong wrong wrong")
+    while hooked.services.webhook_worker.run_once():
+        pass
+    types = [json.loads(r.body)["type"] for r in receiver.received]
+    assert types == ["user.sign_in_failed"] * hooked.services.config.max_login_attempts + ["user.locked"]
+    assert json.loads(receiver.received[-1].body)["data"]["user_id"] == user.id
+    remove(admin, endpoint)
