@@ -127,6 +127,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         log.warning("passkeys are off: the issuer's host %s is an IP address, which browsers refuse as a "
                     "WebAuthn RP ID (use a host name such as localhost)", services.passkeys.origins[0])
     services.mailer.start()
+    services.webhook_worker.start()  # signed webhooks (issue 35): every process shares the outbox's work
     start_purge_schedule(services)  # retention (docs/retention.md); PURGE_INTERVAL=0 leaves it to a CronJob
     return app
 

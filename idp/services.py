@@ -16,6 +16,8 @@ from idp.apis.authorization import VERSION_KEY as AUTHZ_VERSION, Authorization
 from idp.apis.custom_claims import CustomClaims
 from idp.accounts.passkeys import PasskeyService
 from idp.config import Config
+from idp.events.delivery import DeliveryWorker
+from idp.events.outbox import EventOutbox
 from idp.federation import Connector, build_connectors
 from idp.migration.legacy import LegacyLogin, from_config as legacy_login_from_config
 from idp.plumbing.encryption import KeyWrapper
@@ -40,6 +42,7 @@ from idp.store.passkeys import Passkeys
 from idp.store.refresh_tokens import RefreshTokens, Revocations
 from idp.store.users import Users
 from idp.store.versions import DurableVersion
+from idp.store.webhooks import Webhooks
 from idp.tokens.keys import KeyManager
 from idp.tokens.revocation_cache import durable_revocations
 from idp.tokens.service import KEYS_VERSION, TokenService
@@ -84,6 +87,10 @@ class Services:
     passkeys: PasskeyService  # WebAuthn (issue 17)
     authenticators: Authenticators  # who may bind or remove them, and the owner's notices (issue 30)
     legacy_login: LegacyLogin | None = None  # lazy migration (issue 32): LEGACY_LOGIN_URL
+    # signed webhooks (issue 35): the outbox services write to, and this process's delivery worker
+    events: EventOutbox | None = None
+    webhooks: Webhooks | None = None
+    webhook_worker: DeliveryWorker | None = None
     # how organizations' email domains are verified (issue 33): DNS TXT; tests answer it themselves
     domain_check: DomainCheck = dataclasses.field(default_factory=DnsTxtCheck)
 
@@ -134,7 +141,13 @@ def build_services(config: Config) -> Services:
     authorization = Authorization(apis, store, feed,
                                   None if config.uses_redis else DurableVersion(db, AUTHZ_VERSION))
     mfa = Mfa(TotpCredentials(db), RecoveryCodes(db), config.key_encryption_key, config.brand_name)
-    accounts = Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout)
+    webhooks = Webhooks(db)
+    webhook_worker = DeliveryWorker(
+        webhooks, webhook_outbound(config), KeyWrapper(config.key_encryption_key), AuditEvents(db),
+        disable_after=config.webhook_disable_after, timeout=config.webhook_timeout, sweep=config.webhook_sweep)
+    events = EventOutbox(db, webhooks, webhook_worker.wake)
+    keys.on_promoted = events.key_promoted  # key.rotated, however the key was promoted
+    accounts = Accounts(config, users, AccountTokens(db), mailer, tokens, sessions, lockout, events)
     passkeys = PasskeyService(config, Passkeys(db), store)
     organizations = Organizations(db)
     authorization.watch(organizations)
@@ -175,7 +188,17 @@ def build_services(config: Config) -> Services:
         passkeys=passkeys,
         authenticators=Authenticators(mfa, passkeys, accounts, config.passkey_reauth_window),
         legacy_login=legacy_login_from_config(config),
+        events=events,
+        webhooks=webhooks,
+        webhook_worker=webhook_worker,
     )
+
+
+def webhook_outbound(config: Config) -> Outbound:
+    """The SSRF guard webhooks go through: no private address at all (OUTBOUND_ALLOWED_HOSTS is for
+    client metadata URLs), but loopback when WEBHOOK_ALLOW_LOOPBACK says so (development, tests)."""
+    allowed = ("127.0.0.1", "::1", "localhost") if config.webhook_allow_loopback else ()
+    return Outbound(allowed, config.webhook_timeout, 64 * 1024)
 
 
 def scrape_collectors(config: Config) -> list:

@@ -49,7 +49,7 @@ LOCK_TIME_MS = 5000  # a short ACCOUNT_LOCK_TIME_MS the lockout tests wait out (
 RUN_LOG = os.path.join(tempfile.mkdtemp(prefix="idp-test-run-"), "run.log")
 SECRETS_SEEN: set[str] = {PASSWORD}  # every secret, token and code of this run (>= 8 chars)
 SECRET_FIELDS = {"password", "client_secret", "code", "access_token", "refresh_token", "id_token", "token",
-                 "id_token_hint", "code_verifier"}
+                 "id_token_hint", "code_verifier", "secret"}
 
 
 def remember_secret(*values) -> None:

@@ -26,6 +26,8 @@ MESSAGE = re.compile(r"""(?<![\w.])_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)
 def used_messages() -> set[str]:
     """Every literal passed to _() in templates and code, plus the constants passed by name."""
     from idp.accounts import passwords
+    from idp.admin.console import webhooks
+    from idp.events.types import EVENT_TYPES
     from idp.plumbing import ratelimit
     from idp.web import consent, login, login_mfa, register
 
@@ -38,7 +40,8 @@ def used_messages() -> set[str]:
                 found |= {a or b for a, b in MESSAGE.findall(handle.read())}
     found |= {passwords.TOO_SHORT, passwords.TOO_LONG, passwords.TOO_COMMON, passwords.SAME_AS_EMAIL,
               login.GENERIC_ERROR, login.LOCKED_ERROR, login.UNVERIFIED_ERROR, login_mfa.WRONG_CODE,
-              ratelimit.TOO_MANY, *consent.SCOPE_DESCRIPTIONS.values(), *register.FIELD_ERRORS.values()}
+              ratelimit.TOO_MANY, *consent.SCOPE_DESCRIPTIONS.values(), *register.FIELD_ERRORS.values(),
+              webhooks.DELETE_QUESTION, webhooks.ROTATE_QUESTION, webhooks.NOT_DONE, *EVENT_TYPES.values()}
     return found
 
 

@@ -16,7 +16,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "idp"
 # Lower layers first; a module may import its own layer or lower ones, never a higher one.
 LAYERS = [
     ("infrastructure", {"idp.config", "idp.plumbing", "idp.observability", "idp.store", "idp.i18n"}),
-    ("domain", {"idp.accounts", "idp.signin", "idp.tokens", "idp.apis", "idp.federation", "idp.administration",
+    ("domain", {"idp.accounts", "idp.signin", "idp.tokens", "idp.apis", "idp.federation", "idp.administration", "idp.events",
                 "idp.migration", "idp.organizations"}),
     ("composition", {"idp.services"}),
     ("surfaces", {"idp.oauth", "idp.web", "idp.ops", "idp.admin"}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from idp.events import types as events
 from idp.signin import backchannel
 from idp.store.user_grants import UserGrants
 
@@ -24,7 +25,9 @@ def revoke_app(svc, user_id: str, client_id: str) -> Revoked:
     families = grant.families if grant else ()
     for family_id in families:
         svc.tokens.revoke_grant(family_id)
-    consent = grants.forget_consent(user_id, client_id)
+    with svc.events.change():  # the consent forgotten and grant.revoked commit together
+        consent = grants.forget_consent(user_id, client_id)
+        svc.events.emit("grant.revoked", events.grant_revoked(user_id, client_id), user_id=user_id)
     # One logout token per session the client has an ID token of (with its sid), else one for the user.
     sids = svc.sessions.sids_at(user_id, client_id) or [None]
     sent = [backchannel.notify(svc, user_id, sid, [client_id]) for sid in sids]

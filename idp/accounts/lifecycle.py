@@ -8,6 +8,7 @@ the person at the keyboard; only the mailbox owner learns more.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from flask import render_template, url_for
@@ -15,6 +16,7 @@ from flask import render_template, url_for
 from idp.accounts.deferred import DeferredWork
 from idp.accounts.lockout import Lockout
 from idp.accounts.mail import Mailer
+from idp.events import types as events
 from idp.observability import audit
 from idp.migration.passwords import verify as verify_password
 from idp.plumbing.security import hash_password, random_token
@@ -29,7 +31,7 @@ RESET_PASSWORD = "reset_password"
 
 class Accounts:
     def __init__(self, config, users: Users, links: AccountTokens, mailer: Mailer, tokens, sessions: UserSessions,
-                 lockout: Lockout):
+                 lockout: Lockout, events=None):
         self.config = config
         self.users = users
         self.links = links
@@ -37,7 +39,16 @@ class Accounts:
         self.tokens = tokens
         self.sessions = sessions
         self.lockout = lockout
+        self.events = events  # the webhook outbox (idp/events/outbox.py)
         self.deferred = DeferredWork()
+
+    # -- webhook events (idp/events/outbox.py): in the transaction of the change ------
+    def _change(self):
+        return self.events.change() if self.events else contextlib.nullcontext()
+
+    def _emit(self, event_type: str, data: dict, user_id: str) -> None:
+        if self.events:
+            self.events.emit(event_type, data, user_id=user_id)
 
     # -- mail -----------------------------------------------------------------------
     def _link(self, endpoint: str, **params) -> str:
@@ -63,7 +74,9 @@ class Accounts:
         existing = self.users.by_email(email)
         if existing is None:
             try:
-                user = self.users.create(email, password_hash, name or None, email_verified=False)
+                with self._change():
+                    user = self.users.create(email, password_hash, name or None, email_verified=False)
+                    self._emit("user.created", events.user_created(user.id, user.email, user.name, False), user.id)
             except Conflict:  # registered by a concurrent request
                 existing = self.users.by_email(email)
             else:
@@ -85,7 +98,12 @@ class Accounts:
         user_id = self.links.use(token, VERIFY_EMAIL)
         if user_id is None:
             return None
-        self.users.set_email_verified(user_id)
+        user = self.users.by_id(user_id)
+        if user is None:
+            return None
+        with self._change():
+            self.users.set_email_verified(user_id)
+            self._emit("user.email_verified", events.email_verified(user_id, user.email), user_id)
         audit.record("account.email_verified", user_id=user_id)
         return self.users.by_id(user_id)
 
@@ -116,10 +134,14 @@ class Accounts:
         user = self.users.by_id(user_id) if user_id else None
         if user is None:
             return None
-        self.users.set_password_hash(user.id, hash_password(new_password))
+        new_hash = hash_password(new_password)
+        with self._change():
+            self.users.set_password_hash(user.id, new_hash)
+            self._emit("user.password_changed", events.user_only(user.id), user.id)
+            if not user.email_verified:
+                self.users.set_email_verified(user.id)  # the link proved control of the mailbox
+                self._emit("user.email_verified", events.email_verified(user.id, user.email), user.id)
         self.links.revoke_all(user.id, RESET_PASSWORD)
-        if not user.email_verified:
-            self.users.set_email_verified(user.id)  # the link proved control of the mailbox
         ended = self.sessions.end_all(user.id)
         revoked = self.tokens.revoke_user_grants(user.id)
         self.lockout.clear(user.email)
@@ -136,7 +158,10 @@ class Accounts:
         if not verify_password(user.password_hash, current):
             audit.record("password.change_failed", user_id=user.id)
             return False
-        self.users.set_password_hash(user.id, hash_password(new_password))
+        new_hash = hash_password(new_password)
+        with self._change():
+            self.users.set_password_hash(user.id, new_hash)
+            self._emit("user.password_changed", events.user_only(user.id), user.id)
         ended = self.sessions.end_all(user.id, keep_sid=keep_sid)
         revoked = self.tokens.revoke_user_grants(user.id)
         audit.record("password.changed", user_id=user.id, sessions_ended=ended, grants_revoked=revoked)

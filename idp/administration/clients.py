@@ -27,6 +27,7 @@ from idp.administration import (
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.administration.search import check_query
 from idp.apis.claim_mappings import InvalidMappings, check_mappings
+from idp.events import types as events
 from idp.observability import audit
 from idp.store.clients import OAuthClient
 from idp.store.errors import Conflict, StaleVersion
@@ -84,6 +85,7 @@ class ClientAdmin:
         self.refresh_tokens = services.refresh_tokens
         self.outbound = services.outbound
         self.authorization = services.authorization
+        self.events = services.events  # the webhook outbox: each change commits with its event
         self.server_metadata = server_metadata
 
     # -- reading ---------------------------------------------------------------
@@ -133,8 +135,10 @@ class ClientAdmin:
         if dry_run:
             return None, None
         try:
-            client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
-                                                 client_id=client_id, claim_mappings=mappings)
+            with self.events.change():
+                client, secret = self.clients.create(**client_policy.client_fields(validated), trusted=trusted,
+                                                     client_id=client_id, claim_mappings=mappings)
+                self.events.emit("client.created", events.client_changed(client.client_id, validated))
         except Conflict:
             raise Duplicate("client_id", f"a client {client_id} exists") from None
         audit.record("client.created", client_id=client.client_id, actor=actor.label, fields=sorted(validated),
@@ -176,17 +180,20 @@ class ClientAdmin:
             return current
         fields = client_policy.client_fields(validated)
         try:
-            client = self.clients.update(
-                client_id, current.version,
-                name=fields["name"], redirect_uris=fields["redirect_uris"], grant_types=fields["grant_types"],
-                scope=fields["scope"], metadata_=fields["metadata"], response_types=validated["response_types"],
-                trusted=trusted, **mapping_change)
+            with self.events.change():
+                client = self.clients.update(
+                    client_id, current.version,
+                    name=fields["name"], redirect_uris=fields["redirect_uris"], grant_types=fields["grant_types"],
+                    scope=fields["scope"], metadata_=fields["metadata"], response_types=validated["response_types"],
+                    trusted=trusted, **mapping_change)
+                if client is None:
+                    raise NotFound("client", client_id)
+                before, after = document(current), document(client)
+                changed = sorted(k for k in set(before) | set(after)
+                                 if before.get(k) != after.get(k) and k != "updated_at")
+                self.events.emit("client.updated", events.client_changed(client_id, changed))
         except StaleVersion:
             raise PreconditionFailed() from None
-        if client is None:
-            raise NotFound("client", client_id)
-        before, after = document(current), document(client)
-        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) and k != "updated_at")
         audit.record("client.updated", client_id=client_id, actor=actor.label, changed=changed)
         if "claim_mappings" in changed:
             self.authorization.changed()  # the next ID token on every replica (idp/apis/custom_claims.py)
@@ -196,7 +203,10 @@ class ClientAdmin:
         """The client and, by cascade, its consents and refresh tokens."""
         current = self._current(client_id, version)
         try:
-            deleted = self.clients.delete(client_id, current.version)
+            with self.events.change():
+                deleted = self.clients.delete(client_id, current.version)
+                if deleted:
+                    self.events.emit("client.deleted", events.client_deleted(client_id))
         except StaleVersion:
             raise PreconditionFailed() from None
         if not deleted:

@@ -102,7 +102,7 @@ class KeyAdmin:
             raise Invalid({"alg": "one of the configured KEY_ALGORITHMS: " + ", ".join(self.keys.algs)})
         previous = expected_current if expected_current is not None else self.current_kid(alg)
         try:
-            kid = self.keys.rotate(alg, expected_current=previous, force=force)
+            kid = self.keys.rotate(alg, expected_current=previous, force=force)  # key.rotated: on_promoted
         except RotationTooEarly as exc:
             raise TooEarly(str(exc)) from None
         if kid is None:

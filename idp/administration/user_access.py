@@ -6,6 +6,7 @@ from __future__ import annotations
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.errors import Invalid, NotFound
 from idp.administration.users import UserAdmin
+from idp.events import types as events
 from idp.observability import audit
 from idp.store.user_grants import UserGrant, UserGrants
 
@@ -54,6 +55,7 @@ class UserAccess:
         if not self.svc.sessions.end(user_id, handle):
             raise NotFound("session", handle)
         audit.record("user.session_ended", user_id=user_id, actor=actor.label, session=handle)
+        self.svc.events.emit_alone("session.ended", events.session_ended(user_id, "ended_by_admin"), user_id=user_id)
 
     def end_all_sessions(self, actor: Actor, user_id: str) -> int:
         """Sign the user out of every browser (a stolen laptop); relying parties are told by
@@ -61,6 +63,8 @@ class UserAccess:
         user = self.users.get(user_id)
         ended = self.svc.sessions.end_all(user.id)
         audit.record("session.ended_by_admin", user_id=user.id, actor=actor.label, count=ended)
+        self.svc.events.emit_alone("session.ended", events.session_ended(user.id, "ended_by_admin", ended),
+                                   user_id=user.id)
         return ended
 
     # -- second factors --------------------------------------------------------------
@@ -119,9 +123,11 @@ class UserAccess:
         """Forget the consent (the client asks again) and revoke its refresh families and their access tokens."""
         grant = self.grant(user_id, client_id)
         check_version(version, grant_version(grant))
-        self.grants_store.forget_consent(user_id, client_id)
         for family_id in grant.families:
             self.svc.tokens.revoke_grant(family_id)
+        with self.svc.events.change():  # the consent forgotten and grant.revoked commit together
+            self.grants_store.forget_consent(user_id, client_id)
+            self.svc.events.emit("grant.revoked", events.grant_revoked(user_id, client_id), user_id=user_id)
         audit.record("user.grant_revoked", user_id=user_id, client_id=client_id, actor=actor.label,
                      scopes=list(grant.scopes), grants_revoked=len(grant.families))
 

@@ -20,6 +20,7 @@ from idp.accounts.user_metadata import KINDS as METADATA, InvalidMetadata, check
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.errors import Conflict as Refused, Duplicate, Invalid, NotFound, PreconditionFailed
 from idp.administration.search import check_query
+from idp.events import types as events
 from idp.observability import audit
 from idp.plumbing.security import hash_password
 from idp.store.errors import Conflict
@@ -124,8 +125,11 @@ class UserAdmin:
         if errors:
             raise Invalid(errors)
         try:
-            view = self.users.create(email, hash_password(password) if password else None, name,
-                                     email_verified=email_verified, **metadata)
+            with self.svc.events.change():  # the user and its user.created event commit together
+                view = self.users.create(email, hash_password(password) if password else None, name,
+                                         email_verified=email_verified, **metadata)
+                self.svc.events.emit("user.created", events.user_created(view.id, view.email, view.name,
+                                                                         email_verified), user_id=view.id)
         except Conflict:
             raise Duplicate("email", f"a user with email {email} exists") from None
         audit.record("user.created", user_id=view.id, actor=actor.label, email=view.email,
@@ -164,7 +168,12 @@ class UserAdmin:
             values["email_verified"] = False  # a new address is proved again
         if not values:
             return current, {}
-        self._write(current, values)
+        with self.svc.events.change():  # the change and its events commit together
+            self._write(current, values)
+            self.svc.events.emit("user.updated", events.user_updated(current.id, values), user_id=current.id)
+            if "disabled" in values:
+                self.svc.events.emit("user.disabled" if values["disabled"] else "user.enabled",
+                                     events.user_only(current.id), user_id=current.id)
         # metadata may hold what an audit trail should not copy: its names only
         audit.record("user.updated", user_id=current.id, actor=actor.label,
                      changed={k: ("(changed)" if k in METADATA else v) for k, v in values.items()})
@@ -186,7 +195,11 @@ class UserAdmin:
         current = self.get(user_id)
         check_version(version, user_version(current))
         families = self.svc.refresh_tokens.active_families(current.id)
-        if not self.users.delete_if_unchanged(current.id, current.updated_at):
+        with self.svc.events.change():
+            deleted = self.users.delete_if_unchanged(current.id, current.updated_at)
+            if deleted:
+                self.svc.events.emit("user.deleted", events.user_only(current.id), user_id=current.id)
+        if not deleted:
             self._refused(current)
         for family_id in families:  # the rows went with the user; their access tokens must go too
             self.svc.tokens.revoke_grant(family_id)

@@ -19,6 +19,7 @@ from idp.cli.passkeys import remove_passkeys
 from idp.cli.selftest import selftest
 from idp.cli.serve import demo, serve
 from idp.cli.users import users
+from idp.cli.webhooks import webhooks
 from idp.plumbing.writable import UnwritableDir
 
 
@@ -54,6 +55,7 @@ main.add_command(roles)
 users.add_command(users_import)
 users.add_command(users_export)
 main.add_command(orgs)
+main.add_command(webhooks)
 users.add_command(remove_passkeys)  # `idp users remove-passkeys` lives in idp/cli/passkeys.py
 users.add_command(users_roles)  # who holds what (issue 34): idp/cli/holdings.py
 users.add_command(users_groups)

@@ -7,7 +7,14 @@ import json
 import click
 
 from idp.administration import Actor, client_policy
-from idp.cli.common import CLAIM_MAP_HELP, claim_mappings_from, load_services, refusals, request_like_context
+from idp.cli.common import (
+    CLAIM_MAP_HELP,
+    claim_mappings_from,
+    load_services,
+    refusals,
+    request_like_context,
+    seconds_option,
+)
 from idp.cli.paging import limit_options, or_none, stream
 from idp.config import ConfigError
 from idp.oauth.client_metadata import client_admin
@@ -218,12 +225,7 @@ def clients_claims(client_id, maps, clear):
 @click.option("--json", "as_json", is_flag=True)
 def clients_rotate_secret(client_id, grace, as_json):
     """A new secret (shown once); the current one keeps working for --grace, while the client deploys the new one."""
-    from idp.config import parse_duration
-
-    try:
-        grace_seconds = 0 if grace.strip() == "0" else parse_duration("--grace", grace)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    grace_seconds = seconds_option("--grace", grace)
     svc = load_services()
     with refusals(), request_like_context(svc):
         client, secret = client_admin(svc).rotate_secret(Actor.operator(), client_id, grace_seconds)

@@ -17,6 +17,16 @@ def load_config(**overrides) -> Config:
         raise click.ClickException(f"configuration: {exc}") from None
 
 
+def seconds_option(name: str, text: str) -> int:
+    """A duration option (0, 900, 15m, 1h, 7d) in seconds; a usage error when it is not one."""
+    from idp.config import parse_duration
+
+    try:
+        return 0 if text.strip() == "0" else int(parse_duration(name, text))
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def load_services(config: Config | None = None):
     from idp.services import build_services, with_dev_secrets
 

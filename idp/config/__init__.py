@@ -145,6 +145,12 @@ class Config:
     # JSON; the user_metadata members the account page lets a user edit, as (name, type, label).
     user_metadata_max_bytes: int = 16 * 1024
     user_metadata_fields: tuple = ()
+    # Signed webhooks (issue 35, docs/webhooks.md)
+    webhook_timeout: float = 15.0  # one attempt (Standard Webhooks recommends 15 to 30 s)
+    webhook_disable_after: int = 5 * 86400  # an endpoint failing this long without a success is disabled; 0: never
+    webhook_sweep: float = 5.0  # how often each process looks for due deliveries
+    webhook_retention: int = 7 * 86400  # an event whose deliveries all ended is kept this long
+    webhook_allow_loopback: bool = False  # development and tests only: http://127.0.0.1 endpoints
 
     @property
     def cookie_secure(self) -> bool:
@@ -278,6 +284,13 @@ class Config:
             user_metadata_max_bytes=_int("USER_METADATA_MAX_BYTES", env.get("USER_METADATA_MAX_BYTES", "16384")),
             user_metadata_fields=_metadata_fields(env.get("USER_METADATA_FIELDS", "")),
         )
+        values.update(  # signed webhooks (issue 35)
+            webhook_timeout=parse_duration("WEBHOOK_TIMEOUT", env.get("WEBHOOK_TIMEOUT", "15s")),
+            webhook_disable_after=_duration_or_zero("WEBHOOK_DISABLE_AFTER", env.get("WEBHOOK_DISABLE_AFTER", "5d")),
+            webhook_sweep=parse_duration("WEBHOOK_SWEEP", env.get("WEBHOOK_SWEEP", "5s")),
+            webhook_retention=_duration_or_zero("WEBHOOK_RETENTION", env.get("WEBHOOK_RETENTION", "7d")),
+            webhook_allow_loopback=_bool("WEBHOOK_ALLOW_LOOPBACK", env.get("WEBHOOK_ALLOW_LOOPBACK", "false")),
+        )
         values["otel_traces_endpoint"] = otlp_traces_endpoint(env)  # issue 35: OpenTelemetry's own variables
         issuer = values["issuer"]
         values["providers"] = _providers(env, overrides.get("issuer", issuer))
@@ -318,6 +331,10 @@ class Config:
                               "or a path starting with /")
         if "@" not in self.email_from or any(c in self.email_from for c in "\r\n"):
             raise ConfigError(f"EMAIL_FROM: expected an email address, got {self.email_from!r}")
+        if self.webhook_allow_loopback and self.production:
+            raise ConfigError("WEBHOOK_ALLOW_LOOPBACK: development and tests only (it lets webhooks reach 127.0.0.1)")
+        if not 1 <= self.webhook_timeout <= 60:
+            raise ConfigError("WEBHOOK_TIMEOUT: 1s to 60s")
         if not 1 <= self.admin_console_max_age <= 3600 or not 60 <= self.admin_console_session_ttl <= 12 * 3600:
             raise ConfigError("ADMIN_CONSOLE_MAX_AGE: 1s to 1h; ADMIN_CONSOLE_SESSION_EXPIRES: 1m to 12h")
         for origin in self.cors_origins:

@@ -15,14 +15,14 @@ from flask import Flask, g, has_request_context, request
 
 from idp.i18n import (fr, fr_admin, fr_admin_apis, fr_apis, fr_claims, fr_conformance, fr_console_clients,
                       fr_console_ops, fr_console_reads, fr_first_day, fr_migration, fr_org_sso, fr_organizations,
-                      fr_passkeys)
+                      fr_passkeys, fr_webhooks)
 from idp.plumbing.headers import JSON_PREFIXES
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 CATALOGUES = {"en": {}, "fr": {**fr.FR, **fr_admin.FR, **fr_admin_apis.FR, **fr_apis.FR, **fr_conformance.FR,
                                **fr_console_ops.FR, **fr_passkeys.FR, **fr_migration.FR,
                                **fr_organizations.FR, **fr_org_sso.FR, **fr_first_day.FR, **fr_claims.FR,
-                               **fr_console_reads.FR, **fr_console_clients.FR}}
+                               **fr_console_reads.FR, **fr_console_clients.FR, **fr_webhooks.FR}}
 COOKIE = "idp_lang"
 DEFAULT = "en"
 

@@ -58,6 +58,14 @@ PURGE_DURATION = Histogram("idp_purge_duration_seconds", "Duration of a purge ru
                            buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600))
 PURGE_LAST_SUCCESS = Gauge("idp_purge_last_success_timestamp_seconds", "When a purge last finished (Unix time)",
                            multiprocess_mode="max")
+# Webhooks (issue 35, docs/webhooks.md): attempts by outcome, and endpoints the worker disabled
+# after failing continuously for WEBHOOK_DISABLE_AFTER.
+WEBHOOK_ATTEMPTS = Counter("idp_webhook_attempts_total", "Webhook delivery attempts, by outcome",
+                           ["outcome"])  # delivered | retrying | failed
+WEBHOOK_DURATION = Histogram("idp_webhook_attempt_duration_seconds", "Duration of a webhook delivery attempt",
+                             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+WEBHOOK_ENDPOINTS_DISABLED = Counter("idp_webhook_endpoints_disabled_total",
+                                     "Webhook endpoints disabled after failing continuously")
 
 
 def dependency_failed(name: str) -> None:

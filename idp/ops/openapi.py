@@ -19,6 +19,7 @@ from idp.admin.api import openapi_migration as admin_api_migration
 from idp.admin.api import openapi_operations as admin_api_operations
 from idp.admin.api import openapi_connections as admin_api_connections
 from idp.admin.api import openapi_organizations as admin_api_organizations
+from idp.admin.api import openapi_webhooks as admin_api_webhooks
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -77,6 +78,8 @@ def spec(issuer: str) -> dict:
     document["paths"].update(admin_api_holdings.paths())  # who holds what (issue 34)
     document["components"]["schemas"].update(admin_api_holdings.schemas())
     admin_api_holdings.add_search(document)  # ?q= on the users, clients, APIs and groups lists
+    document["paths"].update(admin_api_webhooks.paths())  # signed webhooks (issue 35)
+    document["components"]["schemas"].update(admin_api_webhooks.schemas())
     return document
 
 

@@ -16,6 +16,7 @@ import re
 from idp.administration import DEFAULT_LIMIT, Actor, Page, check_limit, check_version, page_of, version_of
 from idp.administration.apis import key_after, storable, text
 from idp.administration.errors import Duplicate, Invalid, NotFound, PreconditionFailed
+from idp.events import types as events
 from idp.observability import audit
 from idp.plumbing.web_urls import parse_web_url
 from idp.store.errors import Conflict, StaleVersion
@@ -102,6 +103,7 @@ class OrganizationAdmin:
     def __init__(self, services):
         self.orgs = services.organizations
         self.users = services.users
+        self.events = services.events  # the webhook outbox: a membership commits with its event
 
     # -- tenancy ----------------------------------------------------------------------------
     @staticmethod
@@ -207,7 +209,11 @@ class OrganizationAdmin:
             and storable(user_id) else None
         if user is None or (actor.organization is not None and not self._in_verified_domain(org.id, user)):
             raise NotFound("user", str(user_id))
-        if self.orgs.add_member(org.id, user_id):
+        with self.events.change():
+            added = self.orgs.add_member(org.id, user_id)
+            if added:
+                self.events.emit("organization.member_added", events.membership(org.id, user_id), user_id=user_id)
+        if added:
             audit.record("organization.member_added", actor=actor.label, user_id=user_id, organization_id=org.id,
                          organization=org.slug)
         return self.orgs.member(org.id, user_id)
@@ -218,7 +224,12 @@ class OrganizationAdmin:
 
     def remove_member(self, actor: Actor, organization_id: str, user_id: str) -> None:
         org, member = self._member(actor, organization_id, user_id)
-        if not self.orgs.remove_member(org.id, member.user_id):
+        with self.events.change():
+            removed = self.orgs.remove_member(org.id, member.user_id)
+            if removed:
+                self.events.emit("organization.member_removed", events.membership(org.id, user_id),
+                                 user_id=member.user_id)
+        if not removed:
             raise NotFound("member", user_id, f"user {user_id} is not a member of {org.slug}")
         audit.record("organization.member_removed", actor=actor.label, user_id=user_id, organization_id=org.id,
                      organization=org.slug)

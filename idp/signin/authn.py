@@ -11,6 +11,7 @@ from flask import after_this_request, current_app, redirect, request, session, u
 from itsdangerous import BadSignature, Signer
 
 from idp.accounts.mfa import acr_for
+from idp.events import types as events
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.plumbing.security import random_token, token_hash
@@ -35,6 +36,7 @@ def start_session(user, amr: list[str], idp: str | None = None) -> None:
     session["ua"] = request.user_agent.string[:256]
     session["ip"] = request.remote_addr or ""
     audit.record("login.succeeded", user_id=user.id, amr=amr, **({"idp": idp} if idp else {}))
+    services().events.emit_alone("user.signed_in", events.signed_in(user.id, amr, idp), user_id=user.id)
     notice_if_new_device(user)
     if pending_link and "pwd" in amr:  # only a password sign-in to that account proves control of it
         from idp.federation.linking import complete_pending_link

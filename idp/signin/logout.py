@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import session
 
+from idp.events import types as events
 from idp.observability import audit
 from idp.plumbing.context import services
 from idp.signin import backchannel
@@ -27,6 +28,8 @@ def end_session_data(data: dict):
     if not data.get("uid"):
         return None
     audit.record("logout", user_id=data["uid"], clients=len(data.get("rps") or []))
+    services().events.emit_alone("session.ended", events.session_ended(data["uid"], "signed_out"),
+                                 user_id=data["uid"])
     return backchannel.notify(services(), data["uid"], data.get("sid"), data.get("rps"))
 
 

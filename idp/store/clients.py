@@ -227,7 +227,7 @@ class Clients:
                 session.add(row)
         except IntegrityError:
             raise Conflict(f"client {row.client_id} exists") from None
-        self._cache.pop(row.client_id, None)
+        self.db.after_commit(lambda: self._cache.pop(row.client_id, None))
         return _client_view(row), secret
 
     def update(self, client_id: str, expected_version: int | None = None, **fields) -> OAuthClient | None:
@@ -257,7 +257,7 @@ class Clients:
                 view = _client_view(row)
         except StaleDataError:
             raise StaleVersion(f"client {client_id} changed meanwhile") from None
-        self._cache.pop(client_id, None)
+        self.db.after_commit(lambda: self._cache.pop(client_id, None))
         return view
 
     @staticmethod
@@ -334,7 +334,7 @@ class Clients:
                 session.delete(row)
         except StaleDataError:
             raise StaleVersion(f"client {client_id} changed meanwhile") from None
-        self._cache.pop(client_id, None)
+        self.db.after_commit(lambda: self._cache.pop(client_id, None))
         return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import select
 from collections.abc import Iterator
@@ -125,6 +126,11 @@ class Database:
         self.replica_engine = make_engine(replica_url, pool_size, isolation_level="AUTOCOMMIT") if replica_url \
             else self.read_engine
         self._replica_reads = sessionmaker(self.replica_engine, expire_on_commit=False)
+        # The unit of work this thread (or task) has open, which session() joins (see unit_of_work).
+        self._unit: contextvars.ContextVar[Session | None] = contextvars.ContextVar(f"idp-unit-{id(self)}",
+                                                                                  default=None)
+        self._after: contextvars.ContextVar[list | None] = contextvars.ContextVar(f"idp-after-{id(self)}",
+                                                                                 default=None)
         self._url, self._pool_size, self._relaxed_engine = url, pool_size, None
 
     @property
@@ -148,7 +154,14 @@ class Database:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
+        """A unit of work: committed on success, rolled back on any error. Inside unit_of_work() it is
+        that one's session instead: flushed here (a constraint fails in the caller's block, as it
+        would at commit), committed or rolled back with the rest."""
+        joined = self._unit.get()
+        if joined is not None:
+            yield joined
+            joined.flush()
+            return
         with self._sessions() as session:
             try:
                 yield session
@@ -156,6 +169,35 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction around several store calls: every session() opened inside (by any store
+        class, in this thread) is this one, so a change and what records it (the webhook outbox row,
+        idp/events/outbox.py) commit together or not at all. Nested: the outer one is joined."""
+        if self._unit.get() is not None:
+            yield self._unit.get()
+            return
+        hooks: list = []
+        with self.session() as session:
+            token, after = self._unit.set(session), self._after.set(hooks)
+            try:
+                yield session
+            finally:
+                self._unit.reset(token)
+                self._after.reset(after)
+        for hook in hooks:  # committed: now caches may be told
+            hook()
+
+    def after_commit(self, hook) -> None:
+        """Run hook (a cache invalidation, a change published to other replicas) once what was just
+        written is committed: at once outside a unit of work, at its commit inside one (never if it
+        rolls back), so nobody re-reads the old rows and caches them as new."""
+        hooks = self._after.get()
+        if hooks is None:
+            hook()
+        else:
+            hooks.append(hook)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

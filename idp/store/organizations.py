@@ -121,7 +121,7 @@ class Organizations:
         except IntegrityError:
             raise Conflict("already exists") from None
         if changes_tokens:
-            self.on_change()
+            self.db.after_commit(self.on_change)
         return result
 
     # -- organizations ------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, text, tuple_
 from sqlalchemy.orm import aliased
 
 from idp.store.db import Database
+from idp.store.webhook_models import WebhookDelivery, WebhookEvent
 from idp.store.models import (
     AccountToken,
     AuditEvent,
@@ -54,11 +55,21 @@ class Retention:
     mail: int = 3 * 86400
     mail_failed: int = 30 * 86400
     audit: int = 400 * 86400
+    webhooks: int = 7 * 86400
 
     @classmethod
     def from_config(cls, config) -> Retention:
         return cls(config.refresh_token_retention, config.one_time_token_retention, config.mail_retention,
-                   config.mail_failed_retention, config.audit_retention)
+                   config.mail_failed_retention, config.audit_retention, config.webhook_retention)
+
+
+def _webhook_event_done(now, keep):
+    """A webhook event older than WEBHOOK_RETENTION none of whose deliveries is still pending (each
+    was delivered or given up on); its deliveries and attempts go with it (ON DELETE CASCADE)."""
+    if not keep.webhooks:
+        return None
+    pending = exists().where(WebhookDelivery.event_id == WebhookEvent.id, WebhookDelivery.state == "pending")
+    return and_(WebhookEvent.occurred_at < now - dt.timedelta(seconds=keep.webhooks), ~pending)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +132,7 @@ RULES = (
     Rule("mail_outbox", OutboxMessage.id, OutboxMessage.give_up_at,
          lambda now, keep: and_(OutboxMessage.status == "failed",
                                 OutboxMessage.give_up_at < now - dt.timedelta(seconds=keep.mail_failed))),
+    Rule("webhook_events", WebhookEvent.id, WebhookEvent.occurred_at, _webhook_event_done),
     Rule("audit_events", AuditEvent.id, AuditEvent.occurred_at,
          lambda now, keep: AuditEvent.occurred_at < now - dt.timedelta(seconds=keep.audit) if keep.audit else None),
 )

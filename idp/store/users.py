@@ -137,7 +137,11 @@ class Users:
         return user
 
     def _changed(self, user_id: str) -> None:
-        """After a committed change: the next for_tokens reads the database, on every replica."""
+        """After a committed change (inside a unit of work: at its commit), the next for_tokens reads
+        the database, on every replica."""
+        self.db.after_commit(lambda: self._tombstone(user_id))
+
+    def _tombstone(self, user_id: str) -> None:
         written = self._cache_call("set", _snapshot_key(user_id), self._TOMBSTONE, self.TOMBSTONE_TTL,
                                    unreachable=False)
         if written is False:

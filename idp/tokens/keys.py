@@ -75,20 +75,28 @@ class KeyManager:
         self._jwks_body = b""
         self._jwks_etag = ""
         self.on_change = None  # called with the new version after a change (the services publish it in Redis)
+        # called (alg, kid, previous kid) inside the transaction that makes a new key current (an
+        # administrator's rotation, the scheduled one, retiring or revoking the current key): the
+        # services write the key.rotated webhook event there (idp/events/outbox.py)
+        self.on_promoted = None
 
     # -- writing the table (one replica at a time) ---------------------------
     def _transaction(self, work, after_commit=None):
-        """Run work(session) under the rotation lock, then publish the change to this process and others."""
-        with self._db.session() as session:
+        """Run work(session) under the rotation lock, then publish the change to this process and others.
+        A unit of work: what on_promoted writes commits with the change."""
+        with self._db.unit_of_work() as session:
             if not self._db.is_sqlite:
                 session.execute(text(f"SELECT pg_advisory_xact_lock({ROTATION_LOCK})"))
             result = work(session)
+        self._db.after_commit(lambda: self._published(after_commit))
+        return result
+
+    def _published(self, after_commit=None) -> None:
         if after_commit:
             after_commit()
         self.reload(force=True)
         if self.on_change:
             self.on_change(self.version)
-        return result
 
     def _fill(self, session, alg: str) -> None:
         """Make sure alg has a current and a next key."""
@@ -121,6 +129,8 @@ class KeyManager:
         nxt.promoted_at = now
         session.add(key_row(self._wrapper, generate_private_key(alg, self.rsa_bits), "next"))
         session.execute(delete(SigningKey).where(SigningKey.state == "retired", SigningKey.retire_until < now))
+        if old is not None and self.on_promoted:
+            self.on_promoted(alg, nxt.kid, old.kid)
         return nxt.kid
 
     def rotate(self, alg: str = "RS256", expected_current: str | None = None, force: bool = False) -> str | None:
@@ -216,6 +226,7 @@ class KeyManager:
             self._rewrap_client_secrets(session, new)
             self._rewrap_totp_secrets(session, new)
             self._rewrap_connection_secrets(session, new)
+            self._rewrap_webhook_secrets(session, new)
             return len(rows)
         return self._transaction(work, after_commit=lambda: setattr(self, "_wrapper", new))
 
@@ -235,6 +246,15 @@ class KeyManager:
             aad = "org-connection:" + connection.id
             clear = self._wrapper.unwrap(base64.b64decode(connection.client_secret), aad)
             connection.client_secret = base64.b64encode(new.wrap(clear, aad)).decode()
+    def _rewrap_webhook_secrets(self, session, new: KeyWrapper) -> None:
+        """Webhook signing secrets (idp/events/admin.py), the previous one too during a rotation's overlap."""
+        from idp.store.webhook_models import WebhookEndpoint
+
+        for endpoint in session.scalars(select(WebhookEndpoint)).all():
+            aad = "webhook:" + endpoint.id
+            endpoint.secret = new.wrap(self._wrapper.unwrap(endpoint.secret, aad), aad)
+            if endpoint.previous_secret:
+                endpoint.previous_secret = new.wrap(self._wrapper.unwrap(endpoint.previous_secret, aad), aad)
 
     def _rewrap_client_secrets(self, session, new: KeyWrapper) -> None:
         """client_secret_jwt secrets are encrypted under the same key (idp.store.clients.Clients)."""

@@ -8,6 +8,7 @@ import time
 
 from flask import redirect, render_template, request, session, url_for
 
+from idp.events import types as events
 from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.plumbing.context import services
@@ -119,7 +120,10 @@ def account_end_session():
     if form.handle.data == "others":
         ended = sessions.end_all(user.id, keep_sid=session.sid)
         audit.record("session.ended_others", user_id=user.id, count=ended)
+        services().events.emit_alone("session.ended", events.session_ended(user.id, "ended_by_user", ended),
+                                     user_id=user.id)
         return redirect(url_for("web.account", done="others"))
     if sessions.end(user.id, form.handle.data or ""):
         audit.record("session.ended", user_id=user.id)
+        services().events.emit_alone("session.ended", events.session_ended(user.id, "ended_by_user"), user_id=user.id)
     return redirect(url_for("web.account", done="ended"))

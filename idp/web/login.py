@@ -15,6 +15,7 @@ import re
 from flask import redirect, render_template, request, session, url_for
 
 from idp.accounts.passkeys import SIGN_IN
+from idp.events import types as events
 from idp.i18n import gettext as _
 from idp.observability import audit
 from idp.observability.metrics import LOGIN_FAILED
@@ -79,9 +80,12 @@ def login():
     if not verdict.ok:
         LOGIN_FAILED.inc()
         audit.record("login.failed", user_id=user.id if user else None)
+        svc.events.emit_alone("user.sign_in_failed", events.sign_in_failed(
+            user.id if user else None, "disabled" if verdict.ok else "credentials"), user_id=user.id if user else None)
         if lock := svc.lockout.failure(email):
             audit.record("login.locked", user_id=user.id if user else None, seconds=lock)
             if user is not None:
+                svc.events.emit_alone("user.locked", events.locked(user.id, lock), user_id=user.id)
                 svc.accounts.notify(user, "account_locked", count=svc.lockout.max_attempts,
                                     duration=duration(lock))
             return locked_response(page, lock)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0021_claims"
-down_revision = "0019_org_groups"
+down_revision = "0020_webhooks"
 branch_labels = None
 depends_on = None
 

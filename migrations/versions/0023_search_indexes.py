@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision = "0023_search_indexes"
-down_revision = "0016_orgs"
+down_revision = "0021_claims"
 branch_labels = None
 depends_on = None
 

@@ -57,7 +57,9 @@ def b_resources(idp, admin, b_org, b_user) -> dict:
     job = admin.post("/user-imports?dry_run=true", data=f'{{"email": "job-{uid()}@example.com"}}\n'.encode(),
                      headers={"Content-Type": "application/x-ndjson"})  # a deployment-wide import job
     assert job.status_code == 202
-    return {"connection_id": connection.json()["id"], "job_id": job.json()["id"], "domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
+    hook = admin.post("/webhooks", json={"url": "https://hooks.invalid/b", "event_types": ["key.rotated"]})
+    assert hook.status_code == 201  # a deployment-wide webhook endpoint (issue 35)
+    return {"endpoint_id": hook.json()["id"], "delivery_id": "1", "connection_id": connection.json()["id"], "job_id": job.json()["id"], "domain": domain, "invitation_id": invitation.json()["id"], "user_id": b_user.id, "api_id": api["id"], "name": "b-role", "group_id": group["id"],
             "child_id": child["id"], "client_id": client.client_id, "kid": kid, "token_id": "t-" + uid(),
             "session_id": "s-" + uid(), "event_id": "1"}
 

@@ -16,6 +16,7 @@ from idp.admin.api import (  # noqa: F401  (their routes join bp)
     user_access,
     user_imports,
     users,
+    webhooks,
 )
 from idp.admin.api.framework import bp
 

@@ -9,4 +9,5 @@ from idp.admin.console import user_imports  # noqa: F401  (moving users in, issu
 from idp.admin.console import organization_groups, organization_members, organizations  # noqa: F401  (issue 33)
 from idp.admin.console import user_metadata  # noqa: F401  (custom claims' metadata, issue 35)
 from idp.admin.console import holdings  # noqa: F401  (who holds what, issue 34)
+from idp.admin.console import webhooks  # noqa: F401  (signed webhooks, issue 35)
 from idp.admin.console.blueprint import bp  # noqa: F401  (what the app factory registers)

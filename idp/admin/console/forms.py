@@ -54,3 +54,11 @@ class UserCreateForm(FlaskForm):
     password = PasswordField("Password", validators=[Length(max=1024)])
     send_email = StringField("Email to send", validators=[Length(max=16)])
     email_verified = BooleanField("The email address is verified")
+
+
+class WebhookForm(FlaskForm):
+    """A webhook endpoint; its event types are the checked boxes (request.form.getlist), checked by
+    the service (idp/events/admin.py) as every entry is."""
+
+    url = StringField("URL", validators=[DataRequired(), Length(max=2048)])
+    description = StringField("Description", validators=[Length(max=255)])
