@@ -5,6 +5,7 @@ here instead of in production, where `idp db upgrade` is the only thing that sha
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 
 import pytest
@@ -95,3 +96,24 @@ def test_the_search_indexes_answer_a_substring_search_and_go_down_and_up_again(m
             names = {r[0] for r in conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE :end"),
                                                 {"end": "%\\_trgm"})}
         assert names == MIGRATION_ONLY - {"ix_users_email_c", "ix_users_disabled_email", "ix_users_lower_name"}
+
+
+def test_without_pg_trgm_the_search_migration_goes_on_and_says_so(caplog):
+    """0023 where CREATE EXTENSION is refused (not a superuser, or no contrib package): no trigram index,
+    a warning that says where the by-hand statements are, and no failed migration."""
+    import sqlalchemy as sa
+
+    spec = importlib.util.spec_from_file_location("m0023", f"{ROOT}/migrations/versions/0023_search_indexes.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    class Refusing:
+        """A PostgreSQL connection whose role may not create extensions."""
+
+        def execute(self, statement):
+            if "CREATE EXTENSION" in str(statement):
+                raise sa.exc.ProgrammingError(str(statement), {}, Exception("permission denied to create extension"))
+            return type("Result", (), {"scalar": lambda self: None})()
+
+    assert migration._trigrams(Refusing()) is False
+    assert "pg_trgm could not be installed (permission denied to create extension)" in caplog.text

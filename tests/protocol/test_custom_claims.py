@@ -175,3 +175,24 @@ def test_a_change_made_on_one_replica_reaches_the_next_token_of_another_at_once(
         assert access["plan"] == "silver" and access["mail"] == user.email and "teams" not in access
     finally:
         stop()
+
+
+def test_an_exchanged_token_carries_its_apis_mapped_claims_not_the_protocol_ones_rfc8693_2_2(idp, browser):
+    """API B's mappings in the token API A got for it on the user's behalf; `act`, `sub`, `aud` and
+    the roles stay the server's (a mapping can never name them)."""
+    from .test_token_exchange import app_token, chain, delegated
+
+    ch = chain(idp)
+    admin = admin_session(idp)
+    set_metadata(admin, ch.user.id, app_metadata={"plan": "gold"})
+    api_id = idp.services.apis.api(ch.b).id
+    etag = admin.get(f"/apis/{api_id}").headers["ETag"]
+    assert admin.patch(f"/apis/{api_id}", headers={"If-Match": etag}, json={"claim_mappings": [
+        {"claim": "plan", "from": "app_metadata.plan"}, {"claim": "paying", "from": "user.email", "scope": "billing:pay"}
+    ]}).status_code == 200
+    response = delegated(idp, ch, app_token(idp, browser, ch)["access_token"], scope="billing:read")
+    assert response.status_code == 200, response.text
+    claims = verify_locally(idp, response.json()["access_token"], ch.b)
+    assert claims["plan"] == "gold" and "paying" not in claims  # billing:pay was not granted
+    assert claims["sub"] == ch.user.id and claims["act"] == {"sub": ch.a_rs[0].client_id}
+    assert claims["roles"] == ["billing-viewer"]
