@@ -172,6 +172,12 @@ def client_admin_service() -> ClientAdmin:
     return _clients()
 
 
+def clients(after: list | None, limit: int) -> Page:
+    """Oldest first, a keyset page at a time (a cursor not of this list: the first page): the clients
+    an API's page offers to allow."""
+    return _page(_clients().list, after, limit)
+
+
 def client(client_id: str):
     return _found(_clients().get, client_id)
 
