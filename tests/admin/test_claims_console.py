@@ -57,17 +57,23 @@ def test_api_and_client_claim_mappings_one_a_line_and_a_reserved_claim_refused(i
     assert len(idp.services.apis.api(ident).claim_mappings) == 2
 
     client, _ = idp.create_client(scope="openid")
-    page = browser.go(idp.endpoint(f"/admin/clients/{client.client_id}"))
-    form = {**hidden_fields(page.text), "name": "Test RP", "redirect_uris": "\n".join(client.redirect_uris),
-            "scope": "openid"}
-    refused = browser.go(idp.endpoint(f"/admin/clients/{client.client_id}"), "POST",
-                         {**form, "claim_mappings": "email=app_metadata.email"})
+    path = f"/admin/clients/{client.client_id}"
+
+    def edit(mappings: str):
+        """The client form as its page shows it (every field is sent: an edit is a merge patch of them
+        all, under the version the page showed), with these claim mappings."""
+        page = browser.go(idp.endpoint(path))
+        return post_form(browser, path, page, version=hidden_fields(page.text)["version"], name="Test RP",
+                         redirect_uris="\n".join(client.redirect_uris), scope="openid", claim_mappings=mappings)
+
+    refused = edit("email=app_metadata.email")
     assert refused.status_code == 400 and "reserved" in html.unescape(refused.text)
-    saved = browser.go(idp.endpoint(f"/admin/clients/{client.client_id}"), "POST",
-                       {**form, "claim_mappings": "tier=user_metadata.tier"})
+    saved = edit("tier=user_metadata.tier")
     assert saved.status_code == 200
     assert idp.services.clients.get(client.client_id, fresh=True).claim_mappings == (
         {"claim": "tier", "from": "user_metadata.tier"},)
-    untouched = browser.go(idp.endpoint(f"/admin/clients/{client.client_id}"), "POST", form)  # no field: kept
+    shown = browser.go(idp.endpoint(path))
+    assert "tier=user_metadata.tier</textarea>" in shown.text  # the page shows them as it takes them
+    untouched = edit("tier=user_metadata.tier")  # sent back as shown: kept
     assert untouched.status_code == 200
     assert len(idp.services.clients.get(client.client_id, fresh=True).claim_mappings) == 1
