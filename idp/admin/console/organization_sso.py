@@ -114,7 +114,6 @@ def organization_connection_delete(organization_id: str, connection_id: str):
         lambda: connections().delete(access.console_actor(org.id), org.id, connection.id),
         done=back(org.id, "connection_deleted", "#connections"),
         title=_("Delete the connection %(label)s?", label=connection.label),
-        question=_("Its users keep their accounts and memberships; they sign in through the organization's next "
-                   "connection, or by another way, from now on."),
+        question=_("Its users keep their accounts and memberships, and sign in another way from now on."),
         button=_("Delete the connection"),
         cancel=url_for("admin.organization_connection", organization_id=org.id, connection_id=connection.id))
