@@ -45,6 +45,7 @@ FR: dict[str, str] = {
     "secret set": "secret défini",
     "no secret": "aucun secret",
     "No connection yet.": "Aucune connexion pour l’instant.",
+    "Add a connection": "Ajouter une connexion",
     "Create the connection": "Créer la connexion",
     "The connection was created.": "La connexion a été créée.",
     "The connection was not created:": "La connexion n’a pas été créée :",
