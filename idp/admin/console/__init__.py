@@ -6,7 +6,8 @@ from idp.admin.console import administrators, audit, client_apis, clients, keys,
 from idp.admin.console import overview, registration_tokens, signin, users  # noqa: F401
 from idp.admin.console import api_access, apis, groups  # noqa: F401  (registered APIs and groups, issue 21)
 from idp.admin.console import user_imports  # noqa: F401  (moving users in, issue 32)
-from idp.admin.console import organization_groups, organization_members, organization_sso, organizations  # noqa: F401, E501  (issue 33)
+from idp.admin.console import organization_groups, organization_members, organizations  # noqa: F401  (issue 33)
+from idp.admin.console import organization_sso  # noqa: F401  (an organization's branding and connections, issue 33)
 from idp.admin.console import user_metadata  # noqa: F401  (custom claims' metadata, issue 35)
 from idp.admin.console import holdings  # noqa: F401  (who holds what, issue 34)
 from idp.admin.console import webhooks  # noqa: F401  (signed webhooks, issue 35)
