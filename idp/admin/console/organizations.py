@@ -3,7 +3,8 @@ the slug or the name), creating one, and an organization's page with its section
 members, invitations, email domains, groups, branding and enterprise connections (their forms:
 organization_members.py, organization_groups.py, organization_sso.py). Everything goes through
 idp/organizations, as the admin API and `idp orgs` do, with the console's administrator as the
-Actor (limited to the organization for a delegated one: organization_access.py). A refused form comes back with each reason under its field."""
+Actor (limited to the organization for a delegated one: organization_access.py). A refused form
+comes back with each reason under its field."""
 
 from __future__ import annotations
 
