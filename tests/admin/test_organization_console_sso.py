@@ -139,3 +139,19 @@ def test_a_delegated_admin_manages_their_own_organizations_connections_and_brand
     assert idp.services.org_connections.get(b_connection.id) is not None
     assert idp.services.organizations.get(b.id).primary_color is None
     assert not re.search("Beta Google|beta-client", created.text)
+
+
+def test_the_branding_and_connection_forms_without_their_csrf_token_change_nothing(idp, console):
+    browser, _ = console
+    org = idp.services.organizations.create(slug=f"ssocsrf-{uid()}", name="CSRF SSO")
+    connection = idp.services.org_connections.create(org.id, "github", "GH", "gh-client", SECRET)
+    page = org_page(browser, org.id)
+    version = hidden_fields(page.text)["version"]
+    base = f"/admin/organizations/{org.id}"
+    for path, fields in ((f"{base}/branding", {"primary_color": "#000000", "version": version}),
+                         (f"{base}/connections", {"kind": "github", "client_id": "x", "client_secret": "y"}),
+                         (f"{base}/connections/{connection.id}", {"label": "Changed", "client_id": "changed"}),
+                         (f"{base}/connections/{connection.id}/delete", {"confirmed": "yes"})):
+        assert browser.go(idp.endpoint(path), "POST", fields).status_code == 400, path
+    assert idp.services.organizations.get(org.id).primary_color is None
+    assert [c.label for c in idp.services.org_connections.page(org.id)] == ["GH"]
