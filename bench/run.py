@@ -294,44 +294,44 @@ def run_codeflow(url: str, client_id: str, secret: str, concurrency: int, durati
     return result
 
 
-def code_flow(targets: list[Target], rp: dict, duration: float, quiet_wait: float, client: str = "python") -> dict:
-    """The code flow at 32 and 8 concurrent flows on each target in turn, driven by `client`;
-    {target name: {connections: result}}."""
+def client_runs(targets: list[Target], rp: dict, duration: float, quiet_wait: float, client: str, label: str,
+                rate_key: str, unit: str, check=None) -> dict:
+    """A client-driven scenario (run_codeflow's `client`) at 32 and 8 concurrent loops on each target in
+    turn; `check(target name, result)` may refuse a result. {target name: {connections: result}}."""
     results = {target.name: {} for target in targets}
     for concurrency in CONNECTIONS:
         for target in targets:
             result = measure_quietly(
                 lambda: run_codeflow(target.url, rp["client_id"], rp["client_secret"], concurrency, duration,
                                      target.pid, login_by_redirect=target.login_by_redirect, client=client),
-                quiet_wait, f"{target.name} code_flow ({client}) c={concurrency}")
+                quiet_wait, f"{target.name} {label} c={concurrency}")
+            if check:
+                check(target.name, result)
             result["rss_after_mb"] = round(vm_status(target.pid)["VmRSS"], 1)
             results[target.name][concurrency] = result
-            print(f"  {target.name:<9} code_flow ({client})  c={concurrency:<3} {result['flows_per_s']:>9.1f} flows/s "
+            print(f"  {target.name:<9} {label}  c={concurrency:<3} {result[rate_key]:>9.1f} {unit} "
                   f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  errors {result['errors']}",
                   file=sys.stderr, flush=True)
     return results
+
+
+def code_flow(targets: list[Target], rp: dict, duration: float, quiet_wait: float, client: str = "python") -> dict:
+    """The code flow at 32 and 8 concurrent flows on each target in turn, driven by `client`;
+    {target name: {connections: result}}."""
+    return client_runs(targets, rp, duration, quiet_wait, client, f"code_flow ({client})", "flows_per_s", "flows/s")
 
 
 def refresh_chains(targets: list[Target], rp: dict, duration: float, quiet_wait: float) -> dict:
     """The refresh_token grant with rotation (bench/refresh.js: one chain per connection, each refresh
     sending the token the previous answer returned) at 32 and 8 connections on each target in turn;
-    {target name: {connections: result}}. A server that does not rotate, or does not refuse a rotated
-    token presented again (reuse detection, RFC 9700 4.14.2), fails the run."""
-    results = {target.name: {} for target in targets}
-    for concurrency in CONNECTIONS:
-        for target in targets:
-            result = measure_quietly(
-                lambda: run_codeflow(target.url, rp["client_id"], rp["client_secret"], concurrency, duration,
-                                     target.pid, login_by_redirect=target.login_by_redirect, client="refresh"),
-                quiet_wait, f"{target.name} refresh c={concurrency}")
-            if result["reuse_detected"] is False:
-                raise RuntimeError(f"{target.name} accepted a rotated refresh token again (no reuse detection)")
-            result["rss_after_mb"] = round(vm_status(target.pid)["VmRSS"], 1)
-            results[target.name][concurrency] = result
-            print(f"  {target.name:<9} refresh      c={concurrency:<3} {result['refreshes_per_s']:>9.1f} refreshes/s "
-                  f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  errors {result['errors']}",
-                  file=sys.stderr, flush=True)
-    return results
+    {target name: {connections: result}}. A server that does not refuse a rotated token presented again
+    (reuse detection, RFC 9700 4.14.2) fails the run."""
+    def reuse_detected(name: str, result: dict) -> None:
+        if result["reuse_detected"] is False:
+            raise RuntimeError(f"{name} accepted a rotated refresh token again (no reuse detection)")
+
+    return client_runs(targets, rp, duration, quiet_wait, "refresh", "refresh", "refreshes_per_s", "refreshes/s",
+                       check=reuse_detected)
 
 
 def stack_floor(duration: float, quiet_wait: float) -> dict:

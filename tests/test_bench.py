@@ -4,6 +4,7 @@ floor table's arithmetic must say what share of a target the floor and the signa
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import sys
@@ -121,6 +122,22 @@ def test_reference_settings_carry_the_idps_clients_and_user():
     assert server.stop() == []  # never started: nothing to stop
 
 
+CLIENTS = {"cc": {"client_id": "bench-cc", "client_secret": "cc-" + "s" * 40},
+           "rp": {"client_id": "bench-rp", "client_secret": "rp-" + "s" * 40}}
+
+
+@contextlib.contextmanager
+def reference_server(tmp_path):
+    """bench/reference/server.js with CLIENTS and a user (bench@example.com, "right password"), stopped after."""
+    refserver.ensure_installed(log=lambda message: None)
+    server = refserver.ReferenceServer(CLIENTS, "bench@example.com", "right password")
+    try:
+        server.start(core=0, log_path=str(tmp_path / "reference.log"))
+        yield server, CLIENTS
+    finally:
+        assert server.stop() == []
+
+
 def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(tmp_path):
     """bench/reference/server.js as run.py configures it: RFC 9068 JWT access tokens signed RS256 for the
     client_credentials client (RFC 6749 4.4), an opaque token that introspects active (RFC 7662 2.2), and
@@ -132,12 +149,7 @@ def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(
 
     import codeflow
 
-    refserver.ensure_installed(log=lambda message: None)
-    clients = {"cc": {"client_id": "bench-cc", "client_secret": "cc-" + "s" * 40},
-               "rp": {"client_id": "bench-rp", "client_secret": "rp-" + "s" * 40}}
-    server = refserver.ReferenceServer(clients, "bench@example.com", "right password")
-    try:
-        server.start(core=0, log_path=str(tmp_path / "reference.log"))
+    with reference_server(tmp_path) as (server, clients):
         http = requests.Session()
         http.trust_env = False
         cc = (clients["cc"]["client_id"], clients["cc"]["client_secret"])
@@ -162,8 +174,6 @@ def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(
             assert "401" in str(exc)
         else:
             raise AssertionError("a wrong password signed in")
-    finally:
-        assert server.stop() == []
     assert server.proc.poll() is not None
 
 
@@ -240,12 +250,7 @@ def test_refresh_chains_rotate_and_reuse_is_detected_on_the_reference(tmp_path):
 
     import codeflow
 
-    refserver.ensure_installed(log=lambda message: None)
-    clients = {"cc": {"client_id": "bench-cc", "client_secret": "cc-" + "s" * 40},
-               "rp": {"client_id": "bench-rp", "client_secret": "rp-" + "s" * 40}}
-    server = refserver.ReferenceServer(clients, "bench@example.com", "right password")
-    try:
-        server.start(core=0, log_path=str(tmp_path / "reference.log"))
+    with reference_server(tmp_path) as (server, clients):
         proc = subprocess.run(["node", os.path.join(BENCH, "refresh.js"), "--url", server.url,
                                "--client-id", "bench-rp", "--client-secret", clients["rp"]["client_secret"],
                                "--email", "bench@example.com", "--password", "right password",
@@ -265,5 +270,3 @@ def test_refresh_chains_rotate_and_reuse_is_detected_on_the_reference(tmp_path):
                              data={"grant_type": "authorization_code", "code": code,
                                    "redirect_uri": codeflow.REDIRECT_URI, "code_verifier": verifier}).json()
         assert "access_token" in token and "refresh_token" not in token
-    finally:
-        assert server.stop() == []
