@@ -85,16 +85,16 @@ def ratio_rows(idp: dict, ref: dict, idp_peak_rss_mb: float, ref_peak_rss_mb: fl
 def ratio_table(rows: list[dict], reference: str, server: str) -> str:
     lines = [f"IdP ({server}) / reference ({reference}), measured in the same run, both on core 0 (one loaded at a time), "
              "load on core 1:",
-             f"{'scenario':<12}{'measure':>8}{'conns':>6}{'IdP':>10}{'ref':>10}{'IdP/ref':>9}  {'target':<8}"
+             f"{'scenario':<15}{'measure':>8}{'conns':>6}{'IdP':>10}{'ref':>10}{'IdP/ref':>9}  {'target':<8}"
              f"{'aim':<8}{'verdict':<9}{'CPU/op ref/IdP':>15}",
-             "-" * 95]
+             "-" * 98]
     for row in rows:
         sign = ">=" if row["higher_is_better"] else "<="
         ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else "-"
         cpu = f"{row['cpu_ratio']:.2f}x" if row.get("cpu_ratio") is not None else ""
         conns = "" if row["connections"] is None else str(row["connections"])
         measure = {"rate": "/s"}.get(row["measure"], row["measure"])
-        lines.append(f"{row['what']:<12}{measure:>8}{conns:>6}{row['idp']:>10.1f}{row['ref']:>10.1f}{ratio:>9}  "
+        lines.append(f"{row['what']:<15}{measure:>8}{conns:>6}{row['idp']:>10.1f}{row['ref']:>10.1f}{ratio:>9}  "
                      f"{sign + format(row['target'], '.1f'):<8}{sign + format(row['aim'], '.1f'):<8}"
                      f"{row['verdict'] + ('!' if row['disturbed'] else '') + ('^' if row.get('loadgen_bound') else ''):<9}"
                      f"{cpu:>15}")
