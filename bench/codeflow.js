@@ -73,8 +73,8 @@ function pkce() {
   return [verifier, crypto.createHash('sha256').update(verifier).digest('base64url')];
 }
 
-function authorizeUrl(base, clientId, challenge, state = 's') {
-  const q = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'openid',
+function authorizeUrl(base, clientId, challenge, state = 's', scope = 'openid') {
+  const q = new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope,
     state, code_challenge: challenge, code_challenge_method: 'S256' });
   return `${base}/authorize?${q}`;
 }
@@ -182,4 +182,9 @@ async function main() {
   })}\n`);
 }
 
-main().catch((err) => { process.stderr.write(`${err.stack || err}\n`); process.exit(1); });
+// bench/refresh.js shares the options, the http client, the sign-in and the percentiles.
+module.exports = { REDIRECT_URI, REDIRECTS, options, request, login, pkce, authorizeUrl, percentile };
+
+if (require.main === module) {
+  main().catch((err) => { process.stderr.write(`${err.stack || err}\n`); process.exit(1); });
+}

@@ -12,10 +12,12 @@ same run, on the same core, by the same load generators:
    and `taskset -c 0 node bench/reference/server.js`, load generators on core 1;
 4. discovery, JWKS, token (client_credentials), introspection: wrk at 32 and at 8 connections, the
    IdP and the reference taking turns; the code flow (authorize + token) with bench/codeflow.py at 32
-   and 8 threads, likewise;
+   and 8 threads, likewise, and with bench/codeflow.js; the refresh_token grant with rotation
+   (bench/refresh.js: one chain per connection), likewise;
 5. the worker's and the Node process's peak RSS (VmHWM); the ratio table (bench/ratios.py) with a
    verdict per row, the detailed tables, bench/results/latest.json.
 
+`--only refresh,code_flow` runs a subset of the scenarios (SCENARIOS) after the baseline.
 Time-bounded (a watchdog alarm), and both servers, the database and the Redis keys are
 removed on every exit path (error, Ctrl-C, SIGTERM, the watchdog).
 """
@@ -61,6 +63,9 @@ THREADS = 1  # threads of the one worker, as `idp serve` runs it (--threads); th
 KEY_CACHE_WAIT = 6  # seconds: longer than the default KEY_CACHE_SECONDS
 REDIRECT_URI = "http://127.0.0.1:8080/callback"
 USER_EMAIL, USER_PASSWORD = "bench@example.com", "bench-" + secrets.token_urlsafe(12)
+HTTP_SCENARIOS = ("discovery", "jwks", "token_cc", "introspect")  # wrk, both targets
+SCENARIOS = HTTP_SCENARIOS + ("token_cc_3keys", "token_auth", "code_flow", "code_flow_node", "refresh")
+FLOOR_SCENARIOS = ("token_cc", "introspect", "code_flow")  # the stack's floor is measured when all of these are
 
 
 
@@ -87,8 +92,10 @@ class Environment(Deployment):
         self.create_database()
         cc = json.loads(self.cli("clients", "create", "--name", "bench", "--grant-type", "client_credentials",
                                  "--json"))
+        # refresh_token allowed: the refresh scenario's chains ask for offline_access (the code flow does not,
+        # so it gets no refresh token)
         rp = json.loads(self.cli("clients", "create", "--name", "rp", "--redirect-uri", REDIRECT_URI, "--trusted",
-                                 "--json"))
+                                 "--grant-type", "authorization_code", "--grant-type", "refresh_token", "--json"))
         self.cli("users", "create", "--email", USER_EMAIL, "--password-stdin", stdin=USER_PASSWORD + "\n")
         return {"cc": cc, "rp": rp}
 
@@ -192,7 +199,8 @@ def precheck(url: str, body: str | None, auth: str | None, expect: str) -> None:
         raise RuntimeError(f"precheck {url}: {response.status_code} {response.text[:200]}")
 
 
-def http_scenarios(targets: list[Target], cc: dict, duration: float, quiet_wait: float) -> dict:
+def http_scenarios(targets: list[Target], cc: dict, duration: float, quiet_wait: float,
+                   only: tuple[str, ...] = HTTP_SCENARIOS) -> dict:
     """Each scenario at 32 and 8 connections, the targets (the IdP, then the reference) taking turns at
     each, so that the machine's drift falls on both alike. Returns {target name: {scenario: {connections: result}}}."""
     auth = basic(cc["client_id"], cc["client_secret"])
@@ -206,6 +214,8 @@ def http_scenarios(targets: list[Target], cc: dict, duration: float, quiet_wait:
     }
     results = {target.name: {} for target in targets}
     for name, (path, body_for, expect) in scenarios.items():
+        if name not in only:
+            continue
         requests_of = {}
         for target in targets:
             url, body = target.url + path, body_for(target)
@@ -253,12 +263,18 @@ def token_with_more_keys(env: Environment, clients: dict, duration: float, worke
     return {32: result}
 
 
+LOADGENS = {  # client: the program, pinned to the load core
+    "python": [sys.executable, os.path.join(BENCH_DIR, "codeflow.py")],
+    "node": ["node", os.path.join(BENCH_DIR, "codeflow.js")],  # a client outside Python (issue 37)
+    "refresh": ["node", os.path.join(BENCH_DIR, "refresh.js")],  # refresh_token chains with rotation (issue 37)
+}
+
+
 def run_codeflow(url: str, client_id: str, secret: str, concurrency: int, duration: float, worker: int | None,
                  login: bool = True, login_by_redirect: bool = False, client: str = "python") -> dict:
-    """bench/codeflow.py (or, client="node", bench/codeflow.js: a client outside Python, issue 37)
-    pinned to the load core; its figures plus the worker's CPU per flow."""
-    program = [sys.executable, os.path.join(BENCH_DIR, "codeflow.py")] if client == "python" else \
-        ["node", os.path.join(BENCH_DIR, "codeflow.js")]
+    """bench/codeflow.py (or, client="node", bench/codeflow.js; client="refresh", bench/refresh.js)
+    pinned to the load core; its figures plus the worker's CPU per flow (per refresh)."""
+    program = LOADGENS[client]
     cmd = ["taskset", "-c", str(LOADGEN_CORE), *program,
            "--url", url, f"--client-id={client_id}", f"--client-secret={secret}",
            "--concurrency", str(concurrency), "--duration", str(duration)]
@@ -271,27 +287,51 @@ def run_codeflow(url: str, client_id: str, secret: str, concurrency: int, durati
         raise RuntimeError(f"{program[-1]} failed: {proc.stderr.strip()[-2000:]}")
     result = json.loads(proc.stdout)
     result.update(meter.figures())
-    if result["flows_per_s"] and worker:
+    if result.get("flows_per_s") and worker:
         result["server_cpu_ms_per_flow"] = round(10 * meter.server_cpu_pct / result["flows_per_s"], 3)
+    if result.get("refreshes_per_s") and worker:
+        result["server_cpu_ms_per_req"] = round(10 * meter.server_cpu_pct / result["refreshes_per_s"], 3)
     return result
 
 
-def code_flow(targets: list[Target], rp: dict, duration: float, quiet_wait: float, client: str = "python") -> dict:
-    """The code flow at 32 and 8 concurrent flows on each target in turn, driven by `client`;
-    {target name: {connections: result}}."""
+def client_runs(targets: list[Target], rp: dict, duration: float, quiet_wait: float, client: str, label: str,
+                rate_key: str, unit: str, check=None) -> dict:
+    """A client-driven scenario (run_codeflow's `client`) at 32 and 8 concurrent loops on each target in
+    turn; `check(target name, result)` may refuse a result. {target name: {connections: result}}."""
     results = {target.name: {} for target in targets}
     for concurrency in CONNECTIONS:
         for target in targets:
             result = measure_quietly(
                 lambda: run_codeflow(target.url, rp["client_id"], rp["client_secret"], concurrency, duration,
                                      target.pid, login_by_redirect=target.login_by_redirect, client=client),
-                quiet_wait, f"{target.name} code_flow ({client}) c={concurrency}")
+                quiet_wait, f"{target.name} {label} c={concurrency}")
+            if check:
+                check(target.name, result)
             result["rss_after_mb"] = round(vm_status(target.pid)["VmRSS"], 1)
             results[target.name][concurrency] = result
-            print(f"  {target.name:<9} code_flow ({client})  c={concurrency:<3} {result['flows_per_s']:>9.1f} flows/s "
+            print(f"  {target.name:<9} {label}  c={concurrency:<3} {result[rate_key]:>9.1f} {unit} "
                   f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  errors {result['errors']}",
                   file=sys.stderr, flush=True)
     return results
+
+
+def code_flow(targets: list[Target], rp: dict, duration: float, quiet_wait: float, client: str = "python") -> dict:
+    """The code flow at 32 and 8 concurrent flows on each target in turn, driven by `client`;
+    {target name: {connections: result}}."""
+    return client_runs(targets, rp, duration, quiet_wait, client, f"code_flow ({client})", "flows_per_s", "flows/s")
+
+
+def refresh_chains(targets: list[Target], rp: dict, duration: float, quiet_wait: float) -> dict:
+    """The refresh_token grant with rotation (bench/refresh.js: one chain per connection, each refresh
+    sending the token the previous answer returned) at 32 and 8 connections on each target in turn;
+    {target name: {connections: result}}. A server that does not refuse a rotated token presented again
+    (reuse detection, RFC 9700 4.14.2) fails the run."""
+    def reuse_detected(name: str, result: dict) -> None:
+        if result["reuse_detected"] is False:
+            raise RuntimeError(f"{name} accepted a rotated refresh token again (no reuse detection)")
+
+    return client_runs(targets, rp, duration, quiet_wait, "refresh", "refresh", "refreshes_per_s", "refreshes/s",
+                       check=reuse_detected)
 
 
 def stack_floor(duration: float, quiet_wait: float) -> dict:
@@ -351,7 +391,16 @@ def main() -> int:
     parser.add_argument("--baseline-duration", type=float, default=10.0, help="bare Flask wrk seconds (default 10)")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="wait at most this long for the machine to be idle before measuring (default 60)")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help="comma-separated scenarios to run after the baseline (default all: "
+                             + ",".join(SCENARIOS) + "); the stack's floor runs only with "
+                             + ", ".join(FLOOR_SCENARIOS))
     args = parser.parse_args()
+    only = tuple(name.strip() for name in args.only.split(",") if name.strip())
+    unknown = sorted(set(only) - set(SCENARIOS))
+    if unknown or not only:
+        parser.error(f"--only: unknown scenario(s) {', '.join(unknown) or '(none given)'}; "
+                     f"choose among {', '.join(SCENARIOS)}")
     global THREADS
     THREADS = args.threads or SERVE_THREADS[args.server]
     baseline_threads = args.threads or SERVE_THREADS["gunicorn"]  # bare Flask runs under gunicorn gthread
@@ -363,7 +412,7 @@ def main() -> int:
         sys.exit("needs wrk and taskset on PATH")
 
     # the IdP's and the reference's; each may be repeated once after a bounded wait for a quiet machine
-    measurements = 2 * 5 * len(CONNECTIONS) + 3
+    measurements = 2 * 6 * len(CONNECTIONS) + 3
     budget = (240 + NPM_CI_TIMEOUT + 4 * args.duration + 180 + 4 * args.quiet_wait + 4 * (args.baseline_duration + 15)
               + measurements * (2 * (args.duration + 8) + min(args.quiet_wait, 30)))
     signal.signal(signal.SIGALRM, _raise_watchdog)
@@ -395,8 +444,10 @@ def main() -> int:
         baseline = measure_quietly(run_baseline, args.quiet_wait, "baseline")
         print(f"  RS256 {baseline['rs256']['signs_per_s']} signs/s, bare Flask {baseline['bare_flask']['rps']} req/s",
               file=sys.stderr, flush=True)
-        print("the stack's floor (bench/authlib_floor_app.py) ...", file=sys.stderr, flush=True)
-        floor = stack_floor(args.duration, args.quiet_wait)
+        floor = None
+        if set(FLOOR_SCENARIOS) <= set(only):
+            print("the stack's floor (bench/authlib_floor_app.py) ...", file=sys.stderr, flush=True)
+            floor = stack_floor(args.duration, args.quiet_wait)
         env.start_server(args.server)
         worker = env.worker_pid()
         rss_start = vm_status(worker)
@@ -408,17 +459,23 @@ def main() -> int:
         targets = [Target("idp", env.url, worker, fetch_access_token(env.url, cc)),
                    Target("reference", reference.url, reference.pid,
                           fetch_access_token(reference.url, cc, reference.opaque_resource), login_by_redirect=True)]
-        measured = http_scenarios(targets, cc, args.duration, args.quiet_wait)
+        measured = http_scenarios(targets, cc, args.duration, args.quiet_wait, only)
         results, ref_results = measured["idp"], measured["reference"]
-        results["token_cc_3keys"] = token_with_more_keys(env, clients, args.duration, worker, args.quiet_wait)
-        by_auth_method = token_auth(env, args.duration)
+        if "token_cc_3keys" in only:
+            results["token_cc_3keys"] = token_with_more_keys(env, clients, args.duration, worker, args.quiet_wait)
+        by_auth_method = token_auth(env, args.duration) if "token_auth" in only else {}
         hwm_before_logins = vm_status(worker)["VmHWM"]  # the code flow logs in (argon2id: 64 MiB per verification)
-        flows = code_flow(targets, clients["rp"], args.duration, args.quiet_wait)
-        results["code_flow"], ref_results["code_flow"] = flows["idp"], flows["reference"]
-        # the same flows driven from outside Python (Node's http client): a Python client saturating its core
-        # hides how much faster the faster server is (issue 37: the two disagreed, 0.81x and 0.63x)
-        flows = code_flow(targets, clients["rp"], args.duration, args.quiet_wait, client="node")
-        results["code_flow_node"], ref_results["code_flow_node"] = flows["idp"], flows["reference"]
+        if "code_flow" in only:
+            flows = code_flow(targets, clients["rp"], args.duration, args.quiet_wait)
+            results["code_flow"], ref_results["code_flow"] = flows["idp"], flows["reference"]
+        if "code_flow_node" in only:
+            # the same flows driven from outside Python (Node's http client): a Python client saturating its core
+            # hides how much faster the faster server is (issue 37: the two disagreed, 0.81x and 0.63x)
+            flows = code_flow(targets, clients["rp"], args.duration, args.quiet_wait, client="node")
+            results["code_flow_node"], ref_results["code_flow_node"] = flows["idp"], flows["reference"]
+        if "refresh" in only:
+            chains = refresh_chains(targets, clients["rp"], args.duration, args.quiet_wait)
+            results["refresh"], ref_results["refresh"] = chains["idp"], chains["reference"]
         memory, ref_memory = vm_status(worker), vm_status(reference.pid)
         if env.server.poll() is not None or reference.proc.poll() is not None:
             raise RuntimeError("a server died during the run")
@@ -432,20 +489,23 @@ def main() -> int:
         text = ratio_table(rows, f"node oidc-provider {ref_version}", server_label)
         text += "\n\n" + table(results, baseline, verdicts, memory["VmHWM"], hwm_before_logins)
         text += "\n\n" + reference_table(ref_results, ref_version, ref_memory["VmHWM"])
-        text += "\n\n" + floor_table(floor, results, baseline, verdicts)
-        text += "\n\ntoken requests/s by client authentication (client_credentials, 8 connections, one run):\n" + "\n".join(
-            f"  {name:<20}{r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  errors {r['errors']}  "
-            f"x{r['vs_client_secret_basic']}" for name, r in by_auth_method.items())
+        if floor:
+            text += "\n\n" + floor_table(floor, results, baseline, verdicts)
+        if by_auth_method:
+            text += "\n\ntoken requests/s by client authentication (client_credentials, 8 connections, one run):\n" + "\n".join(
+                f"  {name:<20}{r['rps']:>9.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  errors {r['errors']}  "
+                f"x{r['vs_client_secret_basic']}" for name, r in by_auth_method.items())
         print(text)
         report = {
             "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "machine": {"cpu": _cpu_model(), "cpus": os.cpu_count(), "python": platform.python_version(),
                         "kernel": platform.release(), "node": node_version()},
             "background_cpu_pct_before": {"baseline": idle_before, "idp": idle_before_idp},
-            "settings": {"duration_s": args.duration, "connections": list(CONNECTIONS),
+            "settings": {"duration_s": args.duration, "connections": list(CONNECTIONS), "scenarios": list(only),
                          "server": f"taskset -c 0 {server_label}",
                          "reference": f"taskset -c 0 node bench/reference/server.js (oidc-provider {ref_version})",
-                         "loadgen": "taskset -c 1 wrk -t1 --latency / bench/codeflow.py / node bench/codeflow.js"},
+                         "loadgen": "taskset -c 1 wrk -t1 --latency / bench/codeflow.py / node bench/codeflow.js / "
+                                    "node bench/refresh.js"},
             "ratios_to_reference": rows,
             "baseline": baseline,
             "worker_memory_mb": {"start_rss": round(rss_start["VmRSS"], 1), "start_hwm": round(rss_start["VmHWM"], 1),

@@ -4,6 +4,7 @@ floor table's arithmetic must say what share of a target the floor and the signa
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import sys
@@ -121,6 +122,22 @@ def test_reference_settings_carry_the_idps_clients_and_user():
     assert server.stop() == []  # never started: nothing to stop
 
 
+CLIENTS = {"cc": {"client_id": "bench-cc", "client_secret": "cc-" + "s" * 40},
+           "rp": {"client_id": "bench-rp", "client_secret": "rp-" + "s" * 40}}
+
+
+@contextlib.contextmanager
+def reference_server(tmp_path):
+    """bench/reference/server.js with CLIENTS and a user (bench@example.com, "right password"), stopped after."""
+    refserver.ensure_installed(log=lambda message: None)
+    server = refserver.ReferenceServer(CLIENTS, "bench@example.com", "right password")
+    try:
+        server.start(core=0, log_path=str(tmp_path / "reference.log"))
+        yield server, CLIENTS
+    finally:
+        assert server.stop() == []
+
+
 def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(tmp_path):
     """bench/reference/server.js as run.py configures it: RFC 9068 JWT access tokens signed RS256 for the
     client_credentials client (RFC 6749 4.4), an opaque token that introspects active (RFC 7662 2.2), and
@@ -132,12 +149,7 @@ def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(
 
     import codeflow
 
-    refserver.ensure_installed(log=lambda message: None)
-    clients = {"cc": {"client_id": "bench-cc", "client_secret": "cc-" + "s" * 40},
-               "rp": {"client_id": "bench-rp", "client_secret": "rp-" + "s" * 40}}
-    server = refserver.ReferenceServer(clients, "bench@example.com", "right password")
-    try:
-        server.start(core=0, log_path=str(tmp_path / "reference.log"))
+    with reference_server(tmp_path) as (server, clients):
         http = requests.Session()
         http.trust_env = False
         cc = (clients["cc"]["client_id"], clients["cc"]["client_secret"])
@@ -162,8 +174,6 @@ def test_reference_server_issues_rs256_jwt_access_tokens_and_runs_the_code_flow(
             assert "401" in str(exc)
         else:
             raise AssertionError("a wrong password signed in")
-    finally:
-        assert server.stop() == []
     assert server.proc.poll() is not None
 
 
@@ -201,3 +211,62 @@ def test_scale_verdicts_and_seeded_rows():
     seeded_users = list(seedutil.user_rows(users, now, "hash"))
     assert [row[0] for row in seeded_users] == [seedutil.user_id(n) for n in range(users)]
     assert all(len(row[0]) == 36 for row in seeded_users)  # users.id is String(36)
+
+
+# -- issue 37: the refresh_token grant with rotation beside the reference's -------------------------
+def test_refresh_ratio_targets_and_runs_of_a_subset():
+    """refresh: at least 0.8x the reference's refreshes/s (aim 1.0x), p99 at 8 connections at most 1.2x;
+    a run of a subset (run.py --only) gives the rows of what it measured, and the tables still print."""
+    def refresh(rate: float, p99: float, cpu_ms: float) -> dict:
+        return {"refreshes_per_s": rate, "rps": rate, "p50_ms": 1.0, "p99_ms": p99, "server_cpu_ms_per_req": cpu_ms,
+                "errors": 0, "server_cpu_pct": 50.0, "other_cpu_pct": 0.0, "reuse_detected": True}
+
+    idp = {"refresh": {32: refresh(85.0, 20.0, 4.0), 8: refresh(70.0, 13.0, 4.0)}}
+    ref = {"refresh": {32: refresh(100.0, 20.0, 2.0), 8: refresh(100.0, 10.0, 2.0)}}
+    rows = {(r["what"], r["measure"], r["connections"]): r for r in ratios.ratio_rows(idp, ref, 90.0, 60.0)}
+    assert set(rows) == {("refresh", "rate", 32), ("refresh", "rate", 8), ("refresh", "p99_ms", 8),
+                         ("peak RSS", "MiB", None)}
+    assert rows[("refresh", "rate", 32)]["verdict"] == "OK" and rows[("refresh", "rate", 32)]["cpu_ratio"] == 0.5
+    assert rows[("refresh", "rate", 8)]["verdict"] == "BELOW"  # 0.7x
+    assert rows[("refresh", "p99_ms", 8)]["ratio"] == 1.3 and rows[("refresh", "p99_ms", 8)]["verdict"] == "ABOVE"
+    idp["refresh"][8]["p99_ms"] = 12.0  # 1.2x: the limit itself
+    assert ratios.ratio_rows(idp, ref, 90.0, 60.0)[2]["verdict"] == "OK"
+
+    baseline = {"rs256": {"signs_per_s": 1000.0}, "bare_flask": {"rps": 2000.0, "p50_ms": 1.0, "p99_ms": 2.0,
+                                                                  "other_cpu_pct": 0.0}}
+    verdicts = report.evaluate(idp, baseline, 100.0)  # no absolute target for refresh: none evaluated
+    assert set(verdicts) == {"peak_rss"} and idp["refresh"][32]["ratio_to_rs256"] == 0.085  # one signature each
+    report.annotate(ref, baseline)
+    assert "refresh" in report.table(idp, baseline, verdicts, 100.0, 90.0)
+    assert "refresh" in report.reference_table(ref, "8.8.1", 60.0)
+
+
+def test_refresh_chains_rotate_and_reuse_is_detected_on_the_reference(tmp_path):
+    """bench/refresh.js against bench/reference/server.js: the trusted client asking for offline_access
+    gets a refresh token without a consent prompt (OIDC Core 11), each refresh returns a new one
+    (rotation) and a rotated one presented again is refused, revoking the chain (RFC 9700 4.14.2);
+    a code flow without offline_access still gets no refresh token."""
+    import subprocess
+
+    import codeflow
+
+    with reference_server(tmp_path) as (server, clients):
+        proc = subprocess.run(["node", os.path.join(BENCH, "refresh.js"), "--url", server.url,
+                               "--client-id", "bench-rp", "--client-secret", clients["rp"]["client_secret"],
+                               "--email", "bench@example.com", "--password", "right password",
+                               "--login-by-redirect", "--concurrency", "2", "--duration", "1"],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        assert result["refreshes"] >= 2 and result["errors"] == 0, result
+        assert result["chains_started"] == 2 and result["reuse_detected"] is True
+
+        session = codeflow.login_by_redirect(server.url, "bench-rp", "bench@example.com", "right password")
+        verifier, challenge = codeflow.pkce_pair()
+        response = session.get(server.url + "/authorize", allow_redirects=False, timeout=10,
+                               params=codeflow.authorize_params("bench-rp", challenge))  # scope openid
+        code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
+        token = session.post(server.url + "/token", timeout=10, auth=("bench-rp", clients["rp"]["client_secret"]),
+                             data={"grant_type": "authorization_code", "code": code,
+                                   "redirect_uri": codeflow.REDIRECT_URI, "code_verifier": verifier}).json()
+        assert "access_token" in token and "refresh_token" not in token

@@ -10,7 +10,8 @@
 //   PKCE S256, client_secret_basic, no consent page), one user with an email and a password;
 // - JWT access tokens signed RS256 (one signature per token) for the default resource, through
 //   `features.resourceIndicators` with `accessTokenFormat: 'jwt'`; ID tokens RS256 (2048-bit key);
-// - refresh-token rotation, introspection, revocation; the IdP's TTLs (access 15 min, code 60 s,
+// - refresh-token rotation (a refresh token for the trusted client when it asks for offline_access,
+//   without a consent prompt: loadExistingGrant and issueRefreshToken), introspection, revocation; the IdP's TTLs (access 15 min, code 60 s,
 //   ID token 1 h, refresh 7 d, session 8 h);
 // - the IdP's paths (/authorize, /token, /introspect, /revoke, /jwks.json), so that the same load
 //   generators (wrk + bench/post.lua, bench/codeflow.py) drive both.
@@ -54,6 +55,14 @@ function passwordMatches(email, password) {
   const emailOk = crypto.timingSafeEqual(digest(email), digest(settings.user.email));
   const passwordOk = crypto.timingSafeEqual(digest(password), digest(settings.user.password));
   return emailOk && passwordOk;
+}
+
+// The trusted client's authorization request asked for offline_access (its scope before oidc-provider
+// filtered it; GET or POST /authorize).
+function offlineRequested(ctx) {
+  if (ctx.oidc.client?.clientId !== settings.rp.client_id) return false;
+  const scope = ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope;
+  return String(scope || '').split(' ').includes('offline_access');
 }
 
 function resourceServer(resource) {
@@ -106,6 +115,19 @@ const provider = new Provider(ISSUER, {
     grant.addResourceScope(JWT_RESOURCE, 'api');
     await grant.save();
     return grant;
+  },
+  // Refresh tokens for the trusted client when its authorization request asks for offline_access, without
+  // a consent prompt, as the IdP issues them (its trusted client, `offline_access` in the scope).
+  // oidc-provider drops offline_access from the request's scope unless prompt=consent (check_scope.js),
+  // so its defaults would never issue one here: the request's own query decides, at the authorization
+  // (expiresWithSession: an offline code, whose tokens outlive the session), and that code's refresh
+  // token at the token endpoint (issueRefreshToken). Requests without offline_access are unchanged.
+  async expiresWithSession(ctx, code) {
+    return !code.scopes.has('offline_access') && !offlineRequested(ctx);
+  },
+  async issueRefreshToken(ctx, client, code) {
+    if (!client.grantTypeAllowed('refresh_token')) return false;
+    return code.scopes.has('offline_access') || (client.clientId === settings.rp.client_id && !code.expiresWithSession);
   },
   features: {
     devInteractions: { enabled: false },

@@ -44,6 +44,8 @@ def test_an_org_admin_opens_their_organization_only_and_every_other_console_rout
     idp.services.organizations.add_member(b.id, b_user.id)
     b_group = f"beta-group-{uid()}"
     idp.services.apis.create_group(b_group, b.id)
+    b_connection = idp.services.org_connections.create(b.id, "google", f"Beta SSO {uid()}", f"beta-cid-{uid()}",
+                                                       f"beta-secret-{uid()}")
     user, secret = delegated_admin(idp, a.id)
     browser = Browser(idp)
     landing = enter_console(browser, user, secret, "/admin")
@@ -54,10 +56,14 @@ def test_an_org_admin_opens_their_organization_only_and_every_other_console_rout
     assert mine.status_code == 200 and user.email in mine.text and "Delete the organization" not in mine.text
     csrf = hidden_fields(mine.text)["csrf_token"]
 
-    values = {"organization_id": b.id, "user_id": b_user.id, "group_id": idp.services.apis.group_named(b_group)[0]}
-    secrets_of_b = [b.slug, b.name, b_user.email, b_group]
+    values = {"organization_id": b.id, "user_id": b_user.id, "group_id": idp.services.apis.group_named(b_group)[0],
+              "connection_id": b_connection.id}
+    secrets_of_b = [b.slug, b.name, b_user.email, b_group, b_connection.label, b_connection.client_id,
+                    b_connection.secret()]
     rules = console_rules(idp)
     assert len(rules) > 40 and any(r.endpoint == "admin.organization_member" for _, r in rules)
+    assert {"admin.organization_connection", "admin.organization_connection_delete",
+            "admin.organization_branding"} <= {r.endpoint for _, r in rules}
     for method, rule in rules:
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "x-" + uid()), rule.rule)
         response = browser.go(idp.endpoint(path), method, {"csrf_token": csrf, "confirmed": "yes"}
@@ -70,6 +76,7 @@ def test_an_org_admin_opens_their_organization_only_and_every_other_console_rout
     assert idp.services.organizations.get(a.id) is not None
     # B's data never changed
     assert idp.services.organizations.is_member(b.id, b_user.id) and idp.services.apis.group_named(b_group)
+    assert idp.services.org_connections.get(b_connection.id) is not None
 
 
 def test_an_org_admin_acts_only_within_the_tenant_rules(idp):

@@ -49,8 +49,13 @@ def seeded(idp) -> dict:
     kid = next(k.kid for k in idp.services.keys.list_keys() if k.state == "current")
     idp.services.audit_events.add("test.long_details", user_id=user.id, client_id=client.client_id,
                                   actor=f"client:{client.client_id}", details={"uri": f"https://x.example/{LONG}{LONG}"})
+    org = idp.services.organizations.create(slug=f"org-{mark}", name=f"Organization {LONG}")
+    connection = idp.services.org_connections.create(
+        org.id, "oidc", f"Connection {LONG}", f"client-{LONG}", "secret",
+        f"https://idp-{mark}.example.com/{LONG}/.well-known/openid-configuration")
     return {"user_id": user.id, "group_id": registry.group_named(group)[0], "api_id": registry.api(identifier).id,
-            "role": role, "client_id": client.client_id, "kid": kid, "job_id": job.id}
+            "role": role, "client_id": client.client_id, "kid": kid, "job_id": job.id, "organization_id": org.id,
+            "connection_id": connection.id}
 
 
 def console_pages(idp, values: dict) -> list[str]:

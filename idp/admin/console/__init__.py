@@ -7,6 +7,7 @@ from idp.admin.console import overview, registration_tokens, signin, users  # no
 from idp.admin.console import api_access, apis, groups  # noqa: F401  (registered APIs and groups, issue 21)
 from idp.admin.console import user_imports  # noqa: F401  (moving users in, issue 32)
 from idp.admin.console import organization_groups, organization_members, organizations  # noqa: F401  (issue 33)
+from idp.admin.console import organization_sso  # noqa: F401  (an organization's branding and connections, issue 33)
 from idp.admin.console import user_metadata  # noqa: F401  (custom claims' metadata, issue 35)
 from idp.admin.console import holdings  # noqa: F401  (who holds what, issue 34)
 from idp.admin.console import webhooks  # noqa: F401  (signed webhooks, issue 35)

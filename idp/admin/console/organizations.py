@@ -1,9 +1,10 @@
 """Organizations in the console (issue 33): the list (a keyset page by slug, searched by a part of
 the slug or the name), creating one, and an organization's page with its sections: settings,
-members, invitations, email domains and groups (their forms: organization_members.py,
-organization_groups.py). Everything goes through idp/organizations, as the admin API and `idp orgs`
-do, with the console's administrator as the Actor (limited to the organization for a delegated
-one: organization_access.py). A refused form comes back with each reason under its field."""
+members, invitations, email domains, groups, branding and enterprise connections (their forms:
+organization_members.py, organization_groups.py, organization_sso.py). Everything goes through
+idp/organizations, as the admin API and `idp orgs` do, with the console's administrator as the
+Actor (limited to the organization for a delegated one: organization_access.py). A refused form
+comes back with each reason under its field."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import g, redirect, render_template, request, url_for
 import idp.admin.console.organization_access as access
 from idp.admin.console.blueprint import bp
 from idp.admin.console.forms import ActionForm
+from idp.admin.console.organization_sso_form import connections_section
 from idp.admin.console.pages import PAGE_SIZE, ask_first, cursor_from_request, cursor_link, utc
 from idp.admin.console.registry import keyset_page
 from idp.administration import NotFound
@@ -29,6 +31,8 @@ MESSAGES = {
     "domain_claimed": "The domain was claimed: publish its TXT record, then verify it.",
     "domain_verified": "The domain is verified.", "domain_removed": "The domain was removed.",
     "group_created": "The group was created.", "group_deleted": "The group was deleted.",
+    "branding_saved": "The branding was saved.", "connection_created": "The connection was created.",
+    "connection_deleted": "The connection was deleted.",
 }
 DELETE_QUESTION = ("%(name)s, its memberships, member roles, groups, domains and invitations are removed. Tokens "
                    "already issued keep its org_id until they expire; its refresh tokens stop working.")
@@ -118,7 +122,7 @@ def organization_view(org, errors: dict | None = None, values: dict | None = Non
         domains=domains.items, domains_next=cursor_link(domains.next_key), domains_first=dom_after is None,
         groups=groups.items, groups_next=cursor_link(groups.next_key), groups_first=grp_after is None,
         record_prefix=RECORD_PREFIX, token_prefix=TOKEN_PREFIX, utc=utc, errors=errors or {}, values=values or {},
-        deployment=access.deployment_admin(),
+        deployment=access.deployment_admin(), **connections_section(actor, org),
         message=_(MESSAGES[done]) if done in MESSAGES and not errors else None), status
 
 
