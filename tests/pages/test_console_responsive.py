@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from idp.administration import Actor
+from idp.events.admin import WebhookAdmin
+
 from idp.store.import_jobs import ImportJobs
 from tests.admin_console_flows import make_admin
 from tests.apis_helpers import uid
@@ -53,9 +56,12 @@ def seeded(idp) -> dict:
     connection = idp.services.org_connections.create(
         org.id, "oidc", f"Connection {LONG}", f"client-{LONG}", "secret",
         f"https://idp-{mark}.example.com/{LONG}/.well-known/openid-configuration")
+    endpoint, _ = WebhookAdmin(idp.services).create(Actor.operator(), {
+        "url": f"https://hooks-{mark}.example.com/{LONG}/{LONG}", "event_types": ["user.created", "user.deleted"],
+        "description": f"CRM {LONG}"})
     return {"user_id": user.id, "group_id": registry.group_named(group)[0], "api_id": registry.api(identifier).id,
             "role": role, "client_id": client.client_id, "kid": kid, "job_id": job.id, "organization_id": org.id,
-            "connection_id": connection.id}
+            "connection_id": connection.id, "endpoint_id": endpoint.id, "delivery_id": "1"}
 
 
 def console_pages(idp, values: dict) -> list[str]:
