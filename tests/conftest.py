@@ -218,7 +218,9 @@ def start_idp(backend: str, tmp_path_factory, mailbox: Mailbox | None = None, da
     """database_suffix: a second PostgreSQL-backed IdP in the same run needs a database of its own."""
     cleanups = []
     if backend == "postgres":
-        database_url, drop = pg_database(database_suffix)
+        # Each IdP its own database, whatever else is alive: pytest may keep the session's PostgreSQL
+        # IdP up while a module starts its own (the order of a parametrized session fixture's groups).
+        database_url, drop = pg_database(f"{database_suffix}_{uuid.uuid4().hex[:6]}")
         cleanups.append(drop)
         redis_url, prefix = REDIS_URL, f"idptest:{RUN_ID}:{uuid.uuid4().hex[:6]}:"
     else:
@@ -277,6 +279,8 @@ def serve(config: Config) -> tuple[LiveIdP, callable]:
 
     def stop():
         server.shutdown()
+        if services.webhook_worker is not None:  # its sweeps would otherwise go on against a dropped database
+            services.webhook_worker.stop()
         services.db.dispose()
 
     return LiveIdP("postgres" if config.redis_url else "embedded", f"http://127.0.0.1:{server.server_port}",

@@ -24,6 +24,7 @@ def _groups(svc):
 @click.argument("organization")
 @click.argument("name")
 def groups_create(organization, name):
+    """Create a group of the organization."""
     with administering() as (_, svc, actor):
         _groups(svc).create(actor, organization, {"name": name})
     click.echo(f"created group {name} in {organization}")
@@ -32,6 +33,7 @@ def groups_create(organization, name):
 @groups.command("list")
 @click.argument("organization")
 def groups_list(organization):
+    """The organization's groups, by name."""
     with administering() as (_, svc, actor):
         for group in every(lambda **page: _groups(svc).list(actor, organization, **page)):
             click.echo(group.name)
@@ -41,6 +43,7 @@ def groups_list(organization):
 @click.argument("organization")
 @click.argument("group")
 def groups_delete(organization, group):
+    """Delete one of the organization's groups."""
     with administering() as (_, svc, actor):
         _groups(svc).delete(actor, organization, group)
     click.echo(f"deleted group {group}")
@@ -62,6 +65,7 @@ def groups_add_member(organization, group, user):
 @click.argument("group")
 @click.argument("user")
 def groups_remove_member(organization, group, user):
+    """Take a member out of one of the organization's groups."""
     with administering() as (_, svc, actor):
         _groups(svc).remove_member(actor, organization, group, user_id_of(svc, user))
     click.echo(f"{user} is no longer in {group}")

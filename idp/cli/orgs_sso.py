@@ -54,6 +54,7 @@ def _secret() -> str:
 @click.argument("organization")
 @click.option("--json", "as_json", is_flag=True)
 def connections_list(organization, as_json):
+    """An organization's enterprise connections (never their secrets)."""
     with administering() as (_, svc, actor):
         admin = _admin(svc)
         for connection in every(lambda **page: admin.list(actor, organization, **page)):
@@ -65,6 +66,7 @@ def connections_list(organization, as_json):
 @click.argument("organization")
 @click.argument("connection")
 def connections_show(organization, connection):
+    """One connection, with the callback URL to register at its provider."""
     with administering() as (_, svc, actor):
         admin = _admin(svc)
         click.echo(json.dumps(admin.document(admin.get(actor, organization, connection)), indent=2))
@@ -78,6 +80,7 @@ def connections_show(organization, connection):
 @click.option("--label", default=None)
 @click.option("--rotate-secret", is_flag=True, help="a new client secret (IDP_CONNECTION_CLIENT_SECRET or asked)")
 def connections_update(organization, connection, client_id, discovery_url, label, rotate_secret):
+    """Change a connection's label, client id, discovery URL or secret."""
     changes = {k: v for k, v in (("client_id", client_id), ("discovery_url", discovery_url), ("label", label))
                if v is not None}
     if rotate_secret:
@@ -93,6 +96,7 @@ def connections_update(organization, connection, client_id, discovery_url, label
 @click.argument("organization")
 @click.argument("connection")
 def connections_delete(organization, connection):
+    """Delete a connection: its users sign in no more through it."""
     with administering() as (_, svc, actor):
         _admin(svc).delete(actor, organization, connection)
     click.echo(f"deleted connection {connection}")

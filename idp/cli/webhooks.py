@@ -87,6 +87,7 @@ def webhooks_list(limit, after, as_json):
 @webhooks.command("show")
 @click.argument("endpoint_id")
 def webhooks_show(endpoint_id):
+    """One endpoint: URL, event types, state, failures (never its secret)."""
     from idp.events.admin import endpoint_document
 
     _, admin = webhook_admin()
@@ -102,6 +103,7 @@ def webhooks_show(endpoint_id):
 @click.option("--enable/--disable", "enabled", default=None, help="enabling again forgets past failures")
 @click.option("--json", "as_json", is_flag=True)
 def webhooks_update(endpoint_id, url, event_types, description, enabled, as_json):
+    """Change an endpoint's URL, event types, description, or enable/disable it."""
     from idp.events.admin import endpoint_document
 
     changes = {k: v for k, v in {"url": url, "description": description, "enabled": enabled}.items()
@@ -119,6 +121,7 @@ def webhooks_update(endpoint_id, url, event_types, description, enabled, as_json
 @webhooks.command("delete")
 @click.argument("endpoint_id")
 def webhooks_delete(endpoint_id):
+    """Delete an endpoint with its deliveries."""
     svc, admin = webhook_admin()
     with refusals(), request_like_context(svc):
         admin.delete(Actor.operator(), endpoint_id)

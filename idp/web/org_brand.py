@@ -6,6 +6,7 @@ allowed in this response's CSP img-src as a parsed, re-serialised origin, nothin
 from __future__ import annotations
 
 from flask import g, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from idp.organizations.branding import for_request
 from idp.plumbing.context import services
@@ -14,11 +15,23 @@ from idp.signin import interactions
 from idp.web.blueprint import bp
 
 
+def interaction_of_request() -> str | None:
+    """The page's interaction id, from the query or the form. This runs while any page is drawn, the
+    error page of a refused body too (413, a malformed form): reading the form again would raise
+    again, so such a request simply has no organization's brand."""
+    if request.method not in ("GET", "POST"):
+        return None
+    try:
+        return request.values.get("interaction")
+    except HTTPException:
+        return None
+
+
 @bp.context_processor
 def organization_brand() -> dict:
     if "org_brand" not in g:
         g.org_brand = None
-        interaction_id = request.values.get("interaction") if request.method in ("GET", "POST") else None
+        interaction_id = interaction_of_request()
         interaction = interactions.load(interaction_id) if interaction_id else None
         if interaction:
             g.org_brand = for_request(services(), interaction.get("params") or {})
