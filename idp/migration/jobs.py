@@ -90,9 +90,9 @@ class ImportJobService:
                     read(path, fmt, options.get("roles_api")), options.get("on_conflict", "skip"),
                     bool(options.get("dry_run")), bool(options.get("allow_weak_hashes")),
                     progress=lambda _n, r: self.jobs.progress(job_id, "running", r.counts()))
-                self.jobs.progress(job_id, "succeeded", report.counts(), report.as_dict()["errors"])
-                if not options.get("dry_run"):
+                if not options.get("dry_run"):  # recorded before the job says it ended: a reader sees both
                     audit.record("users.imported", actor=actor, format=fmt, job=job_id, counts=report.counts())
+                self.jobs.progress(job_id, "succeeded", report.counts(), report.as_dict()["errors"])
         except Exception as exc:  # the job says it failed; the records written before stay written
             log.exception("user import %s failed", job_id)
             self.jobs.progress(job_id, "failed", {}, message=f"{type(exc).__name__}: the import stopped")

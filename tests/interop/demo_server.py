@@ -39,7 +39,9 @@ class DemoServer:
         env = {name: value for name, value in os.environ.items() if name not in FOREIGN}
         env.update(PORT=str(self.port), METRICS_PORT="0", PURGE_INTERVAL="0")
         self.log_path = str(directory / "demo.out")
-        self.process = DemoProcess([str(directory / ".venv" / "bin" / "idp"), "demo"], env, self.log_path,
+        # --here: this folder is not the checkout `idp` was installed from, where a bare `idp demo`
+        # refuses to create a database (issue 34: nothing is created where it happens to run)
+        self.process = DemoProcess([str(directory / ".venv" / "bin" / "idp"), "demo", "--here"], env, self.log_path,
                                f"http://127.0.0.1:{self.port}/health", cwd=str(directory))
         self.banner: dict[str, str] = {}
 

@@ -42,7 +42,7 @@ def test_try_url_in_a_browser_lands_on_the_callback_page_with_sub_and_nonce_chec
     page.goto(demo.banner["try"])
     page.get_by_label("Email").fill("demo@example.com")
     page.get_by_label("Password").fill(demo.banner["password"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     allow = page.get_by_role("button", name="Allow")
     allow.or_(page.locator("#demo-sub")).wait_for()
     if allow.count():
